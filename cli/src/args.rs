@@ -1,0 +1,455 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Liaison: share calendars, visit forecasts, reports and contacts between human-rights
+/// mechanisms, with labels that decide who may ever receive each item.
+#[derive(Debug, Parser)]
+#[command(name = "liaison", version, propagate_version = true, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// The node's data directory [default: the platform's data directory, e.g. ~/.local/share/liaison]
+    #[arg(long, global = true, env = "LIAISON_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug); LIAISON_LOG overrides
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create this node: its key (mode 0600), config file and store
+    Init(InitArgs),
+    /// Print this node's identity card (one line starting 'liaison1:') to give to peers
+    Id,
+    /// Country visits: forecast a visit, update its status or dates
+    #[command(subcommand)]
+    Visit(VisitCommand),
+    /// Calendar events: sessions, meetings, hearings, deadlines, launches
+    #[command(subcommand)]
+    Event(EventCommand),
+    /// Reports and statements
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// The directory of secretariats
+    #[command(subcommand)]
+    Contact(ContactCommand),
+    /// List items, newest dates last
+    List(ListArgs),
+    /// Show one item: fields, label, who may see it, history and signatures
+    Show(ShowArgs),
+    /// Withdraw an item: it vanishes from mirrors and exports
+    Withdraw(IdArg),
+    /// Reissue an item under a new label: a new item with a fresh history; the old one is withdrawn
+    Reissue(ReissueArgs),
+    /// Export items as iCalendar, JSON or CSV
+    Export(ExportArgs),
+    /// Import a JSON file as 'liaison export json' writes it
+    Import(ImportArgs),
+    /// The nodes this node knows
+    #[command(subcommand)]
+    Roster(RosterCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// This node's mechanism, a short code such as ohchr, achpr, coe, iachr
+    #[arg(long, value_name = "CODE")]
+    pub(crate) mechanism: String,
+    /// A name for this node, shown on its identity card ("OHCHR Geneva")
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) name: Option<String>,
+    /// member (a secretariat's node) or mirror (public, read-only)
+    #[arg(long, default_value = "member", value_name = "ROLE")]
+    pub(crate) role: String,
+    /// libp2p address to listen on (repeatable) [default: /ip4/0.0.0.0/tcp/4747]
+    #[arg(long, value_name = "MULTIADDR")]
+    pub(crate) listen: Vec<String>,
+    /// Loopback address of the local API the CLI uses while the node runs [default: 127.0.0.1:7878]
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub(crate) api: Option<String>,
+}
+
+/// Who may receive an item.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct LabelArgs {
+    /// clear (public), green (all members), amber (owner + audience), amber-strict (owner only),
+    /// red (this node only)
+    #[arg(long, default_value = "green", value_name = "LABEL")]
+    pub(crate) label: String,
+    /// For amber: the mechanisms that may also receive it, comma-separated (achpr,coe)
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub(crate) audience: Vec<String>,
+}
+
+/// Fields every item kind has.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct CommonArgs {
+    /// Language of the title, a BCP 47 tag
+    #[arg(long, default_value = "en", value_name = "TAG")]
+    pub(crate) lang: String,
+    /// A theme (repeatable): torture, detention, defenders, ...
+    #[arg(long = "theme", value_name = "TEXT")]
+    pub(crate) themes: Vec<String>,
+    /// A link (repeatable), as URL or REL=URL
+    #[arg(long = "link", value_name = "URL")]
+    pub(crate) links: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum VisitCommand {
+    /// Forecast a country visit; prints the new item's id
+    Forecast(VisitForecastArgs),
+    /// Change a visit: status (with a note), dates, type, call for input, ...
+    Update(VisitUpdateArgs),
+}
+
+/// Visit fields settable when forecasting and updating.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct VisitFieldArgs {
+    /// First day, YYYY-MM-DD (with --to)
+    #[arg(long, value_name = "DATE", requires = "to", conflicts_with = "planned")]
+    pub(crate) from: Option<String>,
+    /// Last day, YYYY-MM-DD (with --from)
+    #[arg(long, value_name = "DATE", requires = "from")]
+    pub(crate) to: Option<String>,
+    /// A coarse forecast: a quarter (2027-Q2), a month (2027-05) or a year (2027)
+    #[arg(long, value_name = "PERIOD")]
+    pub(crate) planned: Option<String>,
+    /// Visit type: official, follow_up, promotional, in_loco, working, periodic, ad_hoc, joint, other
+    #[arg(long = "type", value_name = "TYPE")]
+    pub(crate) visit_type: Option<String>,
+    /// Call for input to NGOs: DEADLINE,URL
+    #[arg(long, value_name = "DATE,URL")]
+    pub(crate) call_for_input: Option<String>,
+    /// A place visited (repeatable), CC or CC:PLACE, which may lie in another country
+    #[arg(long = "site", value_name = "CC[:PLACE]")]
+    pub(crate) sites: Vec<String>,
+    /// The resulting report: an item id or a document symbol
+    #[arg(long, value_name = "ID|SYMBOL")]
+    pub(crate) report: Option<String>,
+    /// A programme entry (repeatable), DATE|PLACE|MEETING; amber, amber-strict or red only
+    #[arg(long = "programme", value_name = "DATE|PLACE|MEETING")]
+    pub(crate) programme: Vec<String>,
+    /// Internal working notes; amber, amber-strict or red only
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) notes: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VisitForecastArgs {
+    /// The visiting mandate ("SR on torture", "CPT", "ACHPR SR on human rights defenders")
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) mandate: String,
+    /// The State visited: ISO 3166-1 alpha-2 code, or 'undisclosed'
+    #[arg(long, value_name = "CC")]
+    pub(crate) country: String,
+    /// Status [default: scheduled with --from/--to, accepted with --planned, else requested]
+    #[arg(long, value_name = "S")]
+    pub(crate) status: Option<String>,
+    /// Title [default: "<mandate>: visit to <country>"]
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) title: Option<String>,
+    #[command(flatten)]
+    pub(crate) visit: VisitFieldArgs,
+    #[command(flatten)]
+    pub(crate) label: LabelArgs,
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VisitUpdateArgs {
+    /// The visit's id (or a unique prefix of it)
+    pub(crate) id: String,
+    /// New status; recorded in the status history
+    #[arg(long, value_name = "S")]
+    pub(crate) status: Option<String>,
+    /// A note for the status history (with --status)
+    #[arg(long, value_name = "TEXT", requires = "status")]
+    pub(crate) note: Option<String>,
+    /// First actual day, once the visit took place (with --actual-to)
+    #[arg(long, value_name = "DATE", requires = "actual_to")]
+    pub(crate) actual_from: Option<String>,
+    /// Last actual day (with --actual-from)
+    #[arg(long, value_name = "DATE", requires = "actual_from")]
+    pub(crate) actual_to: Option<String>,
+    /// New title
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) title: Option<String>,
+    /// New mandate
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) mandate: Option<String>,
+    /// New State visited
+    #[arg(long, value_name = "CC")]
+    pub(crate) country: Option<String>,
+    /// Forget the planned dates: dates to be agreed
+    #[arg(long, conflicts_with_all = ["from", "planned"])]
+    pub(crate) dates_to_be_agreed: bool,
+    #[command(flatten)]
+    pub(crate) visit: VisitFieldArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EventCommand {
+    /// Add a calendar event; prints the new item's id
+    Add(EventAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EventAddArgs {
+    /// The event's title
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) title: String,
+    /// First day (YYYY-MM-DD) or start (2027-03-03T10:00:00+01:00)
+    #[arg(long, value_name = "DATE")]
+    pub(crate) start: String,
+    /// Last day, inclusive, or end time
+    #[arg(long, value_name = "DATE")]
+    pub(crate) end: Option<String>,
+    /// session, meeting, hearing, deadline, launch, other
+    #[arg(long, default_value = "meeting", value_name = "C")]
+    pub(crate) category: String,
+    /// tentative, confirmed, cancelled
+    #[arg(long, default_value = "confirmed", value_name = "S")]
+    pub(crate) status: String,
+    /// A country the event concerns (repeatable)
+    #[arg(long = "country", value_name = "CC")]
+    pub(crate) countries: Vec<String>,
+    /// Where it takes place, in words
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) location: Option<String>,
+    /// The country it takes place in, if not the one it concerns
+    #[arg(long, value_name = "CC")]
+    pub(crate) location_country: Option<String>,
+    /// The session it belongs to ("HRC 61")
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) session: Option<String>,
+    #[command(flatten)]
+    pub(crate) label: LabelArgs,
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Publish a report; prints the new item's id
+    Publish(ReportPublishArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportPublishArgs {
+    /// The report's title
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) title: String,
+    /// The day it was issued
+    #[arg(long, value_name = "DATE")]
+    pub(crate) issued: String,
+    /// Its document symbol (A/HRC/23/18, CPT/Inf (2024) 12)
+    #[arg(long, value_name = "S")]
+    pub(crate) symbol: Option<String>,
+    /// mission_report, end_of_visit_statement, press_release, concluding_observations,
+    /// annual_report, thematic_report, decision, other
+    #[arg(long = "type", default_value = "other", value_name = "T")]
+    pub(crate) doc_type: String,
+    /// A language version (repeatable): LANG=URL
+    #[arg(long = "file", value_name = "LANG=URL")]
+    pub(crate) files: Vec<String>,
+    /// A country it concerns (repeatable)
+    #[arg(long = "country", value_name = "CC")]
+    pub(crate) countries: Vec<String>,
+    /// A short summary
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) summary: Option<String>,
+    /// The visit it reports on
+    #[arg(long, value_name = "ID")]
+    pub(crate) related_visit: Option<String>,
+    #[command(flatten)]
+    pub(crate) label: LabelArgs,
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ContactCommand {
+    /// Add a directory entry; prints the new item's id
+    Add(ContactAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ContactAddArgs {
+    /// focal_point, secretary, desk_officer, press, other
+    #[arg(long, value_name = "R")]
+    pub(crate) role: String,
+    /// The function ("Focal point for regional mechanisms")
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) function: String,
+    /// The unit ("Special Procedures Branch")
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) unit: String,
+    /// A person's name (personal data; not on clear items without --public-name-consent)
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) name: Option<String>,
+    /// The person agreed to their name being public
+    #[arg(long)]
+    pub(crate) public_name_consent: bool,
+    /// An e-mail address (repeatable); prefer functional mailboxes
+    #[arg(long = "email", value_name = "E")]
+    pub(crate) emails: Vec<String>,
+    /// A telephone number in E.164 form (repeatable)
+    #[arg(long = "phone", value_name = "P")]
+    pub(crate) phones: Vec<String>,
+    /// A country the desk covers (repeatable)
+    #[arg(long = "country", value_name = "CC")]
+    pub(crate) countries: Vec<String>,
+    /// First day the entry holds
+    #[arg(long, value_name = "DATE")]
+    pub(crate) valid_from: Option<String>,
+    /// Last day the entry holds
+    #[arg(long, value_name = "DATE")]
+    pub(crate) valid_until: Option<String>,
+    #[command(flatten)]
+    pub(crate) label: LabelArgs,
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+}
+
+/// Which items.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct FilterArgs {
+    /// Only this kind: event, visit, report, contact
+    #[arg(long, value_name = "K")]
+    pub(crate) kind: Option<String>,
+    /// Only items concerning this country
+    #[arg(long, value_name = "CC")]
+    pub(crate) country: Option<String>,
+    /// Only items owned or co-owned by this mechanism
+    #[arg(long, value_name = "CODE")]
+    pub(crate) mechanism: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ListFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    #[command(flatten)]
+    pub(crate) filter: FilterArgs,
+    /// Only items whose dates end on or after this day
+    #[arg(long, value_name = "DATE")]
+    pub(crate) from: Option<String>,
+    /// Only items whose dates start on or before this day
+    #[arg(long, value_name = "DATE")]
+    pub(crate) to: Option<String>,
+    /// Include withdrawn items
+    #[arg(long)]
+    pub(crate) withdrawn: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ShowFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The item's id (or a unique prefix of it)
+    pub(crate) id: String,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: ShowFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IdArg {
+    /// The item's id (or a unique prefix of it)
+    pub(crate) id: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReissueArgs {
+    /// The item's id (or a unique prefix of it)
+    pub(crate) id: String,
+    #[command(flatten)]
+    pub(crate) label: ReissueLabel,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReissueLabel {
+    /// The new item's label
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) label: String,
+    /// For amber: the mechanisms that may also receive it
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub(crate) audience: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// iCalendar (RFC 5545): events and day-precision visits
+    Ics,
+    /// JSON with provenance; 'liaison import' reads it back
+    Json,
+    /// CSV, one row per item
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// ics, json or csv
+    #[arg(value_enum)]
+    pub(crate) format: ExportFormat,
+    #[command(flatten)]
+    pub(crate) filter: FilterArgs,
+    /// Only what this mechanism may receive, or 'public' for clear items only
+    #[arg(long = "for", value_name = "CODE|public")]
+    pub(crate) audience: Option<String>,
+    /// Write to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// The JSON file
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RosterCommand {
+    /// Add a node by its identity card
+    Add(RosterAddArgs),
+    /// List the nodes this node knows
+    List,
+    /// Remove a node by key, or every node of a mechanism
+    Remove(RosterRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RosterAddArgs {
+    /// The node's identity card, as 'liaison id' prints it
+    pub(crate) card: String,
+    /// Override the card's role
+    #[arg(long, value_name = "ROLE")]
+    pub(crate) role: Option<String>,
+    /// Override the card's addresses (repeatable)
+    #[arg(long, value_name = "MULTIADDR")]
+    pub(crate) addr: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RosterRemoveArgs {
+    /// A public key (64 hex digits) or a mechanism code
+    pub(crate) peer: String,
+}

@@ -1,0 +1,245 @@
+//! Printing: tables readable at 100 columns, stable JSON, CSV.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use liaison_node::export;
+use liaison_node::{Entry, ItemView, Repo};
+use liaison_protocol::label::describe_audience;
+use serde_json::{Value, json};
+
+use crate::Failure;
+use crate::args::{ListFormat, ShowFormat};
+
+/// Prints one line on stdout.
+pub(crate) fn line(text: &str) {
+    write(None, &format!("{text}\n")).unwrap_or_else(|f| eprintln!("error: {}", f.message));
+}
+
+/// Writes `text` to `path`, or to stdout.
+pub(crate) fn write(path: Option<&Path>, text: &str) -> Result<(), Failure> {
+    match path {
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| Failure::system(format!("{}: {e}", p.display())))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`liaison list | head`) is not an error worth a message.
+            let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn list(entries: &[Entry], format: ListFormat) -> Result<(), Failure> {
+    match format {
+        ListFormat::Json => {
+            let items: Vec<_> = entries
+                .iter()
+                .map(|e| export::ExportItem { provenance: None, ..export::export_item(e) })
+                .collect();
+            write(None, &(serde_json::to_string_pretty(&items).unwrap_or_default() + "\n"))
+        }
+        ListFormat::Csv => write(None, &export::to_csv(entries)?),
+        ListFormat::Table => {
+            let mut out = String::new();
+            out.push_str(&table_row([
+                "ID", "KIND", "OWNER", "LABEL", "COUNTRY", "DATES", "STATUS", "TITLE",
+            ]));
+            for e in entries {
+                let cells = export::row(e);
+                let dates = compact_dates(&cells[7], &cells[8], &cells[9]);
+                let countries = if cells[6].len() > 7 {
+                    format!("{}+", &cells[6][..5])
+                } else {
+                    cells[6].clone()
+                };
+                let withdrawn = if e.record.state.withdrawn { "(withdrawn) " } else { "" };
+                let title = format!("{withdrawn}{}", cells[4]);
+                out.push_str(&table_row([
+                    &cells[0][..8],
+                    &cells[1],
+                    &cells[2],
+                    &cells[3],
+                    &countries,
+                    &dates,
+                    &cells[10],
+                    &title,
+                ]));
+            }
+            if entries.is_empty() {
+                out.push_str("(no items)\n");
+            }
+            write(None, &out)
+        }
+    }
+}
+
+const WIDTHS: [usize; 7] = [8, 7, 6, 12, 7, 17, 10];
+const TABLE_WIDTH: usize = 100;
+
+fn table_row<S: AsRef<str>>(cells: [S; 8]) -> String {
+    let mut line = String::new();
+    for (cell, width) in cells.iter().zip(WIDTHS) {
+        line.push_str(&format!("{:<width$} ", clip(cell.as_ref(), width)));
+    }
+    let rest = TABLE_WIDTH - 1 - line.chars().count();
+    line.push_str(&clip(cells[7].as_ref(), rest));
+    line.trim_end().to_owned() + "\n"
+}
+
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_owned()
+    } else {
+        text.chars().take(width.saturating_sub(1)).collect::<String>() + "~"
+    }
+}
+
+/// `2027-05-12..05-23`, `2027-Q2`, `2027-05`, `2027`, or `to be agreed`.
+fn compact_dates(start: &str, end: &str, precision: &str) -> String {
+    let (Some(y), Some(m)) = (start.get(..4), start.get(5..7)) else {
+        return if precision.is_empty() { String::new() } else { "to be agreed".to_owned() };
+    };
+    match precision {
+        "year" => y.to_owned(),
+        "quarter" => format!("{y}-Q{}", (m.parse::<u32>().unwrap_or(1) - 1) / 3 + 1),
+        "month" => format!("{y}-{m}"),
+        _ if end.is_empty() || end == start => start.get(..10).unwrap_or(start).to_owned(),
+        _ if end.get(..4) == Some(y) => {
+            format!("{}..{}", start.get(..10).unwrap_or(start), end.get(5..10).unwrap_or(end))
+        }
+        _ => format!("{}..{}", start.get(..10).unwrap_or(start), end.get(..10).unwrap_or(end)),
+    }
+}
+
+pub(crate) fn show(view: &ItemView, format: ShowFormat) -> Result<(), Failure> {
+    let (h, state) = (&view.entry.header, &view.entry.record.state);
+    let history: Vec<Value> = view
+        .history
+        .iter()
+        .map(|c| {
+            json!({
+                "hash": c.hash,
+                "time": c.time,
+                "signer": c.signer,
+                "mechanism": c.mechanism,
+                "verifies": c.verifies,
+            })
+        })
+        .collect();
+    match format {
+        ShowFormat::Json => {
+            let doc = json!({
+                "item": export::export_item(&view.entry),
+                "withdrawn": state.withdrawn,
+                "who_may_see": describe_audience(h),
+                "header_verifies": view.header_verifies,
+                "history": history,
+            });
+            write(None, &(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"))
+        }
+        ShowFormat::Text => {
+            let mut out = String::new();
+            let mut field = |name: &str, value: &str| out.push_str(&format!("{name:<14}{value}\n"));
+            field("id", &h.id.to_string());
+            field("kind", h.kind.as_str());
+            field("title", &format!("{} [{}]", state.fields.title.value, state.fields.title.lang));
+            field(
+                "owner",
+                &std::iter::once(&h.owner)
+                    .chain(&h.co_owners)
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            let audience = if h.audience.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (audience: {})",
+                    h.audience.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            };
+            field("label", &format!("{}{audience}", h.label));
+            field("who may see", &describe_audience(h));
+            field("revision", &state.revision.to_string());
+            field("created", &state.created.to_rfc3339());
+            field("updated", &state.updated.to_rfc3339());
+            if state.withdrawn {
+                field("withdrawn", "yes: hidden from mirrors and exports");
+            }
+            if let Some(s) = h.supersedes {
+                field("supersedes", &s.to_string());
+            }
+            if let Some(e) = state.fields.embargo_until {
+                field("embargo", &format!("reissued as clear at {}", e.to_rfc3339()));
+            }
+            out.push_str("fields\n");
+            let fields = serde_json::to_value(&state.fields).unwrap_or_default();
+            flatten("", &fields, &mut out);
+            let creator = view.entry.header.creator;
+            out.push_str(&format!(
+                "header        signed by {} ({}): {}\n",
+                h.owner,
+                creator.short(),
+                if view.header_verifies { "verifies" } else { "DOES NOT VERIFY" }
+            ));
+            out.push_str("history\n");
+            for c in &view.history {
+                out.push_str(&format!(
+                    "  {}  {:<8} {}  {}  {}\n",
+                    c.time
+                        .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+                        .unwrap_or_else(|| "?".into()),
+                    c.mechanism.as_ref().map_or("unknown", |m| m.as_str()),
+                    c.signer.map_or("unsigned".to_owned(), |k| k.short()),
+                    &c.hash[..12],
+                    if c.verifies { "signature verifies" } else { "SIGNATURE DOES NOT VERIFY" }
+                ));
+            }
+            write(None, &out)
+        }
+    }
+}
+
+/// Writes a JSON tree as `  path.to.field  value` lines.
+fn flatten(prefix: &str, value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&path, v, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), v, out);
+            }
+        }
+        Value::String(s) => out.push_str(&format!("  {prefix}: {s}\n")),
+        other => out.push_str(&format!("  {prefix}: {other}\n")),
+    }
+}
+
+pub(crate) fn roster(repo: &Repo) {
+    let own = repo.identity().public_key();
+    let mut out =
+        format!("{:<10} {:<7} {:<17} {:<20} {}\n", "MECHANISM", "ROLE", "KEY", "NAME", "ADDRESSES");
+    for card in repo.roster().iter() {
+        let name = if card.key == own {
+            format!("{} (this node)", card.name.as_deref().unwrap_or(""))
+        } else {
+            card.name.clone().unwrap_or_default()
+        };
+        out.push_str(&format!(
+            "{:<10} {:<7} {:<17} {:<20} {}\n",
+            card.mechanism.as_str(),
+            card.role.as_str(),
+            format!("{}..", &card.key.to_string()[..14]),
+            clip(name.trim(), 20),
+            card.addrs.join(" ")
+        ));
+    }
+    let _ = write(None, &out);
+}

@@ -1,0 +1,407 @@
+//! Exports of a node's items, and the JSON file `liaison import` reads back.
+//!
+//! - JSON: [`ExportFile`], stable and documented in README.md ("JSON format"); with each item's
+//!   provenance (signed header, document, change signatures) so an import is lossless.
+//! - iCalendar (RFC 5545): events, and visits with day-precision dates.
+//! - CSV: one row per item, for spreadsheets.
+
+use chrono::{DateTime, Duration, Utc};
+use data_encoding::BASE64;
+use icalendar::{Component, EventLike};
+use liaison_protocol::verify::{self, VerifiedItem};
+use liaison_protocol::{
+    ChangeSig, Fields, ItemId, Kind, Label, Mechanism, Precision, Roster, SignedHeader, When,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::store::Entry;
+use crate::{Draft, Error};
+
+/// The `format` value of files this build writes and reads.
+pub const FORMAT: &str = "liaison-items/1";
+/// Largest file `liaison import` reads.
+pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A JSON export: what `liaison export json` writes and `liaison import` reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportFile {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The items, in id order.
+    pub items: Vec<ExportItem>,
+}
+
+/// One item of a JSON export.
+///
+/// With `provenance`, an import verifies and merges the signed item as it is; every other field
+/// must then agree with the signed header and document. Without it, the item is new: it is
+/// published by the importing node with a fresh id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportItem {
+    /// The item's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<ItemId>,
+    /// Its kind.
+    pub kind: Kind,
+    /// The mechanism that owns it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Mechanism>,
+    /// Mechanisms that may also write it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub co_owners: Vec<Mechanism>,
+    /// Its label.
+    #[serde(default)]
+    pub label: Label,
+    /// For amber: who else may receive it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audience: Vec<Mechanism>,
+    /// When it was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<DateTime<Utc>>,
+    /// When it last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<DateTime<Utc>>,
+    /// Its revision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
+    /// The item it reissues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<ItemId>,
+    /// Its fields.
+    pub fields: Fields,
+    /// The signed item, for verification and lossless import.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// The signed parts of an item, for anyone to verify.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// The header's CBOR bytes, base64.
+    pub header: String,
+    /// The creator's ed25519 signature over `"liaison/header/v1\0" || header bytes`, hex.
+    pub header_signature: String,
+    /// The saved automerge document, base64.
+    pub document: String,
+    /// One signature per change of the document.
+    pub signatures: Vec<ChangeSig>,
+}
+
+/// The export item for `entry`.
+pub fn export_item(entry: &Entry) -> ExportItem {
+    let (h, r) = (&entry.header, &entry.record);
+    ExportItem {
+        id: Some(h.id),
+        kind: h.kind,
+        owner: Some(h.owner.clone()),
+        co_owners: h.co_owners.clone(),
+        label: h.label,
+        audience: h.audience.clone(),
+        created: Some(r.state.created),
+        updated: Some(r.state.updated),
+        revision: Some(r.state.revision),
+        supersedes: h.supersedes,
+        fields: r.state.fields.clone(),
+        provenance: Some(Provenance {
+            header: BASE64.encode(&r.header.bytes),
+            header_signature: data_encoding::HEXLOWER.encode(&r.header.signature),
+            document: BASE64.encode(&r.doc),
+            signatures: r.sigs.clone(),
+        }),
+    }
+}
+
+/// The JSON export of `entries`, withdrawn ones left out.
+pub fn to_json(entries: &[Entry]) -> String {
+    let file = ExportFile {
+        format: FORMAT.to_owned(),
+        items: entries.iter().filter(|e| !e.record.state.withdrawn).map(export_item).collect(),
+    };
+    // Serializing these types to a String cannot fail: every map key is a string.
+    serde_json::to_string_pretty(&file).unwrap_or_default() + "\n"
+}
+
+/// What an import file holds, verified and ready to store.
+#[derive(Debug, Default)]
+pub struct ImportPlan {
+    /// Signed items, verified against the roster.
+    pub signed: Vec<VerifiedItem>,
+    /// New items to publish.
+    pub drafts: Vec<Draft>,
+}
+
+/// Parses and checks an import file: every signed item is verified against `roster` and must
+/// agree with its other fields; every new item must be valid. `own` is the importing node's
+/// mechanism.
+///
+/// # Errors
+/// The first problem, naming the item by its position and id.
+pub fn plan_import(text: &str, roster: &Roster, own: &Mechanism) -> Result<ImportPlan, Error> {
+    let file: ExportFile = serde_json::from_str(text)
+        .map_err(|e| Error::Import(format!("not a Liaison JSON export: {e}")))?;
+    if file.format != FORMAT {
+        return Err(Error::Import(format!("format '{}' is not '{FORMAT}'", file.format)));
+    }
+    let mut plan = ImportPlan::default();
+    for (n, item) in file.items.into_iter().enumerate() {
+        let name =
+            format!("item {} ({})", n + 1, item.id.map_or("new".to_owned(), |id| id.to_string()));
+        let at = |why: String| Error::Import(format!("{name}: {why}"));
+        match item.provenance.clone() {
+            Some(p) => plan.signed.push(check_signed(&item, &p, roster).map_err(at)?),
+            None => {
+                if item.id.is_some() || item.owner.as_ref().is_some_and(|o| o != own) {
+                    return Err(at(format!(
+                        "an item without provenance is published anew by this node ({own}): remove its id and owner"
+                    )));
+                }
+                item.fields.validate(item.kind, item.label).map_err(|e| at(e.to_string()))?;
+                liaison_protocol::label::check_audience(item.label, &item.audience)
+                    .map_err(|e| at(e.to_string()))?;
+                plan.drafts.push(Draft {
+                    kind: item.kind,
+                    fields: item.fields,
+                    label: item.label,
+                    audience: item.audience,
+                    co_owners: item.co_owners,
+                    supersedes: item.supersedes,
+                });
+            }
+        }
+    }
+    Ok(plan)
+}
+
+fn check_signed(
+    item: &ExportItem,
+    p: &Provenance,
+    roster: &Roster,
+) -> Result<VerifiedItem, String> {
+    let bytes = |what: &str, s: &str| {
+        BASE64.decode(s.as_bytes()).map_err(|_| format!("provenance.{what} is not base64"))
+    };
+    let signature: [u8; 64] = data_encoding::HEXLOWER_PERMISSIVE
+        .decode(p.header_signature.as_bytes())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("provenance.header_signature is not 128 hex digits")?;
+    let signed = SignedHeader { bytes: bytes("header", &p.header)?, signature };
+    let document = bytes("document", &p.document)?;
+    let verified = verify::verify_item(&signed, &document, &p.signatures, roster)
+        .map_err(|e| e.to_string())?;
+    let h = &*verified.header;
+    let state = verified.doc.read().map_err(|e| e.to_string())?;
+    let agree = [
+        ("id", item.id == Some(h.id)),
+        ("kind", item.kind == h.kind),
+        ("owner", item.owner.as_ref() == Some(&h.owner)),
+        ("co_owners", item.co_owners == h.co_owners),
+        ("label", item.label == h.label),
+        ("audience", item.audience == h.audience),
+        ("supersedes", item.supersedes == h.supersedes),
+        ("created", item.created.is_none_or(|c| c == state.created)),
+        ("updated", item.updated.is_none_or(|u| u == state.updated)),
+        ("revision", item.revision.is_none_or(|r| r == state.revision)),
+        ("fields", item.fields == state.fields),
+    ];
+    match agree.iter().find(|(_, ok)| !ok) {
+        Some((field, _)) => {
+            Err(format!("'{field}' differs from the signed item; the file was edited after export"))
+        }
+        None => Ok(verified),
+    }
+}
+
+/// The iCalendar (RFC 5545) export of `entries`: events, and visits with day-precision dates.
+/// Withdrawn items are left out.
+pub fn to_ics(entries: &[Entry], name: &str) -> String {
+    let mut calendar = icalendar::Calendar::empty();
+    calendar
+        .append_property(("VERSION", "2.0"))
+        .append_property(("PRODID", "-//Liaison//Liaison node//EN"))
+        .append_property(("CALSCALE", "GREGORIAN"))
+        .append_property(("METHOD", "PUBLISH"))
+        .append_property(("X-WR-CALNAME", name))
+        .append_property(("NAME", name));
+    for entry in entries.iter().filter(|e| !e.record.state.withdrawn) {
+        if let Some(event) = vevent(entry) {
+            calendar.push(event);
+        }
+    }
+    calendar.to_string()
+}
+
+fn vevent(entry: &Entry) -> Option<icalendar::Event> {
+    let (h, state) = (&entry.header, &entry.record.state);
+    let f = &state.fields;
+    let mut ev = icalendar::Event::new();
+    ev.uid(&format!("{}@liaison", h.id))
+        .timestamp(state.updated)
+        .summary(&f.title.value)
+        .sequence(u32::try_from(state.revision).unwrap_or(u32::MAX))
+        .created(h.created)
+        .last_modified(state.updated);
+    if let Some(link) = f.links.first() {
+        ev.url(&link.href);
+    }
+    let status = if let Some(e) = &f.event {
+        match (e.start, e.end) {
+            (When::Date(start), end) => {
+                let last = end.map_or(start, |e| e.date());
+                ev.starts(start).ends(last + Duration::days(1));
+            }
+            (When::DateTime(start), end) => {
+                ev.starts(start.with_timezone(&Utc));
+                if let Some(When::DateTime(end)) = end {
+                    ev.ends(end.with_timezone(&Utc));
+                }
+            }
+        }
+        ev.categories([e.category.as_str()]);
+        let place = e.location.as_ref().map(|l| {
+            [l.text.clone(), l.country.map(|c| c.name())]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        if let Some(place) = place.filter(|p| !p.is_empty()) {
+            ev.location(&place);
+        }
+        e.status
+    } else if let Some(v) = &f.visit {
+        let (start, end) = match (v.actual, v.planned) {
+            (Some(actual), _) => (actual.start, actual.end),
+            (None, Some(p)) if p.precision == Precision::Day => (p.start, p.end),
+            _ => return None,
+        };
+        ev.starts(start).ends(end + Duration::days(1));
+        ev.categories(["visit", v.visit_type.as_str()]);
+        let mut places: Vec<String> = v.country.code().map(|c| c.name()).into_iter().collect();
+        places.extend(v.sites.iter().map(|s| {
+            s.place
+                .as_ref()
+                .map_or_else(|| s.country.name(), |p| format!("{p} ({})", s.country.name()))
+        }));
+        if !places.is_empty() {
+            ev.location(&places.join("; "));
+        }
+        v.status.ical_status()
+    } else {
+        return None;
+    };
+    ev.status(match status {
+        liaison_protocol::EventStatus::Tentative => icalendar::EventStatus::Tentative,
+        liaison_protocol::EventStatus::Confirmed => icalendar::EventStatus::Confirmed,
+        liaison_protocol::EventStatus::Cancelled => icalendar::EventStatus::Cancelled,
+    });
+    Some(ev.done())
+}
+
+/// The CSV columns, in order.
+pub const CSV_COLUMNS: [&str; 14] = [
+    "id",
+    "kind",
+    "owner",
+    "label",
+    "title",
+    "lang",
+    "countries",
+    "start",
+    "end",
+    "precision",
+    "status",
+    "detail",
+    "revision",
+    "updated",
+];
+
+/// The CSV export of `entries`: one row each, withdrawn ones left out.
+///
+/// # Errors
+/// Never in practice; the CSV writer writes to memory.
+pub fn to_csv(entries: &[Entry]) -> Result<String, Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| Error::Import(format!("csv: {e}"));
+    w.write_record(CSV_COLUMNS).map_err(err)?;
+    for entry in entries.iter().filter(|e| !e.record.state.withdrawn) {
+        w.write_record(row(entry)).map_err(err)?;
+    }
+    let bytes = w.into_inner().map_err(|e| Error::Import(format!("csv: {e}")))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The cells of `entry`'s row, in [`CSV_COLUMNS`] order; also what tables show.
+pub fn row(entry: &Entry) -> [String; 14] {
+    let (h, s) = (&entry.header, &entry.record.state);
+    let f = &s.fields;
+    let countries = match &f.visit {
+        Some(v) => std::iter::once(v.country.to_string())
+            .chain(v.sites.iter().map(|s| s.country.to_string()))
+            .collect::<Vec<_>>(),
+        None => f.all_countries().iter().map(ToString::to_string).collect(),
+    };
+    let (start, end, precision) = dates(f);
+    let (status, detail) = if let Some(e) = &f.event {
+        (e.status.to_string(), e.category.to_string())
+    } else if let Some(v) = &f.visit {
+        (v.status.to_string(), v.mandate.clone())
+    } else if let Some(r) = &f.report {
+        (String::new(), r.symbol.clone().unwrap_or_else(|| r.doc_type.to_string()))
+    } else if let Some(c) = &f.contact {
+        (String::new(), c.role.to_string())
+    } else {
+        (String::new(), String::new())
+    };
+    [
+        h.id.to_string(),
+        h.kind.to_string(),
+        std::iter::once(&h.owner)
+            .chain(&h.co_owners)
+            .map(Mechanism::as_str)
+            .collect::<Vec<_>>()
+            .join("+"),
+        h.label.to_string(),
+        f.title.value.clone(),
+        f.title.lang.to_string(),
+        countries.join(" "),
+        start,
+        end,
+        precision,
+        status,
+        detail,
+        s.revision.to_string(),
+        s.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    ]
+}
+
+/// Start, end and precision of an item, as text (empty when it has none).
+fn dates(f: &Fields) -> (String, String, String) {
+    if let Some(e) = &f.event {
+        return (
+            e.start.to_string(),
+            e.end.map(|e| e.to_string()).unwrap_or_default(),
+            "day".to_owned(),
+        );
+    }
+    if let Some(v) = &f.visit {
+        if let Some(a) = v.actual {
+            return (a.start.to_string(), a.end.to_string(), "day".to_owned());
+        }
+        if let Some(p) = v.planned {
+            let precision =
+                serde_json::to_value(p.precision).ok().and_then(|v| v.as_str().map(str::to_owned));
+            return (p.start.to_string(), p.end.to_string(), precision.unwrap_or_default());
+        }
+        return Default::default();
+    }
+    match f.span() {
+        Some((start, end)) if start != chrono::NaiveDate::MIN => {
+            (start.to_string(), end.to_string(), "day".to_owned())
+        }
+        _ => Default::default(),
+    }
+}

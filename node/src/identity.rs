@@ -1,0 +1,220 @@
+//! A node's data directory: its key, its config, and creating both once.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use liaison_protocol::{Card, Mechanism, PublicKey, Role};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// The config file's name in the data directory.
+pub const CONFIG_FILE: &str = "config.toml";
+/// The key file's name in the data directory (mode 0600).
+pub const KEY_FILE: &str = "node.key";
+/// The store's directory in the data directory.
+pub const STORE_DIR: &str = "store";
+
+/// What `liaison init` writes to `config.toml`; operators may edit it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The mechanism this node belongs to.
+    pub mechanism: Mechanism,
+    /// A human name for the node, shown on its identity card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Member or mirror.
+    pub role: Role,
+    /// libp2p multiaddresses to listen on.
+    #[serde(default)]
+    pub listen: Vec<String>,
+    /// Loopback address of the local API the CLI uses while the node runs.
+    pub api: String,
+    /// The node's public key, to catch a key file swapped under the config.
+    pub public_key: PublicKey,
+}
+
+/// Options of `liaison init`.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// The mechanism.
+    pub mechanism: Mechanism,
+    /// The node's name.
+    pub name: Option<String>,
+    /// Member or mirror.
+    pub role: Role,
+    /// Listen addresses; a default one when empty.
+    pub listen: Vec<String>,
+    /// The local API address; `127.0.0.1:7878` when absent.
+    pub api: Option<String>,
+}
+
+/// Default libp2p listen address.
+pub const DEFAULT_LISTEN: &str = "/ip4/0.0.0.0/tcp/4747";
+/// Default local API address.
+pub const DEFAULT_API: &str = "127.0.0.1:7878";
+
+/// A node's identity: its key and its config.
+#[derive(Debug)]
+pub struct Identity {
+    /// The data directory.
+    pub dir: PathBuf,
+    /// The signing key.
+    pub key: SigningKey,
+    /// The config.
+    pub config: Config,
+}
+
+impl Identity {
+    /// The node's public key.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey::from(&self.key.verifying_key())
+    }
+
+    /// The node's identity card.
+    pub fn card(&self) -> Card {
+        Card {
+            mechanism: self.config.mechanism.clone(),
+            name: self.config.name.clone(),
+            role: self.config.role,
+            key: self.public_key(),
+            addrs: self.config.listen.clone(),
+        }
+    }
+
+    /// Creates the key, the config and the store directory in `dir`, from `seed`.
+    ///
+    /// # Errors
+    /// [`Error::AlreadyInitialised`] if `dir` holds a node already; IO errors.
+    pub fn init(dir: &Path, options: InitOptions, seed: [u8; 32]) -> Result<Self, Error> {
+        if dir.join(CONFIG_FILE).exists() || dir.join(KEY_FILE).exists() {
+            return Err(Error::AlreadyInitialised(dir.to_owned()));
+        }
+        for addr in &options.listen {
+            check_multiaddr(addr)?;
+        }
+        let api = options.api.unwrap_or_else(|| DEFAULT_API.to_owned());
+        check_api_addr(&api)?;
+        if let Some(name) = &options.name {
+            if name.trim().is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+                return Err(liaison_protocol::FieldError::new(
+                    "name",
+                    name,
+                    "1 to 200 printable characters",
+                )
+                .into());
+            }
+        }
+        let key = SigningKey::from_bytes(&seed);
+        let listen = if options.listen.is_empty() {
+            vec![DEFAULT_LISTEN.to_owned()]
+        } else {
+            options.listen
+        };
+        let config = Config {
+            mechanism: options.mechanism,
+            name: options.name,
+            role: options.role,
+            listen,
+            api,
+            public_key: PublicKey::from(&key.verifying_key()),
+        };
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        write_private(
+            &dir.join(KEY_FILE),
+            format!("{}\n", data_encoding::HEXLOWER.encode(&seed)).as_bytes(),
+        )?;
+        let text = toml::to_string(&config).map_err(|e| Error::Config(e.to_string()))?;
+        let path = dir.join(CONFIG_FILE);
+        fs::write(
+            &path,
+            format!("# Liaison node configuration. See README.md, \"Configuration\".\n{text}"),
+        )
+        .map_err(|e| Error::io(&path, e))?;
+        Ok(Self { dir: dir.to_owned(), key, config })
+    }
+
+    /// Reads the key and config of the node in `dir`.
+    ///
+    /// # Errors
+    /// [`Error::NotInitialised`], [`Error::CorruptKey`], [`Error::Config`], IO errors.
+    pub fn load(dir: &Path) -> Result<Self, Error> {
+        let config_path = dir.join(CONFIG_FILE);
+        if !config_path.exists() {
+            return Err(Error::NotInitialised(dir.to_owned()));
+        }
+        let text = fs::read_to_string(&config_path).map_err(|e| Error::io(&config_path, e))?;
+        let config: Config = toml::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: {}", config_path.display(), e.message())))?;
+        let key_path = dir.join(KEY_FILE);
+        let raw = fs::read(&key_path).map_err(|e| Error::io(&key_path, e))?;
+        let corrupt = |why: &str| Error::CorruptKey { path: key_path.clone(), why: why.to_owned() };
+        let text = std::str::from_utf8(&raw).map_err(|_| corrupt("it is not text"))?.trim();
+        let seed = data_encoding::HEXLOWER_PERMISSIVE
+            .decode(text.as_bytes())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| corrupt("expected 64 hex digits (an ed25519 seed)"))?;
+        let key = SigningKey::from_bytes(&seed);
+        if PublicKey::from(&key.verifying_key()) != config.public_key {
+            return Err(corrupt("it does not match the public key in config.toml"));
+        }
+        Ok(Self { dir: dir.to_owned(), key, config })
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| Error::io(path, e))?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| Error::io(path, e))
+}
+
+/// Checks that `addr` looks like a libp2p TCP multiaddress (`/ip4/127.0.0.1/tcp/4747`).
+pub fn check_multiaddr(addr: &str) -> Result<(), Error> {
+    let parts: Vec<&str> = addr.split('/').collect();
+    let ok = match parts.as_slice() {
+        ["", "ip4", ip, "tcp", port] => {
+            ip.parse::<std::net::Ipv4Addr>().is_ok() && port.parse::<u16>().is_ok()
+        }
+        ["", "ip6", ip, "tcp", port] => {
+            ip.parse::<std::net::Ipv6Addr>().is_ok() && port.parse::<u16>().is_ok()
+        }
+        ["", "dns" | "dns4" | "dns6", host, "tcp", port] => {
+            !host.is_empty() && port.parse::<u16>().is_ok()
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(liaison_protocol::FieldError::new(
+            "listen",
+            addr,
+            "expected a multiaddress such as /ip4/0.0.0.0/tcp/4747",
+        )
+        .into())
+    }
+}
+
+fn check_api_addr(addr: &str) -> Result<(), Error> {
+    match addr.parse::<std::net::SocketAddr>() {
+        Ok(a) if a.ip().is_loopback() => Ok(()),
+        _ => Err(liaison_protocol::FieldError::new(
+            "api",
+            addr,
+            "expected a loopback address and port such as 127.0.0.1:7878 (the local API is never public)",
+        )
+        .into()),
+    }
+}
+
+/// The platform's data directory for Liaison (`~/.local/share/liaison` on Linux).
+pub fn default_data_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("liaison"))
+}

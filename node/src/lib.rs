@@ -1,0 +1,27 @@
+//! A Liaison node: its data directory and key, the sled store, the local write path that signs
+//! and verifies every change, and the exports (iCalendar, JSON, CSV).
+//!
+//! [`Repo`] is the one way to read and write items; the CLI uses it directly when no node runs,
+//! and the daemon owns one in its event loop.
+//!
+//! ```no_run
+//! use liaison_node::{Repo, Draft};
+//! # fn main() -> Result<(), liaison_node::Error> {
+//! let repo = Repo::open(std::path::Path::new("/var/lib/liaison"))?;
+//! for entry in repo.list(&Default::default())? {
+//!     println!("{} {}", entry.header.id, entry.record.state.fields.title.value);
+//! }
+//! # Ok(()) }
+//! ```
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+mod error;
+pub mod export;
+pub mod identity;
+pub mod repo;
+pub mod store;
+
+pub use error::Error;
+pub use identity::{Config, Identity, InitOptions};
+pub use repo::{Draft, History, ItemView, Repo};
+pub use store::{Entry, Query, Record, Store};

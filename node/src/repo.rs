@@ -1,0 +1,476 @@
+//! The local read and write path: every item command goes through [`Repo`], which validates,
+//! checks the label policy, signs each change, and stores it durably before answering.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use liaison_protocol::verify::{self, VerifiedItem};
+use liaison_protocol::{
+    ChangeSig, Edit, FieldError, Fields, Header, ItemDoc, ItemId, Kind, Label, Mechanism,
+    PublicKey, Roster, SCHEMA_VERSION, label, may_write,
+};
+use serde::Serialize;
+
+use crate::Error;
+use crate::identity::{Identity, InitOptions, STORE_DIR};
+use crate::store::{Entry, Query, Record, Store};
+
+/// A new item, before it is signed.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// Its kind; `fields` must hold the details of this kind.
+    pub kind: Kind,
+    /// Its fields.
+    pub fields: Fields,
+    /// Its label.
+    pub label: Label,
+    /// For `amber`: who else may receive it.
+    pub audience: Vec<Mechanism>,
+    /// Other mechanisms that may write it.
+    pub co_owners: Vec<Mechanism>,
+    /// The item it reissues or corrects.
+    pub supersedes: Option<ItemId>,
+}
+
+/// One change in an item's history, for `liaison show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    /// The change hash, hex.
+    pub hash: String,
+    /// When its author's clock says it was made.
+    pub time: Option<DateTime<Utc>>,
+    /// The signing node's key.
+    pub signer: Option<PublicKey>,
+    /// The signing node's mechanism, if it is in the roster.
+    pub mechanism: Option<Mechanism>,
+    /// Whether the signature verifies and its signer may write the item.
+    pub verifies: bool,
+}
+
+/// An item with everything `liaison show` tells about it.
+#[derive(Debug, Clone)]
+pub struct ItemView {
+    /// The entry as stored.
+    pub entry: Entry,
+    /// Whether the header's signature verifies and its creator may write the item.
+    pub header_verifies: bool,
+    /// Its changes, oldest first.
+    pub history: Vec<History>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    /// Items new to this node.
+    pub added: Vec<ItemId>,
+    /// Items that were here and gained changes.
+    pub merged: Vec<ItemId>,
+    /// Items that were here already, unchanged.
+    pub unchanged: Vec<ItemId>,
+}
+
+/// A node's items, keys and roster, opened for reading and writing.
+#[derive(Debug)]
+pub struct Repo {
+    identity: Identity,
+    store: Store,
+    /// The roster, with this node's own card in it so its own changes verify.
+    roster: Roster,
+}
+
+impl Repo {
+    /// Creates a node in `dir` with a fresh key.
+    ///
+    /// # Errors
+    /// See [`Identity::init`] and [`Store::open`].
+    pub fn init(dir: &Path, options: InitOptions) -> Result<Self, Error> {
+        let identity = Identity::init(dir, options, rand::random())?;
+        Self::with_identity(identity)
+    }
+
+    /// Opens the node in `dir`.
+    ///
+    /// # Errors
+    /// See [`Identity::load`] and [`Store::open`].
+    pub fn open(dir: &Path) -> Result<Self, Error> {
+        Self::with_identity(Identity::load(dir)?)
+    }
+
+    fn with_identity(identity: Identity) -> Result<Self, Error> {
+        let store = Store::open(&identity.dir.join(STORE_DIR))?;
+        let mut repo = Self { identity, store, roster: Roster::new() };
+        repo.reload_roster()?;
+        Ok(repo)
+    }
+
+    fn reload_roster(&mut self) -> Result<(), Error> {
+        let mut roster = Roster::new();
+        for card in self.store.roster()? {
+            roster.insert(card);
+        }
+        roster.insert(self.identity.card());
+        self.roster = roster;
+        Ok(())
+    }
+
+    /// This node's identity.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The roster, this node included.
+    pub fn roster(&self) -> &Roster {
+        &self.roster
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Adds a node to the roster.
+    ///
+    /// # Errors
+    /// If the card is this node's own, or the store fails.
+    pub fn add_peer(&mut self, card: liaison_protocol::Card) -> Result<(), Error> {
+        if card.key == self.identity.public_key() {
+            return Err(FieldError::new("card", card.key, "this is this node's own card").into());
+        }
+        self.store.put_card(&card)?;
+        self.reload_roster()
+    }
+
+    /// Removes the nodes whose key is `key_or_mechanism`, or all nodes of that mechanism.
+    /// Returns the cards removed.
+    ///
+    /// # Errors
+    /// If nothing matches, or the store fails.
+    pub fn remove_peer(
+        &mut self,
+        key_or_mechanism: &str,
+    ) -> Result<Vec<liaison_protocol::Card>, Error> {
+        let own = self.identity.public_key();
+        let matching: Vec<_> = self
+            .roster
+            .iter()
+            .filter(|c| {
+                c.key != own
+                    && (c.key.to_string() == key_or_mechanism
+                        || c.mechanism.as_str() == key_or_mechanism)
+            })
+            .cloned()
+            .collect();
+        if matching.is_empty() {
+            return Err(FieldError::new(
+                "peer",
+                key_or_mechanism,
+                "expected the key or mechanism of a roster entry (see 'liaison roster list')",
+            )
+            .into());
+        }
+        for card in &matching {
+            self.store.remove_card(&card.key)?;
+        }
+        self.reload_roster()?;
+        Ok(matching)
+    }
+
+    /// Validates, signs and durably stores a new item. Returns its id.
+    ///
+    /// # Errors
+    /// [`Error::Field`] for any invalid value; nothing is stored then.
+    pub fn create(&self, draft: Draft, now: DateTime<Utc>) -> Result<ItemId, Error> {
+        let (header, record) = self.build(draft, now)?;
+        self.store.put(&[(&header, &record)])?;
+        tracing::info!(item = %header.id, kind = %header.kind, label = %header.label, "created");
+        Ok(header.id)
+    }
+
+    fn build(&self, draft: Draft, now: DateTime<Utc>) -> Result<(Header, Record), Error> {
+        let mut audience = draft.audience;
+        audience.sort();
+        audience.dedup();
+        let mut co_owners = draft.co_owners;
+        co_owners.sort();
+        co_owners.dedup();
+        let header = Header {
+            v: SCHEMA_VERSION,
+            id: ItemId::from_random_bytes(rand::random()),
+            kind: draft.kind,
+            owner: self.identity.config.mechanism.clone(),
+            co_owners,
+            label: draft.label,
+            audience,
+            created: now,
+            creator: self.identity.public_key(),
+            supersedes: draft.supersedes,
+        };
+        header.validate()?;
+        if self.identity.config.role != liaison_protocol::Role::Member {
+            return Err(FieldError::new(
+                "role",
+                self.identity.config.role,
+                "only member nodes publish items; a mirror is read-only",
+            )
+            .into());
+        }
+        draft.fields.validate(header.kind, header.label)?;
+        let mut doc = ItemDoc::new();
+        let edit = Edit { fields: Some(&draft.fields), withdraw: false, now };
+        let sig = doc
+            .write(&self.identity.key, header.id, edit)
+            .map_err(|e| Error::Store(e.to_string()))?;
+        let state = doc.read().map_err(|e| Error::Store(e.to_string()))?;
+        let signed = header.clone().sign(&self.identity.key);
+        let record =
+            Record { header: signed, doc: doc.save(), sigs: sig.into_iter().collect(), state };
+        Ok((header, record))
+    }
+
+    fn entry(&self, id: ItemId) -> Result<Entry, Error> {
+        self.store.get(id)?.ok_or(Error::NotFound(id))
+    }
+
+    /// Applies `change` to the fields of item `id` as one signed change.
+    /// Returns the new revision, or `None` when nothing changed.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::NotWriter`], [`Error::Withdrawn`], or what `change` or
+    /// validation refuses; nothing is stored then.
+    pub fn update(
+        &self,
+        id: ItemId,
+        now: DateTime<Utc>,
+        change: impl FnOnce(&mut Fields) -> Result<(), Error>,
+    ) -> Result<Option<u64>, Error> {
+        let entry = self.entry(id)?;
+        let mut fields = entry.record.state.fields.clone();
+        change(&mut fields)?;
+        fields.validate(entry.header.kind, entry.header.label)?;
+        let record = self.edit(&entry, Some(&fields), false, now)?;
+        let Some(record) = record else { return Ok(None) };
+        self.store.put(&[(&entry.header, &record)])?;
+        tracing::info!(item = %id, revision = record.state.revision, "updated");
+        Ok(Some(record.state.revision))
+    }
+
+    /// Withdraws item `id`: mirrors and exports drop it. Returns false if it already was.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::NotWriter`].
+    pub fn withdraw(&self, id: ItemId, now: DateTime<Utc>) -> Result<bool, Error> {
+        let entry = self.entry(id)?;
+        if entry.record.state.withdrawn {
+            return Ok(false);
+        }
+        let Some(record) = self.edit(&entry, None, true, now)? else { return Ok(false) };
+        self.store.put(&[(&entry.header, &record)])?;
+        tracing::info!(item = %id, "withdrawn");
+        Ok(true)
+    }
+
+    /// Reissues item `id` under a new label: a new item with a fresh history whose
+    /// `supersedes` names the old one, which is withdrawn in the same atomic write.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::NotWriter`], [`Error::Withdrawn`], or a field the new label
+    /// does not allow (a programme on a clear item); nothing is stored then.
+    pub fn reissue(
+        &self,
+        id: ItemId,
+        label: Label,
+        audience: Vec<Mechanism>,
+        now: DateTime<Utc>,
+    ) -> Result<ItemId, Error> {
+        let old = self.entry(id)?;
+        label::check_audience(label, &audience)?;
+        let mut fields = old.record.state.fields.clone();
+        fields.embargo_until = None;
+        let draft = Draft {
+            kind: old.header.kind,
+            fields,
+            label,
+            audience,
+            co_owners: old.header.co_owners.clone(),
+            supersedes: Some(id),
+        };
+        let Some(withdrawn) = self.edit(&old, None, true, now)? else {
+            return Err(Error::Withdrawn(id));
+        };
+        let (header, record) = self.build(draft, now)?;
+        self.store.put(&[(&old.header, &withdrawn), (&header, &record)])?;
+        tracing::info!(old = %id, new = %header.id, label = %label, "reissued");
+        Ok(header.id)
+    }
+
+    /// The signed change of `entry` setting `fields` and/or withdrawing it, as a new record.
+    fn edit(
+        &self,
+        entry: &Entry,
+        fields: Option<&Fields>,
+        withdraw: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Record>, Error> {
+        let me = self.identity.card().peer();
+        if !may_write(&entry.header, &me) {
+            return Err(Error::NotWriter {
+                id: entry.header.id,
+                owner: entry.header.owner.clone(),
+                mechanism: me.mechanism,
+            });
+        }
+        if entry.record.state.withdrawn {
+            return Err(Error::Withdrawn(entry.header.id));
+        }
+        let mut doc = load_doc(entry)?;
+        let edit = Edit { fields, withdraw, now };
+        let Some(sig) = doc
+            .write(&self.identity.key, entry.header.id, edit)
+            .map_err(|e| Error::Store(e.to_string()))?
+        else {
+            return Ok(None);
+        };
+        let state = doc.read().map_err(|e| corrupt(entry, e))?;
+        let mut sigs = entry.record.sigs.clone();
+        sigs.push(sig);
+        Ok(Some(Record { header: entry.record.header.clone(), doc: doc.save(), sigs, state }))
+    }
+
+    /// The items matching `query`.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub fn list(&self, query: &Query) -> Result<Vec<Entry>, Error> {
+        self.store.list(query)
+    }
+
+    /// Item `id` with its verified history.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::Corrupt`] if the record or its document was altered.
+    pub fn view(&self, id: ItemId) -> Result<ItemView, Error> {
+        let entry = self.entry(id)?;
+        let doc = load_doc(&entry)?;
+        if doc.read().map_err(|e| corrupt(&entry, e))? != entry.record.state {
+            return Err(corrupt(&entry, "the cached fields differ from the document"));
+        }
+        let header_verifies = entry
+            .record
+            .header
+            .verify()
+            .ok()
+            .is_some_and(|h| verify::check_creator(&h, &self.roster).is_ok());
+        let sigs: std::collections::HashMap<[u8; 32], &ChangeSig> =
+            entry.record.sigs.iter().map(|s| (s.hash, s)).collect();
+        let history = doc
+            .changes()
+            .into_iter()
+            .map(|change| {
+                let sig = sigs.get(&change.hash.0);
+                let signer = sig.map(|s| s.signer);
+                let peer = signer.and_then(|k| self.roster.peer(&k));
+                let actor_ok =
+                    sig.is_some_and(|s| change.actor.to_bytes().get(..32) == Some(&s.signer.0[..]));
+                History {
+                    hash: change.hash.to_string(),
+                    time: DateTime::from_timestamp(change.time, 0),
+                    signer,
+                    mechanism: peer.as_ref().map(|p| p.mechanism.clone()),
+                    verifies: actor_ok
+                        && sig.is_some_and(|s| s.verifies(id))
+                        && peer.is_some_and(|p| may_write(&entry.header, &p)),
+                }
+            })
+            .collect();
+        Ok(ItemView { entry, header_verifies, history })
+    }
+
+    /// Fully verifies item `id` as stored: header, creator, every change, cached fields.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] or [`Error::Verify`] when anything fails.
+    pub fn verified(&self, id: ItemId) -> Result<VerifiedItem, Error> {
+        let entry = self.entry(id)?;
+        let item = verify::verify_item(
+            &entry.record.header,
+            &entry.record.doc,
+            &entry.record.sigs,
+            &self.roster,
+        )
+        .map_err(|e| corrupt(&entry, e))?;
+        if item.doc.read().map_err(|e| corrupt(&entry, e))? != entry.record.state {
+            return Err(corrupt(&entry, "the cached fields differ from the document"));
+        }
+        Ok(item)
+    }
+
+    /// Stores verified items from elsewhere (an import, later a peer), merging each with the
+    /// local copy, in one atomic write.
+    ///
+    /// # Errors
+    /// If an item's id is held locally by a different header; nothing is stored then.
+    pub fn merge_verified(&self, items: Vec<VerifiedItem>) -> Result<ImportReport, Error> {
+        let mut report = ImportReport::default();
+        let mut writes: Vec<(Header, Record)> = Vec::new();
+        for mut item in items {
+            let id = item.header.id;
+            let (doc, mut sigs) = match self.store.get(id)? {
+                None => {
+                    report.added.push(id);
+                    (item.doc, item.sigs)
+                }
+                Some(local) => {
+                    if local.record.header != item.signed_header {
+                        return Err(Error::Import(format!(
+                            "item {id} is held here with a different header; refusing to merge"
+                        )));
+                    }
+                    let mut doc = load_doc(&local)?;
+                    let before = doc.heads();
+                    doc.merge(&mut item.doc).map_err(|e| Error::Store(e.to_string()))?;
+                    if doc.heads() == before {
+                        report.unchanged.push(id);
+                        continue;
+                    }
+                    report.merged.push(id);
+                    let mut sigs = local.record.sigs;
+                    sigs.extend(item.sigs);
+                    (doc, sigs)
+                }
+            };
+            sigs.sort_by_key(|s| s.hash);
+            sigs.dedup_by_key(|s| s.hash);
+            let state = doc.read().map_err(|e| Error::Import(format!("item {id}: {e}")))?;
+            let header = item.header.into_inner();
+            writes.push((
+                header,
+                Record { header: item.signed_header, doc: doc.save(), sigs, state },
+            ));
+        }
+        let refs: Vec<(&Header, &Record)> = writes.iter().map(|(h, r)| (h, r)).collect();
+        self.store.put(&refs)?;
+        Ok(report)
+    }
+
+    /// Builds new items from drafts (an import of hand-written JSON) in one atomic write.
+    ///
+    /// # Errors
+    /// The first invalid draft; nothing is stored then.
+    pub fn create_all(&self, drafts: Vec<Draft>, now: DateTime<Utc>) -> Result<Vec<ItemId>, Error> {
+        let built =
+            drafts.into_iter().map(|d| self.build(d, now)).collect::<Result<Vec<_>, _>>()?;
+        let refs: Vec<(&Header, &Record)> = built.iter().map(|(h, r)| (h, r)).collect();
+        self.store.put(&refs)?;
+        Ok(built.iter().map(|(h, _)| h.id).collect())
+    }
+}
+
+fn load_doc(entry: &Entry) -> Result<ItemDoc, Error> {
+    ItemDoc::load(&entry.record.doc).map_err(|e| corrupt(entry, e))
+}
+
+fn corrupt(entry: &Entry, why: impl ToString) -> Error {
+    let why = why.to_string();
+    tracing::error!(item = %entry.header.id, %why, "corrupt item");
+    Error::Corrupt { what: format!("store record of item {}", entry.header.id), why }
+}

@@ -1,0 +1,281 @@
+//! The sled store: one checksummed record per item, indexes for list queries, and the roster.
+//! This is the only module that names sled.
+//!
+//! Keys (one tree, so every write is one atomic batch):
+//! - `r/<id:16>`: the item's [`Record`], as `sha256(cbor) || cbor`.
+//! - `k/<kind>/<id>`, `c/<CC>/<id>`, `m/<mechanism>/<id>`, `d/<YYYY-MM-DD>/<id>`: indexes by
+//!   kind, country, mechanism (owner and co-owners) and first day.
+//! - `roster/<key:32>`: a roster [`Card`], CBOR.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use liaison_protocol::codec::{self, MAX_RECORD_BYTES};
+use liaison_protocol::{
+    Card, ChangeSig, CountryCode, Header, ItemId, ItemState, Kind, Mechanism, PublicKey,
+    SignedHeader,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::Error;
+
+/// Everything stored about one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// The signed header.
+    pub header: SignedHeader,
+    /// The saved automerge document.
+    #[serde(with = "serde_bytes")]
+    pub doc: Vec<u8>,
+    /// The signature of every change in `doc`.
+    pub sigs: Vec<ChangeSig>,
+    /// The document's state, read once at write time so lists need not load documents.
+    pub state: ItemState,
+}
+
+/// A record with its header decoded (signature checked when it was written).
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The decoded header.
+    pub header: Header,
+    /// The record.
+    pub record: Record,
+}
+
+/// A list query. Every filter that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    /// Only items of this kind.
+    pub kind: Option<Kind>,
+    /// Only items concerning this country.
+    pub country: Option<CountryCode>,
+    /// Only items owned or co-owned by this mechanism.
+    pub mechanism: Option<Mechanism>,
+    /// Only items whose span ends on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Only items whose span starts on or before this day.
+    pub to: Option<NaiveDate>,
+    /// Include withdrawn items.
+    pub withdrawn: bool,
+}
+
+impl Query {
+    /// Whether `entry` matches every filter.
+    pub fn matches(&self, entry: &Entry) -> bool {
+        let state = &entry.record.state;
+        let span = state.fields.span();
+        let header = &entry.header;
+        (self.withdrawn || !state.withdrawn)
+            && self.kind.is_none_or(|k| header.kind == k)
+            && self.country.is_none_or(|c| state.fields.all_countries().contains(&c))
+            && self
+                .mechanism
+                .as_ref()
+                .is_none_or(|m| &header.owner == m || header.co_owners.contains(m))
+            && self.from.is_none_or(|from| span.is_some_and(|(_, end)| end >= from))
+            && self.to.is_none_or(|to| span.is_some_and(|(start, _)| start <= to))
+    }
+}
+
+/// The store of one node.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: sled::Db,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`.
+    ///
+    /// # Errors
+    /// [`Error::StoreBusy`] when another process holds it; [`Error::Store`] otherwise.
+    pub fn open(dir: &Path) -> Result<Self, Error> {
+        let db = sled::Config::new().path(dir).open().map_err(|e| match e {
+            sled::Error::Io(io)
+                if io.kind() == std::io::ErrorKind::WouldBlock || io.raw_os_error() == Some(11) =>
+            {
+                Error::StoreBusy(dir.to_owned())
+            }
+            other => Error::Store(other.to_string()),
+        })?;
+        Ok(Self { db })
+    }
+
+    /// The record of `id`, checksum verified.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] when the record is truncated or altered.
+    pub fn get(&self, id: ItemId) -> Result<Option<Entry>, Error> {
+        match self.db.get(record_key(id)).map_err(store_err)? {
+            None => Ok(None),
+            Some(bytes) => decode_entry(id, &bytes).map(Some),
+        }
+    }
+
+    /// Writes `records` and their index entries in one atomic batch, and returns once it is
+    /// durable on disk.
+    ///
+    /// # Errors
+    /// [`Error::Store`] if sled fails; then nothing was written.
+    pub fn put(&self, records: &[(&Header, &Record)]) -> Result<(), Error> {
+        let mut batch = sled::Batch::default();
+        for (header, record) in records {
+            if let Some(old) = self.get(header.id)? {
+                for key in index_keys(&old.header, &old.record.state) {
+                    batch.remove(key);
+                }
+            }
+            for key in index_keys(header, &record.state) {
+                batch.insert(key, &[][..]);
+            }
+            batch.insert(record_key(header.id), encode_record(record));
+        }
+        self.db.apply_batch(batch).map_err(store_err)?;
+        self.db.flush().map_err(store_err)?;
+        Ok(())
+    }
+
+    /// The items matching `query`, oldest first by id order of the index used.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered record met.
+    pub fn list(&self, query: &Query) -> Result<Vec<Entry>, Error> {
+        let prefix: Vec<u8> = match (&query.country, &query.mechanism, query.kind) {
+            (Some(c), _, _) => format!("c/{c}/").into_bytes(),
+            (None, Some(m), _) => format!("m/{m}/").into_bytes(),
+            (None, None, Some(k)) => format!("k/{k}/").into_bytes(),
+            (None, None, None) => b"r/".to_vec(),
+        };
+        let mut ids = BTreeSet::new();
+        for item in self.db.scan_prefix(&prefix) {
+            let (key, _) = item.map_err(store_err)?;
+            let tail: Option<[u8; 16]> =
+                key.get(key.len().saturating_sub(16)..).and_then(|t| t.try_into().ok());
+            ids.extend(tail.map(ItemId::from_bytes));
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(entry) = self.get(id)? {
+                if query.matches(&entry) {
+                    out.push(entry);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every item id in the store.
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn ids(&self) -> Result<Vec<ItemId>, Error> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(b"r/") {
+            let (key, _) = item.map_err(store_err)?;
+            if let Ok(bytes) = <[u8; 16]>::try_from(&key[2..]) {
+                out.push(ItemId::from_bytes(bytes));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The roster's cards.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] when an entry does not decode.
+    pub fn roster(&self) -> Result<Vec<Card>, Error> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(b"roster/") {
+            let (_, value) = item.map_err(store_err)?;
+            let card = codec::decode(&value, codec::MAX_CARD_BYTES).map_err(|e| {
+                Error::Corrupt { what: "roster entry".to_owned(), why: e.to_string() }
+            })?;
+            out.push(card);
+        }
+        Ok(out)
+    }
+
+    /// Adds or replaces a roster card, durably.
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn put_card(&self, card: &Card) -> Result<(), Error> {
+        self.db.insert(roster_key(&card.key), codec::encode(card)).map_err(store_err)?;
+        self.db.flush().map_err(store_err)?;
+        Ok(())
+    }
+
+    /// Removes a roster card, durably. Returns whether it was there.
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn remove_card(&self, key: &PublicKey) -> Result<bool, Error> {
+        let old = self.db.remove(roster_key(key)).map_err(store_err)?;
+        self.db.flush().map_err(store_err)?;
+        Ok(old.is_some())
+    }
+
+    /// Bytes the store takes on disk.
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn size_on_disk(&self) -> Result<u64, Error> {
+        self.db.size_on_disk().map_err(store_err)
+    }
+}
+
+fn store_err(e: sled::Error) -> Error {
+    Error::Store(e.to_string())
+}
+
+fn record_key(id: ItemId) -> Vec<u8> {
+    [&b"r/"[..], id.as_bytes()].concat()
+}
+
+fn roster_key(key: &PublicKey) -> Vec<u8> {
+    [&b"roster/"[..], &key.0[..]].concat()
+}
+
+fn index_keys(header: &Header, state: &ItemState) -> Vec<Vec<u8>> {
+    let id = header.id.as_bytes();
+    let key = |prefix: String| [prefix.as_bytes(), id].concat();
+    let mut keys = vec![key(format!("k/{}/", header.kind))];
+    keys.extend(state.fields.all_countries().iter().map(|c| key(format!("c/{c}/"))));
+    keys.extend(
+        std::iter::once(&header.owner).chain(&header.co_owners).map(|m| key(format!("m/{m}/"))),
+    );
+    if let Some((start, _)) = state.fields.span() {
+        keys.push(key(format!("d/{start}/")));
+    }
+    keys
+}
+
+fn encode_record(record: &Record) -> Vec<u8> {
+    let body = codec::encode(record);
+    let mut out = Sha256::digest(&body).to_vec();
+    out.extend_from_slice(&body);
+    out
+}
+
+fn decode_entry(id: ItemId, bytes: &[u8]) -> Result<Entry, Error> {
+    let corrupt = |why: String| {
+        tracing::error!(item = %id, %why, "corrupt store record");
+        Error::Corrupt { what: format!("store record of item {id}"), why }
+    };
+    if bytes.len() < 32 {
+        return Err(corrupt(format!("truncated to {} bytes", bytes.len())));
+    }
+    let (sum, body) = bytes.split_at(32);
+    if Sha256::digest(body)[..] != *sum {
+        return Err(corrupt("checksum mismatch: the record was truncated or altered".to_owned()));
+    }
+    let record: Record =
+        codec::decode(body, MAX_RECORD_BYTES).map_err(|e| corrupt(e.to_string()))?;
+    let header: Header = codec::decode(&record.header.bytes, codec::MAX_HEADER_BYTES)
+        .map_err(|e| corrupt(e.to_string()))?;
+    if header.id != id {
+        return Err(corrupt(format!("it holds item {}", header.id)));
+    }
+    Ok(Entry { header, record })
+}

@@ -1,0 +1,295 @@
+//! An item's body as an automerge document, and the bridge between its fields and the document.
+//!
+//! The document's root holds `fields` (the [`Fields`] as a tree of maps, lists and scalars),
+//! `revision` (a counter, so concurrent edits both count), `created`, `updated` and `withdrawn`.
+//! Writing reconciles the new fields against the tree: only what differs becomes an operation,
+//! so concurrent edits of different fields, or appends to the same list, merge.
+
+use automerge::transaction::{CommitOptions, Transactable, Transaction};
+use automerge::{ActorId, AutoSerde, Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use chrono::{DateTime, Utc};
+use ed25519_dalek::SigningKey;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::change::{self, ChangeSig};
+use crate::codec::MAX_DOC_BYTES;
+use crate::{Fields, ItemId, PublicKey};
+
+/// The state of an item, read from its document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemState {
+    /// Its fields.
+    pub fields: Fields,
+    /// +1 on each change that changed something (iCalendar SEQUENCE); 0 when created.
+    pub revision: u64,
+    /// When it was created.
+    pub created: DateTime<Utc>,
+    /// When it last changed.
+    pub updated: DateTime<Utc>,
+    /// Withdrawn items vanish from mirrors and exports.
+    pub withdrawn: bool,
+}
+
+/// One change of a document, as its history shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeInfo {
+    /// The change's hash.
+    pub hash: automerge::ChangeHash,
+    /// The actor that made it; its first 32 bytes are the signer's public key.
+    pub actor: ActorId,
+    /// When, in Unix seconds, as its author's clock said (advisory).
+    pub time: i64,
+}
+
+/// An edit of an item: new fields, or a withdrawal, or both.
+#[derive(Debug, Clone, Copy)]
+pub struct Edit<'a> {
+    /// The fields as they should be after the edit.
+    pub fields: Option<&'a Fields>,
+    /// Marks the item withdrawn.
+    pub withdraw: bool,
+    /// The time of the edit.
+    pub now: DateTime<Utc>,
+}
+
+/// Why a document could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocError {
+    /// The bytes are not an automerge document.
+    #[error("document does not load: {0}")]
+    Load(String),
+    /// The document is larger than [`MAX_DOC_BYTES`].
+    #[error("document is {len} bytes, the limit is {MAX_DOC_BYTES}")]
+    TooLarge {
+        /// Its size.
+        len: usize,
+    },
+    /// The document loads but does not hold an item.
+    #[error("document does not hold an item: {0}")]
+    Shape(String),
+    /// Automerge refused an operation.
+    #[error("automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+}
+
+/// One item's automerge document.
+#[derive(Debug, Clone)]
+pub struct ItemDoc {
+    doc: Automerge,
+}
+
+impl ItemDoc {
+    /// A new, empty document.
+    pub fn new() -> Self {
+        Self { doc: Automerge::new() }
+    }
+
+    /// Loads a saved document of at most [`MAX_DOC_BYTES`].
+    ///
+    /// # Errors
+    /// If it is too large or does not load.
+    pub fn load(bytes: &[u8]) -> Result<Self, DocError> {
+        if bytes.len() > MAX_DOC_BYTES {
+            return Err(DocError::TooLarge { len: bytes.len() });
+        }
+        Automerge::load(bytes).map(|doc| Self { doc }).map_err(|e| DocError::Load(e.to_string()))
+    }
+
+    /// The whole document, compacted.
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The underlying automerge document, for reading.
+    pub fn automerge(&self) -> &Automerge {
+        &self.doc
+    }
+
+    /// Merges `other` into this document.
+    ///
+    /// Only call this with a document whose changes were verified.
+    ///
+    /// # Errors
+    /// If automerge refuses the merge.
+    pub fn merge(&mut self, other: &mut ItemDoc) -> Result<(), DocError> {
+        self.doc.merge(&mut other.doc)?;
+        Ok(())
+    }
+
+    /// Applies `edit` as one change signed with `key`, whose actor id is the key's public key.
+    /// Returns the change's signature, or `None` when the edit changed nothing.
+    ///
+    /// # Errors
+    /// If the fields do not serialize or automerge refuses an operation.
+    pub fn write(
+        &mut self,
+        key: &SigningKey,
+        item: ItemId,
+        edit: Edit<'_>,
+    ) -> Result<Option<ChangeSig>, DocError> {
+        let signer = PublicKey::from(&key.verifying_key());
+        self.doc.set_actor(ActorId::from(&signer.0[..]));
+        let fields = edit
+            .fields
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| DocError::Shape(e.to_string()))?;
+        let now = edit.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let time = edit.now.timestamp();
+        let result = self.doc.transact_with(
+            |_| CommitOptions::default().with_time(time),
+            |tx| -> Result<(), automerge::AutomergeError> {
+                let first = tx.get(automerge::ROOT, "created")?.is_none();
+                if first {
+                    tx.put(automerge::ROOT, "created", now.as_str())?;
+                    tx.put(automerge::ROOT, "revision", ScalarValue::counter(0))?;
+                    tx.put(automerge::ROOT, "withdrawn", false)?;
+                }
+                if let Some(fields) = &fields {
+                    put_value(tx, &automerge::ROOT, "fields".into(), fields)?;
+                }
+                if edit.withdraw && !matches!(tx.get(automerge::ROOT, "withdrawn")?, Some((Value::Scalar(s), _)) if s.as_ref() == &ScalarValue::Boolean(true)) {
+                    tx.put(automerge::ROOT, "withdrawn", true)?;
+                }
+                if tx.pending_ops() > 0 {
+                    if !first {
+                        tx.increment(automerge::ROOT, "revision", 1)?;
+                    }
+                    tx.put(automerge::ROOT, "updated", now.as_str())?;
+                }
+                Ok(())
+            },
+        );
+        let hash = result.map_err(|f| DocError::Automerge(f.error))?.hash;
+        Ok(hash.map(|h| change::sign(key, item, h.0)))
+    }
+
+    /// Reads the item's state.
+    ///
+    /// # Errors
+    /// If the document does not hold an item of this schema.
+    pub fn read(&self) -> Result<ItemState, DocError> {
+        let json = serde_json::to_value(AutoSerde::from(&self.doc))
+            .map_err(|e| DocError::Shape(e.to_string()))?;
+        serde_json::from_value(json).map_err(|e| DocError::Shape(e.to_string()))
+    }
+
+    /// Every change in the document, in causal order.
+    pub fn changes(&self) -> Vec<ChangeInfo> {
+        self.doc
+            .get_changes(&[])
+            .iter()
+            .map(|c| ChangeInfo {
+                hash: c.hash(),
+                actor: c.actor_id().clone(),
+                time: c.timestamp(),
+            })
+            .collect()
+    }
+
+    /// The current heads.
+    pub fn heads(&self) -> Vec<automerge::ChangeHash> {
+        self.doc.get_heads()
+    }
+}
+
+impl Default for ItemDoc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Makes `obj[prop]` hold `value`, writing only what differs.
+fn put_value(
+    tx: &mut Transaction<'_>,
+    obj: &ObjId,
+    prop: automerge::Prop,
+    value: &Json,
+) -> Result<(), automerge::AutomergeError> {
+    let existing = tx.get(obj, prop.clone())?;
+    match value {
+        Json::Object(map) => {
+            let child = match existing {
+                Some((Value::Object(ObjType::Map), id)) => id,
+                _ => tx.put_object(obj, prop, ObjType::Map)?,
+            };
+            let stale: Vec<String> = tx.keys(&child).filter(|k| !map.contains_key(k)).collect();
+            for key in stale {
+                tx.delete(&child, key.as_str())?;
+            }
+            for (key, v) in map {
+                put_value(tx, &child, key.as_str().into(), v)?;
+            }
+        }
+        Json::Array(items) => {
+            let child = match existing {
+                Some((Value::Object(ObjType::List), id)) => id,
+                _ => tx.put_object(obj, prop, ObjType::List)?,
+            };
+            let len = tx.length(&child);
+            for index in (items.len()..len).rev() {
+                tx.delete(&child, index)?;
+            }
+            for (index, v) in items.iter().enumerate() {
+                if index >= len {
+                    insert_value(tx, &child, index, v)?;
+                } else {
+                    put_value(tx, &child, index.into(), v)?;
+                }
+            }
+        }
+        scalar => {
+            let new = to_scalar(scalar);
+            let same = matches!(&existing, Some((Value::Scalar(old), _)) if old.as_ref() == &new);
+            if !same {
+                tx.put(obj, prop, new)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Inserts `value` into the list `obj` at `index`.
+fn insert_value(
+    tx: &mut Transaction<'_>,
+    obj: &ObjId,
+    index: usize,
+    value: &Json,
+) -> Result<(), automerge::AutomergeError> {
+    match value {
+        Json::Object(_) => {
+            let child = tx.insert_object(obj, index, ObjType::Map)?;
+            if let Json::Object(map) = value {
+                for (key, v) in map {
+                    put_value(tx, &child, key.as_str().into(), v)?;
+                }
+            }
+        }
+        Json::Array(items) => {
+            let child = tx.insert_object(obj, index, ObjType::List)?;
+            for (i, v) in items.iter().enumerate() {
+                insert_value(tx, &child, i, v)?;
+            }
+        }
+        scalar => {
+            tx.insert(obj, index, to_scalar(scalar))?;
+        }
+    }
+    Ok(())
+}
+
+fn to_scalar(value: &Json) -> ScalarValue {
+    match value {
+        Json::Null => ScalarValue::Null,
+        Json::Bool(b) => ScalarValue::Boolean(*b),
+        Json::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => ScalarValue::Uint(u),
+            (None, Some(i)) => ScalarValue::Int(i),
+            _ => ScalarValue::F64(n.as_f64().unwrap_or_default()),
+        },
+        Json::String(s) => ScalarValue::Str(s.as_str().into()),
+        Json::Array(_) | Json::Object(_) => ScalarValue::Null,
+    }
+}

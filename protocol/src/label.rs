@@ -1,0 +1,132 @@
+//! Labels (TLP 2.0 words) and the policy they imply: who may receive an item, who may write it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{FieldError, Header, Mechanism, Role};
+
+/// An item's confidentiality, fixed when the item is created.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Label {
+    /// Anyone, public mirrors included.
+    Clear,
+    /// Every member node of the federation; never a mirror. The default.
+    #[default]
+    Green,
+    /// Member nodes of the owner, the co-owners and the mechanisms in the audience.
+    Amber,
+    /// Member nodes of the owner and the co-owners only.
+    AmberStrict,
+    /// Never leaves the node that created it.
+    Red,
+}
+
+impl Label {
+    /// Every label, widest first.
+    pub const ALL: [Label; 5] =
+        [Label::Clear, Label::Green, Label::Amber, Label::AmberStrict, Label::Red];
+
+    /// The label's name as the CLI and JSON write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Clear => "clear",
+            Label::Green => "green",
+            Label::Amber => "amber",
+            Label::AmberStrict => "amber-strict",
+            Label::Red => "red",
+        }
+    }
+
+    /// Whether items of this label may carry sensitive fields (a visit's programme and notes).
+    pub fn is_restricted(self) -> bool {
+        matches!(self, Label::Amber | Label::AmberStrict | Label::Red)
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Label {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, FieldError> {
+        Label::ALL.into_iter().find(|l| l.as_str() == s).ok_or_else(|| {
+            FieldError::new("label", s, "expected one of: clear, green, amber, amber-strict, red")
+        })
+    }
+}
+
+/// Checks that `audience` fits `label`: only `amber` has one, and it must not be empty.
+pub fn check_audience(label: Label, audience: &[Mechanism]) -> Result<(), FieldError> {
+    match (label, audience.is_empty()) {
+        (Label::Amber, true) => Err(FieldError::new(
+            "audience",
+            "",
+            "an amber item needs an audience: the mechanisms it may go to, such as --audience achpr,coe",
+        )),
+        (Label::Amber, false) | (_, true) => Ok(()),
+        (other, false) => Err(FieldError::new(
+            "audience",
+            audience.iter().map(Mechanism::as_str).collect::<Vec<_>>().join(","),
+            format!("a {other} item has no audience; only amber items name one"),
+        )),
+    }
+}
+
+/// A node as the policy sees it: its mechanism and its role.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Peer {
+    /// The mechanism the node belongs to.
+    pub mechanism: Mechanism,
+    /// Member or mirror.
+    pub role: Role,
+}
+
+/// May `peer`, another node, ever receive the item with this header?
+///
+/// This is the one check every way out of a node goes through.
+/// A node is never a peer of itself, so `red` items go to no one.
+pub fn may_receive(header: &Header, peer: &Peer) -> bool {
+    let insider = || header.owner == peer.mechanism || header.co_owners.contains(&peer.mechanism);
+    match (header.label, peer.role) {
+        (Label::Clear, _) => true,
+        (_, Role::Mirror) => false,
+        (Label::Green, Role::Member) => true,
+        (Label::Amber, Role::Member) => insider() || header.audience.contains(&peer.mechanism),
+        (Label::AmberStrict, Role::Member) => insider(),
+        (Label::Red, Role::Member) => false,
+    }
+}
+
+/// May a node of `writer` change the item with this header? Only member nodes of the owner
+/// mechanism or of a co-owner.
+pub fn may_write(header: &Header, writer: &Peer) -> bool {
+    writer.role == Role::Member
+        && (header.owner == writer.mechanism || header.co_owners.contains(&writer.mechanism))
+}
+
+/// Who may see the item, in words, for `liaison show` and previews.
+pub fn describe_audience(header: &Header) -> String {
+    let insiders = std::iter::once(&header.owner).chain(&header.co_owners);
+    let join = |it: &mut dyn Iterator<Item = &Mechanism>| {
+        it.map(Mechanism::as_str).collect::<Vec<_>>().join(", ")
+    };
+    match header.label {
+        Label::Clear => "everyone: all member nodes and public mirrors".to_owned(),
+        Label::Green => "all member nodes of the federation; no mirror".to_owned(),
+        Label::Amber => {
+            format!("member nodes of {}; no mirror", join(&mut insiders.chain(&header.audience)))
+        }
+        Label::AmberStrict => {
+            format!("member nodes of {} only; no mirror", join(&mut insiders.into_iter()))
+        }
+        Label::Red => "this node only".to_owned(),
+    }
+}

@@ -1,0 +1,65 @@
+//! Liaison's pure core: the items a federation of human-rights mechanisms shares, their labels,
+//! signed headers and signed automerge changes, the policy deciding who may receive and write
+//! what, and the CBOR encoding with its size limits.
+//!
+//! Nothing here does IO, reads a clock or draws randomness: time, keys and random bytes come in
+//! as arguments, so every function is deterministic and the `node` crate moves the bytes.
+//!
+//! ```
+//! use liaison_protocol::{Header, ItemId, Kind, Label, Peer, Role, SCHEMA_VERSION, may_receive};
+//! use ed25519_dalek::SigningKey;
+//!
+//! let key = SigningKey::from_bytes(&[7; 32]);
+//! let header = Header {
+//!     v: SCHEMA_VERSION,
+//!     id: ItemId::from_random_bytes([1; 16]),
+//!     kind: Kind::Report,
+//!     owner: "ohchr".parse().unwrap(),
+//!     co_owners: vec![],
+//!     label: Label::Amber,
+//!     audience: vec!["achpr".parse().unwrap()],
+//!     created: "2027-01-15T09:00:00Z".parse().unwrap(),
+//!     creator: (&key.verifying_key()).into(),
+//!     supersedes: None,
+//! };
+//! let achpr = Peer { mechanism: "achpr".parse().unwrap(), role: Role::Member };
+//! let coe = Peer { mechanism: "coe".parse().unwrap(), role: Role::Member };
+//! assert!(may_receive(&header, &achpr));
+//! assert!(!may_receive(&header, &coe));
+//! let signed = header.sign(&key);
+//! assert!(signed.verify().is_ok());
+//! ```
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+mod bytes;
+pub mod change;
+pub mod codec;
+pub mod doc;
+mod error;
+pub mod header;
+mod ids;
+pub mod item;
+pub mod label;
+pub mod roster;
+pub mod values;
+pub mod verify;
+mod words;
+
+#[cfg(test)]
+mod tests;
+
+pub use change::ChangeSig;
+pub use doc::{ChangeInfo, DocError, Edit, ItemDoc, ItemState};
+pub use error::FieldError;
+pub use header::{Header, SCHEMA_VERSION, SignedHeader, Verified};
+pub use ids::{ItemId, Mechanism, PublicKey, Role};
+pub use item::{
+    CallForInput, Contact, ContactRole, DocType, Event, EventCategory, EventStatus, Fields, Kind,
+    Link, Location, ProgrammeEntry, Report, ReportFile, Site, Span, StatusStep, Visit, VisitStatus,
+    VisitType,
+};
+pub use label::{Label, Peer, may_receive, may_write};
+pub use roster::{Card, Roster};
+pub use values::{CountryCode, LangTag, Planned, Precision, Text, VisitCountry, When};
+pub use verify::{VerifiedItem, VerifyError};
