@@ -1293,3 +1293,263 @@ mod validation {
         );
     }
 }
+
+/// Labels and the policy: who may receive an item, who may write it.
+mod policy {
+    use super::support::*;
+    use crate::label::{check_audience, describe_audience};
+    use crate::{Header, Kind, Label, Peer, Role, may_receive, may_write};
+
+    /// The peers of the table, in column order.
+    const PEERS: [(&str, &str, Role); 6] = [
+        ("owner member", "ohchr", Role::Member),
+        ("co-owner member", "achpr", Role::Member),
+        ("audience member", "coe", Role::Member),
+        ("other member", "iachr", Role::Member),
+        ("mirror of the owner", "ohchr", Role::Mirror),
+        ("mirror", "hrw", Role::Mirror),
+    ];
+
+    fn peer(mechanism: &str, role: Role) -> Peer {
+        Peer { mechanism: mech(mechanism), role }
+    }
+
+    /// An item owned by ohchr, co-owned by achpr, going to coe when amber.
+    fn joint(label: Label) -> Header {
+        let mut h = header(Kind::Report, label, OHCHR_1);
+        if label != Label::Red {
+            h.co_owners = vec![mech("achpr")];
+        }
+        assert_eq!(h.validate(), Ok(()));
+        h
+    }
+
+    #[test]
+    fn may_receive_follows_the_label_for_every_kind_of_peer() {
+        let t = true;
+        let f = false;
+        let table = [
+            // owner, co-owner, audience, other, owner's mirror, mirror
+            (Label::Clear, [t, t, t, t, t, t]),
+            (Label::Green, [t, t, t, t, f, f]),
+            (Label::Amber, [t, t, t, f, f, f]),
+            (Label::AmberStrict, [t, t, f, f, f, f]),
+            (Label::Red, [f, f, f, f, f, f]),
+        ];
+        for (label, row) in table {
+            let header = joint(label);
+            for ((name, mechanism, role), expected) in PEERS.iter().zip(row) {
+                assert_eq!(
+                    may_receive(&header, &peer(mechanism, *role)),
+                    expected,
+                    "{label} to {name}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn red_goes_to_no_other_node_even_with_co_owners_in_a_forged_header() {
+        let mut header = joint(Label::Red);
+        header.co_owners = vec![mech("achpr")];
+        assert!(header.validate().is_err());
+        for (name, mechanism, role) in PEERS {
+            assert!(!may_receive(&header, &peer(mechanism, role)), "red to {name}");
+        }
+    }
+
+    #[test]
+    fn only_members_of_the_owner_and_co_owners_may_write() {
+        // owner, co-owner, audience, other, owner's mirror, mirror
+        let expected = [true, true, false, false, false, false];
+        for label in Label::ALL {
+            let header = joint(label);
+            let co_owned = !header.co_owners.is_empty();
+            for ((name, mechanism, role), may) in PEERS.iter().zip(expected) {
+                let may = may && (co_owned || *mechanism == "ohchr");
+                assert_eq!(
+                    may_write(&header, &peer(mechanism, *role)),
+                    may,
+                    "{label}: {name} writes"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn amber_needs_an_audience() {
+        let err = check_audience(Label::Amber, &[]).unwrap_err();
+        assert_eq!(err.field, "audience");
+        assert_eq!(check_audience(Label::Amber, &[mech("coe"), mech("achpr")]), Ok(()));
+    }
+
+    #[test]
+    fn only_amber_has_an_audience() {
+        for label in [Label::Clear, Label::Green, Label::AmberStrict, Label::Red] {
+            assert_eq!(check_audience(label, &[]), Ok(()), "{label}");
+            let err = check_audience(label, &[mech("coe")]).unwrap_err();
+            assert_eq!((err.field.as_str(), err.value.as_str()), ("audience", "coe"), "{label}");
+        }
+    }
+
+    #[test]
+    fn describe_audience_names_who_may_see_the_item() {
+        let amber = describe_audience(&joint(Label::Amber));
+        for m in ["ohchr", "achpr", "coe"] {
+            assert!(amber.contains(m), "{amber}");
+        }
+        let strict = describe_audience(&joint(Label::AmberStrict));
+        assert!(
+            strict.contains("ohchr") && strict.contains("achpr") && !strict.contains("coe"),
+            "{strict}"
+        );
+        assert!(describe_audience(&joint(Label::Clear)).contains("mirrors"));
+        assert!(describe_audience(&joint(Label::Green)).contains("no mirror"));
+        assert!(describe_audience(&joint(Label::Red)).contains("this node only"));
+    }
+
+    #[test]
+    fn labels_parse_and_print_the_same_words() {
+        for label in Label::ALL {
+            assert_eq!(label.as_str().parse::<Label>(), Ok(label));
+            assert_eq!(serde_json::to_string(&label).unwrap(), format!("\"{label}\""));
+        }
+        assert_eq!(Label::default(), Label::Green);
+        assert_eq!("AMBER".parse::<Label>().unwrap_err().field, "label");
+        assert_eq!("tlp:amber".parse::<Label>().unwrap_err().field, "label");
+    }
+}
+
+/// Signed headers.
+mod headers {
+    use ed25519_dalek::{Signer as _, SigningKey};
+
+    use super::support::*;
+    use crate::codec::{self, DecodeError};
+    use crate::header::HeaderError;
+    use crate::{Header, Kind, Label, SCHEMA_VERSION, SignedHeader};
+
+    /// Signs `header` as-is with `key`, whoever its creator is (`Header::sign` asserts they match).
+    fn sign_as(header: &Header, key: &SigningKey) -> SignedHeader {
+        let bytes = codec::encode(header);
+        let signature = key.sign(&[&b"liaison/header/v1\0"[..], &bytes].concat()).to_bytes();
+        SignedHeader { bytes, signature }
+    }
+
+    #[test]
+    fn a_signed_header_verifies_to_the_same_header() {
+        for label in Label::ALL {
+            let header = header(Kind::Visit, label, OHCHR_1);
+            let signed = header.clone().sign(&key(OHCHR_1));
+            assert_eq!(
+                signed,
+                sign_as(&header, &key(OHCHR_1)),
+                "the signature covers the context and the bytes"
+            );
+            assert_eq!(signed.verify().unwrap().into_inner(), header);
+        }
+    }
+
+    #[test]
+    fn any_flipped_byte_in_the_header_bytes_is_refused() {
+        let signed = header(Kind::Event, Label::Amber, OHCHR_1).sign(&key(OHCHR_1));
+        for i in 0..signed.bytes.len() {
+            let mut bad = signed.clone();
+            bad.bytes[i] ^= 0x01;
+            assert!(bad.verify().is_err(), "byte {i} flipped");
+        }
+    }
+
+    #[test]
+    fn any_flipped_byte_in_the_signature_is_refused() {
+        let signed = header(Kind::Event, Label::Green, OHCHR_1).sign(&key(OHCHR_1));
+        for i in 0..signed.signature.len() {
+            let mut bad = signed.clone();
+            bad.signature[i] ^= 0x80;
+            assert!(
+                matches!(bad.verify(), Err(HeaderError::Signature(k)) if k == public(OHCHR_1)),
+                "byte {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_schema_version_is_refused() {
+        let mut h = header(Kind::Report, Label::Green, OHCHR_1);
+        h.v = SCHEMA_VERSION + 1;
+        match h.sign(&key(OHCHR_1)).verify() {
+            Err(HeaderError::Field(e)) => assert_eq!(e.field, "schema version"),
+            other => panic!("expected a schema version refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_header_signed_by_another_key_than_its_creator_is_refused() {
+        let h = header(Kind::Report, Label::Green, OHCHR_1);
+        let signed = sign_as(&h, &key(OHCHR_2));
+        assert!(matches!(signed.verify(), Err(HeaderError::Signature(k)) if k == public(OHCHR_1)));
+    }
+
+    #[test]
+    fn a_creator_that_is_not_a_curve_point_is_refused_without_panicking() {
+        let mut h = header(Kind::Report, Label::Green, OHCHR_1);
+        // The y coordinate 2 has no matching x on edwards25519.
+        let mut not_a_point = [0; 32];
+        not_a_point[0] = 2;
+        h.creator = crate::PublicKey(not_a_point);
+        assert!(h.creator.verifying_key().is_none());
+        assert!(matches!(sign_as(&h, &key(OHCHR_1)).verify(), Err(HeaderError::Signature(_))));
+    }
+
+    #[test]
+    fn headers_with_invalid_labels_or_co_owners_are_refused_even_when_signed() {
+        #[track_caller]
+        fn check(edit: impl FnOnce(&mut Header), field: &str) {
+            let mut h = header(Kind::Visit, Label::Green, OHCHR_1);
+            edit(&mut h);
+            match h.sign(&key(OHCHR_1)).verify() {
+                Err(HeaderError::Field(e)) => assert_eq!(e.field, field, "{e}"),
+                other => panic!("expected a refusal of {field}, got {other:?}"),
+            }
+        }
+        check(|h| h.label = Label::Amber, "audience");
+        check(|h| h.audience = vec![mech("coe")], "audience");
+        check(|h| h.co_owners = vec![mech("ohchr")], "co_owners");
+        check(
+            |h| {
+                h.label = Label::Red;
+                h.co_owners = vec![mech("achpr")];
+            },
+            "co_owners",
+        );
+    }
+
+    #[test]
+    fn header_bytes_with_an_unknown_field_are_refused() {
+        let h = header(Kind::Visit, Label::Green, OHCHR_1);
+        let mut value: ciborium::Value = ciborium::Value::serialized(&h).unwrap();
+        if let ciborium::Value::Map(entries) = &mut value {
+            entries.push((
+                ciborium::Value::Text("label_override".into()),
+                ciborium::Value::Text("clear".into()),
+            ));
+        }
+        let bytes = codec::encode(&value);
+        let key = key(OHCHR_1);
+        let signature = key.sign(&[&b"liaison/header/v1\0"[..], &bytes].concat()).to_bytes();
+        match (SignedHeader { bytes, signature }).verify() {
+            Err(HeaderError::Decode(DecodeError::Cbor(e))) => {
+                assert!(e.contains("label_override"), "{e}")
+            }
+            other => panic!("expected a decode refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_oversized_header_is_refused_by_size() {
+        let mut h = header(Kind::Visit, Label::Amber, OHCHR_1);
+        h.audience = (0..400).map(|i| mech(&format!("mechanism-{i}"))).collect();
+        let signed = h.sign(&key(OHCHR_1));
+        assert!(matches!(signed.verify(), Err(HeaderError::Decode(DecodeError::TooLarge { .. }))));
+    }
+}

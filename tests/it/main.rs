@@ -1,1 +1,5 @@
-//! x
+//! Integration tests: the real `liaison` binary on real data directories.
+
+mod support;
+
+mod cli;

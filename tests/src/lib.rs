@@ -1,1 +1,1 @@
-//! x
+//! Support shared by the integration tests and the crash-test writer.
