@@ -1553,3 +1553,391 @@ mod headers {
         assert!(matches!(signed.verify(), Err(HeaderError::Decode(DecodeError::TooLarge { .. }))));
     }
 }
+
+/// Item documents: writes, revisions, withdrawal, persistence and concurrent edits.
+mod docs {
+    use std::collections::{BTreeSet, HashMap};
+
+    use super::support::*;
+    use crate::{ChangeSig, DocError, Edit, Fields, ItemDoc, Kind, StatusStep, VisitStatus};
+
+    /// Writes `fields` (and a withdrawal if asked) with node `seed`, `minutes` after the start.
+    fn write(
+        doc: &mut ItemDoc,
+        seed: u8,
+        fields: Option<&Fields>,
+        withdraw: bool,
+        minutes: i64,
+    ) -> Option<ChangeSig> {
+        doc.write(&key(seed), id(1), Edit { fields, withdraw, now: at(minutes) }).unwrap()
+    }
+
+    fn created() -> (ItemDoc, ChangeSig) {
+        let mut doc = ItemDoc::new();
+        let sig = write(&mut doc, OHCHR_1, Some(&fields(Kind::Visit)), false, 0).unwrap();
+        (doc, sig)
+    }
+
+    fn step(status: VisitStatus, day: u32, note: &str) -> StatusStep {
+        StatusStep { status, date: date(2027, 1, day), note: Some(note.to_owned()) }
+    }
+
+    #[test]
+    fn the_first_write_creates_revision_zero() {
+        let (doc, sig) = created();
+        let state = doc.read().unwrap();
+        assert_eq!(state.fields, fields(Kind::Visit));
+        assert_eq!(
+            (state.revision, state.created, state.updated, state.withdrawn),
+            (0, at(0), at(0), false)
+        );
+        assert_eq!(sig.signer, public(OHCHR_1));
+        assert!(sig.verifies(id(1)));
+        assert_eq!(doc.changes().len(), 1);
+        assert_eq!(doc.changes()[0].hash.0, sig.hash);
+        assert_eq!(doc.changes()[0].time, at(0).timestamp());
+    }
+
+    #[test]
+    fn an_update_that_changes_something_bumps_the_revision_and_updated() {
+        let (mut doc, first) = created();
+        let mut f = fields(Kind::Visit);
+        f.title.value = "Visit to Tunisia (accepted)".to_owned();
+        let second = write(&mut doc, OHCHR_1, Some(&f), false, 30).unwrap();
+        assert_ne!(first.hash, second.hash);
+        let state = doc.read().unwrap();
+        assert_eq!(state.fields, f);
+        assert_eq!((state.revision, state.created, state.updated), (1, at(0), at(30)));
+    }
+
+    #[test]
+    fn an_update_that_changes_nothing_makes_no_change() {
+        let (mut doc, _) = created();
+        let heads = doc.heads();
+        assert_eq!(write(&mut doc, OHCHR_1, Some(&fields(Kind::Visit)), false, 30), None);
+        assert_eq!(write(&mut doc, OHCHR_1, None, false, 40), None);
+        let state = doc.read().unwrap();
+        assert_eq!((state.revision, state.updated), (0, at(0)));
+        assert_eq!(doc.heads(), heads);
+    }
+
+    #[test]
+    fn withdraw_marks_the_item_withdrawn_once() {
+        let (mut doc, _) = created();
+        assert!(write(&mut doc, OHCHR_1, None, true, 60).is_some());
+        let state = doc.read().unwrap();
+        assert!(state.withdrawn);
+        assert_eq!((state.revision, state.updated), (1, at(60)));
+        assert_eq!(state.fields, fields(Kind::Visit), "withdrawal keeps the fields");
+        assert_eq!(
+            write(&mut doc, OHCHR_1, None, true, 90),
+            None,
+            "withdrawing again changes nothing"
+        );
+    }
+
+    #[test]
+    fn save_and_load_keep_the_state() {
+        let (mut doc, _) = created();
+        let mut f = fields(Kind::Visit);
+        f.countries = vec!["TN".parse().unwrap(), "LY".parse().unwrap()];
+        write(&mut doc, ACHPR, Some(&f), true, 10).unwrap();
+        let loaded = ItemDoc::load(&doc.save()).unwrap();
+        assert_eq!(loaded.read().unwrap(), doc.read().unwrap());
+        assert_eq!(loaded.heads(), doc.heads());
+    }
+
+    #[test]
+    fn removing_optional_fields_removes_them_from_the_document() {
+        let (mut doc, _) = created();
+        let full = doc.read().unwrap().fields;
+        let mut f = full.clone();
+        f.visit.as_mut().unwrap().status_history.clear();
+        f.themes = vec!["torture".to_owned()];
+        write(&mut doc, OHCHR_1, Some(&f), false, 10).unwrap();
+        assert_eq!(doc.read().unwrap().fields, f);
+        write(&mut doc, OHCHR_1, Some(&full), false, 20).unwrap();
+        assert_eq!(doc.read().unwrap().fields, full);
+        assert_eq!(doc.read().unwrap().revision, 2);
+    }
+
+    #[test]
+    fn loading_refuses_oversized_and_garbage_bytes() {
+        let big = vec![0; crate::codec::MAX_DOC_BYTES + 1];
+        assert!(matches!(ItemDoc::load(&big), Err(DocError::TooLarge { len }) if len == big.len()));
+        assert!(matches!(ItemDoc::load(b"not automerge"), Err(DocError::Load(_))));
+    }
+
+    #[test]
+    fn a_document_without_an_item_is_refused_on_read() {
+        assert!(matches!(ItemDoc::new().read(), Err(DocError::Shape(_))));
+    }
+
+    #[test]
+    fn concurrent_edits_by_two_nodes_merge_keeping_both() {
+        let (base, base_sig) = created();
+        let original = fields(Kind::Visit);
+
+        let mut a = base.clone();
+        let mut fa = original.clone();
+        fa.title.value = "Visit to Tunisia, accepted".to_owned();
+        fa.visit.as_mut().unwrap().status_history.push(step(
+            VisitStatus::Accepted,
+            20,
+            "note verbale",
+        ));
+        let sig_a = write(&mut a, OHCHR_1, Some(&fa), false, 10).unwrap();
+
+        let mut b = base.clone();
+        let mut fb = original.clone();
+        fb.countries = vec!["TN".parse().unwrap()];
+        fb.visit.as_mut().unwrap().mandate = "SR on torture, with the CPA".to_owned();
+        fb.visit.as_mut().unwrap().status_history.push(step(
+            VisitStatus::ReminderSent,
+            18,
+            "second reminder",
+        ));
+        let sig_b = write(&mut b, ACHPR, Some(&fb), false, 20).unwrap();
+
+        let mut ab = a.clone();
+        ab.merge(&mut b.clone()).unwrap();
+        let mut ba = b.clone();
+        ba.merge(&mut a.clone()).unwrap();
+        let state = ab.read().unwrap();
+        assert_eq!(state, ba.read().unwrap(), "both merge orders converge");
+
+        assert_eq!(state.fields.title, fa.title);
+        assert_eq!(state.fields.countries, fb.countries);
+        let visit = state.fields.visit.as_ref().unwrap();
+        assert_eq!(visit.mandate, fb.visit.as_ref().unwrap().mandate);
+        let history = &visit.status_history;
+        assert_eq!(history.len(), 3, "{history:?}");
+        assert_eq!(history[0], original.visit.as_ref().unwrap().status_history[0]);
+        assert!(history.contains(&step(VisitStatus::Accepted, 20, "note verbale")));
+        assert!(history.contains(&step(VisitStatus::ReminderSent, 18, "second reminder")));
+        assert_eq!(state.revision, 2, "each concurrent edit counts");
+        assert!(state.updated == at(10) || state.updated == at(20));
+
+        // Every change's actor is the key that signed it.
+        let sigs: HashMap<[u8; 32], ChangeSig> =
+            [base_sig, sig_a, sig_b].into_iter().map(|s| (s.hash, s)).collect();
+        let mut actors = BTreeSet::new();
+        for change in ab.changes() {
+            let sig = &sigs[&change.hash.0];
+            assert_eq!(&change.actor.to_bytes()[..32], &sig.signer.0[..]);
+            assert!(sig.verifies(id(1)));
+            actors.insert(sig.signer);
+        }
+        assert_eq!(actors, BTreeSet::from([public(OHCHR_1), public(ACHPR)]));
+    }
+}
+
+/// Whole items against a roster: creator, signatures and writers.
+mod verification {
+    use super::support::*;
+    use crate::verify::{check_creator, verify_changes, verify_item};
+    use crate::{
+        Card, ChangeSig, Edit, Header, ItemDoc, Kind, Label, Role, Roster, SignedHeader,
+        VerifiedItem, VerifyError,
+    };
+
+    fn card(seed: u8, mechanism: &str, role: Role) -> Card {
+        Card { mechanism: mech(mechanism), name: None, role, key: public(seed), addrs: vec![] }
+    }
+
+    /// Two ohchr members, an achpr and a coe member, and a mirror under the ohchr code.
+    fn roster() -> Roster {
+        let mut roster = Roster::new();
+        roster.insert(card(OHCHR_1, "ohchr", Role::Member));
+        roster.insert(card(OHCHR_2, "ohchr", Role::Member));
+        roster.insert(card(ACHPR, "achpr", Role::Member));
+        roster.insert(card(COE, "coe", Role::Member));
+        roster.insert(card(OHCHR_MIRROR, "ohchr", Role::Mirror));
+        roster
+    }
+
+    /// An item as it travels: signed header, document and change signatures.
+    struct Item {
+        header: Header,
+        signed: SignedHeader,
+        doc: ItemDoc,
+        sigs: Vec<ChangeSig>,
+    }
+
+    impl Item {
+        /// A green report owned by ohchr (co-owned by `co_owners`), created by node `creator`.
+        fn create(creator: u8, co_owners: &[&str]) -> Self {
+            let mut header = header(Kind::Report, Label::Green, creator);
+            header.co_owners = co_owners.iter().map(|m| mech(m)).collect();
+            let signed = header.clone().sign(&key(creator));
+            let mut item = Item { header, signed, doc: ItemDoc::new(), sigs: vec![] };
+            item.edit(creator, "Report on the visit to Tunisia");
+            item
+        }
+
+        /// Node `seed` sets the title.
+        fn edit(&mut self, seed: u8, title: &str) {
+            let mut f = fields(Kind::Report);
+            f.title.value = title.to_owned();
+            let n = i64::try_from(self.sigs.len()).unwrap();
+            let edit = Edit { fields: Some(&f), withdraw: false, now: at(n) };
+            self.sigs.push(self.doc.write(&key(seed), self.header.id, edit).unwrap().unwrap());
+        }
+
+        fn verify(&self) -> Result<VerifiedItem, VerifyError> {
+            verify_item(&self.signed, &self.doc.save(), &self.sigs, &roster())
+        }
+    }
+
+    #[track_caller]
+    fn assert_not_allowed(result: Result<VerifiedItem, VerifyError>, seed: u8, mechanism: &str) {
+        match result {
+            Err(VerifyError::NotAllowed { key, mechanism: m, owner }) => {
+                assert_eq!((key, m.as_str(), owner.as_str()), (public(seed), mechanism, "ohchr"));
+            }
+            other => panic!("expected NotAllowed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_genuine_item_verifies() {
+        let mut item = Item::create(OHCHR_1, &[]);
+        item.edit(OHCHR_2, "Report on the visit to Tunisia (corrected)");
+        let verified = item.verify().unwrap();
+        assert_eq!(*verified.header, item.header);
+        assert_eq!(verified.sigs, item.sigs);
+        assert_eq!(verified.doc.read().unwrap(), item.doc.read().unwrap());
+        assert_eq!(verified.signed_header, item.signed);
+    }
+
+    #[test]
+    fn signatures_of_other_changes_are_dropped() {
+        let item = Item::create(OHCHR_1, &[]);
+        let mut sigs = item.sigs.clone();
+        sigs.push(crate::change::sign(&key(OHCHR_1), item.header.id, [9; 32]));
+        let verified = verify_item(&item.signed, &item.doc.save(), &sigs, &roster()).unwrap();
+        assert_eq!(verified.sigs, item.sigs);
+    }
+
+    #[test]
+    fn a_change_by_another_mechanism_is_refused() {
+        let mut item = Item::create(OHCHR_1, &[]);
+        item.edit(COE, "Rewritten by coe");
+        assert_not_allowed(item.verify(), COE, "coe");
+    }
+
+    #[test]
+    fn a_change_by_a_co_owner_is_accepted() {
+        let mut item = Item::create(OHCHR_1, &["achpr"]);
+        item.edit(ACHPR, "Joint report on the visit to Tunisia");
+        assert!(item.verify().is_ok());
+        // The same change on an item achpr does not co-own is refused.
+        let mut solo = Item::create(OHCHR_1, &[]);
+        solo.edit(ACHPR, "Joint report on the visit to Tunisia");
+        assert_not_allowed(solo.verify(), ACHPR, "achpr");
+    }
+
+    #[test]
+    fn a_change_by_a_mirror_is_refused_even_under_the_owner_code() {
+        let mut item = Item::create(OHCHR_1, &[]);
+        item.edit(OHCHR_MIRROR, "Edited by a mirror");
+        assert_not_allowed(item.verify(), OHCHR_MIRROR, "ohchr");
+    }
+
+    #[test]
+    fn a_corrupted_change_signature_is_refused() {
+        let mut item = Item::create(OHCHR_1, &[]);
+        item.edit(OHCHR_1, "Second version");
+        for i in [0, 31, 63] {
+            let mut bad = item.sigs.clone();
+            bad[1].signature[i] ^= 0x04;
+            let result = verify_item(&item.signed, &item.doc.save(), &bad, &roster());
+            assert!(matches!(result, Err(VerifyError::BadSignature(_))), "byte {i}: {result:?}");
+        }
+    }
+
+    #[test]
+    fn a_change_signed_by_another_key_than_its_actor_is_refused() {
+        // ohchr node 2 may write the item, but it did not make this change.
+        let mut item = Item::create(OHCHR_1, &[]);
+        item.edit(OHCHR_1, "Second version");
+        item.sigs[1] = crate::change::sign(&key(OHCHR_2), item.header.id, item.sigs[1].hash);
+        assert!(matches!(item.verify(), Err(VerifyError::BadSignature(_))));
+    }
+
+    #[test]
+    fn an_unsigned_change_is_refused() {
+        let mut item = Item::create(OHCHR_1, &[]);
+        item.edit(OHCHR_1, "Second version");
+        let hash = item.sigs.pop().unwrap().hash;
+        match item.verify() {
+            Err(VerifyError::Unsigned(h)) => assert_eq!(h, hex::encode(hash)),
+            other => panic!("expected Unsigned, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_change_by_a_node_outside_the_roster_is_refused() {
+        let mut item = Item::create(OHCHR_1, &[]);
+        item.edit(STRANGER, "Edited by a stranger");
+        assert!(
+            matches!(item.verify(), Err(VerifyError::UnknownSigner(k)) if k == public(STRANGER))
+        );
+    }
+
+    #[test]
+    fn signatures_replayed_onto_another_item_are_refused() {
+        let original = Item::create(OHCHR_1, &[]);
+        let mut other = original.header.clone();
+        other.id = id(0x43);
+        let other = other.sign(&key(OHCHR_1));
+        assert!(other.verify().is_ok());
+        let result = verify_item(&other, &original.doc.save(), &original.sigs, &roster());
+        assert!(matches!(result, Err(VerifyError::BadSignature(_))), "{result:?}");
+    }
+
+    #[test]
+    fn verify_changes_checks_each_change_against_the_verified_header() {
+        let mut item = Item::create(OHCHR_1, &["achpr"]);
+        item.edit(ACHPR, "Joint report");
+        let header = item.signed.verify().unwrap();
+        assert_eq!(verify_changes(&header, &item.doc, &item.sigs, &roster()).unwrap(), item.sigs);
+        let mut without_achpr = roster();
+        without_achpr.remove(&public(ACHPR));
+        let result = verify_changes(&header, &item.doc, &item.sigs, &without_achpr);
+        assert!(matches!(result, Err(VerifyError::UnknownSigner(k)) if k == public(ACHPR)));
+    }
+
+    #[test]
+    fn the_creator_must_be_a_member_of_the_owner_or_a_co_owner() {
+        #[track_caller]
+        fn creator(seed: u8, co_owners: &[&str]) -> Result<(), VerifyError> {
+            let mut h = header(Kind::Event, Label::Green, seed);
+            h.co_owners = co_owners.iter().map(|m| mech(m)).collect();
+            check_creator(&h.sign(&key(seed)).verify().unwrap(), &roster())
+        }
+        assert!(creator(OHCHR_1, &[]).is_ok());
+        assert!(creator(ACHPR, &["achpr"]).is_ok());
+        assert!(matches!(creator(COE, &[]), Err(VerifyError::NotAllowed { .. })));
+        assert!(matches!(creator(OHCHR_MIRROR, &[]), Err(VerifyError::NotAllowed { .. })));
+        assert!(
+            matches!(creator(STRANGER, &[]), Err(VerifyError::UnknownSigner(k)) if k == public(STRANGER))
+        );
+    }
+
+    #[test]
+    fn an_item_whose_header_was_tampered_with_is_refused() {
+        let item = Item::create(OHCHR_1, &[]);
+        let mut signed = item.signed.clone();
+        signed.signature[0] ^= 1;
+        let result = verify_item(&signed, &item.doc.save(), &item.sigs, &roster());
+        assert!(matches!(result, Err(VerifyError::Header(_))), "{result:?}");
+    }
+
+    #[test]
+    fn an_item_whose_document_does_not_load_is_refused() {
+        let item = Item::create(OHCHR_1, &[]);
+        let result = verify_item(&item.signed, b"garbage", &item.sigs, &roster());
+        assert!(matches!(result, Err(VerifyError::Doc(_))), "{result:?}");
+    }
+}
