@@ -52,6 +52,16 @@ pub(crate) enum Command {
     /// The nodes this node knows
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// Create a local demo federation (ohchr, achpr, coe, iachr) with sample data and show
+    /// what each node holds and why
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Where to create the nodes' data directories [default: a new directory under the system's temp directory]
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

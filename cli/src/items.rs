@@ -57,6 +57,7 @@ pub(crate) fn dispatch(command: Command, dir: &Path) -> Result<(), Failure> {
         Command::Export(a) => export_items(a, dir),
         Command::Import(a) => import(a, dir),
         Command::Roster(c) => roster(c, dir),
+        Command::Demo(a) => crate::demo::run(a),
     }
 }
 

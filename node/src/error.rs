@@ -55,6 +55,14 @@ pub enum Error {
     /// Signatures or writers do not check out.
     #[error("refused: {0}")]
     Verify(#[from] VerifyError),
+    /// The item's label does not allow this node to hold it.
+    #[error("item {id} is {label}: its label does not allow this node to hold it")]
+    NotForThisNode {
+        /// The item.
+        id: ItemId,
+        /// Its label.
+        label: liaison_protocol::Label,
+    },
     /// A file to import is not what `export json` writes.
     #[error("{0}")]
     Import(String),

@@ -98,8 +98,10 @@ impl Identity {
         }
         let api = options.api.unwrap_or_else(|| DEFAULT_API.to_owned());
         check_api_addr(&api)?;
-        if let Some(name) = &options.name {
-            if name.trim().is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+        if let Some(name) = &options.name
+            && (name.trim().is_empty() || name.len() > 200 || name.chars().any(char::is_control))
+        {
+            {
                 return Err(liaison_protocol::FieldError::new(
                     "name",
                     name,

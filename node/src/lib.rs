@@ -19,6 +19,7 @@ mod error;
 pub mod export;
 pub mod identity;
 pub mod repo;
+pub mod sample;
 pub mod store;
 
 pub use error::Error;

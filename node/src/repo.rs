@@ -76,6 +76,8 @@ pub struct Repo {
     store: Store,
     /// The roster, with this node's own card in it so its own changes verify.
     roster: Roster,
+    /// Follows the public key in the actor id of this process's changes.
+    session: [u8; 8],
 }
 
 impl Repo {
@@ -98,7 +100,7 @@ impl Repo {
 
     fn with_identity(identity: Identity) -> Result<Self, Error> {
         let store = Store::open(&identity.dir.join(STORE_DIR))?;
-        let mut repo = Self { identity, store, roster: Roster::new() };
+        let mut repo = Self { identity, store, roster: Roster::new(), session: rand::random() };
         repo.reload_roster()?;
         Ok(repo)
     }
@@ -216,7 +218,8 @@ impl Repo {
         }
         draft.fields.validate(header.kind, header.label)?;
         let mut doc = ItemDoc::new();
-        let edit = Edit { fields: Some(&draft.fields), withdraw: false, now };
+        let edit =
+            Edit { fields: Some(&draft.fields), withdraw: false, now, session: self.session };
         let sig = doc
             .write(&self.identity.key, header.id, edit)
             .map_err(|e| Error::Store(e.to_string()))?;
@@ -323,7 +326,7 @@ impl Repo {
             return Err(Error::Withdrawn(entry.header.id));
         }
         let mut doc = load_doc(entry)?;
-        let edit = Edit { fields, withdraw, now };
+        let edit = Edit { fields, withdraw, now, session: self.session };
         let Some(sig) = doc
             .write(&self.identity.key, entry.header.id, edit)
             .map_err(|e| Error::Store(e.to_string()))?
@@ -408,12 +411,19 @@ impl Repo {
     /// local copy, in one atomic write.
     ///
     /// # Errors
-    /// If an item's id is held locally by a different header; nothing is stored then.
+    /// If an item's label does not allow this node to hold it, or its id is held locally by a
+    /// different header; nothing is stored then.
     pub fn merge_verified(&self, items: Vec<VerifiedItem>) -> Result<ImportReport, Error> {
         let mut report = ImportReport::default();
         let mut writes: Vec<(Header, Record)> = Vec::new();
+        let me = self.identity.card().peer();
         for mut item in items {
             let id = item.header.id;
+            let own = item.header.creator == self.identity.public_key();
+            if !own && !liaison_protocol::may_receive(&item.header, &me) {
+                tracing::warn!(item = %id, label = %item.header.label, "refused an item this node may not hold");
+                return Err(Error::NotForThisNode { id, label: item.header.label });
+            }
             let (doc, mut sigs) = match self.store.get(id)? {
                 None => {
                     report.added.push(id);
@@ -450,6 +460,39 @@ impl Repo {
         let refs: Vec<(&Header, &Record)> = writes.iter().map(|(h, r)| (h, r)).collect();
         self.store.put(&refs)?;
         Ok(report)
+    }
+
+    /// Every item the node with `key` may receive, as it would leave this node: the label
+    /// policy decides, and a node not in the roster receives nothing.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] when a stored item fails verification; it is never sent.
+    pub fn outgoing_for(&self, key: &PublicKey) -> Result<Vec<VerifiedItem>, Error> {
+        let Some(peer) = self.roster.peer(key).filter(|_| *key != self.identity.public_key())
+        else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for entry in self.store.list(&Query { withdrawn: true, ..Query::default() })? {
+            if liaison_protocol::may_receive(&entry.header, &peer) {
+                out.push(self.verified(entry.header.id)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Receives items from elsewhere: each is verified against this node's roster before it
+    /// touches the store, and refused whole if anything fails.
+    ///
+    /// # Errors
+    /// [`Error::Verify`] for the first item that fails; nothing is stored then.
+    pub fn receive(&self, items: &[VerifiedItem]) -> Result<ImportReport, Error> {
+        let mut checked = Vec::new();
+        for item in items {
+            let doc = item.doc.save();
+            checked.push(verify::verify_item(&item.signed_header, &doc, &item.sigs, &self.roster)?);
+        }
+        self.merge_verified(checked)
     }
 
     /// Builds new items from drafts (an import of hand-written JSON) in one atomic write.

@@ -156,10 +156,10 @@ impl Store {
         }
         let mut out = Vec::new();
         for id in ids {
-            if let Some(entry) = self.get(id)? {
-                if query.matches(&entry) {
-                    out.push(entry);
-                }
+            if let Some(entry) = self.get(id)?
+                && query.matches(&entry)
+            {
+                out.push(entry);
             }
         }
         Ok(out)

@@ -51,6 +51,9 @@ pub struct Edit<'a> {
     pub withdraw: bool,
     /// The time of the edit.
     pub now: DateTime<Utc>,
+    /// Random bytes the caller draws once per process: they follow the public key in the actor
+    /// id, so two histories written under one key (a restored backup) never collide.
+    pub session: [u8; 8],
 }
 
 /// Why a document could not be read or written.
@@ -118,7 +121,8 @@ impl ItemDoc {
         Ok(())
     }
 
-    /// Applies `edit` as one change signed with `key`, whose actor id is the key's public key.
+    /// Applies `edit` as one change signed with `key`; the actor id is the key's public key
+    /// followed by `edit.session`.
     /// Returns the change's signature, or `None` when the edit changed nothing.
     ///
     /// # Errors
@@ -130,7 +134,7 @@ impl ItemDoc {
         edit: Edit<'_>,
     ) -> Result<Option<ChangeSig>, DocError> {
         let signer = PublicKey::from(&key.verifying_key());
-        self.doc.set_actor(ActorId::from(&signer.0[..]));
+        self.doc.set_actor(ActorId::from(&[&signer.0[..], &edit.session[..]].concat()[..]));
         let fields = edit
             .fields
             .map(serde_json::to_value)

@@ -183,13 +183,13 @@ pub struct Fields {
     /// The title, with its language.
     pub title: Text,
     /// Countries the item is about (a visit's State and sites are in `visit`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub countries: Vec<CountryCode>,
     /// Free themes (`torture`, `detention`, `defenders`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub themes: Vec<String>,
     /// Links to other pages.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub links: Vec<Link>,
     /// When the owner will reissue the item as `clear`, if it is embargoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -228,7 +228,7 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
     /// Visits or reports it belongs to.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub related: Vec<ItemId>,
 }
 
@@ -253,14 +253,14 @@ pub struct Visit {
     /// The State visited, or undisclosed.
     pub country: VisitCountry,
     /// Places visited, which may lie in other countries (Nauru on a visit to Australia).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub sites: Vec<Site>,
     /// Official, follow-up, in loco, ...
     pub visit_type: VisitType,
     /// Where the visit stands.
     pub status: VisitStatus,
     /// Every status it went through: requests outlive mandate holders.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub status_history: Vec<StatusStep>,
     /// Planned dates; absent means "dates to be agreed".
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -269,7 +269,7 @@ pub struct Visit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actual: Option<Span>,
     /// Visits of other mechanisms this one is joint with.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub joint_with: Vec<ItemId>,
     /// The call for input to NGOs, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,7 +278,7 @@ pub struct Visit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<String>,
     /// Itinerary and interlocutors: only on amber, amber-strict and red items.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub programme: Vec<ProgrammeEntry>,
     /// Internal working notes: only on amber, amber-strict and red items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -353,7 +353,7 @@ pub struct Report {
     /// The day it was issued.
     pub issued: NaiveDate,
     /// One file per language version.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub files: Vec<ReportFile>,
     /// A summary (the Atom summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -396,16 +396,16 @@ pub struct Contact {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub public_name_consent: bool,
     /// E-mail addresses; prefer functional mailboxes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub emails: Vec<String>,
     /// Telephone numbers in E.164 form.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub phones: Vec<String>,
     /// Countries the desk covers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub coverage_countries: Vec<CountryCode>,
     /// Themes the desk covers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub coverage_themes: Vec<String>,
     /// First day this entry holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -599,13 +599,22 @@ mod props {
         doc.write(
             &key(OHCHR_1),
             id(1),
-            Edit { fields: Some(&fields(Kind::Visit)), withdraw: false, now: at(0) },
+            Edit {
+                fields: Some(&fields(Kind::Visit)),
+                withdraw: false,
+                now: at(0),
+                session: [0; 8],
+            },
         )
         .unwrap();
         let mut f = fields(Kind::Visit);
         f.title.value = "Visit to Tunisia, accepted".to_owned();
-        doc.write(&key(ACHPR), id(1), Edit { fields: Some(&f), withdraw: false, now: at(5) })
-            .unwrap();
+        doc.write(
+            &key(ACHPR),
+            id(1),
+            Edit { fields: Some(&f), withdraw: false, now: at(5), session: [0; 8] },
+        )
+        .unwrap();
         doc.save()
     }
 
@@ -732,7 +741,7 @@ mod props {
         #[test]
         fn fields_survive_a_write_and_read_of_the_document(fields in arb_fields()) {
             let mut doc = ItemDoc::new();
-            doc.write(&key(OHCHR_1), id(1), Edit { fields: Some(&fields), withdraw: false, now: at(0) }).unwrap();
+            doc.write(&key(OHCHR_1), id(1), Edit { fields: Some(&fields), withdraw: false, now: at(0), session: [0; 8] }).unwrap();
             prop_assert_eq!(&doc.read().unwrap().fields, &fields);
             let reloaded = ItemDoc::load(&doc.save()).unwrap();
             prop_assert_eq!(reloaded.read().unwrap().fields, fields);
@@ -741,8 +750,8 @@ mod props {
         #[test]
         fn a_second_write_replaces_the_first_exactly(first in arb_fields(), second in arb_fields()) {
             let mut doc = ItemDoc::new();
-            doc.write(&key(OHCHR_1), id(1), Edit { fields: Some(&first), withdraw: false, now: at(0) }).unwrap();
-            let sig = doc.write(&key(OHCHR_1), id(1), Edit { fields: Some(&second), withdraw: false, now: at(1) }).unwrap();
+            doc.write(&key(OHCHR_1), id(1), Edit { fields: Some(&first), withdraw: false, now: at(0), session: [0; 8] }).unwrap();
+            let sig = doc.write(&key(OHCHR_1), id(1), Edit { fields: Some(&second), withdraw: false, now: at(1), session: [0; 8] }).unwrap();
             let state = doc.read().unwrap();
             prop_assert_eq!(&state.fields, &second);
             prop_assert_eq!(sig.is_some(), first != second);
@@ -1569,7 +1578,8 @@ mod docs {
         withdraw: bool,
         minutes: i64,
     ) -> Option<ChangeSig> {
-        doc.write(&key(seed), id(1), Edit { fields, withdraw, now: at(minutes) }).unwrap()
+        doc.write(&key(seed), id(1), Edit { fields, withdraw, now: at(minutes), session: [0; 8] })
+            .unwrap()
     }
 
     fn created() -> (ItemDoc, ChangeSig) {
@@ -1730,6 +1740,51 @@ mod docs {
         }
         assert_eq!(actors, BTreeSet::from([public(OHCHR_1), public(ACHPR)]));
     }
+
+    #[test]
+    fn concurrent_first_entries_of_an_empty_list_are_both_kept() {
+        let (base, _) = created();
+        let original = base.read().unwrap().fields;
+        assert!(original.visit.as_ref().unwrap().sites.is_empty());
+        let site = |cc: &str| crate::Site { country: cc.parse().unwrap(), place: None };
+        let mut a = base.clone();
+        let mut fa = original.clone();
+        fa.visit.as_mut().unwrap().sites.push(site("NR"));
+        write(&mut a, OHCHR_1, Some(&fa), false, 1).unwrap();
+        let mut b = base.clone();
+        let mut fb = original.clone();
+        fb.visit.as_mut().unwrap().sites.push(site("AU"));
+        write(&mut b, ACHPR, Some(&fb), false, 2).unwrap();
+        a.merge(&mut b).unwrap();
+        let sites = a.read().unwrap().fields.visit.unwrap().sites;
+        assert_eq!(sites.len(), 2, "{sites:?}");
+    }
+
+    #[test]
+    fn two_histories_under_one_key_still_merge() {
+        // A restored backup writes again under the same key: the session suffix keeps the
+        // actors apart, so automerge sees no duplicate sequence numbers.
+        let (base, _) = created();
+        let mut f = base.read().unwrap().fields;
+        let mut a = base.clone();
+        let mut b = base.clone();
+        f.title.value = "one".to_owned();
+        a.write(
+            &key(OHCHR_1),
+            id(1),
+            Edit { fields: Some(&f), withdraw: false, now: at(1), session: [1; 8] },
+        )
+        .unwrap();
+        f.themes = vec!["detention".to_owned()];
+        b.write(
+            &key(OHCHR_1),
+            id(1),
+            Edit { fields: Some(&f), withdraw: false, now: at(2), session: [2; 8] },
+        )
+        .unwrap();
+        a.merge(&mut b).unwrap();
+        assert_eq!(a.read().unwrap().revision, 2);
+    }
 }
 
 /// Whole items against a roster: creator, signatures and writers.
@@ -1780,7 +1835,7 @@ mod verification {
             let mut f = fields(Kind::Report);
             f.title.value = title.to_owned();
             let n = i64::try_from(self.sigs.len()).unwrap();
-            let edit = Edit { fields: Some(&f), withdraw: false, now: at(n) };
+            let edit = Edit { fields: Some(&f), withdraw: false, now: at(n), session: [0; 8] };
             self.sigs.push(self.doc.write(&key(seed), self.header.id, edit).unwrap().unwrap());
         }
 

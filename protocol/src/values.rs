@@ -281,7 +281,9 @@ impl Planned {
         let t = s.trim();
         let year = |y: &str| -> Result<i32, FieldError> {
             match y.parse::<i32>() {
-                Ok(y) if (1900..=9999).contains(&y) => Ok(y),
+                Ok(n) if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) && n >= 1900 => {
+                    Ok(n)
+                }
                 _ => Err(err()),
             }
         };

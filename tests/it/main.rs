@@ -2,6 +2,11 @@
 
 mod support;
 
+mod bad_input;
 mod cli;
 mod crash;
+mod demo;
 mod ics;
+mod roundtrip;
+mod signatures;
+mod tidy;

@@ -91,3 +91,163 @@ impl Node {
         self.ok(&["id"]).trim().to_owned()
     }
 }
+
+impl Node {
+    /// An empty temporary directory that holds no node yet.
+    pub(crate) fn empty() -> Node {
+        Node { dir: tempfile::tempdir().expect("tempdir") }
+    }
+
+    /// The key file (`node.key`).
+    pub(crate) fn key_file(&self) -> PathBuf {
+        self.path().join("node.key")
+    }
+
+    /// `show ID --format json`, parsed.
+    pub(crate) fn show_json(&self, id: &str) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["show", id, "--format", "json"])).expect("show json")
+    }
+
+    /// `export json` to stdout, parsed.
+    pub(crate) fn export_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["export", "json"])).expect("export json")
+    }
+
+    /// Writes `value` as JSON to `name` in this node's directory; returns the path as text.
+    pub(crate) fn write_json(&self, name: &str, value: &serde_json::Value) -> String {
+        let path = self.path().join(name);
+        std::fs::write(&path, serde_json::to_string_pretty(value).expect("json")).expect("write");
+        path.to_str().expect("utf-8 path").to_owned()
+    }
+
+    /// Adds `other`'s identity card to this node's roster.
+    pub(crate) fn knows(&self, other: &Node) {
+        self.ok(&["roster", "add", &other.card()]);
+    }
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding, as the JSON export writes it.
+pub(crate) fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes what [`base64_encode`] writes.
+pub(crate) fn base64_decode(text: &str) -> Vec<u8> {
+    let digits: Vec<u32> = text
+        .bytes()
+        .filter(|b| *b != b'=')
+        .map(|b| BASE64.iter().position(|c| *c == b).expect("base64 digit") as u32)
+        .collect();
+    let mut out = Vec::new();
+    for chunk in digits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, d)| n | d << (18 - 6 * i));
+        out.extend((0..chunk.len() - 1).map(|i| (n >> (16 - 8 * i)) as u8));
+    }
+    out
+}
+
+/// Decodes hex digits.
+pub(crate) fn hex_decode(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Splits CSV text into rows of cells (RFC 4180 quoting).
+pub(crate) fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut cell) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    if !cell.is_empty() || !row.is_empty() {
+        row.push(cell);
+        rows.push(row);
+    }
+    rows
+}
+
+/// Splits a command line on spaces; `'...'` keeps spaces inside one argument.
+pub(crate) fn argv(line: &str) -> Vec<String> {
+    let (mut out, mut arg, mut quoted, mut started) = (Vec::new(), String::new(), false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => (quoted, started) = (!quoted, true),
+            ' ' if !quoted => {
+                if started {
+                    out.push(std::mem::take(&mut arg));
+                }
+                started = false;
+            }
+            c => {
+                arg.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        out.push(arg);
+    }
+    out
+}
+
+impl Node {
+    /// Runs a command line split by [`argv`].
+    pub(crate) fn run_line(&self, line: &str) -> Run {
+        self.run(&argv(line).iter().map(String::as_str).collect::<Vec<_>>())
+    }
+}
+
+/// `value` without empty lists in objects, so that comparisons do not depend on whether empty
+/// lists are written or left out.
+pub(crate) fn without_empty_lists(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| v.as_array().is_none_or(|a| !a.is_empty()))
+                .map(|(k, v)| (k.clone(), without_empty_lists(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_empty_lists).collect()),
+        other => other.clone(),
+    }
+}
+
+impl Node {
+    /// This node's public key, 64 hex digits, as `roster list` and error messages name it.
+    pub(crate) fn card_key(&self) -> String {
+        let config = std::fs::read_to_string(self.path().join("config.toml")).expect("config");
+        let line = config.lines().find(|l| l.starts_with("public_key")).expect("public_key");
+        line.split('"').nth(1).expect("quoted key").to_owned()
+    }
+}

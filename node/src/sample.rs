@@ -1,0 +1,300 @@
+//! Realistic sample items for the demo federation and tests: visits, sessions, reports and
+//! contacts of OHCHR, the African Commission, the Council of Europe and the Inter-American
+//! Commission, with every label in use.
+
+use chrono::NaiveDate;
+use liaison_protocol::{
+    CallForInput, Contact, ContactRole, CountryCode, DocType, Event, EventCategory, EventStatus,
+    Fields, Kind, Label, LangTag, Location, Mechanism, Planned, ProgrammeEntry, Report, ReportFile,
+    Site, StatusStep, Text, Visit, VisitCountry, VisitStatus, VisitType, When,
+};
+
+use crate::Draft;
+
+/// The mechanisms of the demo federation.
+pub const MECHANISMS: [&str; 4] = ["ohchr", "achpr", "coe", "iachr"];
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap_or(NaiveDate::MIN)
+}
+
+fn cc(s: &str) -> CountryCode {
+    s.parse().unwrap_or_else(|_| unreachable!("sample country codes are valid"))
+}
+
+fn m(s: &str) -> Mechanism {
+    s.parse().unwrap_or_else(|_| unreachable!("sample mechanism codes are valid"))
+}
+
+fn fields(title: &str, lang: &str) -> Fields {
+    Fields::new(Text {
+        value: title.to_owned(),
+        lang: lang.parse().unwrap_or_else(|_| LangTag::default()),
+    })
+}
+
+fn visit(mandate: &str, country: &str, status: VisitStatus, planned: Option<Planned>) -> Visit {
+    Visit {
+        mandate: mandate.to_owned(),
+        country: if country == "undisclosed" {
+            VisitCountry::Undisclosed
+        } else {
+            VisitCountry::Code(cc(country))
+        },
+        sites: Vec::new(),
+        visit_type: VisitType::Official,
+        status,
+        status_history: vec![StatusStep {
+            status: VisitStatus::Requested,
+            date: d("2025-09-01"),
+            note: None,
+        }],
+        planned,
+        actual: None,
+        joint_with: Vec::new(),
+        call_for_input: None,
+        report: None,
+        programme: Vec::new(),
+        notes: None,
+    }
+}
+
+fn draft(kind: Kind, fields: Fields, label: Label, audience: &[&str]) -> Draft {
+    Draft {
+        kind,
+        fields,
+        label,
+        audience: audience.iter().map(|a| m(a)).collect(),
+        co_owners: Vec::new(),
+        supersedes: None,
+    }
+}
+
+fn planned(s: &str) -> Option<Planned> {
+    Planned::parse_coarse(s).ok()
+}
+
+fn days(from: &str, to: &str) -> Option<Planned> {
+    Planned::days(d(from), d(to)).ok()
+}
+
+/// The sample items `mechanism` publishes (none for a mechanism outside [`MECHANISMS`]).
+pub fn drafts(mechanism: &str) -> Vec<Draft> {
+    match mechanism {
+        "ohchr" => ohchr(),
+        "achpr" => achpr(),
+        "coe" => coe(),
+        "iachr" => iachr(),
+        _ => Vec::new(),
+    }
+}
+
+fn ohchr() -> Vec<Draft> {
+    let mut tunisia = fields("SR on torture: visit to Tunisia", "en");
+    let mut v =
+        visit("SR on torture", "TN", VisitStatus::Scheduled, days("2027-05-03", "2027-05-14"));
+    v.call_for_input = Some(CallForInput {
+        deadline: d("2027-03-15"),
+        url: "https://www.ohchr.org/en/calls-for-input/tunisia-2027".into(),
+    });
+    tunisia.visit = Some(v);
+    tunisia.themes = vec!["torture".into(), "detention".into()];
+
+    let mut undisclosed = fields("SPT: visit to an undisclosed State party", "en");
+    undisclosed.visit =
+        Some(visit("SPT", "undisclosed", VisitStatus::Accepted, planned("2027-Q3")));
+
+    let mut workshop = fields("Workshop on regional arrangements for human rights", "en");
+    workshop.report = Some(Report {
+        symbol: Some("A/HRC/23/18".into()),
+        doc_type: DocType::ThematicReport,
+        issued: d("2013-03-15"),
+        files: vec![
+            ReportFile { lang: LangTag::default(), url: "https://undocs.org/A/HRC/23/18".into(), media_type: Some("application/pdf".into()), sha256: None },
+            ReportFile { lang: "fr".parse().unwrap_or_default(), url: "https://undocs.org/fr/A/HRC/23/18".into(), media_type: Some("application/pdf".into()), sha256: None },
+        ],
+        summary: Some("Cooperation between UN and regional mechanisms; focal points to share forecasts of visits.".into()),
+        related_visit: None,
+    });
+
+    let mut draft_report = fields("Draft end-of-visit statement, Tunisia", "en");
+    draft_report.countries = vec![cc("TN")];
+    draft_report.report = Some(Report {
+        symbol: None,
+        doc_type: DocType::EndOfVisitStatement,
+        issued: d("2027-05-14"),
+        files: Vec::new(),
+        summary: None,
+        related_visit: None,
+    });
+
+    let mut strategy = fields("Country engagement strategy, Tunisia (internal)", "en");
+    strategy.countries = vec![cc("TN")];
+    strategy.report = Some(Report {
+        symbol: None,
+        doc_type: DocType::Other,
+        issued: d("2026-10-01"),
+        files: Vec::new(),
+        summary: None,
+        related_visit: None,
+    });
+
+    let mut hrc = fields("Human Rights Council, 61st session", "en");
+    hrc.event = Some(Event {
+        category: EventCategory::Session,
+        start: When::Date(d("2027-02-22")),
+        end: Some(When::Date(d("2027-04-02"))),
+        status: EventStatus::Confirmed,
+        location: Some(Location {
+            text: Some("Palais des Nations, Geneva".into()),
+            country: Some(cc("CH")),
+        }),
+        session: Some("HRC 61".into()),
+        related: Vec::new(),
+    });
+
+    let mut focal = fields("Focal point for regional mechanisms, Special Procedures Branch", "en");
+    focal.contact = Some(Contact {
+        role: ContactRole::FocalPoint,
+        function_title: "Focal point for regional mechanisms".into(),
+        org_unit: "Special Procedures Branch".into(),
+        person_name: None,
+        public_name_consent: false,
+        emails: vec!["regional-mechanisms@ohchr.org".into()],
+        phones: vec!["+41229179000".into()],
+        coverage_countries: Vec::new(),
+        coverage_themes: vec!["cooperation".into()],
+        valid_from: Some(d("2026-01-01")),
+        valid_until: None,
+    });
+
+    vec![
+        draft(Kind::Visit, tunisia, Label::Clear, &[]),
+        draft(Kind::Visit, undisclosed, Label::Green, &[]),
+        draft(Kind::Report, workshop, Label::Clear, &[]),
+        draft(Kind::Report, draft_report, Label::Amber, &["achpr"]),
+        draft(Kind::Report, strategy, Label::AmberStrict, &[]),
+        draft(Kind::Event, hrc, Label::Clear, &[]),
+        draft(Kind::Contact, focal, Label::Clear, &[]),
+    ]
+}
+
+fn achpr() -> Vec<Draft> {
+    let mut session = fields("ACHPR 80th Ordinary Session", "en");
+    session.event = Some(Event {
+        category: EventCategory::Session,
+        start: When::Date(d("2027-04-21")),
+        end: Some(When::Date(d("2027-05-11"))),
+        status: EventStatus::Tentative,
+        location: Some(Location { text: Some("Banjul".into()), country: Some(cc("GM")) }),
+        session: Some("ACHPR 80".into()),
+        related: Vec::new(),
+    });
+    let mut prisons = fields("SR on prisons: promotion mission to Tunisia", "en");
+    let mut v = visit(
+        "ACHPR SR on prisons and conditions of detention",
+        "TN",
+        VisitStatus::Accepted,
+        planned("2027-05"),
+    );
+    v.visit_type = VisitType::Promotional;
+    prisons.visit = Some(v);
+    let mut programme = fields("SR on defenders: mission to Burundi", "fr");
+    let mut v = visit(
+        "ACHPR SR on human rights defenders",
+        "BI",
+        VisitStatus::DatesProposed,
+        days("2027-06-07", "2027-06-11"),
+    );
+    v.programme = vec![ProgrammeEntry {
+        date: d("2027-06-08"),
+        place: "Bujumbura".into(),
+        meeting: "Civil society organisations".into(),
+    }];
+    v.notes = Some("Meet defenders away from official premises.".into());
+    programme.visit = Some(v);
+    let mut secretary = fields("Secretary to the Commission, ACHPR Secretariat", "en");
+    secretary.contact = Some(Contact {
+        role: ContactRole::Secretary,
+        function_title: "Secretary to the Commission".into(),
+        org_unit: "ACHPR Secretariat".into(),
+        person_name: None,
+        public_name_consent: false,
+        emails: vec!["au-banjul@africa-union.org".into()],
+        phones: Vec::new(),
+        coverage_countries: Vec::new(),
+        coverage_themes: Vec::new(),
+        valid_from: None,
+        valid_until: None,
+    });
+    vec![
+        draft(Kind::Event, session, Label::Clear, &[]),
+        draft(Kind::Visit, prisons, Label::Green, &[]),
+        draft(Kind::Visit, programme, Label::Amber, &["ohchr"]),
+        draft(Kind::Contact, secretary, Label::Green, &[]),
+    ]
+}
+
+fn coe() -> Vec<Draft> {
+    let mut cpt = fields("CPT periodic visit to Türkiye", "en");
+    let mut v = visit("CPT", "TR", VisitStatus::Scheduled, planned("2027-Q2"));
+    v.visit_type = VisitType::Periodic;
+    cpt.visit = Some(v);
+    let mut report = fields("Report to the Government of France on the CPT visit", "en");
+    report.countries = vec![cc("FR")];
+    report.report = Some(Report {
+        symbol: Some("CPT/Inf (2024) 12".into()),
+        doc_type: DocType::MissionReport,
+        issued: d("2024-06-20"),
+        files: vec![ReportFile {
+            lang: LangTag::default(),
+            url: "https://rm.coe.int/cpt-inf-2024-12".into(),
+            media_type: None,
+            sha256: None,
+        }],
+        summary: None,
+        related_visit: None,
+    });
+    let mut notes = fields("Commissioner: preparatory notes, Georgia", "en");
+    let mut v = visit("Commissioner for Human Rights", "GE", VisitStatus::Requested, None);
+    v.notes = Some("Draft only: do not circulate.".into());
+    notes.visit = Some(v);
+    vec![
+        draft(Kind::Visit, cpt, Label::Green, &[]),
+        draft(Kind::Report, report, Label::Clear, &[]),
+        draft(Kind::Visit, notes, Label::Red, &[]),
+    ]
+}
+
+fn iachr() -> Vec<Draft> {
+    let mut cucuta = fields("In loco visit on Venezuela, held in Cúcuta", "es");
+    let mut v = visit("IACHR", "VE", VisitStatus::Scheduled, days("2027-03-08", "2027-03-12"));
+    v.visit_type = VisitType::InLoco;
+    v.sites = vec![Site { country: cc("CO"), place: Some("Cúcuta".into()) }];
+    cucuta.visit = Some(v);
+    let mut hearing = fields("Public hearings, 195th period of sessions", "es");
+    hearing.event = Some(Event {
+        category: EventCategory::Hearing,
+        start: When::Date(d("2027-02-24")),
+        end: Some(When::Date(d("2027-03-06"))),
+        status: EventStatus::Confirmed,
+        location: Some(Location { text: Some("Washington, D.C.".into()), country: Some(cc("US")) }),
+        session: Some("195 POS".into()),
+        related: Vec::new(),
+    });
+    let mut statement = fields("Preliminary observations, Cúcuta", "es");
+    statement.countries = vec![cc("VE"), cc("CO")];
+    statement.report = Some(Report {
+        symbol: None,
+        doc_type: DocType::EndOfVisitStatement,
+        issued: d("2027-03-12"),
+        files: Vec::new(),
+        summary: None,
+        related_visit: None,
+    });
+    vec![
+        draft(Kind::Visit, cucuta, Label::Clear, &[]),
+        draft(Kind::Event, hearing, Label::Clear, &[]),
+        draft(Kind::Report, statement, Label::Amber, &["ohchr", "coe"]),
+    ]
+}

@@ -1,0 +1,55 @@
+//! `liaison demo`: four nodes end up holding exactly what the label policy allows them.
+
+use std::collections::HashMap;
+use std::process::Command;
+
+use liaison_node::{Query, Repo};
+use liaison_protocol::{Peer, Role, may_receive};
+
+#[test]
+fn demo_nodes_hold_exactly_what_their_labels_allow() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path().join("federation");
+    let out = Command::new(env!("CARGO_BIN_EXE_liaison-under-test"))
+        .args(["demo", "--dir"])
+        .arg(&base)
+        .output()
+        .expect("run demo");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().all(|l| l.chars().count() <= 100),
+        "demo output fits 100 columns:\n{text}"
+    );
+
+    let mechanisms = ["ohchr", "achpr", "coe", "iachr"];
+    let repos: Vec<Repo> =
+        mechanisms.iter().map(|m| Repo::open(&base.join(m)).expect("open demo node")).collect();
+    // Every item published anywhere, by id, with the node that created it.
+    let mut all = HashMap::new();
+    for repo in &repos {
+        for e in repo.list(&Query::default()).expect("list") {
+            all.entry(e.header.id).or_insert(e.header.clone());
+        }
+    }
+    assert!(all.values().any(|h| h.label == liaison_protocol::Label::Red), "every label is in use");
+    for repo in &repos {
+        let me = Peer { mechanism: repo.identity().config.mechanism.clone(), role: Role::Member };
+        let held: Vec<_> =
+            repo.list(&Query::default()).expect("list").into_iter().map(|e| e.header.id).collect();
+        for (id, header) in &all {
+            let own = header.creator == repo.identity().public_key();
+            let allowed = own || may_receive(header, &me);
+            assert_eq!(
+                held.contains(id),
+                allowed,
+                "{} and item {id} ({})",
+                me.mechanism,
+                header.label
+            );
+        }
+        for id in &held {
+            repo.verified(*id).expect("every held item verifies");
+        }
+    }
+}
