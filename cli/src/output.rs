@@ -48,7 +48,12 @@ pub(crate) fn list(entries: &[Entry], format: ListFormat) -> Result<(), Failure>
             ]));
             for e in entries {
                 let cells = export::row(e);
-                let dates = compact_dates(&cells[7], &cells[8], &cells[9]);
+                let dates = if e.header.kind == liaison_protocol::Kind::Visit && cells[7].is_empty()
+                {
+                    "to be agreed".to_owned()
+                } else {
+                    compact_dates(&cells[7], &cells[8], &cells[9])
+                };
                 let countries = if cells[6].len() > 7 {
                     format!("{}+", &cells[6][..5])
                 } else {
@@ -96,15 +101,16 @@ fn clip(text: &str, width: usize) -> String {
     }
 }
 
-/// `2027-05-12..05-23`, `2027-Q2`, `2027-05`, `2027`, or `to be agreed`.
+/// `2027-05-12..05-23`, `2027-Q2`, `2027-05`, `2027`, `2026-01-01..`, `..2027-12-31` or nothing.
 fn compact_dates(start: &str, end: &str, precision: &str) -> String {
     let (Some(y), Some(m)) = (start.get(..4), start.get(5..7)) else {
-        return if precision.is_empty() { String::new() } else { "to be agreed".to_owned() };
+        return if end.is_empty() { String::new() } else { format!("..{end}") };
     };
     match precision {
         "year" => y.to_owned(),
         "quarter" => format!("{y}-Q{}", (m.parse::<u32>().unwrap_or(1) - 1) / 3 + 1),
         "month" => format!("{y}-{m}"),
+        "day" if end.is_empty() && start.len() == 10 => format!("{start}.."),
         _ if end.is_empty() || end == start => start.get(..10).unwrap_or(start).to_owned(),
         _ if end.get(..4) == Some(y) => {
             format!("{}..{}", start.get(..10).unwrap_or(start), end.get(5..10).unwrap_or(end))

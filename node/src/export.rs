@@ -398,10 +398,13 @@ fn dates(f: &Fields) -> (String, String, String) {
         }
         return Default::default();
     }
+    if let Some(c) = &f.contact {
+        let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let precision = if c.valid_from.is_some() || c.valid_until.is_some() { "day" } else { "" };
+        return (day(c.valid_from), day(c.valid_until), precision.to_owned());
+    }
     match f.span() {
-        Some((start, end)) if start != chrono::NaiveDate::MIN => {
-            (start.to_string(), end.to_string(), "day".to_owned())
-        }
-        _ => Default::default(),
+        Some((start, end)) => (start.to_string(), end.to_string(), "day".to_owned()),
+        None => Default::default(),
     }
 }

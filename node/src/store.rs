@@ -141,14 +141,18 @@ impl Store {
     /// # Errors
     /// [`Error::Corrupt`] on the first altered record met.
     pub fn list(&self, query: &Query) -> Result<Vec<Entry>, Error> {
-        let prefix: Vec<u8> = match (&query.country, &query.mechanism, query.kind) {
-            (Some(c), _, _) => format!("c/{c}/").into_bytes(),
-            (None, Some(m), _) => format!("m/{m}/").into_bytes(),
-            (None, None, Some(k)) => format!("k/{k}/").into_bytes(),
-            (None, None, None) => b"r/".to_vec(),
+        // The most selective index the query allows; `matches` applies every filter after.
+        let scan = match (&query.country, &query.mechanism, query.kind, query.to) {
+            (Some(c), ..) => self.db.scan_prefix(format!("c/{c}/")),
+            (None, Some(m), ..) => self.db.scan_prefix(format!("m/{m}/")),
+            (None, None, _, Some(to)) => {
+                self.db.range(b"d/".to_vec()..format!("d/{to}0").into_bytes())
+            }
+            (None, None, Some(k), None) => self.db.scan_prefix(format!("k/{k}/")),
+            (None, None, None, None) => self.db.scan_prefix(b"r/"),
         };
         let mut ids = BTreeSet::new();
-        for item in self.db.scan_prefix(&prefix) {
+        for item in scan {
             let (key, _) = item.map_err(store_err)?;
             let tail: Option<[u8; 16]> =
                 key.get(key.len().saturating_sub(16)..).and_then(|t| t.try_into().ok());
