@@ -54,11 +54,9 @@ pub(crate) fn list(entries: &[Entry], format: ListFormat) -> Result<(), Failure>
                 } else {
                     compact_dates(&cells[7], &cells[8], &cells[9])
                 };
-                let countries = if cells[6].len() > 7 {
-                    format!("{}+", &cells[6][..5])
-                } else {
-                    cells[6].clone()
-                };
+                let countries = cells[6].replace("undisclosed", "?");
+                let countries =
+                    if countries.len() > 7 { format!("{}+", &countries[..5]) } else { countries };
                 let withdrawn = if e.record.state.withdrawn { "(withdrawn) " } else { "" };
                 let title = format!("{withdrawn}{}", cells[4]);
                 out.push_str(&table_row([
