@@ -25,6 +25,12 @@ pub(crate) enum Command {
     Init(InitArgs),
     /// Print this node's identity card (one line starting 'liaison1:') to give to peers
     Id,
+    /// Run the node: sync with the roster over libp2p and serve the local API until interrupted
+    Node(NodeArgs),
+    /// The running node's state: identity, addresses, items, peers
+    Status,
+    /// The running node's peers: connected or not, last sync, items sent and received, refusals
+    Peers(PeersArgs),
     /// Country visits: forecast a visit, update its status or dates
     #[command(subcommand)]
     Visit(VisitCommand),
@@ -58,10 +64,36 @@ pub(crate) enum Command {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct NodeArgs {
+    /// Listen on this libp2p address instead of the configured ones (repeatable)
+    #[arg(long, value_name = "MULTIADDR")]
+    pub(crate) listen: Vec<String>,
+    /// Serve the local API on this loopback address instead of the configured one
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub(crate) api: Option<String>,
+    /// Serve clear items, read only, to mirrors outside the roster
+    #[arg(long)]
+    pub(crate) allow_mirrors: bool,
+    /// Seconds between full reconciliations with each connected peer
+    #[arg(long, default_value = "30", value_name = "SECS")]
+    pub(crate) reconcile_every: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PeersArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: ShowFormat,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
     /// Where to create the nodes' data directories [default: a new directory under the system's temp directory]
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: Option<PathBuf>,
+    /// Stop after this many seconds instead of running until interrupted
+    #[arg(long, value_name = "SECS")]
+    pub(crate) exit_after: Option<u64>,
 }
 
 #[derive(Debug, Args)]

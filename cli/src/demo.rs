@@ -1,19 +1,21 @@
-//! `liaison demo`: a local federation of four secretariats with sample data, showing what each
-//! node holds and why.
-//!
-//! The nodes exchange items the way focal points can without a network: each node hands each
-//! peer exactly what the peer's label policy allows (`export json --for CODE`), and the peer
-//! verifies every signature before storing it; received items are passed on under the same
-//! check, until nothing changes.
+//! `liaison demo`: a local federation of four secretariats (OHCHR, ACHPR, CoE, IACHR) on
+//! loopback, with sample data, showing what each node holds and why. The nodes are real: each
+//! has its own key and store, and they sync over libp2p like any federation.
 
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use liaison_node::{InitOptions, Query, Repo, sample};
-use liaison_protocol::{Label, Role};
+use liaison_node::api::{Request, Response};
+use liaison_node::daemon::{self, Options, Running};
+use liaison_node::{Entry, InitOptions, Query, Repo, sample};
+use liaison_protocol::{Header, Label, Role};
 
 use crate::Failure;
 use crate::args::DemoArgs;
+
+/// How long to wait for the federation to converge before showing it anyway.
+const CONVERGE_WITHIN: Duration = Duration::from_secs(30);
 
 pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
     let base = a.dir.unwrap_or_else(|| {
@@ -27,14 +29,59 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
         )
         .into());
     }
+    create_nodes(&base)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(Failure::system)?;
+    runtime.block_on(async {
+        let mut nodes = Vec::new();
+        for mechanism in sample::MECHANISMS {
+            nodes.push(daemon::start(base.join(mechanism), Options::default()).await?);
+        }
+        let started = Instant::now();
+        for (node, mechanism) in nodes.iter().zip(sample::MECHANISMS) {
+            for draft in sample::drafts(mechanism) {
+                node.handle
+                    .request(Request::Create { draft: Box::new(draft) })
+                    .await
+                    .map_err(api)?;
+            }
+        }
+        let converged = wait_converged(&nodes).await?;
+        let elapsed = started.elapsed();
+        print(&nodes, &base, converged, elapsed).await?;
+        match a.exit_after {
+            Some(secs) => tokio::time::sleep(Duration::from_secs(secs)).await,
+            None => {
+                eprintln!("the federation keeps running; stop it with Ctrl-C");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+}
+
+fn api(e: daemon::ApiError) -> Failure {
+    Failure { code: if e.bad_input { 2 } else { 1 }, message: e.message }
+}
+
+/// A free port on loopback for a node to listen on.
+fn free_port() -> Result<u16, Failure> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(Failure::system)?;
+    Ok(listener.local_addr().map_err(Failure::system)?.port())
+}
+
+/// Creates the four nodes and gives each the others' cards.
+fn create_nodes(base: &Path) -> Result<(), Failure> {
     let mut repos = Vec::new();
-    for (i, mechanism) in sample::MECHANISMS.iter().enumerate() {
+    for mechanism in sample::MECHANISMS {
         let options = InitOptions {
             mechanism: mechanism.parse()?,
             name: Some(format!("{} secretariat (demo)", mechanism.to_uppercase())),
             role: Role::Member,
-            listen: vec![format!("/ip4/127.0.0.1/tcp/{}", 4747 + i)],
-            api: Some(format!("127.0.0.1:{}", 7878 + i)),
+            listen: vec![format!("/ip4/127.0.0.1/tcp/{}", free_port()?)],
+            api: Some(format!("127.0.0.1:{}", free_port()?)),
         };
         repos.push(Repo::init(&base.join(mechanism), options)?);
     }
@@ -46,61 +93,84 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
             }
         }
     }
-    let now = Utc::now();
-    for repo in &repos {
-        let drafts = sample::drafts(repo.identity().config.mechanism.as_str());
-        repo.create_all(drafts, now)?;
-    }
-    let rounds = exchange(&repos)?;
-    print(&repos, &base, rounds);
     Ok(())
 }
 
-/// Hands every node's allowed items to every peer until nothing changes; returns the rounds.
-fn exchange(repos: &[Repo]) -> Result<usize, Failure> {
-    for round in 1.. {
-        let mut changed = 0;
-        for from in repos {
-            for to in repos {
-                if from.identity().public_key() == to.identity().public_key() {
-                    continue;
-                }
-                let items = from.outgoing_for(&to.identity().public_key())?;
-                let report = to.receive(&items)?;
-                changed += report.added.len() + report.merged.len();
-            }
-        }
-        if changed == 0 {
-            return Ok(round);
-        }
+async fn entries(node: &Running) -> Result<Vec<Entry>, Failure> {
+    match node.handle.request(Request::List { query: Query::default() }).await.map_err(api)? {
+        Response::Entries(e) => Ok(e),
+        r => Err(Failure::system(format!("unexpected answer: {r:?}"))),
     }
-    Ok(0)
 }
 
-fn print(repos: &[Repo], base: &Path, rounds: usize) {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "Liaison demo federation: {} member nodes in {}\n\
-         Each node handed each peer what its labels allow; every signature was verified on arrival;\n\
-         nothing changed after {rounds} rounds. Columns: owner, label, title, who may hold it.\n\n",
-        repos.len(),
+/// Waits until every node holds every item its labels allow; returns whether it did.
+async fn wait_converged(nodes: &[Running]) -> Result<bool, Failure> {
+    let deadline = Instant::now() + CONVERGE_WITHIN;
+    while Instant::now() < deadline {
+        let mut all: Vec<Vec<Entry>> = Vec::new();
+        for node in nodes {
+            all.push(entries(node).await?);
+        }
+        let headers: Vec<&Header> = all.iter().flatten().map(|e| &e.header).collect();
+        let done =
+            nodes.iter().zip(&all).zip(sample::MECHANISMS).all(|((node, held), mechanism)| {
+                let me = liaison_protocol::Peer {
+                    mechanism: mechanism.parse().unwrap_or_else(|_| unreachable!()),
+                    role: Role::Member,
+                };
+                let own = node.key;
+                headers.iter().all(|h| {
+                    let allowed = h.creator == own || liaison_protocol::may_receive(h, &me);
+                    !allowed || held.iter().any(|e| e.header.id == h.id)
+                })
+            });
+        if done {
+            return Ok(true);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(false)
+}
+
+async fn print(
+    nodes: &[Running],
+    base: &Path,
+    converged: bool,
+    elapsed: Duration,
+) -> Result<(), Failure> {
+    let mut out = format!(
+        "Liaison demo federation: {} member nodes on 127.0.0.1, data in {}\n",
+        nodes.len(),
         base.display()
-    ));
-    for repo in repos {
-        let me = &repo.identity().config.mechanism;
-        let mut entries = repo.list(&Query::default()).unwrap_or_default();
+    );
+    out.push_str(&if converged {
+        format!(
+            "Every node holds what its labels allow, {} ms after the first write.\n",
+            elapsed.as_millis()
+        )
+    } else {
+        "The federation has not converged yet; see 'liaison peers' on each node.\n".to_owned()
+    });
+    out.push_str("Columns: owner, label, title, who may hold it.\n\n");
+    for (node, mechanism) in nodes.iter().zip(sample::MECHANISMS) {
+        let mut entries = entries(node).await?;
         entries.sort_by(|a, b| {
             (&a.header.owner, a.header.label).cmp(&(&b.header.owner, b.header.label))
         });
         let count = |l: Label| entries.iter().filter(|e| e.header.label == l).count();
         out.push_str(&format!(
-            "== {me}: {} items (clear {}, green {}, amber {}, amber-strict {}, red {})\n",
+            "== {mechanism}: {} items (clear {}, green {}, amber {}, amber-strict {}, red {})\n",
             entries.len(),
             count(Label::Clear),
             count(Label::Green),
             count(Label::Amber),
             count(Label::AmberStrict),
             count(Label::Red)
+        ));
+        out.push_str(&format!(
+            "   listening on {}, local API on {}\n",
+            node.listening.first().map(ToString::to_string).unwrap_or_default(),
+            node.api
         ));
         for e in &entries {
             out.push_str(&format!(
@@ -113,15 +183,16 @@ fn print(repos: &[Repo], base: &Path, rounds: usize) {
         }
         out.push('\n');
     }
-    out.push_str("Look closer with, for example:\n");
     let first: PathBuf = base.join(sample::MECHANISMS[0]);
+    out.push_str("While it runs, look closer from another terminal:\n");
+    out.push_str(&format!("  liaison --data-dir {} peers\n", first.display()));
     out.push_str(&format!("  liaison --data-dir {} list\n", first.display()));
-    out.push_str(&format!("  liaison --data-dir {} export ics --for public\n", first.display()));
     crate::output::line(out.trim_end());
+    Ok(())
 }
 
 /// Who may hold an item, in a few words.
-fn who(h: &liaison_protocol::Header) -> String {
+fn who(h: &Header) -> String {
     let insiders = || std::iter::once(&h.owner).chain(&h.co_owners).map(|m| m.as_str());
     match h.label {
         Label::Clear => "everyone".to_owned(),

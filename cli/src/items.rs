@@ -4,13 +4,15 @@ use std::path::Path;
 use std::str::FromStr;
 
 use chrono::{NaiveDate, Utc};
+use liaison_node::api::{Request, Response};
+use liaison_node::client::Client;
 use liaison_node::export;
-use liaison_node::{Draft, InitOptions, Query, Repo};
+use liaison_node::{Draft, Error, InitOptions, Query, Repo};
 use liaison_protocol::values::parse_date;
 use liaison_protocol::{
     CallForInput, Card, Contact, CountryCode, Event, FieldError, Fields, ItemId, Kind, Label,
     LangTag, Link, Location, Mechanism, Peer, Planned, ProgrammeEntry, Report, ReportFile, Role,
-    Site, Span, StatusStep, Text, Visit, VisitStatus, VisitType, When,
+    Site, Span, StatusStep, Text, Visit, VisitPatch, VisitStatus, VisitType, When,
 };
 
 use crate::Failure;
@@ -20,44 +22,95 @@ use crate::output;
 pub(crate) fn dispatch(command: Command, dir: &Path) -> Result<(), Failure> {
     match command {
         Command::Init(a) => init(a, dir),
-        Command::Id => {
-            output::line(&Repo::open(dir)?.identity().card().encode());
-            Ok(())
+        Command::Node(a) => crate::daemon::run(a, dir),
+        Command::Demo(a) => crate::demo::run(a),
+        command => {
+            let mut conn = Conn::open(dir)?;
+            run(command, &mut conn)
         }
-        Command::Visit(VisitCommand::Forecast(a)) => publish(dir, visit_draft(a)?),
-        Command::Visit(VisitCommand::Update(a)) => visit_update(a, dir),
-        Command::Event(EventCommand::Add(a)) => publish(dir, event_draft(a)?),
-        Command::Report(ReportCommand::Publish(a)) => publish(dir, report_draft(a)?),
-        Command::Contact(ContactCommand::Add(a)) => publish(dir, contact_draft(a)?),
-        Command::List(a) => list(a, dir),
+    }
+}
+
+/// The node the command works on: its store directly, or the running node's local API.
+pub(crate) enum Conn {
+    Local(Box<Repo>),
+    Remote(Client),
+}
+
+impl Conn {
+    /// Opens the store, or, when a running node holds it, that node's local API.
+    pub(crate) fn open(dir: &Path) -> Result<Conn, Failure> {
+        match Repo::open(dir) {
+            Ok(repo) => Ok(Conn::Local(Box::new(repo))),
+            Err(Error::StoreBusy(_)) => Ok(Conn::Remote(Client::for_dir(dir)?)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub(crate) fn call(&mut self, request: Request) -> Result<Response, Failure> {
+        match self {
+            Conn::Local(repo) => Ok(repo.handle(request, Utc::now())?.response),
+            Conn::Remote(client) => client
+                .call(&request)
+                .map_err(|e| Failure { code: if e.bad_input { 2 } else { 1 }, message: e.message }),
+        }
+    }
+}
+
+fn unexpected(r: Response) -> Failure {
+    Failure::system(format!("unexpected answer from the node: {r:?}"))
+}
+
+fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
+    match command {
+        Command::Id => match conn.call(Request::Identity)? {
+            Response::Card(card) => {
+                output::line(&card.encode());
+                Ok(())
+            }
+            r => Err(unexpected(r)),
+        },
+        Command::Visit(VisitCommand::Forecast(a)) => publish(conn, visit_draft(a)?),
+        Command::Visit(VisitCommand::Update(a)) => visit_update(a, conn),
+        Command::Event(EventCommand::Add(a)) => publish(conn, event_draft(a)?),
+        Command::Report(ReportCommand::Publish(a)) => publish(conn, report_draft(a)?),
+        Command::Contact(ContactCommand::Add(a)) => publish(conn, contact_draft(a)?),
+        Command::List(a) => list(a, conn),
         Command::Show(a) => {
-            let repo = Repo::open(dir)?;
-            let view = repo.view(resolve(&repo, &a.id)?)?;
-            output::show(&view, a.format)
+            let id = resolve(conn, &a.id)?;
+            match conn.call(Request::View { id })? {
+                Response::View(view) => output::show(&view, a.format),
+                r => Err(unexpected(r)),
+            }
         }
         Command::Withdraw(a) => {
-            let repo = Repo::open(dir)?;
-            let id = resolve(&repo, &a.id)?;
-            if repo.withdraw(id, Utc::now())? {
-                eprintln!("withdrawn: {id}");
-            } else {
-                eprintln!("{id} was already withdrawn");
+            let id = resolve(conn, &a.id)?;
+            match conn.call(Request::Withdraw { id })? {
+                Response::Withdrawn(true) => eprintln!("withdrawn: {id}"),
+                Response::Withdrawn(false) => eprintln!("{id} was already withdrawn"),
+                r => return Err(unexpected(r)),
             }
             Ok(())
         }
         Command::Reissue(a) => {
-            let repo = Repo::open(dir)?;
-            let id = resolve(&repo, &a.id)?;
+            let id = resolve(conn, &a.id)?;
             let label = Label::from_str(&a.label.label)?;
-            let new = repo.reissue(id, label, mechanisms(&a.label.audience)?, Utc::now())?;
-            output::line(&new.to_string());
-            eprintln!("reissued {id} as {new} ({label}); {id} is withdrawn");
-            Ok(())
+            let audience = mechanisms(&a.label.audience)?;
+            match conn.call(Request::Reissue { id, label, audience })? {
+                Response::Id(new) => {
+                    output::line(&new.to_string());
+                    eprintln!("reissued {id} as {new} ({label}); {id} is withdrawn");
+                    Ok(())
+                }
+                r => Err(unexpected(r)),
+            }
         }
-        Command::Export(a) => export_items(a, dir),
-        Command::Import(a) => import(a, dir),
-        Command::Roster(c) => roster(c, dir),
-        Command::Demo(a) => crate::demo::run(a),
+        Command::Export(a) => export_items(a, conn),
+        Command::Import(a) => import(a, conn),
+        Command::Roster(c) => roster(c, conn),
+        Command::Status => crate::daemon::status(conn),
+        Command::Peers(a) => crate::daemon::peers(conn, a),
+        Command::Init(_) | Command::Node(_) | Command::Demo(_) => Ok(()),
     }
 }
 
@@ -81,15 +134,18 @@ fn init(a: InitArgs, dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn publish(dir: &Path, draft: Draft) -> Result<(), Failure> {
-    let repo = Repo::open(dir)?;
-    let id = repo.create(draft, Utc::now())?;
-    output::line(&id.to_string());
-    Ok(())
+fn publish(conn: &mut Conn, draft: Draft) -> Result<(), Failure> {
+    match conn.call(Request::Create { draft: Box::new(draft) })? {
+        Response::Id(id) => {
+            output::line(&id.to_string());
+            Ok(())
+        }
+        r => Err(unexpected(r)),
+    }
 }
 
 /// Accepts a full item id or a unique prefix of at least 4 characters.
-pub(crate) fn resolve(repo: &Repo, text: &str) -> Result<ItemId, Failure> {
+pub(crate) fn resolve(conn: &mut Conn, text: &str) -> Result<ItemId, Failure> {
     if let Ok(id) = ItemId::from_str(text) {
         return Ok(id);
     }
@@ -98,8 +154,11 @@ pub(crate) fn resolve(repo: &Repo, text: &str) -> Result<ItemId, Failure> {
     if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
         return Err(unknown().into());
     }
+    let Response::Ids(ids) = conn.call(Request::Ids)? else {
+        return Err(Failure::system("unexpected answer from the node"));
+    };
     let matches: Vec<ItemId> =
-        repo.store().ids()?.into_iter().filter(|id| id.to_string().starts_with(&prefix)).collect();
+        ids.into_iter().filter(|id| id.to_string().starts_with(&prefix)).collect();
     match matches.as_slice() {
         [id] => Ok(*id),
         [] => Err(unknown().into()),
@@ -158,13 +217,28 @@ fn draft(kind: Kind, fields: Fields, a: &LabelArgs) -> Result<Draft, Failure> {
 }
 
 fn visit_draft(a: VisitForecastArgs) -> Result<Draft, Failure> {
-    let country = a.country.parse()?;
-    let mut visit = Visit {
+    let country: liaison_protocol::VisitCountry = a.country.parse()?;
+    let mut patch = visit_patch(&a.visit)?;
+    let status = match &a.status {
+        Some(s) => s.parse()?,
+        None => match patch.planned.map(|p| p.precision) {
+            Some(liaison_protocol::Precision::Day) => VisitStatus::Scheduled,
+            Some(_) => VisitStatus::Accepted,
+            None => VisitStatus::Requested,
+        },
+    };
+    patch.status = Some(StatusStep { status, date: today(), note: None });
+    let title = a.title.clone().unwrap_or_else(|| {
+        let place = country.code().map_or_else(|| "an undisclosed State".to_owned(), |c| c.name());
+        format!("{}: visit to {place}", a.mandate)
+    });
+    let mut fields = common(title, &a.common)?;
+    fields.visit = Some(Visit {
         mandate: a.mandate.clone(),
         country,
         sites: Vec::new(),
         visit_type: VisitType::Official,
-        status: VisitStatus::Requested,
+        status,
         status_history: Vec::new(),
         planned: None,
         actual: None,
@@ -173,23 +247,8 @@ fn visit_draft(a: VisitForecastArgs) -> Result<Draft, Failure> {
         report: None,
         programme: Vec::new(),
         notes: None,
-    };
-    apply_visit_fields(&mut visit, &a.visit)?;
-    visit.status = match &a.status {
-        Some(s) => s.parse()?,
-        None => match visit.planned.map(|p| p.precision) {
-            Some(liaison_protocol::Precision::Day) => VisitStatus::Scheduled,
-            Some(_) => VisitStatus::Accepted,
-            None => VisitStatus::Requested,
-        },
-    };
-    visit.status_history.push(StatusStep { status: visit.status, date: today(), note: None });
-    let title = a.title.clone().unwrap_or_else(|| {
-        let place = country.code().map_or_else(|| "an undisclosed State".to_owned(), |c| c.name());
-        format!("{}: visit to {place}", a.mandate)
     });
-    let mut fields = common(title, &a.common)?;
-    fields.visit = Some(visit);
+    patch.apply(&mut fields)?;
     draft(Kind::Visit, fields, &a.label)
 }
 
@@ -197,17 +256,16 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-/// Sets the visit fields given on the command line, leaving the others as they are.
-fn apply_visit_fields(v: &mut Visit, a: &VisitFieldArgs) -> Result<(), FieldError> {
+/// The visit fields given on the command line, as a change to apply.
+fn visit_patch(a: &VisitFieldArgs) -> Result<VisitPatch, FieldError> {
+    let mut patch = VisitPatch::default();
     if let (Some(from), Some(to)) = (&a.from, &a.to) {
-        v.planned = Some(Planned::days(parse_date("from", from)?, parse_date("to", to)?)?);
+        patch.planned = Some(Planned::days(parse_date("from", from)?, parse_date("to", to)?)?);
     }
     if let Some(p) = &a.planned {
-        v.planned = Some(Planned::parse_coarse(p)?);
+        patch.planned = Some(Planned::parse_coarse(p)?);
     }
-    if let Some(t) = &a.visit_type {
-        v.visit_type = t.parse()?;
-    }
+    patch.visit_type = opt(&a.visit_type, str::parse)?;
     if let Some(c) = &a.call_for_input {
         let (deadline, url) = c.split_once(',').ok_or_else(|| {
             FieldError::new(
@@ -216,7 +274,7 @@ fn apply_visit_fields(v: &mut Visit, a: &VisitFieldArgs) -> Result<(), FieldErro
                 "expected DEADLINE,URL such as 2027-03-01,https://ohchr.org/cfi",
             )
         })?;
-        v.call_for_input = Some(CallForInput {
+        patch.call_for_input = Some(CallForInput {
             deadline: parse_date("call-for-input", deadline)?,
             url: url.trim().to_owned(),
         });
@@ -226,73 +284,45 @@ fn apply_visit_fields(v: &mut Visit, a: &VisitFieldArgs) -> Result<(), FieldErro
             Some((cc, place)) => (cc, Some(place.trim().to_owned())),
             None => (s.as_str(), None),
         };
-        v.sites.push(Site {
-            country: cc
-                .parse()
-                .map_err(|e: FieldError| FieldError { field: "site".into(), ..e })?,
-            place,
-        });
+        let country =
+            cc.parse().map_err(|e: FieldError| FieldError { field: "site".into(), ..e })?;
+        patch.add_sites.push(Site { country, place });
     }
-    if let Some(r) = &a.report {
-        v.report = Some(r.clone());
-    }
+    patch.report.clone_from(&a.report);
     for p in &a.programme {
         let parts: Vec<&str> = p.splitn(3, '|').collect();
         let [date, place, meeting] = parts.as_slice() else {
             return Err(FieldError::new("programme", p, "expected DATE|PLACE|MEETING"));
         };
-        v.programme.push(ProgrammeEntry {
+        patch.add_programme.push(ProgrammeEntry {
             date: parse_date("programme", date)?,
             place: place.trim().to_owned(),
             meeting: meeting.trim().to_owned(),
         });
     }
-    if let Some(n) = &a.notes {
-        v.notes = Some(n.clone());
-    }
-    Ok(())
+    patch.notes.clone_from(&a.notes);
+    Ok(patch)
 }
 
-fn visit_update(a: VisitUpdateArgs, dir: &Path) -> Result<(), Failure> {
-    let repo = Repo::open(dir)?;
-    let id = resolve(&repo, &a.id)?;
-    let status: Option<VisitStatus> = opt(&a.status, str::parse)?;
-    let actual = match (&a.actual_from, &a.actual_to) {
-        (Some(f), Some(t)) => {
-            Some(Span { start: parse_date("actual-from", f)?, end: parse_date("actual-to", t)? })
-        }
-        _ => None,
-    };
-    let country = opt(&a.country, str::parse)?;
-    let revision = repo.update(id, Utc::now(), |fields| {
-        let Some(v) = fields.visit.as_mut() else {
-            return Err(FieldError::new("id", id, "this item is not a visit").into());
-        };
-        apply_visit_fields(v, &a.visit)?;
-        if a.dates_to_be_agreed {
-            v.planned = None;
-        }
-        if let Some(status) = status {
-            v.status = status;
-            v.status_history.push(StatusStep { status, date: today(), note: a.note.clone() });
-        }
-        if actual.is_some() {
-            v.actual = actual;
-        }
-        if let Some(m) = &a.mandate {
-            v.mandate = m.clone();
-        }
-        if let Some(c) = country {
-            v.country = c;
-        }
-        if let Some(t) = &a.title {
-            fields.title.value = t.clone();
-        }
-        Ok(())
-    })?;
-    match revision {
-        Some(r) => eprintln!("updated {id}: revision {r}"),
-        None => eprintln!("{id} unchanged: nothing to update"),
+fn visit_update(a: VisitUpdateArgs, conn: &mut Conn) -> Result<(), Failure> {
+    let id = resolve(conn, &a.id)?;
+    let mut patch = visit_patch(&a.visit)?;
+    if let Some(status) = &a.status {
+        patch.status =
+            Some(StatusStep { status: status.parse()?, date: today(), note: a.note.clone() });
+    }
+    if let (Some(f), Some(t)) = (&a.actual_from, &a.actual_to) {
+        patch.actual =
+            Some(Span { start: parse_date("actual-from", f)?, end: parse_date("actual-to", t)? });
+    }
+    patch.country = opt(&a.country, str::parse)?;
+    patch.mandate.clone_from(&a.mandate);
+    patch.title.clone_from(&a.title);
+    patch.dates_to_be_agreed = a.dates_to_be_agreed;
+    match conn.call(Request::UpdateVisit { id, patch })? {
+        Response::Updated(Some(r)) => eprintln!("updated {id}: revision {r}"),
+        Response::Updated(None) => eprintln!("{id} unchanged: nothing to update"),
+        r => return Err(unexpected(r)),
     }
     Ok(())
 }
@@ -382,57 +412,41 @@ fn query(f: &FilterArgs) -> Result<Query, FieldError> {
     })
 }
 
-fn list(a: ListArgs, dir: &Path) -> Result<(), Failure> {
-    let mut q = query(&a.filter)?;
-    q.from = opt(&a.from, |s| parse_date("from", s))?;
-    q.to = opt(&a.to, |s| parse_date("to", s))?;
-    q.withdrawn = a.withdrawn;
-    if let (Some(from), Some(to)) = (q.from, q.to) {
-        if to < from {
-            return Err(
-                FieldError::new("to", to, format!("must not be before --from ({from})")).into()
-            );
-        }
+fn list(a: ListArgs, conn: &mut Conn) -> Result<(), Failure> {
+    let mut query = query(&a.filter)?;
+    query.from = opt(&a.from, |s| parse_date("from", s))?;
+    query.to = opt(&a.to, |s| parse_date("to", s))?;
+    query.withdrawn = a.withdrawn;
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && to < from
+    {
+        return Err(FieldError::new("to", to, format!("must not be before --from ({from})")).into());
     }
-    let repo = Repo::open(dir)?;
-    let entries = repo.list(&q)?;
-    output::list(&entries, a.format)
+    match conn.call(Request::List { query })? {
+        Response::Entries(entries) => output::list(&entries, a.format),
+        r => Err(unexpected(r)),
+    }
 }
 
-fn export_items(a: ExportArgs, dir: &Path) -> Result<(), Failure> {
-    let q = query(&a.filter)?;
+fn export_items(a: ExportArgs, conn: &mut Conn) -> Result<(), Failure> {
+    let query = query(&a.filter)?;
     let audience = match a.audience.as_deref() {
         None => None,
         Some("public") => Some(Peer { mechanism: "public".parse()?, role: Role::Mirror }),
         Some(code) => Some(Peer { mechanism: code.parse()?, role: Role::Member }),
     };
-    let repo = Repo::open(dir)?;
-    let mut entries = repo.list(&q)?;
-    entries
-        .retain(|e| audience.as_ref().is_none_or(|p| liaison_protocol::may_receive(&e.header, p)));
-    // Exports leave the node: every item is verified in full first, never served on trust.
-    for e in &entries {
-        repo.verified(e.header.id)?;
-    }
-    let text = match a.format {
-        ExportFormat::Ics => {
-            let name = format!(
-                "Liaison: {}",
-                repo.identity()
-                    .config
-                    .name
-                    .as_deref()
-                    .unwrap_or(repo.identity().config.mechanism.as_str())
-            );
-            export::to_ics(&entries, &name)
-        }
-        ExportFormat::Json => export::to_json(&entries),
-        ExportFormat::Csv => export::to_csv(&entries)?,
+    let format = match a.format {
+        ExportFormat::Ics => export::ExportFormat::Ics,
+        ExportFormat::Json => export::ExportFormat::Json,
+        ExportFormat::Csv => export::ExportFormat::Csv,
     };
-    output::write(a.output.as_deref(), &text)
+    match conn.call(Request::Export { query, audience, format })? {
+        Response::Text(text) => output::write(a.output.as_deref(), &text),
+        r => Err(unexpected(r)),
+    }
 }
 
-fn import(a: ImportArgs, dir: &Path) -> Result<(), Failure> {
+fn import(a: ImportArgs, conn: &mut Conn) -> Result<(), Failure> {
     let meta = std::fs::metadata(&a.file)
         .map_err(|e| Failure::system(format!("{}: {e}", a.file.display())))?;
     if meta.len() > export::MAX_IMPORT_BYTES {
@@ -445,11 +459,13 @@ fn import(a: ImportArgs, dir: &Path) -> Result<(), Failure> {
     }
     let text = std::fs::read_to_string(&a.file)
         .map_err(|e| Failure { code: 2, message: format!("{}: {e}", a.file.display()) })?;
-    let repo = Repo::open(dir)?;
-    let plan = export::plan_import(&text, repo.roster(), &repo.identity().config.mechanism)
-        .map_err(|e| Failure { code: 2, message: format!("{}: {e}", a.file.display()) })?;
-    let report = repo.merge_verified(plan.signed)?;
-    let created = repo.create_all(plan.drafts, Utc::now())?;
+    let (report, created) = match conn.call(Request::Import { text }) {
+        Ok(Response::Imported { report, created }) => (report, created),
+        Ok(r) => return Err(unexpected(r)),
+        Err(f) => {
+            return Err(Failure { message: format!("{}: {}", a.file.display(), f.message), ..f });
+        }
+    };
     for id in &created {
         output::line(&id.to_string());
     }
@@ -464,8 +480,7 @@ fn import(a: ImportArgs, dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn roster(c: RosterCommand, dir: &Path) -> Result<(), Failure> {
-    let mut repo = Repo::open(dir)?;
+fn roster(c: RosterCommand, conn: &mut Conn) -> Result<(), Failure> {
     match c {
         RosterCommand::Add(a) => {
             let mut card = Card::decode(&a.card)?;
@@ -478,15 +493,28 @@ fn roster(c: RosterCommand, dir: &Path) -> Result<(), Failure> {
                 }
                 card.addrs = a.addr;
             }
-            eprintln!("added {} {} ({})", card.role, card.mechanism, card.key.short());
-            repo.add_peer(card)?;
+            let summary = format!("{} {} ({})", card.role, card.mechanism, card.key.short());
+            conn.call(Request::RosterAdd { card })?;
+            eprintln!("added {summary}");
         }
-        RosterCommand::List => output::roster(&repo),
-        RosterCommand::Remove(a) => {
-            for card in repo.remove_peer(&a.peer)? {
-                eprintln!("removed {} {} ({})", card.role, card.mechanism, card.key.short());
+        RosterCommand::List => {
+            let own = match conn.call(Request::Identity)? {
+                Response::Card(card) => card.key,
+                r => return Err(unexpected(r)),
+            };
+            match conn.call(Request::RosterList)? {
+                Response::Cards(cards) => output::roster(&cards, &own),
+                r => return Err(unexpected(r)),
             }
         }
+        RosterCommand::Remove(a) => match conn.call(Request::RosterRemove { peer: a.peer })? {
+            Response::Cards(cards) => {
+                for card in cards {
+                    eprintln!("removed {} {} ({})", card.role, card.mechanism, card.key.short());
+                }
+            }
+            r => return Err(unexpected(r)),
+        },
     }
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use liaison_node::export;
-use liaison_node::{Entry, ItemView, Repo};
+use liaison_node::{Entry, ItemView};
 use liaison_protocol::label::describe_audience;
 use serde_json::{Value, json};
 
@@ -226,16 +226,12 @@ fn flatten(prefix: &str, value: &Value, out: &mut String) {
     }
 }
 
-pub(crate) fn roster(repo: &Repo) {
-    let own = repo.identity().public_key();
+pub(crate) fn roster(cards: &[liaison_protocol::Card], own: &liaison_protocol::PublicKey) {
     let mut out =
         format!("{:<10} {:<7} {:<17} {:<20} {}\n", "MECHANISM", "ROLE", "KEY", "NAME", "ADDRESSES");
-    for card in repo.roster().iter() {
-        let name = if card.key == own {
-            format!("{} (this node)", card.name.as_deref().unwrap_or(""))
-        } else {
-            card.name.clone().unwrap_or_default()
-        };
+    for card in cards {
+        let name = card.name.clone().unwrap_or_default();
+        let name = if card.key == *own { format!("{name} (this node)") } else { name };
         out.push_str(&format!(
             "{:<10} {:<7} {:<17} {:<20} {}\n",
             card.mechanism.as_str(),

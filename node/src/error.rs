@@ -69,6 +69,12 @@ pub enum Error {
     /// Another process holds the store.
     #[error("the store in {0} is in use by another liaison process (is 'liaison node' running?)")]
     StoreBusy(PathBuf),
+    /// The request needs a running node (`liaison node`).
+    #[error("this needs a running node: start it with 'liaison node'")]
+    NotRunning,
+    /// The network layer failed (listen, dial, local API).
+    #[error("network: {0}")]
+    Network(String),
     /// sled failed.
     #[error("store: {0}")]
     Store(String),
@@ -91,6 +97,9 @@ impl Error {
     /// Whether the error comes from what the user, a file or the store gave (exit code 2),
     /// rather than from the system (exit code 1).
     pub fn is_bad_input(&self) -> bool {
-        !matches!(self, Error::Store(_) | Error::Io { .. } | Error::StoreBusy(_))
+        !matches!(
+            self,
+            Error::Store(_) | Error::Io { .. } | Error::StoreBusy(_) | Error::Network(_)
+        )
     }
 }

@@ -17,6 +17,18 @@ use serde::{Deserialize, Serialize};
 use crate::store::Entry;
 use crate::{Draft, Error};
 
+/// The formats `liaison export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// iCalendar (RFC 5545).
+    Ics,
+    /// JSON with provenance.
+    Json,
+    /// CSV.
+    Csv,
+}
+
 /// The `format` value of files this build writes and reads.
 pub const FORMAT: &str = "liaison-items/1";
 /// Largest file `liaison import` reads.

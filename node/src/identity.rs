@@ -168,7 +168,8 @@ impl Identity {
     }
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+/// Writes a new file readable by its owner only (mode 0600).
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

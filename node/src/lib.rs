@@ -15,6 +15,9 @@
 //! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod api;
+pub mod client;
+pub mod daemon;
 mod error;
 pub mod export;
 pub mod identity;

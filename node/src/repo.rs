@@ -4,19 +4,20 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use liaison_protocol::sync::ItemPayload;
 use liaison_protocol::verify::{self, VerifiedItem};
 use liaison_protocol::{
     ChangeSig, Edit, FieldError, Fields, Header, ItemDoc, ItemId, Kind, Label, Mechanism,
     PublicKey, Roster, SCHEMA_VERSION, label, may_write,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::identity::{Identity, InitOptions, STORE_DIR};
 use crate::store::{Entry, Query, Record, Store};
 
 /// A new item, before it is signed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
     /// Its kind; `fields` must hold the details of this kind.
     pub kind: Kind,
@@ -33,7 +34,7 @@ pub struct Draft {
 }
 
 /// One change in an item's history, for `liaison show`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct History {
     /// The change hash, hex.
     pub hash: String,
@@ -48,7 +49,7 @@ pub struct History {
 }
 
 /// An item with everything `liaison show` tells about it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ItemView {
     /// The entry as stored.
     pub entry: Entry,
@@ -59,7 +60,7 @@ pub struct ItemView {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ImportReport {
     /// Items new to this node.
     pub added: Vec<ItemId>,
@@ -225,8 +226,13 @@ impl Repo {
             .map_err(|e| Error::Store(e.to_string()))?;
         let state = doc.read().map_err(|e| Error::Store(e.to_string()))?;
         let signed = header.clone().sign(&self.identity.key);
-        let record =
-            Record { header: signed, doc: doc.save(), sigs: sig.into_iter().collect(), state };
+        let record = Record {
+            header: signed,
+            doc: doc.save(),
+            sigs: sig.into_iter().collect(),
+            state,
+            digest: digest(&doc),
+        };
         Ok((header, record))
     }
 
@@ -336,7 +342,13 @@ impl Repo {
         let state = doc.read().map_err(|e| corrupt(entry, e))?;
         let mut sigs = entry.record.sigs.clone();
         sigs.push(sig);
-        Ok(Some(Record { header: entry.record.header.clone(), doc: doc.save(), sigs, state }))
+        Ok(Some(Record {
+            header: entry.record.header.clone(),
+            doc: doc.save(),
+            sigs,
+            state,
+            digest: digest(&doc),
+        }))
     }
 
     /// The items matching `query`.
@@ -407,16 +419,32 @@ impl Repo {
         Ok(item)
     }
 
-    /// Stores verified items from elsewhere (an import, later a peer), merging each with the
-    /// local copy, in one atomic write.
+    /// Stores verified items from elsewhere (an import, a peer), merging each with the local
+    /// copy, in one atomic write.
     ///
     /// # Errors
     /// If an item's label does not allow this node to hold it, or its id is held locally by a
     /// different header; nothing is stored then.
     pub fn merge_verified(&self, items: Vec<VerifiedItem>) -> Result<ImportReport, Error> {
+        self.import(items, Vec::new(), Utc::now()).map(|(report, _)| report)
+    }
+
+    /// Merges verified items and publishes new ones from drafts, all in one atomic write:
+    /// if anything is refused, nothing is stored.
+    ///
+    /// # Errors
+    /// The first item or draft refused.
+    pub fn import(
+        &self,
+        items: Vec<VerifiedItem>,
+        drafts: Vec<Draft>,
+        now: DateTime<Utc>,
+    ) -> Result<(ImportReport, Vec<ItemId>), Error> {
         let mut report = ImportReport::default();
-        let mut writes: Vec<(Header, Record)> = Vec::new();
         let me = self.identity.card().peer();
+        // Pending documents by id, so a file holding two versions of an item merges both.
+        let mut pending: Vec<(Header, liaison_protocol::SignedHeader, ItemDoc, Vec<ChangeSig>)> =
+            Vec::new();
         for mut item in items {
             let id = item.header.id;
             let own = item.header.creator == self.identity.public_key();
@@ -424,88 +452,142 @@ impl Repo {
                 tracing::warn!(item = %id, label = %item.header.label, "refused an item this node may not hold");
                 return Err(Error::NotForThisNode { id, label: item.header.label });
             }
-            let (doc, mut sigs) = match self.store.get(id)? {
+            if let Some((_, signed, doc, sigs)) = pending.iter_mut().find(|(h, ..)| h.id == id) {
+                if *signed != item.signed_header {
+                    return Err(different_header(id));
+                }
+                let before = doc.heads();
+                doc.merge(&mut item.doc).map_err(|e| Error::Store(e.to_string()))?;
+                append_sigs(sigs, item.sigs);
+                if doc.heads() != before && report.unchanged.contains(&id) {
+                    report.unchanged.retain(|u| *u != id);
+                    report.merged.push(id);
+                }
+                continue;
+            }
+            match self.store.get(id)? {
                 None => {
                     report.added.push(id);
-                    (item.doc, item.sigs)
+                    let sigs = dedup_sigs(item.sigs);
+                    pending.push((item.header.into_inner(), item.signed_header, item.doc, sigs));
                 }
                 Some(local) => {
                     if local.record.header != item.signed_header {
-                        return Err(Error::Import(format!(
-                            "item {id} is held here with a different header; refusing to merge"
-                        )));
+                        return Err(different_header(id));
                     }
                     let mut doc = load_doc(&local)?;
                     let before = doc.heads();
                     doc.merge(&mut item.doc).map_err(|e| Error::Store(e.to_string()))?;
+                    let mut sigs = local.record.sigs;
+                    append_sigs(&mut sigs, item.sigs);
                     if doc.heads() == before {
                         report.unchanged.push(id);
-                        continue;
+                    } else {
+                        report.merged.push(id);
                     }
-                    report.merged.push(id);
-                    let mut sigs = local.record.sigs;
-                    sigs.extend(item.sigs);
-                    (doc, sigs)
+                    pending.push((item.header.into_inner(), item.signed_header, doc, sigs));
                 }
-            };
-            sigs.sort_by_key(|s| s.hash);
-            sigs.dedup_by_key(|s| s.hash);
-            let state = doc.read().map_err(|e| Error::Import(format!("item {id}: {e}")))?;
-            let header = item.header.into_inner();
-            writes.push((
-                header,
-                Record { header: item.signed_header, doc: doc.save(), sigs, state },
-            ));
+            }
+        }
+        let mut writes: Vec<(Header, Record)> = Vec::new();
+        for (header, signed, doc, sigs) in pending {
+            if report.unchanged.contains(&header.id) {
+                continue;
+            }
+            let state =
+                doc.read().map_err(|e| Error::Import(format!("item {}: {e}", header.id)))?;
+            let record =
+                Record { header: signed, doc: doc.save(), sigs, state, digest: digest(&doc) };
+            writes.push((header, record));
+        }
+        let mut created = Vec::new();
+        for draft in drafts {
+            let (header, record) = self.build(draft, now)?;
+            created.push(header.id);
+            writes.push((header, record));
         }
         let refs: Vec<(&Header, &Record)> = writes.iter().map(|(h, r)| (h, r)).collect();
         self.store.put(&refs)?;
-        Ok(report)
+        Ok((report, created))
     }
 
-    /// Every item the node with `key` may receive, as it would leave this node: the label
-    /// policy decides, and a node not in the roster receives nothing.
+    /// Every item's header and heads digest, for the sync catalogue.
     ///
     /// # Errors
-    /// [`Error::Corrupt`] when a stored item fails verification; it is never sent.
-    pub fn outgoing_for(&self, key: &PublicKey) -> Result<Vec<VerifiedItem>, Error> {
-        let Some(peer) = self.roster.peer(key).filter(|_| *key != self.identity.public_key())
-        else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new();
-        for entry in self.store.list(&Query { withdrawn: true, ..Query::default() })? {
-            if liaison_protocol::may_receive(&entry.header, &peer) {
-                out.push(self.verified(entry.header.id)?);
-            }
-        }
-        Ok(out)
+    /// [`Error::Corrupt`] on an altered record.
+    pub fn catalog(&self) -> Result<Vec<(Header, [u8; 32])>, Error> {
+        let all = self.store.list(&Query { withdrawn: true, ..Query::default() })?;
+        Ok(all.into_iter().map(|e| (e.header, digest_bytes(&e.record.digest))).collect())
     }
 
-    /// Receives items from elsewhere: each is verified against this node's roster before it
-    /// touches the store, and refused whole if anything fails.
+    /// One item's header and heads digest, if it is here.
     ///
     /// # Errors
-    /// [`Error::Verify`] for the first item that fails; nothing is stored then.
-    pub fn receive(&self, items: &[VerifiedItem]) -> Result<ImportReport, Error> {
-        let mut checked = Vec::new();
-        for item in items {
-            let doc = item.doc.save();
-            checked.push(verify::verify_item(&item.signed_header, &doc, &item.sigs, &self.roster)?);
-        }
-        self.merge_verified(checked)
+    /// [`Error::Corrupt`] on an altered record.
+    pub fn catalog_entry(&self, id: ItemId) -> Result<Option<(Header, [u8; 32])>, Error> {
+        Ok(self.store.get(id)?.map(|e| (e.header, digest_bytes(&e.record.digest))))
     }
 
-    /// Builds new items from drafts (an import of hand-written JSON) in one atomic write.
+    /// Item `id` as it travels to a peer: signed header, document, signatures.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record: it is never sent.
+    pub fn payload(&self, id: ItemId) -> Result<Option<ItemPayload>, Error> {
+        Ok(self.store.get(id)?.map(|e| ItemPayload {
+            header: e.record.header,
+            doc: e.record.doc,
+            sigs: e.record.sigs,
+        }))
+    }
+
+    /// Receives one item from a peer: verified against this node's roster and label, merged.
+    /// Returns its header and new digest when it changed something here.
+    ///
+    /// # Errors
+    /// [`Error::Verify`], [`Error::NotForThisNode`]; nothing is stored then.
+    pub fn receive_payload(&self, item: &ItemPayload) -> Result<Option<(Header, [u8; 32])>, Error> {
+        let verified = verify::verify_item(&item.header, &item.doc, &item.sigs, &self.roster)?;
+        let id = verified.header.id;
+        let report = self.merge_verified(vec![verified])?;
+        if report.unchanged.contains(&id) {
+            return Ok(None);
+        }
+        self.catalog_entry(id)
+    }
+
+    /// Builds new items from drafts (sample data, an import of hand-written JSON) in one
+    /// atomic write.
     ///
     /// # Errors
     /// The first invalid draft; nothing is stored then.
     pub fn create_all(&self, drafts: Vec<Draft>, now: DateTime<Utc>) -> Result<Vec<ItemId>, Error> {
-        let built =
-            drafts.into_iter().map(|d| self.build(d, now)).collect::<Result<Vec<_>, _>>()?;
-        let refs: Vec<(&Header, &Record)> = built.iter().map(|(h, r)| (h, r)).collect();
-        self.store.put(&refs)?;
-        Ok(built.iter().map(|(h, _)| h.id).collect())
+        self.import(Vec::new(), drafts, now).map(|(_, created)| created)
     }
+}
+
+fn different_header(id: ItemId) -> Error {
+    Error::Import(format!("item {id} is held here with a different header; refusing to merge"))
+}
+
+/// Signatures without repeats, in the order they came.
+fn dedup_sigs(sigs: Vec<ChangeSig>) -> Vec<ChangeSig> {
+    let mut out = Vec::with_capacity(sigs.len());
+    append_sigs(&mut out, sigs);
+    out
+}
+
+/// Appends the signatures of `more` that `sigs` lacks, keeping the order of both.
+fn append_sigs(sigs: &mut Vec<ChangeSig>, more: Vec<ChangeSig>) {
+    let mut seen: std::collections::HashSet<[u8; 32]> = sigs.iter().map(|s| s.hash).collect();
+    sigs.extend(more.into_iter().filter(|s| seen.insert(s.hash)));
+}
+
+fn digest_bytes(bytes: &[u8]) -> [u8; 32] {
+    bytes.try_into().unwrap_or([0; 32])
+}
+
+fn digest(doc: &ItemDoc) -> Vec<u8> {
+    liaison_protocol::sync::heads_digest(&doc.heads()).to_vec()
 }
 
 fn load_doc(entry: &Entry) -> Result<ItemDoc, Error> {

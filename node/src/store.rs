@@ -33,10 +33,13 @@ pub struct Record {
     pub sigs: Vec<ChangeSig>,
     /// The document's state, read once at write time so lists need not load documents.
     pub state: ItemState,
+    /// Digest of the document's heads, for catalogue reconciliation.
+    #[serde(with = "serde_bytes")]
+    pub digest: Vec<u8>,
 }
 
 /// A record with its header decoded (signature checked when it was written).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     /// The decoded header.
     pub header: Header,
@@ -45,7 +48,7 @@ pub struct Entry {
 }
 
 /// A list query. Every filter that is set must match.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Query {
     /// Only items of this kind.
     pub kind: Option<Kind>,

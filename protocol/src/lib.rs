@@ -41,7 +41,9 @@ pub mod header;
 mod ids;
 pub mod item;
 pub mod label;
+pub mod patch;
 pub mod roster;
+pub mod sync;
 pub mod values;
 pub mod verify;
 mod words;
@@ -60,6 +62,8 @@ pub use item::{
     VisitType,
 };
 pub use label::{Label, Peer, may_receive, may_write};
+pub use patch::VisitPatch;
 pub use roster::{Card, Roster};
+pub use sync::{Catalog, Reconcile, Reconciler, Step, SyncError, SyncRequest, SyncResponse};
 pub use values::{CountryCode, LangTag, Planned, Precision, Text, VisitCountry, When};
 pub use verify::{VerifiedItem, VerifyError};

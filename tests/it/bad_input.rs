@@ -266,18 +266,38 @@ fn import_refuses_an_export_edited_by_hand() {
     let b = Node::init("coe");
     b.knows(&a);
     let export = a.export_json();
-    let edits: [(&str, fn(&mut serde_json::Value)); 4] = [
-        ("fields", |i| i["fields"]["visit"]["country"] = "FR".into()),
-        ("label", |i| i["label"] = "clear".into()),
-        ("revision", |i| i["revision"] = 7.into()),
-        ("owner", |i| i["owner"] = "coe".into()),
+    let edits = [
+        ("fields", "/fields/visit/country", "FR"),
+        ("label", "/label", "clear"),
+        ("kind", "/kind", "event"),
+        ("owner", "/owner", "coe"),
+        ("created", "/created", "2020-01-01T00:00:00Z"),
     ];
-    for (field, edit) in edits {
+    for (field, pointer, value) in edits {
         let mut edited = export.clone();
-        edit(&mut edited["items"][0]);
+        *edited.pointer_mut(&format!("/items/0{pointer}")).unwrap() = value.into();
         let file = b.write_json("edited.json", &edited);
         refused(&b, &format!("import {file}"), &[&format!("'{field}' differs from the signed")]);
         assert_eq!(b.items(), serde_json::json!([]));
+    }
+}
+
+#[test]
+fn a_refused_import_stores_none_of_its_items() {
+    let a = Node::init("ohchr");
+    a.publish(&["event", "add", "--title", "Launch", "--start", "2027-04-01", "--label", "clear"]);
+    let mut file = a.export_json();
+    let event =
+        serde_json::json!({"category": "launch", "start": "2027-04-01", "status": "confirmed"});
+    let new = serde_json::json!({"kind": "event", "label": "clear", "co_owners": ["coe"],
+        "fields": {"title": {"value": "New", "lang": "en"}, "event": event}});
+    file["items"].as_array_mut().unwrap().push(new);
+    // A member node may not co-own its own item; a mirror publishes nothing.
+    let (member, mirror) = (Node::init("coe"), Node::empty());
+    mirror.ok(&["init", "--mechanism", "ngo-watch", "--role", "mirror"]);
+    for (node, needle) in [(&member, "co_owners"), (&mirror, "mirror")] {
+        node.knows(&a);
+        refused(node, &format!("import {}", node.write_json("f.json", &file)), &[needle]);
     }
 }
 

@@ -11,7 +11,7 @@ fn demo_nodes_hold_exactly_what_their_labels_allow() {
     let dir = tempfile::tempdir().expect("tempdir");
     let base = dir.path().join("federation");
     let out = Command::new(env!("CARGO_BIN_EXE_liaison-under-test"))
-        .args(["demo", "--dir"])
+        .args(["demo", "--exit-after", "0", "--dir"])
         .arg(&base)
         .output()
         .expect("run demo");

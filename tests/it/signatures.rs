@@ -82,7 +82,7 @@ fn a_node_of_another_mechanism_may_not_change_an_imported_item() {
     let c = Node::init("coe");
     c.knows(&a);
     c.ok(&["import", &c.write_json("a.json", &export)]);
-    let before = c.items();
+    let (before, copy) = (c.items(), c.export_json());
     for args in [
         vec!["visit", "update", &id, "--status", "cancelled"],
         vec!["visit", "update", &id, "--title", "Retitled by coe"],
@@ -93,7 +93,7 @@ fn a_node_of_another_mechanism_may_not_change_an_imported_item() {
         assert!(err.contains("owned by ohchr") && err.contains("(coe) may not change"), "{err}");
     }
     assert_eq!(c.items(), before);
-    assert_eq!(c.export_json(), export, "coe's copy stays exactly as ohchr signed it");
+    assert_eq!(c.export_json(), copy, "coe's copy stays exactly as ohchr signed it");
 }
 
 /// The 32-byte seed in `node`'s key file, as a signing key.

@@ -1,0 +1,63 @@
+//! The CLI's side of the local API: a blocking HTTP client for a running node.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::api::{Request, Response};
+use crate::daemon::{ApiError, token_path};
+use crate::identity::Identity;
+use crate::{Error, daemon};
+
+/// A running node's local API.
+#[derive(Debug)]
+pub struct Client {
+    url: String,
+    token: String,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    /// The API of the node running on the data directory `dir`.
+    ///
+    /// # Errors
+    /// If the config or token cannot be read.
+    pub fn for_dir(dir: &Path) -> Result<Self, Error> {
+        let identity = Identity::load(dir)?;
+        let path = token_path(dir);
+        let token = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(Self::new(&identity.config.api, token.trim().to_owned()))
+    }
+
+    /// A client for the API at `addr` with `token`.
+    pub fn new(addr: &str, token: String) -> Self {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(300)))
+            .http_status_as_error(false)
+            .build();
+        Self { url: format!("http://{addr}{}", daemon::ROUTE), token, agent: config.into() }
+    }
+
+    /// Sends `request` and returns the node's answer.
+    ///
+    /// # Errors
+    /// What the node refused, or that it could not be reached.
+    pub fn call(&self, request: &Request) -> Result<Response, ApiError> {
+        let unreachable = |e: ureq::Error| ApiError {
+            message: format!("local API at {}: {e}", self.url),
+            bad_input: false,
+        };
+        let mut answer = self
+            .agent
+            .post(&self.url)
+            .header("authorization", &format!("Bearer {}", self.token))
+            .send_json(request)
+            .map_err(unreachable)?;
+        let body: Result<Response, ApiError> = answer
+            .body_mut()
+            .with_config()
+            .limit(512 * 1024 * 1024)
+            .read_json()
+            .map_err(unreachable)?;
+        body
+    }
+}

@@ -1,0 +1,459 @@
+//! The running node: one event loop owns the libp2p swarm and the [`Repo`]; the local API and
+//! tests talk to it through a cloneable [`Handle`] over a bounded channel.
+//!
+//! Per peer, sync has two steps (see design.md): catalogue reconciliation by ranges over the
+//! items both sides may share, then the items that differ, whole and signed, verified on arrival.
+//! A local write is pushed at once to every connected peer allowed to see it, and what a node
+//! receives it relays to its other peers under the same label check.
+
+mod http;
+mod net;
+mod sync;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
+use liaison_protocol::{Card, Mechanism, PublicKey, Role};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{Multiaddr, PeerId, Swarm};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::api::{Request, Response};
+use crate::{Error, Repo};
+
+pub use http::{ApiError, ROUTE, TOKEN_FILE, token_path};
+
+/// How a node runs; the rest comes from its data directory.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Listen addresses instead of the configured ones.
+    pub listen: Vec<String>,
+    /// Local API address instead of the configured one.
+    pub api: Option<String>,
+    /// Serve `clear` items, read only, to peers outside the roster.
+    pub allow_mirrors: bool,
+    /// How often to reconcile with every connected peer even when nothing was pushed.
+    pub reconcile_every: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            listen: Vec::new(),
+            api: None,
+            allow_mirrors: false,
+            reconcile_every: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A node's state, for `liaison status` and `liaison peers`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Status {
+    /// The node's card.
+    pub card: Card,
+    /// Where it listens.
+    pub listening: Vec<String>,
+    /// Its local API address.
+    pub api: String,
+    /// Items in its store.
+    pub items: usize,
+    /// Each roster peer.
+    pub peers: Vec<PeerStatus>,
+}
+
+/// One peer's state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PeerStatus {
+    /// Its key.
+    pub key: Option<PublicKey>,
+    /// Its mechanism.
+    pub mechanism: Option<Mechanism>,
+    /// Member or mirror.
+    pub role: Option<Role>,
+    /// Its name.
+    pub name: Option<String>,
+    /// Connected now.
+    pub connected: bool,
+    /// When a reconciliation with it last completed.
+    pub last_sync: Option<DateTime<Utc>>,
+    /// Items sent to it.
+    pub items_sent: u64,
+    /// Items received from it that changed something here.
+    pub items_received: u64,
+    /// Items or messages from it that were refused.
+    pub refused: u64,
+    /// Why the last one was refused.
+    pub last_refusal: Option<String>,
+}
+
+/// What the event loop is asked to do.
+#[derive(Debug)]
+enum Command {
+    Request { request: Request, reply: oneshot::Sender<Result<Response, ApiError>> },
+}
+
+/// Talks to a running node's event loop. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    commands: mpsc::Sender<Command>,
+}
+
+impl Handle {
+    /// Carries out `request` on the node.
+    ///
+    /// # Errors
+    /// What the node refuses, or [`ApiError`] saying the node stopped.
+    ///
+    /// Cancel-safe: dropping the future drops the reply, the request may still be carried out.
+    pub async fn request(&self, request: Request) -> Result<Response, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Request { request, reply })
+            .await
+            .map_err(|_| ApiError::stopped())?;
+        answer.await.map_err(|_| ApiError::stopped())?
+    }
+}
+
+/// A node started by [`start`].
+#[derive(Debug)]
+pub struct Running {
+    /// Talks to it.
+    pub handle: Handle,
+    /// Where it listens for peers.
+    pub listening: Vec<Multiaddr>,
+    /// Its local API address.
+    pub api: SocketAddr,
+    /// Its libp2p peer id.
+    pub peer_id: PeerId,
+    /// Its public key.
+    pub key: PublicKey,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), Error>>,
+}
+
+impl Running {
+    /// Stops the node and waits until its store is closed.
+    ///
+    /// # Errors
+    /// What the event loop failed with, if it did.
+    pub async fn stop(self) -> Result<(), Error> {
+        let _ = self.stop.send(());
+        self.task.await.map_err(|e| Error::Store(format!("node task: {e}")))?
+    }
+
+    /// Waits until the node stops by itself (it does not, unless it fails).
+    ///
+    /// # Errors
+    /// What the event loop failed with.
+    pub async fn wait(&mut self) -> Result<(), Error> {
+        (&mut self.task).await.map_err(|e| Error::Store(format!("node task: {e}")))?
+    }
+}
+
+/// Bounds of the event loop's queues.
+const COMMAND_QUEUE: usize = 64;
+
+/// Opens the node in `dir`, listens, dials its roster and starts serving.
+///
+/// # Errors
+/// If the node cannot be opened, or an address cannot be listened on.
+pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
+    let repo = Repo::open(&dir)?;
+    let config = repo.identity().config.clone();
+    let keypair = net::keypair(&repo.identity().key);
+    let peer_id = keypair.public().to_peer_id();
+    let key = repo.identity().public_key();
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
+        .with_tokio()
+        .with_tcp(
+            libp2p::tcp::Config::default().nodelay(true),
+            libp2p::noise::Config::new,
+            libp2p::yamux::Config::default,
+        )
+        .map_err(|e| Error::Network(e.to_string()))?
+        .with_behaviour(net::Behaviour::new)
+        .map_err(|e| Error::Network(e.to_string()))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(24 * 3600)))
+        .build();
+    let listen =
+        if options.listen.is_empty() { config.listen.clone() } else { options.listen.clone() };
+    let mut listening = Vec::new();
+    for addr in &listen {
+        let multiaddr: Multiaddr =
+            addr.parse().map_err(|e| Error::Network(format!("listen address {addr}: {e}")))?;
+        swarm.listen_on(multiaddr).map_err(|e| Error::Network(format!("listen on {addr}: {e}")))?;
+    }
+    // Learn the actual addresses (port 0 picks one) before answering.
+    while listening.len() < listen.len() {
+        match swarm.select_next_some().await {
+            SwarmEvent::NewListenAddr { address, .. } => listening.push(address),
+            SwarmEvent::ListenerError { error, .. }
+            | SwarmEvent::ListenerClosed { reason: Err(error), .. } => {
+                return Err(Error::Network(format!("listen: {error}")));
+            }
+            _ => {}
+        }
+    }
+    let (commands, receiver) = mpsc::channel(COMMAND_QUEUE);
+    let handle = Handle { commands };
+    let api_addr = options.api.clone().unwrap_or(config.api.clone());
+    let token = http::write_token(&dir)?;
+    let api = http::serve(&api_addr, token, handle.clone()).await?;
+    let (stop, stopped) = oneshot::channel();
+    let mut event_loop = EventLoop::new(repo, swarm, receiver, options, listening.clone(), api);
+    event_loop.dial_roster();
+    tracing::info!(%peer_id, api = %api, listening = ?listening, "node started");
+    let task = tokio::spawn(async move { event_loop.run(stopped).await });
+    Ok(Running { handle, listening, api, peer_id, key, stop, task })
+}
+
+/// Per-peer state the event loop keeps.
+#[derive(Debug, Default)]
+struct PeerState {
+    status: PeerStatus,
+    /// Next redial attempt, while the peer is away.
+    next_dial: Option<Instant>,
+    /// Current redial backoff.
+    backoff: Duration,
+    /// Refusals since the peer connected; it is disconnected past [`MAX_REFUSALS`].
+    refusals_now: u32,
+}
+
+/// Refusals tolerated from a connected peer before it is disconnected.
+const MAX_REFUSALS: u32 = 3;
+/// Longest wait between redials.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+struct EventLoop {
+    repo: Repo,
+    swarm: Swarm<net::Behaviour>,
+    commands: mpsc::Receiver<Command>,
+    options: Options,
+    listening: Vec<Multiaddr>,
+    api: SocketAddr,
+    peers: HashMap<PeerId, PeerState>,
+    sync: sync::State,
+}
+
+impl std::fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLoop").field("peers", &self.peers.len()).finish_non_exhaustive()
+    }
+}
+
+impl EventLoop {
+    fn new(
+        repo: Repo,
+        swarm: Swarm<net::Behaviour>,
+        commands: mpsc::Receiver<Command>,
+        options: Options,
+        listening: Vec<Multiaddr>,
+        api: SocketAddr,
+    ) -> Self {
+        let sync = sync::State::new(&repo);
+        let mut this =
+            Self { repo, swarm, commands, options, listening, api, peers: HashMap::new(), sync };
+        this.refresh_roster();
+        this
+    }
+
+    /// Rebuilds peer states from the roster: new peers are added, removed ones disconnected.
+    fn refresh_roster(&mut self) {
+        let own = self.repo.identity().public_key();
+        let mut known = HashMap::new();
+        for card in self.repo.roster().iter().filter(|c| c.key != own) {
+            if let Some(id) = net::peer_id(&card.key) {
+                known.insert(id, card.clone());
+            }
+        }
+        let removed: Vec<PeerId> =
+            self.peers.keys().filter(|id| !known.contains_key(id)).copied().collect();
+        for id in removed {
+            self.peers.remove(&id);
+            let _ = self.swarm.disconnect_peer_id(id);
+            tracing::info!(peer = %id, "removed from the roster: disconnected");
+        }
+        for (id, card) in known {
+            let state = self.peers.entry(id).or_default();
+            state.status.key = Some(card.key);
+            state.status.mechanism = Some(card.mechanism.clone());
+            state.status.role = Some(card.role);
+            state.status.name = card.name.clone();
+        }
+    }
+
+    fn card(&self, peer: &PeerId) -> Option<Card> {
+        let key = self.peers.get(peer)?.status.key?;
+        self.repo.roster().get(&key).cloned()
+    }
+
+    fn dial_roster(&mut self) {
+        let ids: Vec<PeerId> = self.peers.keys().copied().collect();
+        for id in ids {
+            self.dial(id);
+        }
+    }
+
+    fn dial(&mut self, id: PeerId) {
+        let Some(card) = self.card(&id) else { return };
+        if self.swarm.is_connected(&id) {
+            return;
+        }
+        let addrs: Vec<Multiaddr> = card.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+        if addrs.is_empty() {
+            return;
+        }
+        let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(id).addresses(addrs).build();
+        if let Err(e) = self.swarm.dial(opts) {
+            tracing::debug!(peer = %id, error = %e, "dial");
+        }
+    }
+
+    fn schedule_redial(&mut self, id: PeerId) {
+        if let Some(state) = self.peers.get_mut(&id) {
+            state.backoff = (state.backoff * 2).clamp(Duration::from_millis(250), MAX_BACKOFF);
+            state.next_dial = Some(Instant::now() + state.backoff);
+        }
+    }
+
+    async fn run(mut self, mut stopped: oneshot::Receiver<()>) -> Result<(), Error> {
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let mut last_reconcile = Instant::now();
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                Some(command) = self.commands.recv() => self.on_command(command),
+                _ = tick.tick() => {
+                    self.redial_due();
+                    if last_reconcile.elapsed() >= self.options.reconcile_every {
+                        last_reconcile = Instant::now();
+                        let connected: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
+                        for peer in connected {
+                            self.start_reconcile(peer);
+                        }
+                    }
+                }
+            }
+        }
+        tracing::info!("node stopping");
+        Ok(())
+    }
+
+    fn redial_due(&mut self) {
+        let now = Instant::now();
+        let due: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(id, s)| s.next_dial.is_some_and(|t| t <= now) && !self.swarm.is_connected(id))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            if let Some(state) = self.peers.get_mut(&id) {
+                state.next_dial = None;
+            }
+            self.dial(id);
+        }
+    }
+
+    fn on_swarm_event(&mut self, event: SwarmEvent<net::BehaviourEvent>) {
+        match event {
+            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
+                if !self.peers.contains_key(&peer_id) && !self.options.allow_mirrors {
+                    tracing::warn!(peer = %peer_id, "refused a connection from a node outside the roster");
+                    let _ = self.swarm.disconnect_peer_id(peer_id);
+                    return;
+                }
+                if let Some(state) = self.peers.get_mut(&peer_id) {
+                    state.status.connected = true;
+                    state.backoff = Duration::ZERO;
+                    state.next_dial = None;
+                    state.refusals_now = 0;
+                }
+                if num_established.get() == 1 {
+                    self.start_reconcile(peer_id);
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                if let Some(state) = self.peers.get_mut(&peer_id) {
+                    state.status.connected = false;
+                }
+                self.sync.forget(&peer_id);
+                self.schedule_redial(peer_id);
+            }
+            SwarmEvent::OutgoingConnectionError { peer_id: Some(peer_id), error, .. } => {
+                tracing::debug!(peer = %peer_id, %error, "could not connect");
+                self.schedule_redial(peer_id);
+            }
+            SwarmEvent::NewListenAddr { address, .. } if !self.listening.contains(&address) => {
+                self.listening.push(address);
+            }
+            SwarmEvent::Behaviour(net::BehaviourEvent::Sync(event)) => self.on_sync_event(event),
+            _ => {}
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Request { request, reply } => {
+                let answer = self.on_request(request);
+                let _ = reply.send(answer);
+            }
+        }
+    }
+
+    fn on_request(&mut self, request: Request) -> Result<Response, ApiError> {
+        if matches!(request, Request::Status) {
+            return Ok(Response::Status(Box::new(self.status())));
+        }
+        let roster_change =
+            matches!(request, Request::RosterAdd { .. } | Request::RosterRemove { .. });
+        let handled = self.repo.handle(request, Utc::now()).map_err(ApiError::from)?;
+        if roster_change {
+            self.refresh_roster();
+            self.dial_roster();
+        }
+        for id in &handled.changed {
+            self.sync.note_local_change(&self.repo, *id);
+        }
+        if !handled.changed.is_empty() {
+            self.push(&handled.changed, None);
+        }
+        Ok(handled.response)
+    }
+
+    fn status(&self) -> Status {
+        let mut peers: Vec<PeerStatus> = self.peers.values().map(|p| p.status.clone()).collect();
+        peers.sort_by(|a, b| (&a.mechanism, &a.key).cmp(&(&b.mechanism, &b.key)));
+        Status {
+            card: self.repo.identity().card(),
+            listening: self.listening.iter().map(ToString::to_string).collect(),
+            api: self.api.to_string(),
+            items: self.sync.len(),
+            peers,
+        }
+    }
+
+    /// Counts a refusal from `peer`, and disconnects it when it persists.
+    fn refuse(&mut self, peer: PeerId, why: String) {
+        tracing::warn!(%peer, reason = %why, "refused");
+        let Some(state) = self.peers.get_mut(&peer) else {
+            let _ = self.swarm.disconnect_peer_id(peer);
+            return;
+        };
+        state.status.refused += 1;
+        state.status.last_refusal = Some(why);
+        state.refusals_now += 1;
+        if state.refusals_now > MAX_REFUSALS {
+            tracing::warn!(%peer, "too many refusals: disconnecting");
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
+    }
+}
