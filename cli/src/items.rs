@@ -448,7 +448,7 @@ fn export_items(a: ExportArgs, conn: &mut Conn) -> Result<(), Failure> {
 
 fn import(a: ImportArgs, conn: &mut Conn) -> Result<(), Failure> {
     let meta = std::fs::metadata(&a.file)
-        .map_err(|e| Failure::system(format!("{}: {e}", a.file.display())))?;
+        .map_err(|e| Failure { code: 2, message: format!("{}: {e}", a.file.display()) })?;
     if meta.len() > export::MAX_IMPORT_BYTES {
         return Err(FieldError::new(
             "file",

@@ -49,7 +49,9 @@ impl Failure {
 /// Runs the `liaison` command with the process's arguments; returns its exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    // A running node logs what it does; a one-shot command reports through its exit line.
+    let long_running = matches!(cli.command, args::Command::Node(_) | args::Command::Demo(_));
+    init_tracing(cli.verbose, long_running);
     let data_dir = match cli.data_dir.clone().or_else(liaison_node::identity::default_data_dir) {
         Some(dir) => dir,
         None => {
@@ -66,16 +68,21 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
+fn init_tracing(verbose: u8, long_running: bool) {
+    let default = match (verbose, long_running) {
+        (0, false) => "off",
+        (0, true) => "info,libp2p=warn",
+        (1, _) => "info",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("LIAISON_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let json = std::env::var("LIAISON_LOG_FORMAT").is_ok_and(|f| f == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     if json {
         builder.json().init();
     } else {

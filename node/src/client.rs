@@ -4,8 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::api::{Request, Response};
-use crate::daemon::{ApiError, token_path};
-use crate::identity::Identity;
+use crate::daemon::{ApiError, read_token};
 use crate::{Error, daemon};
 
 /// A running node's local API.
@@ -17,15 +16,13 @@ pub struct Client {
 }
 
 impl Client {
-    /// The API of the node running on the data directory `dir`.
+    /// The API of the node running on the data directory `dir`, as it wrote it at start.
     ///
     /// # Errors
-    /// If the config or token cannot be read.
+    /// If the address and token cannot be read.
     pub fn for_dir(dir: &Path) -> Result<Self, Error> {
-        let identity = Identity::load(dir)?;
-        let path = token_path(dir);
-        let token = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        Ok(Self::new(&identity.config.api, token.trim().to_owned()))
+        let (addr, token) = read_token(dir)?;
+        Ok(Self::new(&addr, token))
     }
 
     /// A client for the API at `addr` with `token`.

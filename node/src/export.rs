@@ -351,9 +351,16 @@ pub fn row(entry: &Entry) -> [String; 14] {
     let (h, s) = (&entry.header, &entry.record.state);
     let f = &s.fields;
     let countries = match &f.visit {
-        Some(v) => std::iter::once(v.country.to_string())
-            .chain(v.sites.iter().map(|s| s.country.to_string()))
-            .collect::<Vec<_>>(),
+        Some(v) => {
+            let mut all = vec![v.country.to_string()];
+            for site in &v.sites {
+                let code = site.country.to_string();
+                if !all.contains(&code) {
+                    all.push(code);
+                }
+            }
+            all
+        }
         None => f.all_countries().iter().map(ToString::to_string).collect(),
     };
     let (start, end, precision) = dates(f);

@@ -152,8 +152,13 @@ impl Identity {
         let config: Config = toml::from_str(&text)
             .map_err(|e| Error::Config(format!("{}: {}", config_path.display(), e.message())))?;
         let key_path = dir.join(KEY_FILE);
-        let raw = fs::read(&key_path).map_err(|e| Error::io(&key_path, e))?;
         let corrupt = |why: &str| Error::CorruptKey { path: key_path.clone(), why: why.to_owned() };
+        let raw = match fs::read(&key_path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(corrupt("it is missing"));
+            }
+            other => other.map_err(|e| Error::io(&key_path, e))?,
+        };
         let text = std::str::from_utf8(&raw).map_err(|_| corrupt("it is not text"))?.trim();
         let seed = data_encoding::HEXLOWER_PERMISSIVE
             .decode(text.as_bytes())

@@ -95,9 +95,8 @@ impl Store {
     /// [`Error::StoreBusy`] when another process holds it; [`Error::Store`] otherwise.
     pub fn open(dir: &Path) -> Result<Self, Error> {
         let db = sled::Config::new().path(dir).open().map_err(|e| match e {
-            sled::Error::Io(io)
-                if io.kind() == std::io::ErrorKind::WouldBlock || io.raw_os_error() == Some(11) =>
-            {
+            // sled reports another process's lock as an IO error with this message.
+            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
                 Error::StoreBusy(dir.to_owned())
             }
             other => Error::Store(other.to_string()),

@@ -191,11 +191,8 @@ fn unknown_item_ids_are_refused_by_every_command_that_takes_one() {
     let (node, _) = seeded();
     // A well-formed id of no item; garbage; and prefixes no v4 UUID can have.
     for id in ["0b8e6c1e-3f2a-4d5b-9c7d-1e2f3a4b5c6d", "not-an-id", "zz", "0b8e6c1e-3f2a-5d"] {
-        for command in ["show", "withdraw", "reissue --label clear", "visit update"] {
-            let line = match command.split_once(' ') {
-                Some((cmd, rest)) if cmd == "reissue" => format!("{cmd} {id} {rest}"),
-                _ => format!("{command} {id}"),
-            };
+        for command in ["show {}", "withdraw {}", "reissue {} --label clear", "visit update {}"] {
+            let line = command.replace("{}", id);
             refused(&node, &line, &[&format!("'{id}'"), "item"]);
         }
     }
@@ -254,10 +251,10 @@ fn import_refuses_a_file_that_is_not_json() {
     let (node, _) = seeded();
     let text = node.path().join("notes.txt");
     std::fs::write(&text, "SR on torture, Tunisia, 2027-Q2\n").unwrap();
-    let line = format!("import {}", text.display());
+    let line = format!("import '{}'", text.display());
     refused(&node, &line, &["notes.txt", "not a Liaison JSON export"]);
     let other = node.write_json("other.json", &serde_json::json!({"format": "x/1", "items": []}));
-    refused(&node, &format!("import {other}"), &["format", "'x/1'"]);
+    refused(&node, &format!("import '{other}'"), &["format", "'x/1'"]);
 }
 
 #[test]
@@ -277,7 +274,7 @@ fn import_refuses_an_export_edited_by_hand() {
         let mut edited = export.clone();
         *edited.pointer_mut(&format!("/items/0{pointer}")).unwrap() = value.into();
         let file = b.write_json("edited.json", &edited);
-        refused(&b, &format!("import {file}"), &[&format!("'{field}' differs from the signed")]);
+        refused(&b, &format!("import '{file}'"), &[&format!("'{field}' differs from the signed")]);
         assert_eq!(b.items(), serde_json::json!([]));
     }
 }
@@ -297,7 +294,7 @@ fn a_refused_import_stores_none_of_its_items() {
     mirror.ok(&["init", "--mechanism", "ngo-watch", "--role", "mirror"]);
     for (node, needle) in [(&member, "co_owners"), (&mirror, "mirror")] {
         node.knows(&a);
-        refused(node, &format!("import {}", node.write_json("f.json", &file)), &[needle]);
+        refused(node, &format!("import '{}'", node.write_json("f.json", &file)), &[needle]);
     }
 }
 

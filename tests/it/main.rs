@@ -7,6 +7,7 @@ mod cli;
 mod crash;
 mod demo;
 mod ics;
+mod node_cli;
 mod roundtrip;
 mod signatures;
 mod tidy;

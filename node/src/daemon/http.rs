@@ -43,13 +43,36 @@ impl From<Error> for ApiError {
     }
 }
 
-/// Writes a fresh random token to the data directory (mode 0600) and returns it.
-pub(super) fn write_token(dir: &Path) -> Result<String, Error> {
-    let token = data_encoding::HEXLOWER.encode(&rand::random::<[u8; 32]>());
+/// A fresh random token for the local API.
+pub(super) fn new_token() -> String {
+    data_encoding::HEXLOWER.encode(&rand::random::<[u8; 32]>())
+}
+
+/// Writes the API's actual address and its token to the data directory (mode 0600), where the
+/// CLI finds them: two lines, `ADDR:PORT` then the token.
+pub(super) fn write_token(dir: &Path, addr: SocketAddr, token: &str) -> Result<(), Error> {
     let path = token_path(dir);
     let _ = std::fs::remove_file(&path);
-    crate::identity::write_private(&path, token.as_bytes())?;
-    Ok(token)
+    crate::identity::write_private(&path, format!("{addr}\n{token}\n").as_bytes())
+}
+
+/// Reads what [`write_token`] wrote: the API address and token.
+///
+/// # Errors
+/// If the file is missing or damaged.
+pub fn read_token(dir: &Path) -> Result<(String, String), Error> {
+    let path = token_path(dir);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let mut lines = text.lines();
+    match (lines.next(), lines.next()) {
+        (Some(addr), Some(token)) if !addr.is_empty() && !token.is_empty() => {
+            Ok((addr.to_owned(), token.to_owned()))
+        }
+        _ => Err(Error::Corrupt {
+            what: path.display().to_string(),
+            why: "expected the API address and token".to_owned(),
+        }),
+    }
 }
 
 /// Where the token of the node in `dir` lives.

@@ -7,7 +7,7 @@
 //! receives it relays to its other peers under the same label check.
 
 mod http;
-mod net;
+pub mod net;
 mod sync;
 
 use std::collections::HashMap;
@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::api::{Request, Response};
 use crate::{Error, Repo};
 
-pub use http::{ApiError, ROUTE, TOKEN_FILE, token_path};
+pub use http::{ApiError, ROUTE, TOKEN_FILE, read_token, token_path};
 
 /// How a node runs; the rest comes from its data directory.
 #[derive(Debug, Clone)]
@@ -165,7 +165,7 @@ const COMMAND_QUEUE: usize = 64;
 /// # Errors
 /// If the node cannot be opened, or an address cannot be listened on.
 pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
-    let repo = Repo::open(&dir)?;
+    let repo = open_when_free(&dir).await?;
     let config = repo.identity().config.clone();
     let keypair = net::keypair(&repo.identity().key);
     let peer_id = keypair.public().to_peer_id();
@@ -204,14 +204,31 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
     let (commands, receiver) = mpsc::channel(COMMAND_QUEUE);
     let handle = Handle { commands };
     let api_addr = options.api.clone().unwrap_or(config.api.clone());
-    let token = http::write_token(&dir)?;
-    let api = http::serve(&api_addr, token, handle.clone()).await?;
+    let token = http::new_token();
+    let api = http::serve(&api_addr, token.clone(), handle.clone()).await?;
+    http::write_token(&dir, api, &token)?;
     let (stop, stopped) = oneshot::channel();
     let mut event_loop = EventLoop::new(repo, swarm, receiver, options, listening.clone(), api);
     event_loop.dial_roster();
     tracing::info!(%peer_id, api = %api, listening = ?listening, "node started");
     let task = tokio::spawn(async move { event_loop.run(stopped).await });
     Ok(Running { handle, listening, api, peer_id, key, stop, task })
+}
+
+/// How long to wait for a CLI command that holds the store to finish.
+const STORE_WAIT: Duration = Duration::from_secs(10);
+
+/// Opens the node's store, waiting while a CLI command holds it for a moment.
+async fn open_when_free(dir: &std::path::Path) -> Result<Repo, Error> {
+    let deadline = Instant::now() + STORE_WAIT;
+    loop {
+        match Repo::open(dir) {
+            Err(Error::StoreBusy(_)) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Per-peer state the event loop keeps.

@@ -1,4 +1,4 @@
-//! The libp2p side: the network behaviour, the sync protocol's CBOR codec with its size limit,
+//! The libp2p side (public so tests can speak the wire protocol to a node): the network behaviour, the sync protocol's CBOR codec with its size limit,
 //! and the mapping between Liaison keys and libp2p peer ids.
 
 use std::io;
@@ -12,18 +12,23 @@ use libp2p::swarm::NetworkBehaviour;
 use libp2p::{PeerId, StreamProtocol, identify, ping, request_response};
 
 /// The sync protocol's name and version.
-pub(crate) const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/liaison/sync/1");
+pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/liaison/sync/1");
 
 /// Everything a node speaks to its peers.
 #[derive(NetworkBehaviour)]
-pub(crate) struct Behaviour {
-    pub(crate) identify: identify::Behaviour,
-    pub(crate) ping: ping::Behaviour,
-    pub(crate) sync: request_response::Behaviour<SyncCodec>,
+#[allow(missing_debug_implementations)] // The libp2p behaviours inside have no Debug.
+pub struct Behaviour {
+    /// Tells peers our listen addresses and protocols.
+    pub identify: identify::Behaviour,
+    /// Keeps connections alive and measures round trips.
+    pub ping: ping::Behaviour,
+    /// The sync protocol.
+    pub sync: request_response::Behaviour<SyncCodec>,
 }
 
 impl Behaviour {
-    pub(crate) fn new(key: &libp2p::identity::Keypair) -> Self {
+    /// The behaviour for a node with `key`.
+    pub fn new(key: &libp2p::identity::Keypair) -> Self {
         let sync = request_response::Behaviour::with_codec(
             SyncCodec,
             [(SYNC_PROTOCOL, request_response::ProtocolSupport::Full)],
@@ -44,7 +49,7 @@ impl Behaviour {
 
 /// CBOR over one stream per request, each message at most [`MAX_MESSAGE_BYTES`].
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct SyncCodec;
+pub struct SyncCodec;
 
 async fn read_limited<T: AsyncRead + Unpin + Send>(io: &mut T) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
@@ -108,13 +113,13 @@ async fn write_limited<T: AsyncWrite + Unpin + Send>(io: &mut T, bytes: &[u8]) -
 }
 
 /// The libp2p peer id of a Liaison node key.
-pub(crate) fn peer_id(key: &PublicKey) -> Option<PeerId> {
+pub fn peer_id(key: &PublicKey) -> Option<PeerId> {
     let key = libp2p::identity::ed25519::PublicKey::try_from_bytes(&key.0).ok()?;
     Some(libp2p::identity::PublicKey::from(key).to_peer_id())
 }
 
 /// The node's libp2p identity from its signing key: one key for both.
-pub(crate) fn keypair(key: &ed25519_dalek::SigningKey) -> libp2p::identity::Keypair {
+pub fn keypair(key: &ed25519_dalek::SigningKey) -> libp2p::identity::Keypair {
     let mut seed = key.to_bytes();
     match libp2p::identity::Keypair::ed25519_from_bytes(&mut seed) {
         Ok(k) => k,

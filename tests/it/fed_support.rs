@@ -1,0 +1,488 @@
+//! Support for the federation tests: real nodes started in-process on 127.0.0.1 (random ports,
+//! one temp data dir each), links between them, TCP proxies to cut the network, a bare libp2p
+//! peer that speaks the sync protocol by hand, and `eventually` to poll to a deadline.
+#![allow(dead_code)] // Not every test uses every helper.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
+use liaison_node::api::{Request, Response};
+use liaison_node::daemon::net::{Behaviour, BehaviourEvent};
+use liaison_node::daemon::{self, Options, PeerStatus, Running, Status};
+use liaison_node::{Draft, Entry, InitOptions, ItemView, Query, Repo};
+use liaison_protocol::{
+    Card, Fields, ItemId, Kind, Label, LangTag, Mechanism, Peer, PublicKey, Role, Text, Visit,
+    VisitCountry, VisitStatus, VisitType,
+};
+use libp2p::request_response::{Event, Message, OutboundRequestId};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{Multiaddr, PeerId, Swarm};
+use liaison_protocol::sync::{Reconcile, SyncRequest, SyncResponse};
+use tokio::io::AsyncWriteExt as _;
+use tokio::sync::watch;
+
+/// How long `eventually` waits by default: generous, tests share the machine with builds.
+pub(crate) const DEADLINE: Duration = Duration::from_secs(60);
+
+/// How often test nodes reconcile with every connected peer unprompted.
+pub(crate) const RECONCILE_EVERY: Duration = Duration::from_millis(500);
+
+/// Polls `check` until it gives `Ok`, or panics with its last `Err` after `within`.
+pub(crate) async fn eventually<T, F, Fut>(within: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let start = tokio::time::Instant::now();
+    loop {
+        match check().await {
+            Ok(value) => return value,
+            Err(why) if start.elapsed() >= within => {
+                panic!("not so after {within:?}: {why}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// A mechanism code.
+pub(crate) fn mech(code: &str) -> Mechanism {
+    code.parse().expect("mechanism code")
+}
+
+/// A country visit with `title`, ready to publish.
+pub(crate) fn visit(title: &str, label: Label, audience: &[&str], co_owners: &[&str]) -> Draft {
+    let mut fields = Fields::new(Text { value: title.to_owned(), lang: LangTag::default() });
+    fields.visit = Some(Visit {
+        mandate: "SR on torture".to_owned(),
+        country: VisitCountry::Code("TN".parse().expect("country")),
+        sites: Vec::new(),
+        visit_type: VisitType::Official,
+        status: VisitStatus::Requested,
+        status_history: Vec::new(),
+        planned: None,
+        actual: None,
+        joint_with: Vec::new(),
+        call_for_input: None,
+        report: None,
+        programme: Vec::new(),
+        notes: None,
+    });
+    Draft {
+        kind: Kind::Visit,
+        fields,
+        label,
+        audience: audience.iter().map(|a| mech(a)).collect(),
+        co_owners: co_owners.iter().map(|a| mech(a)).collect(),
+        supersedes: None,
+    }
+}
+
+/// Options of every test node: reconcile often so that "nothing more arrives" is quick to see.
+pub(crate) fn options() -> Options {
+    Options { reconcile_every: RECONCILE_EVERY, ..Options::default() }
+}
+
+/// One node in its own temp data directory, running or not.
+#[derive(Debug)]
+pub(crate) struct TestNode {
+    /// A name for messages ("ohchr#0").
+    pub(crate) name: String,
+    pub(crate) dir: tempfile::TempDir,
+    /// Its card, with its actual listen address once it has run.
+    pub(crate) card: Card,
+    pub(crate) running: Option<Running>,
+}
+
+impl TestNode {
+    /// Creates a node of `mechanism` with `role`; it is not started.
+    pub(crate) fn init(name: &str, mechanism: &str, role: Role) -> TestNode {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = Repo::init(
+            dir.path(),
+            InitOptions {
+                mechanism: mech(mechanism),
+                name: Some(format!("{name} test node")),
+                role,
+                listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
+                api: Some("127.0.0.1:0".into()),
+            },
+        )
+        .expect("init");
+        let mut card = repo.identity().card();
+        card.addrs.clear();
+        TestNode { name: name.to_owned(), dir, card, running: None }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub(crate) fn key(&self) -> PublicKey {
+        self.card.key
+    }
+
+    /// The policy's view of this node.
+    pub(crate) fn peer(&self) -> Peer {
+        self.card.peer()
+    }
+
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Starts the node; after a first run it listens on the same address again, as a node
+    /// with a configured address does, so its peers' rosters stay right.
+    pub(crate) async fn start(&mut self) {
+        assert!(self.running.is_none(), "{} runs already", self.name);
+        let mut options = options();
+        options.listen = self.card.addrs.clone();
+        // The store of a node that just stopped may take a moment to be released.
+        let dir = self.path().to_owned();
+        let running = eventually(DEADLINE, || {
+            let (dir, options) = (dir.clone(), options.clone());
+            async move { daemon::start(dir, options).await.map_err(|e| e.to_string()) }
+        })
+        .await;
+        self.card.addrs = running.listening.iter().map(ToString::to_string).collect();
+        self.running = Some(running);
+    }
+
+    /// Stops the node and waits until its store is closed.
+    pub(crate) async fn stop(&mut self) {
+        let running = self.running.take().unwrap_or_else(|| panic!("{} is not running", self.name));
+        running.stop().await.expect("stop");
+    }
+
+    /// Carries out `request` on the running node.
+    pub(crate) async fn try_request(&self, request: Request) -> Result<Response, String> {
+        let running =
+            self.running.as_ref().unwrap_or_else(|| panic!("{} is not running", self.name));
+        running.handle.request(request).await.map_err(|e| e.message)
+    }
+
+    pub(crate) async fn request(&self, request: Request) -> Response {
+        let what = format!("{request:?}");
+        self.try_request(request)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {what} failed: {e}", self.name))
+    }
+
+    /// Publishes `draft` on the running node.
+    pub(crate) async fn create(&self, draft: Draft) -> ItemId {
+        match self.request(Request::Create { draft: Box::new(draft) }).await {
+            Response::Id(id) => id,
+            other => panic!("create answered {other:?}"),
+        }
+    }
+
+    /// Adds `card` to the running node's roster (it dials the node when the card has addresses).
+    pub(crate) async fn knows(&self, card: &Card) {
+        self.request(Request::RosterAdd { card: card.clone() }).await;
+    }
+
+    /// Every item on the node, withdrawn ones included, by id: through the running node, or
+    /// from its store when it does not run.
+    pub(crate) async fn entries(&self) -> BTreeMap<ItemId, Entry> {
+        let query = Query { withdrawn: true, ..Query::default() };
+        let list = if self.is_running() {
+            match self.request(Request::List { query }).await {
+                Response::Entries(list) => list,
+                other => panic!("list answered {other:?}"),
+            }
+        } else {
+            self.offline(|repo| repo.list(&query).expect("list"))
+        };
+        list.into_iter().map(|e| (e.header.id, e)).collect()
+    }
+
+    pub(crate) async fn ids(&self) -> BTreeSet<ItemId> {
+        self.entries().await.into_keys().collect()
+    }
+
+    /// One item with its history.
+    pub(crate) async fn view(&self, id: ItemId) -> ItemView {
+        match self.request(Request::View { id }).await {
+            Response::View(view) => *view,
+            other => panic!("view answered {other:?}"),
+        }
+    }
+
+    pub(crate) async fn status(&self) -> Status {
+        match self.request(Request::Status).await {
+            Response::Status(status) => *status,
+            other => panic!("status answered {other:?}"),
+        }
+    }
+
+    /// What the running node says about `key`.
+    pub(crate) async fn peer_status(&self, key: PublicKey) -> Option<PeerStatus> {
+        self.status().await.peers.into_iter().find(|p| p.key == Some(key))
+    }
+
+    /// Works on the store of the stopped node directly, as the CLI does without a node.
+    pub(crate) fn offline<T>(&self, work: impl FnOnce(&mut Repo) -> T) -> T {
+        assert!(!self.is_running(), "{} runs: its store is the node's", self.name);
+        let mut repo = Repo::open(self.path()).expect("open a stopped node's store");
+        work(&mut repo)
+    }
+}
+
+/// Nodes and the links between them.
+#[derive(Debug, Default)]
+pub(crate) struct TestNet {
+    pub(crate) nodes: Vec<TestNode>,
+    /// Pairs of nodes that know each other's addresses, lower index first.
+    pub(crate) links: BTreeSet<(usize, usize)>,
+}
+
+impl std::ops::Index<usize> for TestNet {
+    type Output = TestNode;
+    fn index(&self, i: usize) -> &TestNode {
+        &self.nodes[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for TestNet {
+    fn index_mut(&mut self, i: usize) -> &mut TestNode {
+        &mut self.nodes[i]
+    }
+}
+
+impl TestNet {
+    /// Creates and starts one node per `(mechanism, role)`, with empty rosters.
+    pub(crate) async fn start(specs: &[(&str, Role)]) -> TestNet {
+        let mut net = TestNet::default();
+        for (i, (mechanism, role)) in specs.iter().enumerate() {
+            let mut node = TestNode::init(&format!("{mechanism}#{i}"), mechanism, *role);
+            node.start().await;
+            net.nodes.push(node);
+        }
+        net
+    }
+
+    /// `a` and `b` put each other in their rosters with addresses, so they connect.
+    pub(crate) async fn link(&mut self, a: usize, b: usize) {
+        let (card_a, card_b) = (self.nodes[a].card.clone(), self.nodes[b].card.clone());
+        self.nodes[a].knows(&card_b).await;
+        self.nodes[b].knows(&card_a).await;
+        self.links.insert((a.min(b), a.max(b)));
+    }
+
+    /// `a` learns `b`'s card without an address: it verifies what `b` signs, never dials it.
+    pub(crate) async fn introduce(&self, a: usize, b: usize) {
+        let mut card = self.nodes[b].card.clone();
+        card.addrs.clear();
+        self.nodes[a].knows(&card).await;
+    }
+
+    /// Links every pair.
+    pub(crate) async fn mesh(&mut self) {
+        for a in 0..self.nodes.len() {
+            for b in a + 1..self.nodes.len() {
+                self.link(a, b).await;
+            }
+        }
+    }
+
+    /// Waits until, on every link whose two ends run, both ends are connected and have each
+    /// completed a reconciliation that started after this call. Called twice in a row, it
+    /// means that whatever either end could send the other has been offered and answered.
+    pub(crate) async fn settle(&self) {
+        let since = Utc::now();
+        eventually(DEADLINE, || self.synced_since(since)).await;
+    }
+
+    /// [`TestNet::settle`], twice.
+    pub(crate) async fn quiesce(&self) {
+        self.settle().await;
+        self.settle().await;
+    }
+
+    async fn synced_since(&self, since: DateTime<Utc>) -> Result<(), String> {
+        for &(a, b) in &self.links {
+            if !self.nodes[a].is_running() || !self.nodes[b].is_running() {
+                continue;
+            }
+            for (x, y) in [(a, b), (b, a)] {
+                let status = self.nodes[x].peer_status(self.nodes[y].key()).await;
+                let ok = status
+                    .as_ref()
+                    .is_some_and(|p| p.connected && p.last_sync.is_some_and(|t| t > since));
+                if !ok {
+                    return Err(format!(
+                        "{} has not reconciled with {} since {since}: {status:?}",
+                        self.nodes[x].name, self.nodes[y].name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until node `i` holds exactly `expected` among `among` (other items are ignored).
+    pub(crate) async fn holds(&self, i: usize, among: &[ItemId], expected: &[ItemId]) {
+        let node = &self.nodes[i];
+        let expected: BTreeSet<ItemId> = expected.iter().copied().collect();
+        eventually(DEADLINE, || async {
+            let held: BTreeSet<ItemId> =
+                node.ids().await.into_iter().filter(|id| among.contains(id)).collect();
+            if held == expected {
+                Ok(())
+            } else {
+                Err(format!("{} holds {held:?} of {among:?}, expected {expected:?}", node.name))
+            }
+        })
+        .await;
+    }
+}
+
+/// A TCP proxy to a node's listen address that can cut the link: the network between two
+/// groups of nodes, split and healed without the nodes knowing.
+#[derive(Debug)]
+pub(crate) struct Proxy {
+    /// Where to dial instead of the node.
+    pub(crate) addr: SocketAddr,
+    up: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    /// A proxy to the node listening on the multiaddress `target` (`/ip4/127.0.0.1/tcp/PORT`).
+    pub(crate) async fn to(target: &str) -> Proxy {
+        let port: u16 = target.rsplit('/').next().and_then(|p| p.parse().ok()).expect("port");
+        let target = SocketAddr::from(([127, 0, 0, 1], port));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let (up, watching) = watch::channel(true);
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut watching = watching.clone();
+                if !*watching.borrow_and_update() {
+                    let _ = inbound.shutdown().await;
+                    continue;
+                }
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = watching.wait_for(|up| !*up) => {}
+                    }
+                });
+            }
+        });
+        Proxy { addr, up, task }
+    }
+
+    /// The proxy as a libp2p multiaddress.
+    pub(crate) fn multiaddr(&self) -> String {
+        format!("/ip4/127.0.0.1/tcp/{}", self.addr.port())
+    }
+
+    /// Drops every connection through the proxy and refuses new ones.
+    pub(crate) fn cut(&self) {
+        self.up.send_replace(false);
+    }
+
+    /// Lets connections through again.
+    pub(crate) fn heal(&self) {
+        self.up.send_replace(true);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A bare libp2p peer speaking the sync protocol by hand, with any key: what a hostile or
+/// buggy node could send. It answers requests from the node with empty answers.
+#[allow(missing_debug_implementations)] // The swarm has no Debug.
+pub(crate) struct RawPeer {
+    pub(crate) swarm: Swarm<Behaviour>,
+}
+
+impl RawPeer {
+    /// A peer with the libp2p identity of `key`.
+    pub(crate) fn new(key: &ed25519_dalek::SigningKey) -> RawPeer {
+        let swarm = libp2p::SwarmBuilder::with_existing_identity(daemon::net::keypair(key))
+            .with_tokio()
+            .with_tcp(
+                libp2p::tcp::Config::default().nodelay(true),
+                libp2p::noise::Config::new,
+                libp2p::yamux::Config::default,
+            )
+            .expect("tcp")
+            .with_behaviour(Behaviour::new)
+            .expect("behaviour")
+            .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+            .build();
+        RawPeer { swarm }
+    }
+
+    /// Sends `request` to the node `peer` at `addr` (dialling if need be) and waits for the
+    /// answer; `Err` when the request fails (refused connection, closed stream).
+    pub(crate) async fn request(
+        &mut self,
+        peer: PeerId,
+        addr: &Multiaddr,
+        request: SyncRequest,
+    ) -> Result<SyncResponse, String> {
+        self.swarm.add_peer_address(peer, addr.clone());
+        let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+        let wait = async {
+            loop {
+                if let Some(answer) = self.on_event(id).await {
+                    return answer;
+                }
+            }
+        };
+        tokio::time::timeout(DEADLINE, wait).await.unwrap_or_else(|_| Err("timed out".to_owned()))
+    }
+
+    /// Handles one event; the answer to request `id` if this was it.
+    async fn on_event(
+        &mut self,
+        id: OutboundRequestId,
+    ) -> Option<Result<SyncResponse, String>> {
+        match self.swarm.select_next_some().await {
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => match event {
+                Event::Message {
+                    message: Message::Response { request_id, response }, ..
+                } if request_id == id => Some(Ok(response)),
+                Event::Message { message: Message::Request { request, channel, .. }, .. } => {
+                    let answer = match request {
+                        SyncRequest::Reconcile(_) => {
+                            SyncResponse::Reconcile(Reconcile { ranges: Vec::new() })
+                        }
+                        SyncRequest::Push(_) => {
+                            SyncResponse::Ack { accepted: 0, refused: Vec::new() }
+                        }
+                        SyncRequest::Fetch(_) => SyncResponse::Items(Vec::new()),
+                    };
+                    let _ = self.swarm.behaviour_mut().sync.send_response(channel, answer);
+                    None
+                }
+                Event::OutboundFailure { request_id, error, .. } if request_id == id => {
+                    Some(Err(error.to_string()))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The first multiaddress of a running node.
+    pub(crate) fn addr_of(node: &TestNode) -> (PeerId, Multiaddr) {
+        let running = node.running.as_ref().expect("running");
+        (running.peer_id, running.listening[0].clone())
+    }
+}
