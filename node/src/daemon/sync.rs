@@ -113,7 +113,14 @@ impl EventLoop {
                 self.sync.ongoing.remove(&peer);
             }
             Event::InboundFailure { peer, error, .. } => {
-                tracing::debug!(%peer, %error, "inbound sync request failed");
+                // A request that does not decode (malformed or oversized) counts against the peer.
+                if let libp2p::request_response::InboundFailure::Io(e) = &error
+                    && e.kind() == std::io::ErrorKind::InvalidData
+                {
+                    self.refuse(peer, format!("malformed request: {e}"));
+                } else {
+                    tracing::debug!(%peer, %error, "inbound sync request failed");
+                }
             }
             Event::ResponseSent { .. } => {}
         }
