@@ -58,9 +58,33 @@ pub(crate) enum Command {
     /// The nodes this node knows
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// Check an item's provenance: signatures of its header and of every change
+    Verify(VerifyArgs),
+    /// The public mirror's static export
+    #[command(subcommand)]
+    Mirror(MirrorCommand),
     /// Create a local demo federation (ohchr, achpr, coe, iachr) with sample data and show
     /// what each node holds and why
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// A provenance document (a file, or an http URL such as a mirror's /items/ID/provenance),
+    /// or a JSON export
+    pub(crate) source: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MirrorCommand {
+    /// Write the public site (HTML, JSON, iCalendar, Atom) as static files into DIR
+    Export(MirrorExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MirrorExportArgs {
+    /// The directory to write into
+    pub(crate) dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +98,9 @@ pub(crate) struct NodeArgs {
     /// Serve clear items, read only, to mirrors outside the roster
     #[arg(long)]
     pub(crate) allow_mirrors: bool,
+    /// Serve the public read-only site on this address instead of the configured one
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub(crate) http: Option<String>,
     /// Seconds between full reconciliations with each connected peer
     #[arg(long, default_value = "30", value_name = "SECS")]
     pub(crate) reconcile_every: u64,
@@ -113,6 +140,9 @@ pub(crate) struct InitArgs {
     /// Loopback address of the local API the CLI uses while the node runs [default: 127.0.0.1:7878]
     #[arg(long, value_name = "ADDR:PORT")]
     pub(crate) api: Option<String>,
+    /// Serve the public read-only site (pages, JSON API, feeds) on this address, e.g. 0.0.0.0:8080
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub(crate) http: Option<String>,
 }
 
 /// Who may receive an item.

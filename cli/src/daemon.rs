@@ -22,11 +22,15 @@ pub(crate) fn run(a: NodeArgs, dir: &Path) -> Result<(), Failure> {
             listen: a.listen,
             api: a.api,
             allow_mirrors: a.allow_mirrors,
+            http: a.http,
             reconcile_every: Duration::from_secs(a.reconcile_every.max(1)),
         };
         let mut node = daemon::start(dir.to_owned(), options).await?;
         for addr in &node.listening {
             eprintln!("listening on {addr}/p2p/{}", node.peer_id);
+        }
+        if let Some(http) = node.http {
+            eprintln!("public site on http://{http}/");
         }
         eprintln!("local API on {}; stop with Ctrl-C", node.api);
         tokio::select! {

@@ -82,6 +82,7 @@ fn create_nodes(base: &Path) -> Result<(), Failure> {
             role: Role::Member,
             listen: vec![format!("/ip4/127.0.0.1/tcp/{}", free_port()?)],
             api: Some(format!("127.0.0.1:{}", free_port()?)),
+            http: None,
         };
         repos.push(Repo::init(&base.join(mechanism), options)?);
     }

@@ -24,6 +24,7 @@ pub(crate) fn dispatch(command: Command, dir: &Path) -> Result<(), Failure> {
         Command::Init(a) => init(a, dir),
         Command::Node(a) => crate::daemon::run(a, dir),
         Command::Demo(a) => crate::demo::run(a),
+        Command::Verify(a) => crate::verify::run(&a.source),
         command => {
             let mut conn = Conn::open(dir)?;
             run(command, &mut conn)
@@ -110,7 +111,21 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
         Command::Roster(c) => roster(c, conn),
         Command::Status => crate::daemon::status(conn),
         Command::Peers(a) => crate::daemon::peers(conn, a),
-        Command::Init(_) | Command::Node(_) | Command::Demo(_) => Ok(()),
+        Command::Mirror(MirrorCommand::Export(a)) => {
+            let dir = std::path::absolute(&a.dir)
+                .map_err(|e| Failure::system(format!("{}: {e}", a.dir.display())))?;
+            match conn.call(Request::MirrorExport { dir: dir.clone() })? {
+                Response::Exported { files, items } => {
+                    eprintln!(
+                        "wrote {files} files for {items} public items into {}",
+                        dir.display()
+                    );
+                    Ok(())
+                }
+                r => Err(unexpected(r)),
+            }
+        }
+        Command::Init(_) | Command::Node(_) | Command::Demo(_) | Command::Verify(_) => Ok(()),
     }
 }
 
@@ -121,6 +136,7 @@ fn init(a: InitArgs, dir: &Path) -> Result<(), Failure> {
         role: a.role.parse()?,
         listen: a.listen,
         api: a.api,
+        http: a.http,
     };
     let repo = Repo::init(dir, options)?;
     eprintln!(

@@ -11,6 +11,7 @@ mod daemon;
 mod demo;
 mod items;
 mod output;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

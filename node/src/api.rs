@@ -81,6 +81,11 @@ pub enum Request {
     },
     /// The running node's state and its peers (only a running node answers).
     Status,
+    /// Write the public site as static files into a directory.
+    MirrorExport {
+        /// The directory.
+        dir: std::path::PathBuf,
+    },
 }
 
 /// A node's answer.
@@ -114,6 +119,13 @@ pub enum Response {
     Cards(Vec<Card>),
     /// The running node's state.
     Status(Box<crate::daemon::Status>),
+    /// Files and items written by a static export.
+    Exported {
+        /// Files written.
+        files: usize,
+        /// Public items exported.
+        items: usize,
+    },
 }
 
 /// A request carried out: the answer, and the items it changed (to push to peers).
@@ -172,8 +184,19 @@ impl Repo {
             }
             Request::RosterRemove { peer } => (Response::Cards(self.remove_peer(&peer)?), vec![]),
             Request::Status => return Err(Error::NotRunning),
+            Request::MirrorExport { dir } => {
+                let site = crate::public::Site::offline(self.store().clone(), self.site_title());
+                let written = crate::public::static_site::export(&site, &dir)?;
+                (Response::Exported { files: written.files, items: written.items }, vec![])
+            }
         };
         Ok(Handled { response, changed })
+    }
+
+    /// The public site's name.
+    pub fn site_title(&self) -> String {
+        let config = &self.identity().config;
+        format!("Liaison: {}", config.name.as_deref().unwrap_or(config.mechanism.as_str()))
     }
 
     /// The export of the items matching `query` that `audience` may receive, every one verified

@@ -6,12 +6,10 @@
 //! - CSV: one row per item, for spreadsheets.
 
 use chrono::{DateTime, Duration, Utc};
-use data_encoding::BASE64;
 use icalendar::{Component, EventLike};
+pub use liaison_protocol::Provenance;
 use liaison_protocol::verify::{self, VerifiedItem};
-use liaison_protocol::{
-    ChangeSig, Fields, ItemId, Kind, Label, Mechanism, Precision, Roster, SignedHeader, When,
-};
+use liaison_protocol::{Fields, ItemId, Kind, Label, Mechanism, Precision, Roster, When};
 use serde::{Deserialize, Serialize};
 
 use crate::store::Entry;
@@ -88,20 +86,6 @@ pub struct ExportItem {
     pub provenance: Option<Provenance>,
 }
 
-/// The signed parts of an item, for anyone to verify.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Provenance {
-    /// The header's CBOR bytes, base64.
-    pub header: String,
-    /// The creator's ed25519 signature over `"liaison/header/v1\0" || header bytes`, hex.
-    pub header_signature: String,
-    /// The saved automerge document, base64.
-    pub document: String,
-    /// One signature per change of the document.
-    pub signatures: Vec<ChangeSig>,
-}
-
 /// The export item for `entry`.
 pub fn export_item(entry: &Entry) -> ExportItem {
     let (h, r) = (&entry.header, &entry.record);
@@ -117,12 +101,7 @@ pub fn export_item(entry: &Entry) -> ExportItem {
         revision: Some(r.state.revision),
         supersedes: h.supersedes,
         fields: r.state.fields.clone(),
-        provenance: Some(Provenance {
-            header: BASE64.encode(&r.header.bytes),
-            header_signature: data_encoding::HEXLOWER.encode(&r.header.signature),
-            document: BASE64.encode(&r.doc),
-            signatures: r.sigs.clone(),
-        }),
+        provenance: Some(Provenance::new(&r.header, &r.doc, &r.sigs)),
     }
 }
 
@@ -192,16 +171,7 @@ fn check_signed(
     p: &Provenance,
     roster: &Roster,
 ) -> Result<VerifiedItem, String> {
-    let bytes = |what: &str, s: &str| {
-        BASE64.decode(s.as_bytes()).map_err(|_| format!("provenance.{what} is not base64"))
-    };
-    let signature: [u8; 64] = data_encoding::HEXLOWER_PERMISSIVE
-        .decode(p.header_signature.as_bytes())
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or("provenance.header_signature is not 128 hex digits")?;
-    let signed = SignedHeader { bytes: bytes("header", &p.header)?, signature };
-    let document = bytes("document", &p.document)?;
+    let (signed, document) = p.decode().map_err(|e| e.to_string())?;
     let verified = verify::verify_item(&signed, &document, &p.signatures, roster)
         .map_err(|e| e.to_string())?;
     let h = &*verified.header;

@@ -33,6 +33,12 @@ pub struct Config {
     pub listen: Vec<String>,
     /// Loopback address of the local API the CLI uses while the node runs.
     pub api: String,
+    /// Address of the public read-only HTTP site (pages, JSON API, feeds), if this node serves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<String>,
+    /// Serve `clear` items, read only, to mirrors outside the roster (always on for mirrors).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_mirrors: bool,
     /// The node's public key, to catch a key file swapped under the config.
     pub public_key: PublicKey,
 }
@@ -50,6 +56,8 @@ pub struct InitOptions {
     pub listen: Vec<String>,
     /// The local API address; `127.0.0.1:7878` when absent.
     pub api: Option<String>,
+    /// The public HTTP address, if the node serves the public site.
+    pub http: Option<String>,
 }
 
 /// Default libp2p listen address.
@@ -98,6 +106,9 @@ impl Identity {
         }
         let api = options.api.unwrap_or_else(|| DEFAULT_API.to_owned());
         check_api_addr(&api)?;
+        if let Some(http) = &options.http {
+            check_http_addr(http)?;
+        }
         if let Some(name) = &options.name
             && (name.trim().is_empty() || name.len() > 200 || name.chars().any(char::is_control))
         {
@@ -122,6 +133,8 @@ impl Identity {
             role: options.role,
             listen,
             api,
+            http: options.http,
+            allow_mirrors: false,
             public_key: PublicKey::from(&key.verifying_key()),
         };
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -220,6 +233,18 @@ fn check_api_addr(addr: &str) -> Result<(), Error> {
         )
         .into()),
     }
+}
+
+/// Checks a public HTTP listen address (`0.0.0.0:8080`).
+pub fn check_http_addr(addr: &str) -> Result<(), Error> {
+    addr.parse::<std::net::SocketAddr>().map(|_| ()).map_err(|_| {
+        liaison_protocol::FieldError::new(
+            "http",
+            addr,
+            "expected an address and port such as 0.0.0.0:8080",
+        )
+        .into()
+    })
 }
 
 /// The platform's data directory for Liaison (`~/.local/share/liaison` on Linux).

@@ -21,6 +21,7 @@ pub mod daemon;
 mod error;
 pub mod export;
 pub mod identity;
+pub mod public;
 pub mod repo;
 pub mod sample;
 pub mod store;

@@ -42,6 +42,7 @@ mod ids;
 pub mod item;
 pub mod label;
 pub mod patch;
+pub mod provenance;
 pub mod roster;
 pub mod sync;
 pub mod values;
@@ -63,6 +64,7 @@ pub use item::{
 };
 pub use label::{Label, Peer, may_receive, may_write};
 pub use patch::VisitPatch;
+pub use provenance::Provenance;
 pub use roster::{Card, Roster};
 pub use sync::{Catalog, Reconcile, Reconciler, Step, SyncError, SyncRequest, SyncResponse};
 pub use values::{CountryCode, LangTag, Planned, Precision, Text, VisitCountry, When};

@@ -15,6 +15,7 @@ use liaison_node::api::{Request, Response};
 use liaison_node::daemon::net::{Behaviour, BehaviourEvent};
 use liaison_node::daemon::{self, Options, PeerStatus, Running, Status};
 use liaison_node::{Draft, Entry, InitOptions, ItemView, Query, Repo};
+use liaison_protocol::sync::{Reconcile, SyncRequest, SyncResponse};
 use liaison_protocol::{
     Card, Fields, ItemId, Kind, Label, LangTag, Mechanism, Peer, PublicKey, Role, Text, Visit,
     VisitCountry, VisitStatus, VisitType,
@@ -22,7 +23,6 @@ use liaison_protocol::{
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm};
-use liaison_protocol::sync::{Reconcile, SyncRequest, SyncResponse};
 use tokio::io::AsyncWriteExt as _;
 use tokio::sync::watch;
 
@@ -111,6 +111,7 @@ impl TestNode {
                 role,
                 listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
                 api: Some("127.0.0.1:0".into()),
+                http: None,
             },
         )
         .expect("init");
@@ -139,8 +140,12 @@ impl TestNode {
     /// Starts the node; after a first run it listens on the same address again, as a node
     /// with a configured address does, so its peers' rosters stay right.
     pub(crate) async fn start(&mut self) {
+        self.start_with(options()).await;
+    }
+
+    /// [`TestNode::start`] with other options (the listen address is always set here).
+    pub(crate) async fn start_with(&mut self, mut options: Options) {
         assert!(self.running.is_none(), "{} runs already", self.name);
-        let mut options = options();
         options.listen = self.card.addrs.clone();
         // The store of a node that just stopped may take a moment to be released.
         let dir = self.path().to_owned();
@@ -257,10 +262,15 @@ impl std::ops::IndexMut<usize> for TestNet {
 impl TestNet {
     /// Creates and starts one node per `(mechanism, role)`, with empty rosters.
     pub(crate) async fn start(specs: &[(&str, Role)]) -> TestNet {
+        TestNet::start_with(specs, options()).await
+    }
+
+    /// [`TestNet::start`] with other options.
+    pub(crate) async fn start_with(specs: &[(&str, Role)], options: Options) -> TestNet {
         let mut net = TestNet::default();
         for (i, (mechanism, role)) in specs.iter().enumerate() {
             let mut node = TestNode::init(&format!("{mechanism}#{i}"), mechanism, *role);
-            node.start().await;
+            node.start_with(options.clone()).await;
             net.nodes.push(node);
         }
         net
@@ -404,10 +414,13 @@ impl Drop for Proxy {
 }
 
 /// A bare libp2p peer speaking the sync protocol by hand, with any key: what a hostile or
-/// buggy node could send. It answers requests from the node with empty answers.
+/// buggy node could send. It answers requests from the node with empty answers, and keeps the
+/// pushes and fetches it was sent.
 #[allow(missing_debug_implementations)] // The swarm has no Debug.
 pub(crate) struct RawPeer {
     pub(crate) swarm: Swarm<Behaviour>,
+    /// The pushes and fetches the node sent, in order.
+    pub(crate) received: Vec<SyncRequest>,
 }
 
 impl RawPeer {
@@ -425,7 +438,13 @@ impl RawPeer {
             .expect("behaviour")
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
             .build();
-        RawPeer { swarm }
+        RawPeer { swarm, received: Vec::new() }
+    }
+
+    /// The peer id and first listen address of a running node.
+    pub(crate) fn addr_of(node: &TestNode) -> (PeerId, Multiaddr) {
+        let running = node.running.as_ref().expect("running");
+        (running.peer_id, running.listening[0].clone())
     }
 
     /// Sends `request` to the node `peer` at `addr` (dialling if need be) and waits for the
@@ -440,7 +459,7 @@ impl RawPeer {
         let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
         let wait = async {
             loop {
-                if let Some(answer) = self.on_event(id).await {
+                if let Some(answer) = self.on_event(Some(id)).await {
                     return answer;
                 }
             }
@@ -448,41 +467,52 @@ impl RawPeer {
         tokio::time::timeout(DEADLINE, wait).await.unwrap_or_else(|_| Err("timed out".to_owned()))
     }
 
-    /// Handles one event; the answer to request `id` if this was it.
-    async fn on_event(
-        &mut self,
-        id: OutboundRequestId,
-    ) -> Option<Result<SyncResponse, String>> {
-        match self.swarm.select_next_some().await {
-            SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => match event {
-                Event::Message {
-                    message: Message::Response { request_id, response }, ..
-                } if request_id == id => Some(Ok(response)),
-                Event::Message { message: Message::Request { request, channel, .. }, .. } => {
-                    let answer = match request {
-                        SyncRequest::Reconcile(_) => {
-                            SyncResponse::Reconcile(Reconcile { ranges: Vec::new() })
-                        }
-                        SyncRequest::Push(_) => {
-                            SyncResponse::Ack { accepted: 0, refused: Vec::new() }
-                        }
-                        SyncRequest::Fetch(_) => SyncResponse::Items(Vec::new()),
-                    };
-                    let _ = self.swarm.behaviour_mut().sync.send_response(channel, answer);
-                    None
-                }
-                Event::OutboundFailure { request_id, error, .. } if request_id == id => {
-                    Some(Err(error.to_string()))
-                }
-                _ => None,
-            },
-            _ => None,
+    /// Serves the node until what it sent satisfies `done`.
+    pub(crate) async fn until(&mut self, done: impl Fn(&[SyncRequest]) -> bool) {
+        let wait = async {
+            while !done(&self.received) {
+                self.on_event(None).await;
+            }
+        };
+        if tokio::time::timeout(DEADLINE, wait).await.is_err() {
+            panic!("the node did not send what was expected; it sent {:?}", self.received);
         }
     }
 
-    /// The first multiaddress of a running node.
-    pub(crate) fn addr_of(node: &TestNode) -> (PeerId, Multiaddr) {
-        let running = node.running.as_ref().expect("running");
-        (running.peer_id, running.listening[0].clone())
+    /// Handles one event; the answer to request `id` if this was it.
+    async fn on_event(
+        &mut self,
+        id: Option<OutboundRequestId>,
+    ) -> Option<Result<SyncResponse, String>> {
+        let SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) =
+            self.swarm.select_next_some().await
+        else {
+            return None;
+        };
+        match event {
+            Event::Message { message: Message::Response { request_id, response }, .. }
+                if Some(request_id) == id =>
+            {
+                Some(Ok(response))
+            }
+            Event::Message { message: Message::Request { request, channel, .. }, .. } => {
+                let answer = match &request {
+                    SyncRequest::Reconcile(_) => {
+                        SyncResponse::Reconcile(Reconcile { ranges: Vec::new() })
+                    }
+                    SyncRequest::Push(_) => SyncResponse::Ack { accepted: 0, refused: Vec::new() },
+                    SyncRequest::Fetch(_) => SyncResponse::Items(Vec::new()),
+                };
+                if !matches!(request, SyncRequest::Reconcile(_)) {
+                    self.received.push(request);
+                }
+                let _ = self.swarm.behaviour_mut().sync.send_response(channel, answer);
+                None
+            }
+            Event::OutboundFailure { request_id, error, .. } if Some(request_id) == id => {
+                Some(Err(error.to_string()))
+            }
+            _ => None,
+        }
     }
 }

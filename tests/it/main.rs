@@ -1,11 +1,13 @@
 //! Integration tests: the real `liaison` binary on real data directories.
 
+mod fed_support;
 mod support;
 
 mod bad_input;
 mod cli;
 mod crash;
 mod demo;
+mod federation;
 mod ics;
 mod node_cli;
 mod roundtrip;

@@ -35,8 +35,11 @@ pub struct Options {
     pub listen: Vec<String>,
     /// Local API address instead of the configured one.
     pub api: Option<String>,
-    /// Serve `clear` items, read only, to peers outside the roster.
+    /// Serve `clear` items, read only, to peers outside the roster (also when the config says so,
+    /// and always on a mirror).
     pub allow_mirrors: bool,
+    /// Public site address instead of the configured one.
+    pub http: Option<String>,
     /// How often to reconcile with every connected peer even when nothing was pushed.
     pub reconcile_every: Duration,
 }
@@ -47,6 +50,7 @@ impl Default for Options {
             listen: Vec::new(),
             api: None,
             allow_mirrors: false,
+            http: None,
             reconcile_every: Duration::from_secs(30),
         }
     }
@@ -90,6 +94,19 @@ pub struct PeerStatus {
     pub refused: u64,
     /// Why the last one was refused.
     pub last_refusal: Option<String>,
+    /// Sync protocol bytes sent to it: every request and response as encoded (CBOR), without
+    /// the transport's framing, encryption, identify or ping.
+    #[serde(default)]
+    pub bytes_sent: u64,
+    /// Sync protocol bytes received from it, counted the same way.
+    #[serde(default)]
+    pub bytes_received: u64,
+    /// Reconciliations this node started with it and completed.
+    #[serde(default)]
+    pub reconciliations: u64,
+    /// Round trips of the reconciliations this node started with it (each `Reconcile` it sent).
+    #[serde(default)]
+    pub reconcile_round_trips: u64,
 }
 
 /// What the event loop is asked to do.
@@ -134,6 +151,8 @@ pub struct Running {
     pub peer_id: PeerId,
     /// Its public key.
     pub key: PublicKey,
+    /// Its public site's address, if it serves one.
+    pub http: Option<SocketAddr>,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<(), Error>>,
 }
@@ -207,12 +226,23 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
     let token = http::new_token();
     let api = http::serve(&api_addr, token.clone(), handle.clone()).await?;
     http::write_token(&dir, api, &token)?;
+    let (status_tx, status_rx) = tokio::sync::watch::channel(None);
+    let http = match options.http.clone().or(config.http.clone()) {
+        Some(addr) => {
+            let site = crate::public::Site::new(repo.store().clone(), repo.site_title(), status_rx);
+            Some(crate::public::serve(&addr, site).await?)
+        }
+        None => None,
+    };
+    let mut options = options;
+    options.allow_mirrors |= config.allow_mirrors || config.role == Role::Mirror;
     let (stop, stopped) = oneshot::channel();
-    let mut event_loop = EventLoop::new(repo, swarm, receiver, options, listening.clone(), api);
+    let mut event_loop =
+        EventLoop::new(repo, swarm, receiver, options, listening.clone(), api, status_tx);
     event_loop.dial_roster();
     tracing::info!(%peer_id, api = %api, listening = ?listening, "node started");
     let task = tokio::spawn(async move { event_loop.run(stopped).await });
-    Ok(Running { handle, listening, api, peer_id, key, stop, task })
+    Ok(Running { handle, listening, api, peer_id, key, http, stop, task })
 }
 
 /// How long to wait for a CLI command that holds the store to finish.
@@ -257,6 +287,8 @@ struct EventLoop {
     api: SocketAddr,
     peers: HashMap<PeerId, PeerState>,
     sync: sync::State,
+    /// The status the public site's `/metrics` reads, refreshed every tick.
+    status_tx: tokio::sync::watch::Sender<Option<Status>>,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -273,10 +305,12 @@ impl EventLoop {
         options: Options,
         listening: Vec<Multiaddr>,
         api: SocketAddr,
+        status_tx: tokio::sync::watch::Sender<Option<Status>>,
     ) -> Self {
         let sync = sync::State::new(&repo);
+        let peers = HashMap::new();
         let mut this =
-            Self { repo, swarm, commands, options, listening, api, peers: HashMap::new(), sync };
+            Self { repo, swarm, commands, options, listening, api, peers, sync, status_tx };
         this.refresh_roster();
         this
     }
@@ -350,6 +384,7 @@ impl EventLoop {
                 Some(command) = self.commands.recv() => self.on_command(command),
                 _ = tick.tick() => {
                     self.redial_due();
+                    self.status_tx.send_replace(Some(self.status()));
                     if last_reconcile.elapsed() >= self.options.reconcile_every {
                         last_reconcile = Instant::now();
                         let connected: Vec<PeerId> = self.swarm.connected_peers().copied().collect();

@@ -112,6 +112,24 @@ async fn write_limited<T: AsyncWrite + Unpin + Send>(io: &mut T, bytes: &[u8]) -
     io.close().await
 }
 
+/// The length of `message` as [`SyncCodec`] writes it, counted without writing it anywhere.
+pub fn wire_len<T: serde::Serialize>(message: &T) -> u64 {
+    struct Count(u64);
+    impl io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Counting cannot fail, and every message type is serializable.
+    let _ = ciborium::into_writer(message, &mut count);
+    count.0
+}
+
 /// The libp2p peer id of a Liaison node key.
 pub fn peer_id(key: &PublicKey) -> Option<PeerId> {
     let key = libp2p::identity::ed25519::PublicKey::try_from_bytes(&key.0).ok()?;
@@ -124,5 +142,17 @@ pub fn keypair(key: &ed25519_dalek::SigningKey) -> libp2p::identity::Keypair {
     match libp2p::identity::Keypair::ed25519_from_bytes(&mut seed) {
         Ok(k) => k,
         Err(e) => unreachable!("any 32 bytes are an ed25519 seed: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use liaison_protocol::sync::{Reconcile, SyncRequest};
+
+    #[test]
+    fn wire_len_is_the_encoded_length() {
+        let request = SyncRequest::Reconcile(Reconcile { ranges: Vec::new() });
+        let len = liaison_protocol::codec::encode(&request).len() as u64;
+        assert_eq!(super::wire_len(&request), len);
     }
 }

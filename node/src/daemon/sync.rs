@@ -9,7 +9,7 @@ use liaison_protocol::{Header, ItemId, Peer, Role, may_receive};
 use libp2p::PeerId;
 use libp2p::request_response::{Event, Message};
 
-use super::EventLoop;
+use super::{EventLoop, net};
 use crate::Repo;
 
 /// Most items in one push or items message.
@@ -96,16 +96,19 @@ impl EventLoop {
         }
         let opening = self.sync.reconciler.start(&self.sync.catalog_for(&policy));
         self.sync.ongoing.insert(peer, 0);
-        self.swarm.behaviour_mut().sync.send_request(&peer, SyncRequest::Reconcile(opening));
+        self.send_request(peer, SyncRequest::Reconcile(opening));
     }
 
     pub(super) fn on_sync_event(&mut self, event: Event<SyncRequest, SyncResponse>) {
         match event {
             Event::Message { peer, message: Message::Request { request, channel, .. }, .. } => {
+                self.count_bytes(peer, 0, net::wire_len(&request));
                 let response = self.on_sync_request(peer, request);
+                self.count_bytes(peer, net::wire_len(&response), 0);
                 let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
             }
             Event::Message { peer, message: Message::Response { response, .. }, .. } => {
+                self.count_bytes(peer, 0, net::wire_len(&response));
                 self.on_sync_response(peer, response);
             }
             Event::OutboundFailure { peer, error, .. } => {
@@ -177,10 +180,7 @@ impl EventLoop {
                         match step.reply {
                             Some(reply) => {
                                 *self.sync.ongoing.entry(peer).or_default() += 1;
-                                self.swarm
-                                    .behaviour_mut()
-                                    .sync
-                                    .send_request(&peer, SyncRequest::Reconcile(reply));
+                                self.send_request(peer, SyncRequest::Reconcile(reply));
                             }
                             None => self.finish_reconcile(peer),
                         }
@@ -210,6 +210,7 @@ impl EventLoop {
         self.sync.ongoing.remove(&peer);
         if let Some(state) = self.peers.get_mut(&peer) {
             state.status.last_sync = Some(chrono::Utc::now());
+            state.status.reconciliations += 1;
         }
     }
 
@@ -269,14 +270,32 @@ impl EventLoop {
             }
             self.count_sent(peer, items.len());
             for batch in split_by_bytes(items) {
-                self.swarm.behaviour_mut().sync.send_request(&peer, SyncRequest::Push(batch));
+                self.send_request(peer, SyncRequest::Push(batch));
             }
         }
     }
 
     fn fetch(&mut self, peer: PeerId, ids: Vec<ItemId>) {
         for chunk in ids.chunks(MAX_FETCH) {
-            self.swarm.behaviour_mut().sync.send_request(&peer, SyncRequest::Fetch(chunk.to_vec()));
+            self.send_request(peer, SyncRequest::Fetch(chunk.to_vec()));
+        }
+    }
+
+    /// Sends `request` to `peer`, counting its bytes and, for a reconciliation turn, a round trip.
+    fn send_request(&mut self, peer: PeerId, request: SyncRequest) {
+        if let Some(state) = self.peers.get_mut(&peer) {
+            state.status.bytes_sent += net::wire_len(&request);
+            if matches!(request, SyncRequest::Reconcile(_)) {
+                state.status.reconcile_round_trips += 1;
+            }
+        }
+        self.swarm.behaviour_mut().sync.send_request(&peer, request);
+    }
+
+    fn count_bytes(&mut self, peer: PeerId, sent: u64, received: u64) {
+        if let Some(state) = self.peers.get_mut(&peer) {
+            state.status.bytes_sent += sent;
+            state.status.bytes_received += received;
         }
     }
 

@@ -1,0 +1,224 @@
+//! The public read-only site of a mirror (or of a member that enables it): HTML pages, the JSON
+//! API, iCalendar and Atom feeds, provenance, health and metrics.
+//!
+//! It holds a read-only [`Store`] and a status snapshot, never a command sender: it cannot
+//! write. Everything it serves goes through [`Site::items`] or [`Site::item`], which only ever
+//! return `clear`, non-withdrawn items; an item that exists but is not public looks exactly like
+//! one that does not exist.
+
+mod api;
+mod feeds;
+mod metrics;
+pub mod pages;
+pub mod static_site;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::NaiveDate;
+use liaison_protocol::{CountryCode, ItemId, Kind, Label, Mechanism};
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use crate::Error;
+use crate::daemon::Status;
+use crate::store::{Entry, Query, Store};
+
+/// Longest a client may take over one request, headers and all.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The site reads no bodies; anything more is refused.
+const MAX_BODY: usize = 1024;
+
+/// What the public site reads from.
+#[derive(Debug, Clone)]
+pub struct Site {
+    store: Store,
+    /// The site's name ("Liaison mirror: ngo-watch").
+    pub title: String,
+    status: watch::Receiver<Option<Status>>,
+}
+
+/// Which public items to show. Every filter that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// Only this kind.
+    #[serde(default, deserialize_with = "parsed")]
+    pub kind: Option<Kind>,
+    /// Only items concerning this country.
+    #[serde(default, deserialize_with = "parsed")]
+    pub country: Option<CountryCode>,
+    /// Only items of this mechanism.
+    #[serde(default, deserialize_with = "parsed")]
+    pub mechanism: Option<Mechanism>,
+    /// Only items whose dates end on or after this day.
+    #[serde(default, deserialize_with = "parsed")]
+    pub from: Option<NaiveDate>,
+    /// Only items whose dates start on or before this day.
+    #[serde(default, deserialize_with = "parsed")]
+    pub to: Option<NaiveDate>,
+}
+
+/// Reads an optional query value with its type's `FromStr`, so errors name the value; an empty
+/// value (an unset form field) means no filter.
+fn parsed<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text = String::deserialize(d)?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.trim().parse().map(Some).map_err(serde::de::Error::custom)
+}
+
+impl Site {
+    /// A site over `store`, showing `status` on `/metrics`.
+    pub fn new(store: Store, title: String, status: watch::Receiver<Option<Status>>) -> Self {
+        Self { store, title, status }
+    }
+
+    /// A site over `store` with no running node behind it (a static export).
+    pub fn offline(store: Store, title: String) -> Self {
+        Self::new(store, title, watch::channel(None).1)
+    }
+
+    /// The public items matching `filter`, in date order (undated last).
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub fn items(&self, filter: &Filter) -> Result<Vec<Entry>, Error> {
+        let query = Query {
+            kind: filter.kind,
+            country: filter.country,
+            mechanism: filter.mechanism.clone(),
+            from: filter.from,
+            to: filter.to,
+            withdrawn: false,
+        };
+        let mut items: Vec<Entry> =
+            self.store.list(&query)?.into_iter().filter(is_public).collect();
+        items.sort_by_key(|e| {
+            (e.record.state.fields.span().map_or(NaiveDate::MAX, |(s, _)| s), e.header.id)
+        });
+        Ok(items)
+    }
+
+    /// One public item; `None` both when it does not exist and when it is not public.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub fn item(&self, id: ItemId) -> Result<Option<Entry>, Error> {
+        Ok(self.store.get(id)?.filter(is_public))
+    }
+
+    fn status(&self) -> Option<Status> {
+        self.status.borrow().clone()
+    }
+}
+
+/// The one rule of the public site: only `clear` items that are not withdrawn.
+fn is_public(entry: &Entry) -> bool {
+    entry.header.label == Label::Clear && !entry.record.state.withdrawn
+}
+
+/// An answer the site gives instead of a page.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// 400, with the reason.
+    BadRequest(String),
+    /// 404: no such public item.
+    NotFound,
+    /// 500: the store failed; logged, not detailed to the client.
+    Internal(Error),
+}
+
+impl From<Error> for Refusal {
+    fn from(e: Error) -> Self {
+        Refusal::Internal(e)
+    }
+}
+
+impl From<QueryRejection> for Refusal {
+    fn from(e: QueryRejection) -> Self {
+        Refusal::BadRequest(e.body_text())
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let text = |code: StatusCode, body: String| {
+            (code, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body + "\n")
+                .into_response()
+        };
+        match self {
+            Refusal::BadRequest(why) => {
+                text(StatusCode::BAD_REQUEST, format!("bad request: {why}"))
+            }
+            Refusal::NotFound => text(StatusCode::NOT_FOUND, "not found".to_owned()),
+            Refusal::Internal(e) => {
+                tracing::error!(error = %e, "public site");
+                text(StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_owned())
+            }
+        }
+    }
+}
+
+/// Parses an item id from a path; a malformed id is simply not found.
+pub(crate) fn path_id(text: &str) -> Result<ItemId, Refusal> {
+    text.parse().map_err(|_| Refusal::NotFound)
+}
+
+/// The site's routes: GET only, no write route at all.
+pub fn router(site: Site) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/visits/", get(pages::visits))
+        .route("/calendar/", get(pages::calendar))
+        .route("/reports/", get(pages::reports))
+        .route("/contacts/", get(pages::contacts))
+        .route("/countries/{cc}/", get(pages::country))
+        .route("/items/{id}/", get(pages::item))
+        .route("/items/{id}/provenance", get(api::provenance))
+        .route("/api/v1/items", get(api::items))
+        .route("/api/v1/items/{id}", get(api::item))
+        .route("/calendar.ics", get(feeds::calendar))
+        .route("/reports.atom", get(feeds::reports))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics::metrics))
+        .fallback(|| async { Refusal::NotFound })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(site)
+}
+
+/// Serves the site on `addr` until the process ends; returns the bound address.
+///
+/// # Errors
+/// If `addr` cannot be bound.
+pub async fn serve(addr: &str, site: Site) -> Result<SocketAddr, Error> {
+    let addr: SocketAddr =
+        addr.parse().map_err(|e| Error::Network(format!("http address {addr}: {e}")))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Network(format!("http {addr}: {e}")))?;
+    let bound = listener.local_addr().map_err(|e| Error::Network(e.to_string()))?;
+    let app = router(site);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "public site stopped");
+        }
+    });
+    Ok(bound)
+}

@@ -1,0 +1,364 @@
+//! Server-rendered HTML pages: usable without JavaScript, readable on a phone, stable links.
+//! "What is planned in Tunisia in the next six months" is two clicks: the home page's country
+//! list, then the visits at the top of the country's page.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use chrono::{NaiveDate, Utc};
+use liaison_protocol::{CountryCode, Kind};
+use maud::{DOCTYPE, Markup, html};
+
+use super::{Filter, Refusal, Site, path_id};
+use crate::store::Entry;
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:0 1rem;\
+line-height:1.45;color:#1b1b1b}nav a{margin-right:1rem}table{border-collapse:collapse;width:100%}\
+td,th{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}\
+.muted{color:#555}form label{margin-right:.8rem;display:inline-block}code{word-break:break-all}\
+ul.countries{columns:12rem}@media(max-width:40rem){td,th{display:block;border:0}tr{display:block;\
+border-bottom:1px solid #ddd;padding:.4rem 0}}";
+
+type Page = Result<Html<String>, Refusal>;
+
+fn layout(site: &Site, title: &str, body: Markup) -> Html<String> {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (site.title) }
+                link rel="alternate" type="application/atom+xml" title="Reports" href="/reports.atom";
+                style { (STYLE) }
+            }
+            body {
+                header {
+                    p { a href="/" { strong { (site.title) } } }
+                    nav {
+                        a href="/visits/" { "Country visits" }
+                        a href="/calendar/" { "Calendar" }
+                        a href="/reports/" { "Reports" }
+                        a href="/contacts/" { "Contacts" }
+                        a href="/calendar.ics" { "iCalendar" }
+                        a href="/reports.atom" { "Atom" }
+                    }
+                }
+                main { h1 { (title) } (body) }
+                footer class="muted" {
+                    p { "Public items of the Liaison federation. Every item is signed by the secretariat that \
+                         published it; each item's page links to its provenance." }
+                }
+            }
+        }
+    };
+    Html(markup.into_string())
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// The dates of an item in words: `3-14 May 2027`, `Q2 2027`, `dates to be agreed`.
+pub(crate) fn dates(e: &Entry) -> String {
+    let f = &e.record.state.fields;
+    if let Some(v) = &f.visit {
+        if let Some(a) = v.actual {
+            return span(a.start, a.end);
+        }
+        return match v.planned {
+            Some(p) if p.precision == liaison_protocol::Precision::Day => span(p.start, p.end),
+            Some(p) => p.to_string(),
+            None => "dates to be agreed".to_owned(),
+        };
+    }
+    match f.span() {
+        Some((s, e)) if f.contact.is_none() => span(s, e),
+        _ => String::new(),
+    }
+}
+
+fn span(start: NaiveDate, end: NaiveDate) -> String {
+    if start == end {
+        start.format("%-d %B %Y").to_string()
+    } else {
+        format!("{} to {}", start.format("%-d %B %Y"), end.format("%-d %B %Y"))
+    }
+}
+
+fn countries(e: &Entry) -> String {
+    let f = &e.record.state.fields;
+    match &f.visit {
+        Some(v) if v.country.code().is_none() => "an undisclosed State".to_owned(),
+        _ => f.all_countries().iter().map(CountryCode::name).collect::<Vec<_>>().join(", "),
+    }
+}
+
+fn status(e: &Entry) -> String {
+    let f = &e.record.state.fields;
+    f.visit
+        .as_ref()
+        .map(|v| v.status.to_string().replace('_', " "))
+        .or_else(|| f.event.as_ref().map(|ev| ev.status.to_string()))
+        .unwrap_or_default()
+}
+
+fn table(entries: &[Entry]) -> Markup {
+    html! {
+        @if entries.is_empty() {
+            p class="muted" { "Nothing here yet." }
+        } @else {
+            table {
+                thead { tr { th { "Dates" } th { "What" } th { "Mechanism" } th { "Country" } th { "Status" } } }
+                tbody {
+                    @for e in entries {
+                        tr {
+                            td { (dates(e)) }
+                            td { a href={ "/items/" (e.header.id) "/" } lang=(e.record.state.fields.title.lang.as_str()) { (e.record.state.fields.title.value) } }
+                            td { (e.header.owner) }
+                            td { (countries(e)) }
+                            td { (status(e)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn filter_form(action: &str, f: &Filter) -> Markup {
+    let value = |v: Option<String>| v.unwrap_or_default();
+    html! {
+        form method="get" action=(action) {
+            label { "Country " input name="country" size="3" placeholder="TN" value=(value(f.country.map(|c| c.to_string()))); }
+            label { "Mechanism " input name="mechanism" size="8" placeholder="ohchr" value=(value(f.mechanism.as_ref().map(ToString::to_string))); }
+            label { "From " input type="date" name="from" value=(value(f.from.map(|d| d.to_string()))); }
+            label { "To " input type="date" name="to" value=(value(f.to.map(|d| d.to_string()))); }
+            button type="submit" { "Filter" }
+        }
+    }
+}
+
+fn filter(query: Result<Query<Filter>, QueryRejection>) -> Result<Filter, Refusal> {
+    let Query(f) = query?;
+    if f.kind.is_some() {
+        return Err(Refusal::BadRequest(
+            "this page lists one kind already; 'kind' is not a filter here".to_owned(),
+        ));
+    }
+    Ok(f)
+}
+
+/// Upcoming: items whose dates end today or later, or visits with dates to be agreed.
+fn upcoming(entries: Vec<Entry>, today: NaiveDate) -> Vec<Entry> {
+    entries
+        .into_iter()
+        .filter(|e| e.record.state.fields.span().is_none_or(|(_, end)| end >= today))
+        .collect()
+}
+
+/// The home page's content.
+pub(crate) fn home_body(site: &Site) -> Result<Markup, Refusal> {
+    let today = today();
+    let visits =
+        upcoming(site.items(&Filter { kind: Some(Kind::Visit), ..Filter::default() })?, today);
+    let mut calls: Vec<&Entry> = visits
+        .iter()
+        .filter(|e| {
+            e.record
+                .state
+                .fields
+                .visit
+                .as_ref()
+                .and_then(|v| v.call_for_input.as_ref())
+                .is_some_and(|c| c.deadline >= today)
+        })
+        .collect();
+    calls.sort_by_key(|e| {
+        e.record
+            .state
+            .fields
+            .visit
+            .as_ref()
+            .and_then(|v| v.call_for_input.as_ref())
+            .map(|c| c.deadline)
+    });
+    let events =
+        upcoming(site.items(&Filter { kind: Some(Kind::Event), ..Filter::default() })?, today);
+    let mut reports = site.items(&Filter { kind: Some(Kind::Report), ..Filter::default() })?;
+    reports.reverse();
+    reports.truncate(10);
+    let mut all_countries: Vec<CountryCode> = site
+        .items(&Filter::default())?
+        .iter()
+        .flat_map(|e| e.record.state.fields.all_countries())
+        .collect();
+    all_countries.sort_by_key(CountryCode::name);
+    all_countries.dedup();
+    Ok(html! {
+        section {
+            h2 { "Calls for input" }
+            @if calls.is_empty() { p class="muted" { "No open calls for input." } }
+            ul {
+                @for e in &calls {
+                    @if let Some(c) = e.record.state.fields.visit.as_ref().and_then(|v| v.call_for_input.as_ref()) {
+                        li { strong { "by " (c.deadline.format("%-d %B %Y")) } ": "
+                            a href={ "/items/" (e.header.id) "/" } { (e.record.state.fields.title.value) } " · "
+                            a href=(c.url) { "submit" } }
+                    }
+                }
+            }
+        }
+        section { h2 { "Upcoming country visits" } (table(&visits)) }
+        section { h2 { "Sessions and events" } (table(&events)) }
+        section { h2 { "Latest reports" } (table(&reports)) }
+        section {
+            h2 { "By country" }
+            ul class="countries" {
+                @for c in &all_countries { li { a href={ "/countries/" (c) "/" } { (c.name()) } } }
+            }
+        }
+    })
+}
+
+pub(super) async fn home(State(site): State<Site>) -> Page {
+    let body = home_body(&site)?;
+    Ok(layout(&site, "Country visits, calls for input, sessions and reports", body))
+}
+
+/// A list page of one kind, filtered.
+pub(crate) fn list_body(
+    site: &Site,
+    kind: Kind,
+    action: &str,
+    f: &Filter,
+) -> Result<Markup, Refusal> {
+    let entries = site.items(&Filter { kind: Some(kind), ..f.clone() })?;
+    Ok(html! { (filter_form(action, f)) (table(&entries)) })
+}
+
+pub(super) async fn visits(
+    State(site): State<Site>,
+    q: Result<Query<Filter>, QueryRejection>,
+) -> Page {
+    let body = list_body(&site, Kind::Visit, "/visits/", &filter(q)?)?;
+    Ok(layout(&site, "Country visits", body))
+}
+
+pub(super) async fn calendar(
+    State(site): State<Site>,
+    q: Result<Query<Filter>, QueryRejection>,
+) -> Page {
+    let body = list_body(&site, Kind::Event, "/calendar/", &filter(q)?)?;
+    Ok(layout(&site, "Sessions and events", body))
+}
+
+pub(super) async fn reports(
+    State(site): State<Site>,
+    q: Result<Query<Filter>, QueryRejection>,
+) -> Page {
+    let body = list_body(&site, Kind::Report, "/reports/", &filter(q)?)?;
+    Ok(layout(&site, "Reports", body))
+}
+
+pub(super) async fn contacts(
+    State(site): State<Site>,
+    q: Result<Query<Filter>, QueryRejection>,
+) -> Page {
+    let body = list_body(&site, Kind::Contact, "/contacts/", &filter(q)?)?;
+    Ok(layout(&site, "Contacts of the secretariats", body))
+}
+
+/// Everything public about one country, upcoming visits first.
+pub(crate) fn country_body(site: &Site, country: CountryCode) -> Result<Markup, Refusal> {
+    let of = |kind| {
+        site.items(&Filter { kind: Some(kind), country: Some(country), ..Filter::default() })
+    };
+    let today = today();
+    let visits = of(Kind::Visit)?;
+    let (next, past): (Vec<Entry>, Vec<Entry>) = visits
+        .into_iter()
+        .partition(|e| e.record.state.fields.span().is_none_or(|(_, end)| end >= today));
+    Ok(html! {
+        section { h2 { "Planned and upcoming visits" } (table(&next)) }
+        section { h2 { "Sessions and events" } (table(&of(Kind::Event)?)) }
+        section { h2 { "Reports" } (table(&of(Kind::Report)?)) }
+        section { h2 { "Past visits" } (table(&past)) }
+        section { h2 { "Contacts covering " (country.name()) } (table(&of(Kind::Contact)?)) }
+        p { a href={ "/calendar.ics?country=" (country) } { "Calendar feed for " (country.name()) } " · "
+            a href={ "/reports.atom?country=" (country) } { "Reports feed" } }
+    })
+}
+
+pub(super) async fn country(State(site): State<Site>, Path(cc): Path<String>) -> Page {
+    let country: CountryCode = cc.parse().map_err(|_| Refusal::NotFound)?;
+    let body = country_body(&site, country)?;
+    Ok(layout(&site, &country.name(), body))
+}
+
+/// One item with its provenance.
+pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
+    let f = &e.record.state.fields;
+    let fields = serde_json::to_value(f).unwrap_or_default();
+    let mut rows = Vec::new();
+    flatten("", &fields, &mut rows);
+    let roster = site.store.roster().unwrap_or_default();
+    let signer = |k: &liaison_protocol::PublicKey| {
+        roster
+            .iter()
+            .find(|c| c.key == *k)
+            .map_or("unknown node".to_owned(), |c| c.mechanism.to_string())
+    };
+    html! {
+        p { (e.header.kind) " published by " strong { (e.header.owner) } @if !dates(e).is_empty() { " · " (dates(e)) } }
+        table {
+            @for (k, v) in &rows { tr { th { (k) } td { (v) } } }
+            tr { th { "revision" } td { (e.record.state.revision) } }
+            tr { th { "updated" } td { (e.record.state.updated.format("%Y-%m-%d %H:%M UTC")) } }
+        }
+        section id="provenance" {
+            h2 { "Provenance" }
+            p { "Created by the " (e.header.owner) " node with key " code { (e.header.creator) } "." }
+            ul {
+                @for s in &e.record.sigs {
+                    li { "change " code { (data_encoding::HEXLOWER.encode(&s.hash[..8])) } " signed by " (signer(&s.signer)) " (" code { (s.signer.short()) } ")" }
+                }
+            }
+            p { a href={ "/items/" (e.header.id) "/provenance" } { "Signed header, document and signatures (JSON)" }
+                ", to check with " code { "liaison verify URL" } " or any ed25519 tool." }
+        }
+    }
+}
+
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                flatten(
+                    &if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") },
+                    v,
+                    out,
+                );
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), v, out);
+            }
+        }
+        serde_json::Value::String(s) => out.push((prefix.replace('_', " "), s.clone())),
+        serde_json::Value::Null => {}
+        other => out.push((prefix.replace('_', " "), other.to_string())),
+    }
+}
+
+pub(super) async fn item(State(site): State<Site>, Path(id): Path<String>) -> Page {
+    let entry = site.item(path_id(&id)?)?.ok_or(Refusal::NotFound)?;
+    let body = item_body(&site, &entry);
+    Ok(layout(&site, &entry.record.state.fields.title.value, body))
+}
+
+/// A whole page, for the static export.
+pub(crate) fn page(site: &Site, title: &str, body: Markup) -> String {
+    layout(site, title, body).0
+}
