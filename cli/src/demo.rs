@@ -14,6 +14,15 @@ use liaison_protocol::{Header, Label, Role};
 use crate::Failure;
 use crate::args::DemoArgs;
 
+/// The demo's nodes: four secretariats and an NGO's public mirror.
+const NODES: [(&str, Role); 5] = [
+    ("ohchr", Role::Member),
+    ("achpr", Role::Member),
+    ("coe", Role::Member),
+    ("iachr", Role::Member),
+    ("ngo-watch", Role::Mirror),
+];
+
 /// How long to wait for the federation to converge before showing it anyway.
 const CONVERGE_WITHIN: Duration = Duration::from_secs(30);
 
@@ -33,11 +42,11 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new().map_err(Failure::system)?;
     runtime.block_on(async {
         let mut nodes = Vec::new();
-        for mechanism in sample::MECHANISMS {
+        for (mechanism, _) in NODES {
             nodes.push(daemon::start(base.join(mechanism), Options::default()).await?);
         }
         let started = Instant::now();
-        for (node, mechanism) in nodes.iter().zip(sample::MECHANISMS) {
+        for (node, (mechanism, _)) in nodes.iter().zip(NODES) {
             for draft in sample::drafts(mechanism) {
                 node.handle
                     .request(Request::Create { draft: Box::new(draft) })
@@ -75,14 +84,22 @@ fn free_port() -> Result<u16, Failure> {
 /// Creates the four nodes and gives each the others' cards.
 fn create_nodes(base: &Path) -> Result<(), Failure> {
     let mut repos = Vec::new();
-    for mechanism in sample::MECHANISMS {
+    for (mechanism, role) in NODES {
+        let name = match role {
+            Role::Member => format!("{} secretariat (demo)", mechanism.to_uppercase()),
+            Role::Mirror => "NGO public mirror (demo)".to_owned(),
+        };
+        let http = match role {
+            Role::Member => None,
+            Role::Mirror => Some(format!("127.0.0.1:{}", free_port()?)),
+        };
         let options = InitOptions {
             mechanism: mechanism.parse()?,
-            name: Some(format!("{} secretariat (demo)", mechanism.to_uppercase())),
-            role: Role::Member,
+            name: Some(name),
+            role,
             listen: vec![format!("/ip4/127.0.0.1/tcp/{}", free_port()?)],
             api: Some(format!("127.0.0.1:{}", free_port()?)),
-            http: None,
+            http,
         };
         repos.push(Repo::init(&base.join(mechanism), options)?);
     }
@@ -113,18 +130,14 @@ async fn wait_converged(nodes: &[Running]) -> Result<bool, Failure> {
             all.push(entries(node).await?);
         }
         let headers: Vec<&Header> = all.iter().flatten().map(|e| &e.header).collect();
-        let done =
-            nodes.iter().zip(&all).zip(sample::MECHANISMS).all(|((node, held), mechanism)| {
-                let me = liaison_protocol::Peer {
-                    mechanism: mechanism.parse().unwrap_or_else(|_| unreachable!()),
-                    role: Role::Member,
-                };
-                let own = node.key;
-                headers.iter().all(|h| {
-                    let allowed = h.creator == own || liaison_protocol::may_receive(h, &me);
-                    !allowed || held.iter().any(|e| e.header.id == h.id)
-                })
-            });
+        let done = nodes.iter().zip(&all).zip(NODES).all(|((node, held), (mechanism, role))| {
+            let Ok(mechanism) = mechanism.parse() else { return false };
+            let me = liaison_protocol::Peer { mechanism, role };
+            headers.iter().all(|h| {
+                let allowed = h.creator == node.key || liaison_protocol::may_receive(h, &me);
+                !allowed || held.iter().any(|e| e.header.id == h.id)
+            })
+        });
         if done {
             return Ok(true);
         }
@@ -140,8 +153,8 @@ async fn print(
     elapsed: Duration,
 ) -> Result<(), Failure> {
     let mut out = format!(
-        "Liaison demo federation: {} member nodes on 127.0.0.1, data in {}\n",
-        nodes.len(),
+        "Liaison demo federation: {} member nodes and a public mirror on 127.0.0.1\ndata in {}\n",
+        nodes.len() - 1,
         base.display()
     );
     out.push_str(&if converged {
@@ -153,7 +166,7 @@ async fn print(
         "The federation has not converged yet; see 'liaison peers' on each node.\n".to_owned()
     });
     out.push_str("Columns: owner, label, title, who may hold it.\n\n");
-    for (node, mechanism) in nodes.iter().zip(sample::MECHANISMS) {
+    for (node, (mechanism, _)) in nodes.iter().zip(NODES) {
         let mut entries = entries(node).await?;
         entries.sort_by(|a, b| {
             (&a.header.owner, a.header.label).cmp(&(&b.header.owner, b.header.label))
@@ -173,6 +186,9 @@ async fn print(
             node.listening.first().map(ToString::to_string).unwrap_or_default(),
             node.api
         ));
+        if let Some(http) = node.http {
+            out.push_str(&format!("   public site: http://{http}/ (pages, /api/v1/items, /calendar.ics, /reports.atom)\n"));
+        }
         for e in &entries {
             out.push_str(&format!(
                 "   {:<6} {:<12} {:<50} {}\n",

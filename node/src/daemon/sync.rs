@@ -262,7 +262,11 @@ impl EventLoop {
     }
 
     /// Sends the items of `ids` that `policy` may receive to `peer`, in bounded batches.
+    /// A mirror pushes only to other mirrors: members take no writes from mirrors.
     fn send_items(&mut self, peer: PeerId, policy: &Peer, ids: &[ItemId]) {
+        if self.repo.identity().config.role == Role::Mirror && policy.role == Role::Member {
+            return;
+        }
         for chunk in ids.chunks(MAX_BATCH_ITEMS) {
             let items = self.payloads(policy, chunk, MAX_BATCH_ITEMS);
             if items.is_empty() {
