@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::process::Command;
 
 use liaison_node::{Query, Repo};
-use liaison_protocol::{Peer, Role, may_receive};
+use liaison_protocol::{Peer, may_receive};
 
 #[test]
 fn demo_nodes_hold_exactly_what_their_labels_allow() {
