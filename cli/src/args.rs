@@ -58,6 +58,8 @@ pub(crate) enum Command {
     /// The nodes this node knows
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// Visits of different mechanisms to the same country close together in time
+    Overlaps(OverlapsArgs),
     /// Check an item's provenance: signatures of its header and of every change
     Verify(VerifyArgs),
     /// The public mirror's static export
@@ -66,6 +68,31 @@ pub(crate) enum Command {
     /// Create a local demo federation (ohchr, achpr, coe, iachr) with sample data and show
     /// what each node holds and why
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OverlapsArgs {
+    /// Only this country
+    #[arg(long, value_name = "CC")]
+    pub(crate) country: Option<String>,
+    /// Only clusters with a visit ending on or after this day
+    #[arg(long, value_name = "DATE")]
+    pub(crate) from: Option<String>,
+    /// Only clusters with a visit starting on or before this day
+    #[arg(long, value_name = "DATE")]
+    pub(crate) to: Option<String>,
+    /// Days either side of a visit [default: the config's overlap_window_days, 60]
+    #[arg(long, value_name = "DAYS")]
+    pub(crate) window: Option<u32>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: TableFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum TableFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]

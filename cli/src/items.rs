@@ -71,11 +71,16 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
             }
             r => Err(unexpected(r)),
         },
-        Command::Visit(VisitCommand::Forecast(a)) => publish(conn, visit_draft(a)?),
+        Command::Visit(VisitCommand::Forecast(a)) => {
+            let id = publish(conn, visit_draft(a)?)?;
+            warn_overlaps(conn, id);
+            Ok(())
+        }
         Command::Visit(VisitCommand::Update(a)) => visit_update(a, conn),
-        Command::Event(EventCommand::Add(a)) => publish(conn, event_draft(a)?),
-        Command::Report(ReportCommand::Publish(a)) => publish(conn, report_draft(a)?),
-        Command::Contact(ContactCommand::Add(a)) => publish(conn, contact_draft(a)?),
+        Command::Event(EventCommand::Add(a)) => publish(conn, event_draft(a)?).map(drop),
+        Command::Report(ReportCommand::Publish(a)) => publish(conn, report_draft(a)?).map(drop),
+        Command::Contact(ContactCommand::Add(a)) => publish(conn, contact_draft(a)?).map(drop),
+        Command::Overlaps(a) => crate::coord::overlaps(conn, a),
         Command::List(a) => list(a, conn),
         Command::Show(a) => {
             let id = resolve(conn, &a.id)?;
@@ -150,13 +155,27 @@ fn init(a: InitArgs, dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn publish(conn: &mut Conn, draft: Draft) -> Result<(), Failure> {
+fn publish(conn: &mut Conn, draft: Draft) -> Result<ItemId, Failure> {
     match conn.call(Request::Create { draft: Box::new(draft) })? {
         Response::Id(id) => {
             output::line(&id.to_string());
-            Ok(())
+            Ok(id)
         }
         r => Err(unexpected(r)),
+    }
+}
+
+/// Tells, on stderr, which other mechanisms' visits overlap visit `id`; never fails the write.
+fn warn_overlaps(conn: &mut Conn, id: ItemId) {
+    let request =
+        Request::Overlaps { country: None, from: None, to: None, window: None, of: Some(id) };
+    if let Ok(Response::Overlaps(clusters)) = conn.call(request) {
+        for c in clusters {
+            eprintln!("warning: overlapping visits to {} ({}):", c.country.name(), c.country);
+            for v in c.visits.iter().filter(|v| v.id != id) {
+                eprintln!("  {} {} {} ({}) {}", v.mechanism, v.dates, v.mandate, v.status, v.id);
+            }
+        }
     }
 }
 
@@ -335,8 +354,18 @@ fn visit_update(a: VisitUpdateArgs, conn: &mut Conn) -> Result<(), Failure> {
     patch.mandate.clone_from(&a.mandate);
     patch.title.clone_from(&a.title);
     patch.dates_to_be_agreed = a.dates_to_be_agreed;
+    let moved = patch.planned.is_some()
+        || patch.actual.is_some()
+        || patch.country.is_some()
+        || !patch.add_sites.is_empty()
+        || patch.status.is_some();
     match conn.call(Request::UpdateVisit { id, patch })? {
-        Response::Updated(Some(r)) => eprintln!("updated {id}: revision {r}"),
+        Response::Updated(Some(r)) => {
+            eprintln!("updated {id}: revision {r}");
+            if moved {
+                warn_overlaps(conn, id);
+            }
+        }
         Response::Updated(None) => eprintln!("{id} unchanged: nothing to update"),
         r => return Err(unexpected(r)),
     }

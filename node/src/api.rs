@@ -81,6 +81,19 @@ pub enum Request {
     },
     /// The running node's state and its peers (only a running node answers).
     Status,
+    /// Overlapping visits of different mechanisms.
+    Overlaps {
+        /// Only this country.
+        country: Option<liaison_protocol::CountryCode>,
+        /// Only clusters with a visit ending on or after this day.
+        from: Option<chrono::NaiveDate>,
+        /// Only clusters with a visit starting on or before this day.
+        to: Option<chrono::NaiveDate>,
+        /// Days either side; the config's (or 60) when absent.
+        window: Option<u32>,
+        /// Only the clusters that include this visit.
+        of: Option<ItemId>,
+    },
     /// Write the public site as static files into a directory.
     MirrorExport {
         /// The directory.
@@ -119,6 +132,8 @@ pub enum Response {
     Cards(Vec<Card>),
     /// The running node's state.
     Status(Box<crate::daemon::Status>),
+    /// Clusters of overlapping visits.
+    Overlaps(Vec<crate::coord::Cluster>),
     /// Files and items written by a static export.
     Exported {
         /// Files written.
@@ -184,6 +199,14 @@ impl Repo {
             }
             Request::RosterRemove { peer } => (Response::Cards(self.remove_peer(&peer)?), vec![]),
             Request::Status => return Err(Error::NotRunning),
+            Request::Overlaps { country, from, to, window, of } => {
+                let window = window.unwrap_or(self.identity().config.overlap_window_days);
+                let clusters = match of {
+                    Some(id) => crate::coord::overlaps_of(self.store(), id, window)?,
+                    None => crate::coord::overlaps(self.store(), country, from, to, window)?,
+                };
+                (Response::Overlaps(clusters), vec![])
+            }
             Request::MirrorExport { dir } => {
                 let site = crate::public::Site::offline(self.store().clone(), self.site_title());
                 let written = crate::public::static_site::export(&site, &dir)?;

@@ -39,8 +39,16 @@ pub struct Config {
     /// Serve `clear` items, read only, to mirrors outside the roster (always on for mirrors).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_mirrors: bool,
+    /// Days either side of a visit within which another mechanism's visit to the same country
+    /// is reported as an overlap.
+    #[serde(default = "default_window")]
+    pub overlap_window_days: u32,
     /// The node's public key, to catch a key file swapped under the config.
     pub public_key: PublicKey,
+}
+
+fn default_window() -> u32 {
+    crate::coord::DEFAULT_WINDOW_DAYS
 }
 
 /// Options of `liaison init`.
@@ -135,6 +143,7 @@ impl Identity {
             api,
             http: options.http,
             allow_mirrors: false,
+            overlap_window_days: crate::coord::DEFAULT_WINDOW_DAYS,
             public_key: PublicKey::from(&key.verifying_key()),
         };
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;

@@ -17,6 +17,7 @@
 
 pub mod api;
 pub mod client;
+pub mod coord;
 pub mod daemon;
 mod error;
 pub mod export;

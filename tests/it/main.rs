@@ -5,6 +5,7 @@ mod support;
 
 mod bad_input;
 mod cli;
+mod coord;
 mod crash;
 mod demo;
 mod federation;
