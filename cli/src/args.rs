@@ -60,6 +60,9 @@ pub(crate) enum Command {
     Roster(RosterCommand),
     /// Visits of different mechanisms to the same country close together in time
     Overlaps(OverlapsArgs),
+    /// The weekly digest: new, changed and cancelled items, upcoming visits, calls for input,
+    /// overlaps; with --for, exactly what that mechanism (or the public) may see
+    Digest(DigestArgs),
     /// Check an item's provenance: signatures of its header and of every change
     Verify(VerifyArgs),
     /// The public mirror's static export
@@ -87,6 +90,26 @@ pub(crate) struct OverlapsArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DigestArgs {
+    /// The period: 7d, 2w, 24h, a date (YYYY-MM-DD) or a time (RFC 3339)
+    #[arg(long, default_value = "7d", value_name = "PERIOD")]
+    pub(crate) since: String,
+    /// Only what this mechanism's nodes may receive, or 'public' for clear items only
+    #[arg(long = "for", value_name = "CODE|public")]
+    pub(crate) audience: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: DigestFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum DigestFormat {
+    Text,
+    Markdown,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

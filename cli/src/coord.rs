@@ -1,9 +1,12 @@
-//! `liaison overlaps`: clusters of visits by different mechanisms to one country.
+//! `liaison overlaps` and `liaison digest`: coordination between mechanisms.
 
+use chrono::{DateTime, Duration, Utc};
 use liaison_node::api::{Request, Response};
+use liaison_node::digest::Audience;
+use liaison_protocol::FieldError;
 use liaison_protocol::values::parse_date;
 
-use crate::args::{OverlapsArgs, TableFormat};
+use crate::args::{DigestArgs, DigestFormat, OverlapsArgs, TableFormat};
 use crate::items::Conn;
 use crate::{Failure, output};
 
@@ -44,4 +47,48 @@ pub(crate) fn overlaps(conn: &mut Conn, a: OverlapsArgs) -> Result<(), Failure> 
         out.push_str("no overlapping visits\n");
     }
     output::write(None, &out)
+}
+
+/// `7d`, `2w`, `24h` before now, the start of a day, or an RFC 3339 time.
+fn since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
+    let err = || {
+        FieldError::new(
+            "since",
+            text,
+            "expected a period such as 7d, 2w or 24h, a date YYYY-MM-DD or an RFC 3339 time",
+        )
+    };
+    if let Ok(time) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    if let Ok(day) = parse_date("since", text) {
+        return day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).ok_or_else(err);
+    }
+    let (n, unit) = text.trim().split_at(text.trim().len().saturating_sub(1));
+    let n: i64 = n.parse().ok().filter(|n| (1..=3650).contains(n)).ok_or_else(err)?;
+    let period = match unit {
+        "h" => Duration::hours(n),
+        "d" => Duration::days(n),
+        "w" => Duration::weeks(n),
+        _ => return Err(err()),
+    };
+    Ok(now - period)
+}
+
+pub(crate) fn digest(conn: &mut Conn, a: DigestArgs) -> Result<(), Failure> {
+    let since = since(&a.since, Utc::now())?;
+    let audience = match a.audience.as_deref() {
+        None => Audience::Own,
+        Some("public") => Audience::Public,
+        Some(code) => Audience::Mechanism(code.parse()?),
+    };
+    let Response::Digest(digest) = conn.call(Request::Digest { since, audience })? else {
+        return Err(Failure::system("unexpected answer from the node"));
+    };
+    let text = match a.format {
+        DigestFormat::Text => digest.text(),
+        DigestFormat::Markdown => digest.markdown(),
+        DigestFormat::Html => digest.html(),
+    };
+    output::write(None, &text)
 }

@@ -81,6 +81,7 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
         Command::Report(ReportCommand::Publish(a)) => publish(conn, report_draft(a)?).map(drop),
         Command::Contact(ContactCommand::Add(a)) => publish(conn, contact_draft(a)?).map(drop),
         Command::Overlaps(a) => crate::coord::overlaps(conn, a),
+        Command::Digest(a) => crate::coord::digest(conn, a),
         Command::List(a) => list(a, conn),
         Command::Show(a) => {
             let id = resolve(conn, &a.id)?;

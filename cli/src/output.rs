@@ -181,7 +181,9 @@ pub(crate) fn show(view: &ItemView, format: ShowFormat) -> Result<(), Failure> {
             }
             out.push_str("fields\n");
             let fields = serde_json::to_value(&state.fields).unwrap_or_default();
-            flatten("", &fields, &mut out);
+            for (path, value) in export::flatten(&fields) {
+                out.push_str(&format!("  {path}: {value}\n"));
+            }
             let creator = view.entry.header.creator;
             out.push_str(&format!(
                 "header        signed by {} ({}): {}\n",
@@ -204,25 +206,6 @@ pub(crate) fn show(view: &ItemView, format: ShowFormat) -> Result<(), Failure> {
             }
             write(None, &out)
         }
-    }
-}
-
-/// Writes a JSON tree as `  path.to.field  value` lines.
-fn flatten(prefix: &str, value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-                flatten(&path, v, out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                flatten(&format!("{prefix}[{i}]"), v, out);
-            }
-        }
-        Value::String(s) => out.push_str(&format!("  {prefix}: {s}\n")),
-        other => out.push_str(&format!("  {prefix}: {other}\n")),
     }
 }
 

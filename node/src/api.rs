@@ -94,6 +94,13 @@ pub enum Request {
         /// Only the clusters that include this visit.
         of: Option<ItemId>,
     },
+    /// The digest of a period for an audience.
+    Digest {
+        /// Start of the period.
+        since: DateTime<Utc>,
+        /// Who it is for.
+        audience: crate::digest::Audience,
+    },
     /// Write the public site as static files into a directory.
     MirrorExport {
         /// The directory.
@@ -134,6 +141,8 @@ pub enum Response {
     Status(Box<crate::daemon::Status>),
     /// Clusters of overlapping visits.
     Overlaps(Vec<crate::coord::Cluster>),
+    /// A digest.
+    Digest(Box<crate::digest::Digest>),
     /// Files and items written by a static export.
     Exported {
         /// Files written.
@@ -206,6 +215,11 @@ impl Repo {
                     None => crate::coord::overlaps(self.store(), country, from, to, window)?,
                 };
                 (Response::Overlaps(clusters), vec![])
+            }
+            Request::Digest { since, audience } => {
+                let window = self.identity().config.overlap_window_days;
+                let digest = crate::digest::digest(self.store(), &audience, since, now, window)?;
+                (Response::Digest(Box::new(digest)), vec![])
             }
             Request::MirrorExport { dir } => {
                 let site = crate::public::Site::offline(self.store().clone(), self.site_title());

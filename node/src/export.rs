@@ -397,3 +397,22 @@ fn dates(f: &Fields) -> (String, String, String) {
         None => Default::default(),
     }
 }
+
+/// A JSON tree as `(path, value)` pairs: `visit.sites[0].country` = `CO`. Nulls are left out.
+pub fn flatten(value: &serde_json::Value) -> Vec<(String, String)> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+        let join = |k: &str| if prefix.is_empty() { k.to_owned() } else { format!("{prefix}.{k}") };
+        match value {
+            serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| walk(&join(k), v, out)),
+            serde_json::Value::Array(items) => {
+                items.iter().enumerate().for_each(|(i, v)| walk(&format!("{prefix}[{i}]"), v, out));
+            }
+            serde_json::Value::String(s) => out.push((prefix.to_owned(), s.clone())),
+            serde_json::Value::Null => {}
+            other => out.push((prefix.to_owned(), other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", value, &mut out);
+    out
+}

@@ -19,6 +19,7 @@ pub mod api;
 pub mod client;
 pub mod coord;
 pub mod daemon;
+pub mod digest;
 mod error;
 pub mod export;
 pub mod identity;

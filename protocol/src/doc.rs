@@ -193,6 +193,21 @@ impl ItemDoc {
             .collect()
     }
 
+    /// The item's state as it was at Unix time `time` (by its authors' clocks): the state made
+    /// of the changes made at or before then, or `None` if there were none.
+    ///
+    /// # Errors
+    /// If the document does not hold an item at that point.
+    pub fn read_at(&self, time: i64) -> Result<Option<ItemState>, DocError> {
+        let before: Vec<automerge::ChangeHash> =
+            self.changes().into_iter().filter(|c| c.time <= time).map(|c| c.hash).collect();
+        if before.is_empty() {
+            return Ok(None);
+        }
+        let doc = self.doc.fork_at(&before)?;
+        Self { doc }.read().map(Some)
+    }
+
     /// The current heads.
     pub fn heads(&self) -> Vec<automerge::ChangeHash> {
         self.doc.get_heads()

@@ -222,3 +222,113 @@ fn forecasting_an_overlapping_visit_warns_without_blocking() {
     let moved = ohchr.run(&["visit", "update", &id, "--from", "2027-04-20", "--to", "2027-04-22"]);
     assert!(moved.stderr.contains("warning: overlapping"), "{}", moved.stderr);
 }
+
+#[test]
+fn a_digest_for_an_audience_holds_exactly_what_it_may_receive() {
+    let (ohchr, achpr) = (Node::init("ohchr"), Node::init("achpr"));
+    let mut titles = Vec::new();
+    for (label, audience) in [
+        ("clear", ""),
+        ("green", ""),
+        ("amber", "coe"),
+        ("amber", "iachr"),
+        ("amber-strict", ""),
+        ("red", ""),
+    ] {
+        let title = format!("Marker {label} {audience}");
+        let mut args = vec![
+            "report",
+            "publish",
+            "--title",
+            &title,
+            "--issued",
+            "2027-01-10",
+            "--label",
+            label,
+        ];
+        if !audience.is_empty() {
+            args.extend(["--audience", audience]);
+        }
+        ohchr.publish(&args);
+        titles.push((title, label, audience));
+    }
+    let from_achpr = achpr.publish(&[
+        "report",
+        "publish",
+        "--title",
+        "Marker achpr amber ohchr",
+        "--issued",
+        "2027-01-11",
+        "--label",
+        "amber",
+        "--audience",
+        "ohchr",
+    ]);
+    share(&achpr, &ohchr, "ohchr");
+    let visit = ohchr.publish(&[
+        "visit",
+        "forecast",
+        "--mandate",
+        "SR on torture",
+        "--country",
+        "TN",
+        "--from",
+        "2027-01-20",
+        "--to",
+        "2027-01-25",
+        "--label",
+        "clear",
+        "--call-for-input",
+        "2026-12-10,https://www.ohchr.org/cfi",
+    ]);
+
+    for format in ["text", "markdown", "html"] {
+        let coe = ohchr.ok(&["digest", "--for", "coe", "--format", format]);
+        let public = ohchr.ok(&["digest", "--for", "public", "--format", format]);
+        let own = ohchr.ok(&["digest", "--format", format]);
+        for (title, label, audience) in &titles {
+            let coe_may =
+                matches!(*label, "clear" | "green") || (*label == "amber" && *audience == "coe");
+            assert_eq!(
+                coe.contains(title.as_str()),
+                coe_may,
+                "{title} in the digest for coe ({format})"
+            );
+            assert_eq!(
+                public.contains(title.as_str()),
+                *label == "clear",
+                "{title} in the public digest ({format})"
+            );
+            assert!(own.contains(title.as_str()), "{title} in the node's own digest");
+        }
+        assert!(!coe.contains("Marker achpr"), "achpr's amber item for ohchr is not coe's");
+        assert!(own.contains("Marker achpr") && !own.contains(&from_achpr));
+    }
+    let own = ohchr.ok(&["digest"]);
+    assert!(own.contains("Calls for input") && own.contains("https://www.ohchr.org/cfi"), "{own}");
+    assert!(own.contains("Tunisia"), "the visit is listed under its country: {own}");
+
+    // What changed since a moment is listed with the fields that changed.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let moment = chrono::Utc::now().to_rfc3339();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ohchr.ok(&[
+        "visit",
+        "update",
+        &visit,
+        "--status",
+        "postponed",
+        "--note",
+        "at the State's request",
+    ]);
+    let since = ohchr.ok(&["digest", "--since", &moment]);
+    let changed = since.split("Changed").nth(1).expect("a Changed section");
+    assert!(
+        changed.contains("SR on torture") && changed.contains("visit.status: postponed"),
+        "{since}"
+    );
+    assert!(
+        !since.split("Changed").next().unwrap_or_default().contains("Marker clear"),
+        "nothing new since"
+    );
+}

@@ -1,6 +1,7 @@
 //! Integration tests: the real `liaison` binary on real data directories.
 
 mod fed_support;
+mod mirror_support;
 mod support;
 
 mod bad_input;
@@ -10,6 +11,7 @@ mod crash;
 mod demo;
 mod federation;
 mod ics;
+mod mirror;
 mod node_cli;
 mod roundtrip;
 mod signatures;

@@ -66,7 +66,10 @@ pub(crate) async fn exchange(addr: SocketAddr, request: &[u8]) -> Result<Answer,
             }
         };
         parse_answer(&received).map_err(|why| {
-            format!("{why} (write: {written:?}, read error: {read_error:?}, {} bytes)", received.len())
+            format!(
+                "{why} (write: {written:?}, read error: {read_error:?}, {} bytes)",
+                received.len()
+            )
         })
     };
     tokio::time::timeout(EXCHANGE_LIMIT, work)
@@ -483,12 +486,19 @@ impl Fed {
 }
 
 /// What in `text` should never be public: markers, ids and texts of restricted items.
-pub(crate) fn leaks(text: &str, restricted: &BTreeSet<ItemId>, secrets: &BTreeSet<String>) -> Vec<String> {
+pub(crate) fn leaks(
+    text: &str,
+    restricted: &BTreeSet<ItemId>,
+    secrets: &BTreeSet<String>,
+) -> Vec<String> {
     let text = readable(text);
     let mut found = Vec::new();
     if text.contains(LEAK) {
         let at = text.find(LEAK).unwrap_or_default();
-        found.push(format!("marker: ...{}...", &text[at.saturating_sub(60)..(at + 60).min(text.len())]));
+        found.push(format!(
+            "marker: ...{}...",
+            &text[at.saturating_sub(60)..(at + 60).min(text.len())]
+        ));
     }
     for id in restricted {
         let simple: String = id.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
@@ -496,7 +506,9 @@ pub(crate) fn leaks(text: &str, restricted: &BTreeSet<ItemId>, secrets: &BTreeSe
             found.push(format!("restricted item id {id}"));
         }
     }
-    found.extend(secrets.iter().filter(|s| text.contains(s.as_str())).map(|s| format!("text {s:?}")));
+    found.extend(
+        secrets.iter().filter(|s| text.contains(s.as_str())).map(|s| format!("text {s:?}")),
+    );
     found
 }
 

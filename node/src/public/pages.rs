@@ -299,9 +299,11 @@ pub(super) async fn country(State(site): State<Site>, Path(cc): Path<String>) ->
 /// One item with its provenance.
 pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
     let f = &e.record.state.fields;
-    let fields = serde_json::to_value(f).unwrap_or_default();
-    let mut rows = Vec::new();
-    flatten("", &fields, &mut rows);
+    let rows: Vec<(String, String)> =
+        crate::export::flatten(&serde_json::to_value(f).unwrap_or_default())
+            .into_iter()
+            .map(|(k, v)| (k.replace('_', " "), v))
+            .collect();
     let roster = site.store.roster().unwrap_or_default();
     let signer = |k: &liaison_protocol::PublicKey| {
         roster
@@ -327,28 +329,6 @@ pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
             p { a href={ "/items/" (e.header.id) "/provenance" } { "Signed header, document and signatures (JSON)" }
                 ", to check with " code { "liaison verify URL" } " or any ed25519 tool." }
         }
-    }
-}
-
-fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map {
-                flatten(
-                    &if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") },
-                    v,
-                    out,
-                );
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                flatten(&format!("{prefix}[{i}]"), v, out);
-            }
-        }
-        serde_json::Value::String(s) => out.push((prefix.replace('_', " "), s.clone())),
-        serde_json::Value::Null => {}
-        other => out.push((prefix.replace('_', " "), other.to_string())),
     }
 }
 

@@ -1,0 +1,183 @@
+//! Figures 2 and 5: an empty member joins four members holding N items between them, against
+//! the in-process floor (load and verify the same items, no network, no disk); the memory and
+//! disk of that member once it holds them.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use liaison_protocol::Role;
+use liaison_protocol::verify::verify_item;
+
+use super::cluster::{self, Node, Process, link, until};
+use super::data::{self, MECHANISMS};
+use super::report::{Row, Verdict, bytes, count, rate, secs};
+use super::{Res, log};
+
+/// What one initial sync measured.
+#[derive(Debug, Clone)]
+pub(crate) struct Sync {
+    pub(crate) n: usize,
+    /// Items the joining member may hold, and holds at the end.
+    pub(crate) items: usize,
+    pub(crate) took: Duration,
+    /// Sync protocol bytes to and from the joining member until traffic stopped.
+    pub(crate) bytes: u64,
+    /// Items its peers sent it (duplicates included).
+    pub(crate) sent: u64,
+    pub(crate) floor: f64,
+    pub(crate) peak_rss: u64,
+    pub(crate) idle_rss: u64,
+    pub(crate) disk: u64,
+}
+
+impl Sync {
+    pub(crate) fn rate(&self) -> f64 {
+        rate(self.items, self.took)
+    }
+
+    pub(crate) fn row(&self) -> Row {
+        let ratio = self.rate() / self.floor;
+        let measured = format!(
+            "{} for {} items (of {} in the federation): {:.0} items/s, {} moved ({} per item; \
+             peers sent {} items, {:.1}x each); floor {:.0} items/s; ratio {ratio:.2}",
+            secs(self.took),
+            count(self.items as u64),
+            count(self.n as u64),
+            self.rate(),
+            bytes(self.bytes),
+            bytes(self.bytes / self.items.max(1) as u64),
+            count(self.sent),
+            self.sent as f64 / self.items.max(1) as f64,
+            self.floor,
+        );
+        Row::new(
+            format!("2. Initial sync, N = {}: an empty member joins 4 members", count(self.n as u64)),
+            measured,
+            ">= 0.5 of the floor's items/s",
+            Verdict::of(ratio >= 0.5),
+        )
+    }
+
+    /// Figure 5 from this run.
+    pub(crate) fn memory_row(&self) -> Row {
+        let measured = format!(
+            "peak RSS {}, idle RSS {}, holding {} items (N = {}); disk {} per item",
+            bytes(self.peak_rss),
+            bytes(self.idle_rss),
+            count(self.items as u64),
+            count(self.n as u64),
+            bytes(self.disk / self.items.max(1) as u64),
+        );
+        let verdict = if self.n >= 100_000 {
+            Verdict::of(self.peak_rss <= 300 * 1024 * 1024)
+        } else {
+            Verdict::None
+        };
+        Row::new(
+            "5. Memory of a member holding the items of figure 2 (peak during its initial sync)",
+            measured,
+            "<= 300 MiB with 100,000 items",
+            verdict,
+        )
+    }
+}
+
+/// One initial sync at `n` items.
+pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
+    let root = root.join(format!("initial-{n}"));
+    let mut stopped = Vec::new();
+    for (i, code) in MECHANISMS.iter().enumerate() {
+        stopped.push(cluster::init(&root, &format!("{code}-{i}"), code, Role::Member)?);
+    }
+    let (new_dir, new_card) = cluster::init(&root, "ohchr-new", "ohchr", Role::Member)?;
+    let seeding = Instant::now();
+    let all = tokio::task::spawn_blocking({
+        let stopped = stopped.clone();
+        move || data::seed_federation(&stopped, n)
+    })
+    .await??;
+    log(&format!("initial sync N={n}: federation seeded in {}", secs(seeding.elapsed())));
+    let mut members = Vec::new();
+    for (dir, card) in &stopped {
+        members.push(Node::start(dir, card, Duration::from_secs(30)).await?);
+    }
+    for a in 0..members.len() {
+        for b in a + 1..members.len() {
+            link(&members[a], &members[b]).await?;
+        }
+    }
+    for member in &members {
+        member.know(&new_card).await?;
+    }
+    let cards: Vec<_> = members.iter().map(|m| m.card.clone()).collect();
+    data::know(&new_dir, &cards)?;
+    let allowed = data::allowed(&all, &new_card.peer());
+    let items = allowed.len();
+    let floor = floor(&allowed, &cards, &new_card)?;
+    log(&format!("initial sync N={n}: floor {floor:.0} items/s; the new member may hold {items}"));
+    let start = Instant::now();
+    let newcomer = Process::start(&new_dir).await?;
+    let within = Duration::from_secs(120) + Duration::from_millis(50) * n as u32;
+    let synced = until(within, Duration::from_millis(20), "initial sync", || async {
+        Ok((newcomer.status().await?.items >= items).then_some(()))
+    })
+    .await;
+    let took = start.elapsed();
+    if let Err(e) = synced {
+        let held = newcomer.status().await.map(|s| s.items).unwrap_or(0);
+        let _ = newcomer.stop();
+        return Err(format!("{e}: the new member holds {held} of {items}").into());
+    }
+    log(&format!("initial sync N={n}: {items} items in {}; waiting for traffic to stop", secs(took)));
+    let bytes = settle(&newcomer).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (peak_rss, idle_rss) = newcomer.memory()?;
+    let mut sent = 0;
+    for member in &members {
+        sent += member.peer(new_card.key).await?.items_sent;
+    }
+    newcomer.stop()?;
+    let disk = disk_usage(&new_dir)?;
+    for member in members {
+        member.stop().await?;
+    }
+    Ok(Sync { n, items, took, bytes, sent, floor, peak_rss, idle_rss, disk })
+}
+
+/// Waits until the new member's sync traffic stops for 2 s; returns its bytes, both ways.
+async fn settle(newcomer: &Process) -> Res<u64> {
+    let mut last = (0, Instant::now());
+    until(Duration::from_secs(600), Duration::from_millis(250), "traffic stops", || async {
+        let status = newcomer.status().await?;
+        let total: u64 = status.peers.iter().map(|p| p.bytes_sent + p.bytes_received).sum();
+        if total != last.0 {
+            last = (total, Instant::now());
+        }
+        Ok((last.1.elapsed() >= Duration::from_secs(2)).then_some(total))
+    })
+    .await
+}
+
+/// The floor: load and verify every item in one thread, no network, no disk; items/s.
+fn floor(items: &[&liaison_protocol::sync::ItemPayload], cards: &[liaison_protocol::Card], me: &liaison_protocol::Card) -> Res<f64> {
+    let mut all = cards.to_vec();
+    all.push(me.clone());
+    let roster = data::roster(&all);
+    let start = Instant::now();
+    for p in items {
+        verify_item(&p.header, &p.doc, &p.sigs, &roster)?;
+    }
+    Ok(rate(items.len(), start.elapsed()))
+}
+
+/// Disk blocks under `dir`, in bytes.
+fn disk_usage(dir: &Path) -> Res<u64> {
+    use std::os::unix::fs::MetadataExt as _;
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        total += if meta.is_dir() { disk_usage(&entry.path())? } else { meta.blocks() * 512 };
+    }
+    Ok(total)
+}

@@ -1,0 +1,167 @@
+//! Figures 3 and 4: what reconciliation costs between two members, A and B, holding the same
+//! N items: when nothing changed, and when one item changed while A was away. A dials B through
+//! a counting proxy, so the bytes on the wire are measured beside the sync protocol's own.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use liaison_node::Repo;
+use liaison_node::api::{Request, Response};
+use liaison_node::daemon::PeerStatus;
+use liaison_protocol::sync::ItemPayload;
+use liaison_protocol::{Kind, Label, Role, VisitPatch};
+
+use super::cluster::{self, Node, Proxy, until};
+use super::data;
+use super::report::{Row, Verdict, bytes, count, ms};
+use super::{Res, log};
+
+const SECOND: Duration = Duration::from_secs(1);
+const NEVER: Duration = Duration::from_secs(24 * 3600);
+
+/// Runs figure 3 at every size of `sizes`, and figure 4 at `big` (which must be among them).
+pub(crate) async fn run(root: &Path, sizes: &[usize], big: usize, sessions: u64) -> Res<Vec<Row>> {
+    let mut rows = Vec::new();
+    let mut four = None;
+    for &n in sizes {
+        let root = root.join(format!("pair-{n}"));
+        let (a_dir, a_card) = cluster::init(&root, "ohchr-a", "ohchr", Role::Member)?;
+        let (b_dir, b_card) = cluster::init(&root, "achpr-b", "achpr", Role::Member)?;
+        let seeding = Instant::now();
+        let items = tokio::task::spawn_blocking({
+            let (a_dir, b_dir, a_card) = (a_dir.clone(), b_dir.clone(), a_card.clone());
+            move || -> Res<Vec<ItemPayload>> {
+                let items = data::create(&a_dir, 0, 0, n)?;
+                data::know(&b_dir, &[a_card])?;
+                data::import(&b_dir, &items)?;
+                Ok(items)
+            }
+        })
+        .await??;
+        let shared = data::allowed(&items, &b_card.peer()).len();
+        log(&format!("reconciliation N={n}: pair seeded in {:.1} s", seeding.elapsed().as_secs_f64()));
+        let b = Node::start(&b_dir, &b_card, NEVER).await?;
+        let proxy = Proxy::to(&b.card.addrs[0]).await?;
+        let mut b_via_proxy = b.card.clone();
+        b_via_proxy.addrs = vec![proxy.multiaddr()];
+        let a = Node::start(&a_dir, &a_card, SECOND).await?;
+        a.know(&b_via_proxy).await?;
+        until(Duration::from_secs(120), Duration::from_millis(20), "first reconciliations", || async {
+            let (ab, ba) = (a.peer(b.card.key).await?, b.peer(a.card.key).await?);
+            Ok((ab.reconciliations >= 1 && ba.reconciliations >= 1).then_some(()))
+        })
+        .await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (s0, w0) = (a.peer(b.card.key).await?, proxy.bytes());
+        until(Duration::from_secs(120), Duration::from_millis(10), "idle reconciliations", || async {
+            Ok((a.peer(b.card.key).await?.reconciliations >= s0.reconciliations + sessions).then_some(()))
+        })
+        .await?;
+        let (s1, w1) = (a.peer(b.card.key).await?, proxy.bytes());
+        let done = (s1.reconciliations - s0.reconciliations).max(1);
+        let round_trips = (s1.reconcile_round_trips - s0.reconcile_round_trips) as f64 / done as f64;
+        let per = (traffic(&s1) - traffic(&s0)) / done;
+        let wire = (w1 - w0) / done;
+        let measured = format!(
+            "{round_trips:.1} round trip, {} per reconciliation ({} on the wire with TCP payload of \
+             Noise, Yamux, stream negotiation and pings); {:.0} B/s per link at the default 30 s",
+            bytes(per),
+            bytes(wire),
+            wire as f64 / 30.0,
+        );
+        rows.push(Row::new(
+            format!("3. Idle reconciliation, N = {} ({} shared)", count(n as u64), count(shared as u64)),
+            measured,
+            "1 round trip, <= 512 bytes per peer, flat in N",
+            Verdict::of(round_trips <= 1.0 && per <= 512),
+        ));
+        if n == big {
+            four = Some(one_change(a, &b, &proxy, &items).await?);
+        } else {
+            a.stop().await?;
+        }
+        b.stop().await?;
+    }
+    rows.extend(four);
+    Ok(rows)
+}
+
+fn traffic(p: &PeerStatus) -> u64 {
+    p.bytes_sent + p.bytes_received
+}
+
+/// Figure 4: A stops, changes one visit offline and comes back; until B has the change. Then,
+/// connected, one more change, pushed.
+async fn one_change(a: Node, b: &Node, proxy: &Proxy, items: &[ItemPayload]) -> Res<Row> {
+    let (a_dir, a_card) = (a.dir.clone(), a.card.clone());
+    a.stop().await?;
+    let visits: Vec<_> = items
+        .iter()
+        .filter_map(|p| data::header(p).ok())
+        .filter(|h| h.kind == Kind::Visit && matches!(h.label, Label::Green | Label::Clear))
+        .map(|h| h.id)
+        .take(2)
+        .collect();
+    let [offline, online] = visits[..] else { return Err("too few visits".into()) };
+    let repo = Repo::open(&a_dir)?;
+    repo.update(offline, Utc::now(), |f| {
+        if let Some(v) = f.visit.as_mut() {
+            v.mandate = "SR on torture (changed while away)".into();
+        }
+        Ok(())
+    })?;
+    drop(repo);
+    let b0 = b.peer(a_card.key).await?;
+    let w0 = proxy.bytes();
+    let start = Instant::now();
+    let a = Node::start(&a_dir, &a_card, NEVER).await?;
+    let has = until(Duration::from_secs(120), Duration::from_millis(1), "the change arrives", || async {
+        Ok((b.peer(a_card.key).await?.items_received > b0.items_received).then(|| start.elapsed()))
+    })
+    .await?;
+    until(Duration::from_secs(120), Duration::from_millis(10), "both sessions end", || async {
+        let (ab, ba) = (a.peer(b.card.key).await?, b.peer(a_card.key).await?);
+        Ok((ab.reconciliations >= 1 && ba.reconciliations > b0.reconciliations).then_some(()))
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (ab, ba) = (a.peer(b.card.key).await?, b.peer(a_card.key).await?);
+    let w1 = proxy.bytes();
+    let (rt_a, rt_b) = (ab.reconcile_round_trips, ba.reconcile_round_trips - b0.reconcile_round_trips);
+    let sync_bytes = traffic(&ab);
+    let round_trips = rt_a.max(rt_b) + 1;
+    // Connected now: one more change, pushed at once.
+    let p0 = a.peer(b.card.key).await?;
+    let received = b.peer(a_card.key).await?.items_received;
+    let patch = VisitPatch { mandate: Some("SR on torture (changed online)".into()), ..VisitPatch::default() };
+    let pushed_at = Instant::now();
+    match a.request(Request::UpdateVisit { id: online, patch }).await? {
+        Response::Updated(Some(_)) => {}
+        other => return Err(format!("update answered {other:?}").into()),
+    }
+    let pushed = until(Duration::from_secs(60), Duration::from_millis(1), "the push arrives", || async {
+        Ok((b.peer(a_card.key).await?.items_received > received).then(|| pushed_at.elapsed()))
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let p1 = a.peer(b.card.key).await?;
+    a.stop().await?;
+    let measured = format!(
+        "after A was away: {round_trips} round trips (A's reconciliation {rt_a}, B's {rt_b}, both at \
+         once, then the item), {} sync protocol ({} on the wire, reconnection included), B had \
+         it {} after A started; connected: pushed in 1 round trip, {}, {}",
+        bytes(sync_bytes),
+        bytes(w1 - w0),
+        ms(has),
+        bytes(traffic(&p1) - traffic(&p0)),
+        ms(pushed),
+    );
+    log("one change: measured");
+    Ok(Row::new(
+        format!("4. One change among N = {} items", count(items.len() as u64)),
+        measured,
+        "<= 8 round trips, <= 16 KiB",
+        Verdict::of(round_trips <= 8 && sync_bytes <= 16 * 1024),
+    ))
+}
