@@ -184,12 +184,13 @@ pub fn digest(
                 .map_or("Undisclosed State".to_owned(), |c| c.name());
             by_country.entry(country).or_default().push(line(e));
         }
-        if let Some(c) =
-            e.record.state.fields.visit.as_ref().and_then(|v| v.call_for_input.as_ref())
+        let call = e.record.state.fields.visit.as_ref().and_then(|v| v.call_for_input.as_ref());
+        if let Some(c) = call
+            && c.deadline >= today
+            && c.deadline <= today + Duration::days(CALLS_AHEAD)
         {
-            if c.deadline >= today && c.deadline <= today + Duration::days(CALLS_AHEAD) {
-                d.calls.push((c.deadline, line(e), c.url.clone()));
-            }
+            d.calls.push((c.deadline, line(e), c.url.clone()));
+        }
         }
     }
     d.visits = by_country.into_iter().collect();
