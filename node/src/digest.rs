@@ -191,7 +191,6 @@ pub fn digest(
         {
             d.calls.push((c.deadline, line(e), c.url.clone()));
         }
-        }
     }
     d.visits = by_country.into_iter().collect();
     d.calls.sort_by_key(|(deadline, ..)| *deadline);

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use liaison_node::Query;
 use liaison_node::api::{Request, Response};
+use liaison_node::export::ExportFormat;
 use liaison_protocol::{ItemId, Label, Provenance, VisitPatch};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -102,6 +104,18 @@ async fn nothing_restricted_shows_in_any_output_of_the_public_site() {
     let ohchr_ids = fed.net[OHCHR].ids().await;
     let ohchr_restricted = ohchr_ids.intersection(&fed.restricted).count();
     assert!(ohchr_restricted >= 20, "ohchr's store holds restricted items: {ohchr_restricted}");
+
+    // The detector finds restricted content where it is: in ohchr's own (member) exports.
+    for format in [ExportFormat::Json, ExportFormat::Ics, ExportFormat::Csv] {
+        let request = Request::Export { query: Query::default(), audience: None, format };
+        let Response::Text(text) = fed.net[OHCHR].request(request).await else { panic!("export") };
+        let found = leaks(&text, &fed.restricted, &fed.secrets);
+        assert!(found.iter().any(|l| l.starts_with("marker")), "{format:?}: {found:?}");
+        if format != ExportFormat::Ics {
+            let ids = found.iter().filter(|l| l.starts_with("restricted item id")).count();
+            assert_eq!(ids, ohchr_restricted, "{format:?}: every restricted id held is found");
+        }
+    }
 
     let mut problems = Vec::new();
     for (name, node) in [("mirror", MIRROR), ("ohchr member site", OHCHR)] {
@@ -506,6 +520,7 @@ async fn liaison_verify_accepts_the_mirrors_provenance_and_refuses_any_changed_b
             assert_eq!(code, 0, "verify {url} (unchanged copy): {stdout}{stderr}");
         } else {
             assert_eq!(code, 2, "verify {url} must refuse it: {stdout}{stderr}");
+            eprintln!("verify {path}: {}", stderr.trim());
             assert!(!stdout.contains("verified"), "{path}: {stdout}");
             assert_eq!(stderr.trim().lines().count(), 1, "{path}: one line: {stderr}");
         }
