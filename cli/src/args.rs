@@ -219,6 +219,10 @@ pub(crate) struct CommonArgs {
     /// A link (repeatable), as URL or REL=URL
     #[arg(long = "link", value_name = "URL")]
     pub(crate) links: Vec<String>,
+    /// Keep the item under its narrower label until then (RFC 3339, or a date for midnight UTC);
+    /// the node then reissues it as clear, without its history
+    #[arg(long, value_name = "DATETIME")]
+    pub(crate) embargo_until: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -207,6 +207,24 @@ pub(crate) fn resolve(conn: &mut Conn, text: &str) -> Result<ItemId, Failure> {
     }
 }
 
+/// An RFC 3339 time, or a date meaning midnight UTC.
+fn parse_moment(text: &str) -> Result<chrono::DateTime<Utc>, FieldError> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    parse_date("embargo-until", text)
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| {
+            FieldError::new(
+                "embargo-until",
+                text,
+                "expected a time such as 2027-03-01T09:00:00Z or a date",
+            )
+        })
+}
+
 fn mechanisms(codes: &[String]) -> Result<Vec<Mechanism>, FieldError> {
     codes.iter().filter(|c| !c.trim().is_empty()).map(|c| c.trim().parse()).collect()
 }
@@ -231,6 +249,7 @@ fn label(a: &LabelArgs) -> Result<(Label, Vec<Mechanism>), FieldError> {
 
 fn common(title: String, a: &CommonArgs) -> Result<Fields, FieldError> {
     let mut fields = Fields::new(Text { value: title, lang: LangTag::from_str(&a.lang)? });
+    fields.embargo_until = opt(&a.embargo_until, parse_moment)?;
     fields.themes = a.themes.clone();
     fields.links = a
         .links

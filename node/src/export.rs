@@ -200,6 +200,42 @@ fn check_signed(
 /// The iCalendar (RFC 5545) export of `entries`: events, and visits with day-precision dates.
 /// Withdrawn items are left out.
 pub fn to_ics(entries: &[Entry], name: &str) -> String {
+    let mut calendar = calendar(name);
+    for entry in entries.iter().filter(|e| !e.record.state.withdrawn) {
+        if let Some(event) = vevent(entry) {
+            calendar.push(event);
+        }
+    }
+    calendar.to_string()
+}
+
+/// The iCalendar of calls for input: one all-day event per deadline, for NGOs' calendars.
+pub fn deadlines_ics(entries: &[Entry], name: &str) -> String {
+    let mut calendar = calendar(name);
+    for entry in entries.iter().filter(|e| !e.record.state.withdrawn) {
+        let Some(call) =
+            entry.record.state.fields.visit.as_ref().and_then(|v| v.call_for_input.as_ref())
+        else {
+            continue;
+        };
+        let state = &entry.record.state;
+        let mut ev = icalendar::Event::new();
+        ev.uid(&format!("{}-call-for-input@liaison", entry.header.id))
+            .timestamp(state.updated)
+            .summary(&format!("Call for input: {}", state.fields.title.value))
+            .sequence(u32::try_from(state.revision).unwrap_or(u32::MAX))
+            .url(&call.url)
+            .starts(call.deadline)
+            .ends(call.deadline + Duration::days(1))
+            .categories(["deadline"])
+            .status(icalendar::EventStatus::Confirmed);
+        calendar.push(ev.done());
+    }
+    calendar.to_string()
+}
+
+/// An empty calendar with Liaison's properties.
+fn calendar(name: &str) -> icalendar::Calendar {
     let mut calendar = icalendar::Calendar::empty();
     calendar
         .append_property(("VERSION", "2.0"))
@@ -208,12 +244,7 @@ pub fn to_ics(entries: &[Entry], name: &str) -> String {
         .append_property(("METHOD", "PUBLISH"))
         .append_property(("X-WR-CALNAME", name))
         .append_property(("NAME", name));
-    for entry in entries.iter().filter(|e| !e.record.state.withdrawn) {
-        if let Some(event) = vevent(entry) {
-            calendar.push(event);
-        }
-    }
-    calendar.to_string()
+    calendar
 }
 
 fn vevent(entry: &Entry) -> Option<icalendar::Event> {

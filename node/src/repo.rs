@@ -218,6 +218,27 @@ impl Repo {
             .into());
         }
         draft.fields.validate(header.kind, header.label)?;
+        if let Some(until) = draft.fields.embargo_until {
+            if header.label == Label::Clear {
+                return Err(FieldError::new(
+                    "embargo-until",
+                    until,
+                    "an embargo delays publication: it needs a narrower label than clear",
+                )
+                .into());
+            }
+            if until <= now {
+                return Err(FieldError::new(
+                    "embargo-until",
+                    until,
+                    format!(
+                        "must be in the future (it is now {})",
+                        now.format("%Y-%m-%dT%H:%M:%SZ")
+                    ),
+                )
+                .into());
+            }
+        }
         let mut doc = ItemDoc::new();
         let edit =
             Edit { fields: Some(&draft.fields), withdraw: false, now, session: self.session };
@@ -292,9 +313,21 @@ impl Repo {
         now: DateTime<Utc>,
     ) -> Result<ItemId, Error> {
         let old = self.entry(id)?;
-        label::check_audience(label, &audience)?;
         let mut fields = old.record.state.fields.clone();
         fields.embargo_until = None;
+        self.reissue_with(old, fields, label, audience, now)
+    }
+
+    fn reissue_with(
+        &self,
+        old: Entry,
+        fields: Fields,
+        label: Label,
+        audience: Vec<Mechanism>,
+        now: DateTime<Utc>,
+    ) -> Result<ItemId, Error> {
+        let id = old.header.id;
+        label::check_audience(label, &audience)?;
         let draft = Draft {
             kind: old.header.kind,
             fields,
@@ -310,6 +343,50 @@ impl Repo {
         self.store.put(&[(&old.header, &withdrawn), (&header, &record)])?;
         tracing::info!(old = %id, new = %header.id, label = %label, "reissued");
         Ok(header.id)
+    }
+
+    /// This node's own embargoed items, with the time each becomes public.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub fn embargoes(&self) -> Result<Vec<(DateTime<Utc>, ItemId)>, Error> {
+        let me = self.identity.public_key();
+        Ok(self
+            .store
+            .list(&Query::default())?
+            .into_iter()
+            .filter(|e| e.header.creator == me)
+            .filter_map(|e| e.record.state.fields.embargo_until.map(|t| (t, e.header.id)))
+            .collect())
+    }
+
+    /// Publishes embargoed item `id` if its time has come: reissued as `clear` (fresh history,
+    /// the old item withdrawn), without the fields a clear item may not carry (a visit's
+    /// programme and notes). Returns the new item's id, or `None` when it is not due or not
+    /// this node's to publish.
+    ///
+    /// # Errors
+    /// What [`Repo::reissue`] refuses.
+    pub fn publish_embargoed(
+        &self,
+        id: ItemId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ItemId>, Error> {
+        let Some(entry) = self.store.get(id)? else { return Ok(None) };
+        let state = &entry.record.state;
+        let due = state.fields.embargo_until.is_some_and(|t| t <= now);
+        if !due || state.withdrawn || entry.header.creator != self.identity.public_key() {
+            return Ok(None);
+        }
+        let mut fields = state.fields.clone();
+        fields.embargo_until = None;
+        if let Some(v) = fields.visit.as_mut() {
+            v.programme.clear();
+            v.notes = None;
+        }
+        let new = self.reissue_with(entry, fields, Label::Clear, Vec::new(), now)?;
+        tracing::info!(old = %id, new = %new, "embargo ended: published as clear");
+        Ok(Some(new))
     }
 
     /// The signed change of `entry` setting `fields` and/or withdrawing it, as a new record.

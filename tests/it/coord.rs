@@ -332,3 +332,71 @@ fn a_digest_for_an_audience_holds_exactly_what_it_may_receive() {
         "nothing new since"
     );
 }
+
+#[test]
+fn calls_for_input_become_one_deadline_each_in_deadlines_ics() {
+    let ohchr = Node::init("ohchr");
+    let open = ohchr.publish(&[
+        "visit",
+        "forecast",
+        "--mandate",
+        "SR on torture",
+        "--country",
+        "TN",
+        "--planned",
+        "2027-Q2",
+        "--label",
+        "clear",
+        "--call-for-input",
+        "2027-03-01,https://www.ohchr.org/cfi/tn",
+    ]);
+    ohchr.publish(&[
+        "visit",
+        "forecast",
+        "--mandate",
+        "SR on food",
+        "--country",
+        "MX",
+        "--planned",
+        "2027-Q3",
+        "--label",
+        "green",
+        "--call-for-input",
+        "2027-04-01,https://www.ohchr.org/cfi/mx",
+    ]);
+    ohchr.publish(&[
+        "visit",
+        "forecast",
+        "--mandate",
+        "WGAD",
+        "--country",
+        "FR",
+        "--planned",
+        "2027",
+        "--label",
+        "clear",
+    ]);
+    let site = ohchr.path().join("site");
+    ohchr.ok(&["mirror", "export", site.to_str().expect("path")]);
+    let ics = std::fs::read_to_string(site.join("deadlines.ics")).expect("deadlines.ics");
+    let calendar = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes()))
+        .next()
+        .expect("a calendar")
+        .expect("parses");
+    assert_eq!(calendar.events.len(), 1, "one public call for input: {ics}");
+    let prop = |name: &str| {
+        calendar.events[0]
+            .properties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(prop("DTSTART"), "20270301");
+    assert_eq!(prop("DTEND"), "20270302");
+    assert_eq!(prop("URL"), "https://www.ohchr.org/cfi/tn");
+    assert_eq!(prop("UID"), format!("{open}-call-for-input@liaison"));
+    assert!(!ics.contains("cfi/mx"), "the green visit's call stays off the public site");
+    let home = std::fs::read_to_string(site.join("index.html")).expect("home page");
+    assert!(home.contains("https://www.ohchr.org/cfi/tn") && !home.contains("cfi/mx"));
+}

@@ -9,6 +9,7 @@ mod cli;
 mod coord;
 mod crash;
 mod demo;
+mod embargo;
 mod federation;
 mod ics;
 mod mirror;

@@ -289,6 +289,8 @@ struct EventLoop {
     sync: sync::State,
     /// The status the public site's `/metrics` reads, refreshed every tick.
     status_tx: tokio::sync::watch::Sender<Option<Status>>,
+    /// This node's embargoed items and when each becomes public.
+    embargoes: Vec<(DateTime<Utc>, liaison_protocol::ItemId)>,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -309,8 +311,22 @@ impl EventLoop {
     ) -> Self {
         let sync = sync::State::new(&repo);
         let peers = HashMap::new();
-        let mut this =
-            Self { repo, swarm, commands, options, listening, api, peers, sync, status_tx };
+        let embargoes = repo.embargoes().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "reading embargoes");
+            Vec::new()
+        });
+        let mut this = Self {
+            repo,
+            swarm,
+            commands,
+            options,
+            listening,
+            api,
+            peers,
+            sync,
+            status_tx,
+            embargoes,
+        };
         this.refresh_roster();
         this
     }
@@ -384,6 +400,7 @@ impl EventLoop {
                 Some(command) = self.commands.recv() => self.on_command(command),
                 _ = tick.tick() => {
                     self.redial_due();
+                    self.publish_due_embargoes();
                     self.status_tx.send_replace(Some(self.status()));
                     if last_reconcile.elapsed() >= self.options.reconcile_every {
                         last_reconcile = Instant::now();
@@ -474,11 +491,47 @@ impl EventLoop {
         }
         for id in &handled.changed {
             self.sync.note_local_change(&self.repo, *id);
+            self.note_embargo(*id);
         }
         if !handled.changed.is_empty() {
             self.push(&handled.changed, None);
         }
         Ok(handled.response)
+    }
+
+    /// Keeps the embargo list current after item `id` was written.
+    fn note_embargo(&mut self, id: liaison_protocol::ItemId) {
+        self.embargoes.retain(|(_, e)| *e != id);
+        if let Ok(Some(entry)) = self.repo.store().get(id)
+            && entry.header.creator == self.repo.identity().public_key()
+            && !entry.record.state.withdrawn
+            && let Some(until) = entry.record.state.fields.embargo_until
+        {
+            self.embargoes.push((until, id));
+        }
+    }
+
+    /// Reissues as `clear` every embargoed item whose time has come, including those whose
+    /// time came while the node was down, and pushes the result.
+    fn publish_due_embargoes(&mut self) {
+        let now = Utc::now();
+        let due: Vec<_> =
+            self.embargoes.iter().filter(|(t, _)| *t <= now).map(|(_, id)| *id).collect();
+        for id in due {
+            self.embargoes.retain(|(_, e)| *e != id);
+            match self.repo.publish_embargoed(id, now) {
+                Ok(Some(new)) => {
+                    for changed in [id, new] {
+                        self.sync.note_local_change(&self.repo, changed);
+                    }
+                    self.push(&[id, new], None);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(item = %id, error = %e, "could not publish an embargoed item")
+                }
+            }
+        }
     }
 
     fn status(&self) -> Status {

@@ -1,5 +1,5 @@
-//! Feeds: `/calendar.ics` (iCalendar) and `/reports.atom` (Atom), with `country` and
-//! `mechanism` filters.
+//! Feeds: `/calendar.ics` and `/deadlines.ics` (iCalendar) and `/reports.atom` (Atom), with
+//! `country` and `mechanism` filters.
 
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -41,6 +41,19 @@ pub(super) async fn calendar(
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         export::to_ics(&entries, &site.title),
+    ))
+}
+
+pub(super) async fn deadlines(
+    State(site): State<Site>,
+    query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, Refusal> {
+    let Query(q) = query?;
+    let entries = site.items(&q.filter(Some(Kind::Visit)))?;
+    let name = format!("{}: calls for input", site.title);
+    Ok((
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        export::deadlines_ics(&entries, &name),
     ))
 }
 

@@ -190,6 +190,7 @@ pub fn router(site: Site) -> Router {
         .route("/api/v1/items", get(api::items))
         .route("/api/v1/items/{id}", get(api::item))
         .route("/calendar.ics", get(feeds::calendar))
+        .route("/deadlines.ics", get(feeds::deadlines))
         .route("/reports.atom", get(feeds::reports))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics::metrics))

@@ -41,6 +41,7 @@ fn layout(site: &Site, title: &str, body: Markup) -> Html<String> {
                         a href="/reports/" { "Reports" }
                         a href="/contacts/" { "Contacts" }
                         a href="/calendar.ics" { "iCalendar" }
+                        a href="/deadlines.ics" { "Deadlines" }
                         a href="/reports.atom" { "Atom" }
                     }
                 }

@@ -102,6 +102,8 @@ pub fn export(site: &Site, dir: &Path) -> Result<Written, Error> {
     )?;
     write(dir, "calendar.ics", &export::to_ics(&all, &site.title), &mut w)?;
     write(dir, "reports.atom", &atom(&site.title, &all), &mut w)?;
+    let name = format!("{}: calls for input", site.title);
+    write(dir, "deadlines.ics", &export::deadlines_ics(&all, &name), &mut w)?;
     Ok(w)
 }
 
