@@ -60,6 +60,8 @@ pub(crate) enum Command {
     Roster(RosterCommand),
     /// Visits of different mechanisms to the same country close together in time
     Overlaps(OverlapsArgs),
+    /// Joint-visit proposals addressed to this node's mechanism, and those it made
+    Inbox,
     /// The weekly digest: new, changed and cancelled items, upcoming visits, calls for input,
     /// overlaps; with --for, exactly what that mechanism (or the public) may see
     Digest(DigestArgs),
@@ -231,6 +233,45 @@ pub(crate) enum VisitCommand {
     Forecast(VisitForecastArgs),
     /// Change a visit: status (with a note), dates, type, call for input, ...
     Update(VisitUpdateArgs),
+    /// Propose to the owner of another visit a joint visit; prints the proposal's id
+    ProposeJoint(ProposeJointArgs),
+    /// Accept a joint-visit proposal: creates the joint visit, co-owned; prints its id
+    AcceptJoint(AcceptJointArgs),
+    /// Decline a joint-visit proposal
+    DeclineJoint(DeclineJointArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProposeJointArgs {
+    /// This node's visit (or a unique prefix of its id)
+    pub(crate) id: String,
+    /// The other mechanism's visit
+    #[arg(long = "with", value_name = "ID")]
+    pub(crate) with: String,
+    /// A note for the other mechanism
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AcceptJointArgs {
+    /// The proposal (see 'liaison inbox')
+    pub(crate) proposal: String,
+    /// The joint visit's label [default: the narrower of the two visits' labels; never wider]
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) label: Option<String>,
+    /// For amber: the mechanisms that may also receive it
+    #[arg(long, value_delimiter = ',', value_name = "CODES", requires = "label")]
+    pub(crate) audience: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeclineJointArgs {
+    /// The proposal (see 'liaison inbox')
+    pub(crate) proposal: String,
+    /// Why
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) note: Option<String>,
 }
 
 /// Visit fields settable when forecasting and updating.

@@ -77,6 +77,53 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
             Ok(())
         }
         Command::Visit(VisitCommand::Update(a)) => visit_update(a, conn),
+        Command::Visit(VisitCommand::ProposeJoint(a)) => {
+            let (visit, with) = (resolve(conn, &a.id)?, resolve(conn, &a.with)?);
+            match conn.call(Request::ProposeJoint { visit, with, note: a.note })? {
+                Response::Id(id) => {
+                    output::line(&id.to_string());
+                    eprintln!(
+                        "proposed a joint visit; the other mechanism sees it in 'liaison inbox'"
+                    );
+                    Ok(())
+                }
+                r => Err(unexpected(r)),
+            }
+        }
+        Command::Visit(VisitCommand::AcceptJoint(a)) => {
+            let proposal = resolve(conn, &a.proposal)?;
+            let label = match &a.label {
+                Some(l) => Some((Label::from_str(l)?, mechanisms(&a.audience)?)),
+                None => None,
+            };
+            match conn.call(Request::AnswerJoint { proposal, accept: true, note: None, label })? {
+                Response::Answered(Some(joint)) => {
+                    output::line(&joint.to_string());
+                    eprintln!("accepted: the joint visit {joint} is co-owned by both mechanisms");
+                    Ok(())
+                }
+                r => Err(unexpected(r)),
+            }
+        }
+        Command::Visit(VisitCommand::DeclineJoint(a)) => {
+            let proposal = resolve(conn, &a.proposal)?;
+            match conn.call(Request::AnswerJoint {
+                proposal,
+                accept: false,
+                note: a.note,
+                label: None,
+            })? {
+                Response::Answered(None) => {
+                    eprintln!("declined {proposal}");
+                    Ok(())
+                }
+                r => Err(unexpected(r)),
+            }
+        }
+        Command::Inbox => match conn.call(Request::Inbox)? {
+            Response::Entries(entries) => output::inbox(&entries),
+            r => Err(unexpected(r)),
+        },
         Command::Event(EventCommand::Add(a)) => publish(conn, event_draft(a)?).map(drop),
         Command::Report(ReportCommand::Publish(a)) => publish(conn, report_draft(a)?).map(drop),
         Command::Contact(ContactCommand::Add(a)) => publish(conn, contact_draft(a)?).map(drop),

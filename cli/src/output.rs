@@ -209,6 +209,36 @@ pub(crate) fn show(view: &ItemView, format: ShowFormat) -> Result<(), Failure> {
     }
 }
 
+pub(crate) fn inbox(entries: &[Entry]) -> Result<(), Failure> {
+    let mut out = format!(
+        "{:<8} {:<8} {:<8} {:<9} {:<9} {}\n",
+        "ID", "FROM", "TO", "STATUS", "JOINT", "PROPOSAL"
+    );
+    for e in entries {
+        let Some(p) = &e.record.state.fields.proposal else { continue };
+        let joint = p.joint.map(|j| j.to_string()[..8].to_owned()).unwrap_or_default();
+        let line = format!(
+            "{:<8} {:<8} {:<8} {:<9} {:<9} {}",
+            &e.header.id.to_string()[..8],
+            e.header.owner.as_str(),
+            p.to.as_str(),
+            p.status.as_str(),
+            joint,
+            e.record.state.fields.title.value
+        );
+        out.push_str(&clip(&line, TABLE_WIDTH));
+        out.push('\n');
+        if let Some(note) = &p.note {
+            out.push_str(&clip(&format!("         note: {note}"), TABLE_WIDTH));
+            out.push('\n');
+        }
+    }
+    if entries.is_empty() {
+        out.push_str("(no joint-visit proposals)\n");
+    }
+    write(None, &out)
+}
+
 pub(crate) fn roster(cards: &[liaison_protocol::Card], own: &liaison_protocol::PublicKey) {
     let mut out =
         format!("{:<10} {:<7} {:<17} {:<20} {}\n", "MECHANISM", "ROLE", "KEY", "NAME", "ADDRESSES");

@@ -94,6 +94,28 @@ pub enum Request {
         /// Only the clusters that include this visit.
         of: Option<ItemId>,
     },
+    /// Propose a joint visit to the owner of another visit.
+    ProposeJoint {
+        /// This node's visit.
+        visit: ItemId,
+        /// The other mechanism's visit.
+        with: ItemId,
+        /// Why.
+        note: Option<String>,
+    },
+    /// Accept or decline a joint-visit proposal.
+    AnswerJoint {
+        /// The proposal.
+        proposal: ItemId,
+        /// Accept (or decline).
+        accept: bool,
+        /// Why.
+        note: Option<String>,
+        /// The joint visit's label and audience, if not the narrower of the two visits'.
+        label: Option<(Label, Vec<Mechanism>)>,
+    },
+    /// Joint-visit proposals to and from this node's mechanism.
+    Inbox,
     /// The digest of a period for an audience.
     Digest {
         /// Start of the period.
@@ -143,6 +165,8 @@ pub enum Response {
     Overlaps(Vec<crate::coord::Cluster>),
     /// A digest.
     Digest(Box<crate::digest::Digest>),
+    /// The answer to a proposal: the joint visit's id when accepted.
+    Answered(Option<ItemId>),
     /// Files and items written by a static export.
     Exported {
         /// Files written.
@@ -195,8 +219,11 @@ impl Repo {
                 let plan =
                     export::plan_import(&text, self.roster(), &self.identity().config.mechanism)?;
                 let (report, created) = self.import(plan.signed, plan.drafts, now)?;
-                let changed =
+                let mut changed: Vec<ItemId> =
                     report.added.iter().chain(&report.merged).chain(&created).copied().collect();
+                for id in changed.clone() {
+                    changed.extend(self.complete_joint_for(id, now)?);
+                }
                 (Response::Imported { report, created }, changed)
             }
             Request::RosterList => {
@@ -216,6 +243,26 @@ impl Repo {
                 };
                 (Response::Overlaps(clusters), vec![])
             }
+            Request::ProposeJoint { visit, with, note } => {
+                let id = self.propose_joint(visit, with, note, now)?;
+                (Response::Id(id), vec![id])
+            }
+            Request::AnswerJoint { proposal, accept, note, label } => {
+                let joint = self.answer_joint(proposal, accept, note, label, now)?;
+                let own_visit = self
+                    .store()
+                    .get(proposal)?
+                    .and_then(|e| e.record.state.fields.proposal)
+                    .map(|p| p.with);
+                let changed = match joint {
+                    Some(joint) => {
+                        [Some(proposal), Some(joint), own_visit].into_iter().flatten().collect()
+                    }
+                    None => vec![proposal],
+                };
+                (Response::Answered(joint), changed)
+            }
+            Request::Inbox => (Response::Entries(self.inbox()?), vec![]),
             Request::Digest { since, audience } => {
                 let window = self.identity().config.overlap_window_days;
                 let digest = crate::digest::digest(self.store(), &audience, since, now, window)?;

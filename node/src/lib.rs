@@ -23,6 +23,7 @@ pub mod digest;
 mod error;
 pub mod export;
 pub mod identity;
+pub mod joint;
 pub mod public;
 pub mod repo;
 pub mod sample;

@@ -189,7 +189,11 @@ impl Repo {
         Ok(header.id)
     }
 
-    fn build(&self, draft: Draft, now: DateTime<Utc>) -> Result<(Header, Record), Error> {
+    pub(crate) fn build(
+        &self,
+        draft: Draft,
+        now: DateTime<Utc>,
+    ) -> Result<(Header, Record), Error> {
         let mut audience = draft.audience;
         audience.sort();
         audience.dedup();
@@ -257,7 +261,7 @@ impl Repo {
         Ok((header, record))
     }
 
-    fn entry(&self, id: ItemId) -> Result<Entry, Error> {
+    pub(crate) fn entry(&self, id: ItemId) -> Result<Entry, Error> {
         self.store.get(id)?.ok_or(Error::NotFound(id))
     }
 
@@ -390,7 +394,7 @@ impl Repo {
     }
 
     /// The signed change of `entry` setting `fields` and/or withdrawing it, as a new record.
-    fn edit(
+    pub(crate) fn edit(
         &self,
         entry: &Entry,
         fields: Option<&Fields>,

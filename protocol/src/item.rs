@@ -23,6 +23,20 @@ words! {
         Report = "report",
         /// An entry in the directory of secretariats.
         Contact = "contact",
+        /// A proposal of a joint visit from one mechanism to another.
+        Proposal = "proposal",
+    }
+}
+
+words! {
+    /// Where a joint-visit proposal stands.
+    ProposalStatus, "status" {
+        /// Waiting for an answer.
+        Open = "open",
+        /// Accepted: the joint visit exists.
+        Accepted = "accepted",
+        /// Declined.
+        Declined = "declined",
     }
 }
 
@@ -206,6 +220,32 @@ pub struct Fields {
     /// Set on `contact` items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
+    /// Set on `proposal` items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<Proposal>,
+}
+
+/// A proposal of a joint visit: the proposer's visit, the other mechanism's visit, the answer.
+///
+/// A proposal is `amber-strict`, owned by the proposer with the other mechanism as co-owner, so
+/// it goes to the two mechanisms only and either may write it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    /// The proposer's visit.
+    pub visit: ItemId,
+    /// The other mechanism's visit.
+    pub with: ItemId,
+    /// The mechanism asked.
+    pub to: crate::Mechanism,
+    /// Open, accepted or declined.
+    pub status: ProposalStatus,
+    /// Why, from either side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The joint visit, once accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joint: Option<ItemId>,
 }
 
 /// A calendar event.
@@ -428,6 +468,7 @@ impl Fields {
             visit: None,
             report: None,
             contact: None,
+            proposal: None,
         }
     }
 
@@ -438,6 +479,7 @@ impl Fields {
             (self.visit.is_some(), Kind::Visit),
             (self.report.is_some(), Kind::Report),
             (self.contact.is_some(), Kind::Contact),
+            (self.proposal.is_some(), Kind::Proposal),
         ];
         let mut kinds = set.iter().filter(|(is, _)| *is).map(|(_, k)| *k);
         match (kinds.next(), kinds.next()) {
@@ -520,6 +562,16 @@ impl Fields {
         }
         if let Some(c) = &self.contact {
             c.validate(label)?;
+        }
+        if let Some(p) = &self.proposal {
+            opt_text("note", &p.note)?;
+            if label != Label::AmberStrict {
+                return Err(FieldError::new(
+                    "label",
+                    label,
+                    "a joint-visit proposal is amber-strict: only the two mechanisms see it",
+                ));
+            }
         }
         Ok(())
     }

@@ -80,6 +80,40 @@ pub fn check_audience(label: Label, audience: &[Mechanism]) -> Result<(), FieldE
     }
 }
 
+/// How widely a label with its audience lets an item travel, as a rank: wider is smaller.
+fn rank(label: Label) -> u8 {
+    match label {
+        Label::Clear => 0,
+        Label::Green => 1,
+        Label::Amber => 2,
+        Label::AmberStrict => 3,
+        Label::Red => 4,
+    }
+}
+
+/// The narrower of two labels with their audiences: what an item derived from both may carry.
+/// Two amber audiences narrow to the mechanisms in both, or to amber-strict if none is.
+pub fn narrower(a: (Label, &[Mechanism]), b: (Label, &[Mechanism])) -> (Label, Vec<Mechanism>) {
+    match (a, b) {
+        ((Label::Amber, x), (Label::Amber, y)) => {
+            let both: Vec<Mechanism> = x.iter().filter(|m| y.contains(m)).cloned().collect();
+            if both.is_empty() { (Label::AmberStrict, Vec::new()) } else { (Label::Amber, both) }
+        }
+        ((la, xa), (lb, xb)) => {
+            let (label, audience) = if rank(la) >= rank(lb) { (la, xa) } else { (lb, xb) };
+            (label, if label == Label::Amber { audience.to_vec() } else { Vec::new() })
+        }
+    }
+}
+
+/// Whether `label` with `audience` is no wider than `bound` with its audience.
+pub fn within(label: (Label, &[Mechanism]), bound: (Label, &[Mechanism])) -> bool {
+    match (label, bound) {
+        ((Label::Amber, x), (Label::Amber, y)) => x.iter().all(|m| y.contains(m)),
+        ((l, _), (b, _)) => rank(l) >= rank(b),
+    }
+}
+
 /// A node as the policy sees it: its mechanism and its role.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Peer {

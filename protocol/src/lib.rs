@@ -59,8 +59,8 @@ pub use header::{Header, SCHEMA_VERSION, SignedHeader, Verified};
 pub use ids::{ItemId, Mechanism, PublicKey, Role};
 pub use item::{
     CallForInput, Contact, ContactRole, DocType, Event, EventCategory, EventStatus, Fields, Kind,
-    Link, Location, ProgrammeEntry, Report, ReportFile, Site, Span, StatusStep, Visit, VisitStatus,
-    VisitType,
+    Link, Location, ProgrammeEntry, Proposal, ProposalStatus, Report, ReportFile, Site, Span,
+    StatusStep, Visit, VisitStatus, VisitType,
 };
 pub use label::{Label, Peer, may_receive, may_write};
 pub use patch::VisitPatch;

@@ -136,6 +136,16 @@ mod support {
                     valid_until: None,
                 })
             }
+            Kind::Proposal => {
+                f.proposal = Some(crate::Proposal {
+                    visit: ItemId::from_random_bytes([1; 16]),
+                    with: ItemId::from_random_bytes([2; 16]),
+                    to: "achpr".parse().unwrap(),
+                    status: crate::ProposalStatus::Open,
+                    note: None,
+                    joint: None,
+                })
+            }
         }
         f
     }
@@ -556,6 +566,7 @@ mod props {
                 visit,
                 report,
                 contact,
+                proposal: None,
             },
         )
     }
@@ -1011,11 +1022,39 @@ mod validation {
 
     #[test]
     fn valid_fields_of_every_kind_pass_under_every_label() {
-        for kind in Kind::ALL {
+        for kind in Kind::ALL.iter().filter(|k| **k != Kind::Proposal) {
             for label in Label::ALL {
                 assert_eq!(fields(*kind).validate(*kind, label), Ok(()), "{kind} {label}");
             }
         }
+    }
+
+    #[test]
+    fn a_joint_visit_proposal_is_amber_strict_only() {
+        for label in Label::ALL {
+            let result = fields(Kind::Proposal).validate(Kind::Proposal, label);
+            assert_eq!(result.is_ok(), label == Label::AmberStrict, "{label}");
+        }
+    }
+
+    #[test]
+    fn the_narrower_label_never_widens() {
+        use crate::label::{narrower, within};
+        let (only_a, only_c, both) =
+            (vec![mech("achpr")], vec![mech("coe")], vec![mech("achpr"), mech("coe")]);
+        let amber = |m: &Vec<crate::Mechanism>| (Label::Amber, m.clone());
+        assert_eq!(narrower((Label::Green, &[]), (Label::Amber, &only_a)), amber(&only_a));
+        assert_eq!(narrower((Label::Clear, &[]), (Label::Green, &[])), (Label::Green, vec![]));
+        assert_eq!(narrower((Label::Amber, &both), (Label::Amber, &only_c)), amber(&only_c));
+        assert_eq!(
+            narrower((Label::Amber, &only_a), (Label::Amber, &only_c)),
+            (Label::AmberStrict, vec![])
+        );
+        assert_eq!(narrower((Label::Red, &[]), (Label::Clear, &[])), (Label::Red, vec![]));
+        assert!(within((Label::AmberStrict, &[]), (Label::Amber, &only_a)));
+        assert!(!within((Label::Green, &[]), (Label::Amber, &only_a)));
+        assert!(!within((Label::Amber, &both), (Label::Amber, &only_a)));
+        assert!(within((Label::Amber, &only_a), (Label::Amber, &both)));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod demo;
 mod embargo;
 mod federation;
 mod ics;
+mod joint;
 mod mirror;
 mod node_cli;
 mod roundtrip;

@@ -244,6 +244,18 @@ impl EventLoop {
         if let Some(state) = self.peers.get_mut(&peer) {
             state.status.items_received += changed.len() as u64;
         }
+        // An accepted joint-visit proposal for this node's visit: link it on this side too.
+        for id in changed.clone() {
+            match self.repo.complete_joint_for(id, chrono::Utc::now()) {
+                Ok(written) => {
+                    for w in &written {
+                        self.sync.note_local_change(&self.repo, *w);
+                    }
+                    changed.extend(written);
+                }
+                Err(e) => tracing::error!(item = %id, error = %e, "completing a joint visit"),
+            }
+        }
         if !changed.is_empty() {
             self.push(&changed, Some(peer));
         }

@@ -111,6 +111,8 @@ pub(crate) fn draft(i: usize, owner: usize) -> Draft {
                 valid_until: None,
             });
         }
+        // The benchmark data holds no joint-visit proposals.
+        Kind::Proposal => {}
     }
     let audience = if label == Label::Amber {
         vec![mechanism(MECHANISMS[(owner + 1 + i % 3) % 4])]
@@ -128,7 +130,11 @@ fn visit(i: usize, cc: CountryCode, label: Label) -> Visit {
         sites: Vec::new(),
         visit_type: VisitType::Official,
         status: VisitStatus::Scheduled,
-        status_history: vec![StatusStep { status: VisitStatus::Requested, date: day(i), note: None }],
+        status_history: vec![StatusStep {
+            status: VisitStatus::Requested,
+            date: day(i),
+            note: None,
+        }],
         planned: Planned::days(day(i + 40), day(i + 40) + Days::new(9)).ok(),
         actual: None,
         joint_with: Vec::new(),
@@ -157,7 +163,12 @@ pub(crate) fn forecast(i: usize) -> Draft {
 
 /// Creates `count` items owned by the node in `dir`, items `first..first + count` of the mix,
 /// in atomic writes of [`CHUNK`] items; returns them as they travel.
-pub(crate) fn create(dir: &Path, owner: usize, first: usize, count: usize) -> Res<Vec<ItemPayload>> {
+pub(crate) fn create(
+    dir: &Path,
+    owner: usize,
+    first: usize,
+    count: usize,
+) -> Res<Vec<ItemPayload>> {
     let repo = Repo::open(dir)?;
     let mut out = Vec::with_capacity(count);
     let mut i = first;
@@ -211,7 +222,8 @@ pub(crate) fn seed_federation(members: &[(PathBuf, Card)], n: usize) -> Res<Vec<
         let tasks: Vec<_> = (0..members.len())
             .map(|m| {
                 let (dir, cards) = (&members[m].0, &cards);
-                let (first, count) = (n * m / members.len(), n * (m + 1) / members.len() - n * m / members.len());
+                let (first, count) =
+                    (n * m / members.len(), n * (m + 1) / members.len() - n * m / members.len());
                 s.spawn(move || -> Res<Vec<ItemPayload>> {
                     let others: Vec<Card> =
                         cards.iter().filter(|c| c.key != cards[m].key).cloned().collect();
@@ -220,12 +232,14 @@ pub(crate) fn seed_federation(members: &[(PathBuf, Card)], n: usize) -> Res<Vec<
                 })
             })
             .collect();
-        tasks.into_iter().map(|t| t.join().unwrap_or_else(|_| Err("seeding panicked".into()))).collect::<Res<_>>()
+        tasks
+            .into_iter()
+            .map(|t| t.join().unwrap_or_else(|_| Err("seeding panicked".into())))
+            .collect::<Res<_>>()
     })?;
     let all: Vec<ItemPayload> = shares.into_iter().flatten().collect();
     std::thread::scope(|s| {
-        let tasks: Vec<_> =
-            members.iter().map(|(dir, _)| s.spawn(|| import(dir, &all))).collect();
+        let tasks: Vec<_> = members.iter().map(|(dir, _)| s.spawn(|| import(dir, &all))).collect();
         tasks.into_iter().try_for_each(|t| {
             t.join().unwrap_or_else(|_| Err("importing panicked".into())).map(|_| ())
         })
