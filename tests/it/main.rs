@@ -5,6 +5,7 @@ mod mirror_support;
 mod support;
 
 mod bad_input;
+mod browser;
 mod cli;
 mod coord;
 mod crash;

@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use crate::fed_support::{DEADLINE, eventually};
 use crate::mirror_support::{
     Answer, Fed, MIRROR, OHCHR, PUBLIC, RESTRICTED_COUNTRIES, api_items, crawl, files_under, get,
-    get_json, get_ok, leaks, marked_drafts_with, python, readable, request,
+    get_json, get_ok, leaks, marked_drafts_with, python, python_has, readable, request,
 };
 use crate::support::{base64_decode, base64_encode, liaison_bin};
 
@@ -167,7 +167,7 @@ async fn nothing_restricted_shows_in_any_output_of_the_public_site() {
                     assert_eq!(
                         answer.comparable(),
                         other.comparable(),
-                        "{name}: {path} (exists, not public) answers unlike {unknown} (no such item)"
+                        "{name}: {path} (not public) answers unlike {unknown} (no such item)"
                     );
                 }
             }
@@ -179,12 +179,7 @@ async fn nothing_restricted_shows_in_any_output_of_the_public_site() {
             assert!(!home.body.contains(&format!("/countries/{c}/")), "{name}: home lists {c}");
             let page = &out[&format!("/countries/{c}/")];
             assert_eq!(page.status, 200, "{name} /countries/{c}/");
-            assert_eq!(
-                page.body.matches("Nothing here yet.").count(),
-                5,
-                "{name} /countries/{c}/: {}",
-                page.body
-            );
+            assert!(!page.body.contains("href=\"/items/"), "{name} /countries/{c}/ lists items");
         }
         let linked: Vec<&String> = out.keys().filter(|p| p.starts_with("/countries/")).collect();
         assert!(linked.len() > RESTRICTED_COUNTRIES.len(), "{name}: no country linked from home");
@@ -315,6 +310,8 @@ for e in d.entries:
 async fn the_feeds_are_accepted_by_independent_parsers() {
     let fed = Fed::start().await;
     let mirror = fed.mirror();
+    let (py_icalendar, py_feedparser) =
+        (python_has("icalendar").await, python_has("feedparser").await);
     for q in [
         "",
         "country=TN",
@@ -334,7 +331,8 @@ async fn the_feeds_are_accepted_by_independent_parsers() {
         assert!(!ics.replace("\r\n", "").contains('\n'), "CRLF line endings");
         let expected = calendar_ids(&items);
         assert_eq!(ical_uids(&ics), expected, "calendar.ics{suffix}");
-        if let Some(out) = python("icalendar", PYTHON_ICALENDAR, &ics).await {
+        if py_icalendar {
+            let out = python(PYTHON_ICALENDAR, &ics).await;
             let uids: BTreeSet<String> =
                 out.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect();
             assert_eq!(uids, expected, "Python's icalendar on calendar.ics{suffix}");
@@ -386,7 +384,8 @@ async fn the_feeds_are_accepted_by_independent_parsers() {
             assert_eq!(hreflangs, langs, "{}: one link with hreflang per language file", entry.id);
             expected_lines.insert(format!("{} {}", entry.id, langs.join(",")));
         }
-        if let Some(out) = python("feedparser", PYTHON_FEEDPARSER, &atom).await {
+        if py_feedparser {
+            let out = python(PYTHON_FEEDPARSER, &atom).await;
             let lines: BTreeSet<String> =
                 out.lines().filter(|l| !l.is_empty()).map(|l| l.trim_end().to_owned()).collect();
             let expected: BTreeSet<String> =
@@ -420,7 +419,8 @@ async fn serve_copies(bodies: BTreeMap<String, String>) -> SocketAddr {
                 let path = text.split(' ').nth(1).unwrap_or_default();
                 let answer = match bodies.get(path) {
                     Some(body) => format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                         body.len()
                     ),
                     None => {
@@ -738,6 +738,18 @@ async fn bad_query_parameters_are_refused_with_a_message_naming_them() {
         refused(mirror, &format!("/api/v1/items?cursor={cursor}"), cursor, &mut problems).await;
     }
     refused(mirror, "/api/v1/items?kind=spaceship", "spaceship", &mut problems).await;
+    let huge = "99999999999999999999999";
+    refused(mirror, &format!("/api/v1/items?limit={huge}"), huge, &mut problems).await;
+    for path in ["/visits/?country=%FF", "/api/v1/items?country=%FF", "/calendar.ics?country=%FF"] {
+        let answer = get(mirror, path).await;
+        if answer.status != 400 {
+            problems.push(format!(
+                "GET {path}: {} instead of 400: {}",
+                answer.status,
+                answer.body.trim()
+            ));
+        }
+    }
     for path in [
         "/visits/?country=tn",
         "/visits/?country=",

@@ -16,16 +16,37 @@ const DEFAULT_LIMIT: usize = 100;
 /// Most items per page.
 const MAX_LIMIT: usize = 500;
 
-/// The query of `/api/v1/items`: the filters plus paging.
+/// The query of `/api/v1/items`: the filters plus paging. (The filters are spelled out rather
+/// than flattened from [`Filter`], so errors name the parameter and unknown ones are refused.)
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ListQuery {
-    #[serde(flatten)]
-    filter: Filter,
+    #[serde(default, deserialize_with = "super::parsed")]
+    kind: Option<liaison_protocol::Kind>,
+    #[serde(default, deserialize_with = "super::parsed")]
+    country: Option<liaison_protocol::CountryCode>,
+    #[serde(default, deserialize_with = "super::parsed")]
+    mechanism: Option<liaison_protocol::Mechanism>,
+    #[serde(default, deserialize_with = "super::parsed_date")]
+    from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "super::parsed_date")]
+    to: Option<NaiveDate>,
     /// Where the previous page ended (`next_cursor` of the previous answer).
     cursor: Option<String>,
     /// Items per page, 1 to 500.
     limit: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Filter {
+        Filter {
+            kind: self.kind,
+            country: self.country,
+            mechanism: self.mechanism.clone(),
+            from: self.from,
+            to: self.to,
+        }
+    }
 }
 
 /// An item as the API shows it: the export shape without provenance, plus its links.
@@ -71,7 +92,7 @@ pub(super) async fn items(
         })?,
     };
     let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
-    let all = site.items(&q.filter)?;
+    let all = site.items(&q.filter())?;
     let mut page: Vec<&Entry> =
         all.iter().filter(|e| after.is_none_or(|a| sort_key(e) > a)).take(limit + 1).collect();
     let next = (page.len() > limit).then(|| {

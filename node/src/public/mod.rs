@@ -57,10 +57,10 @@ pub struct Filter {
     #[serde(default, deserialize_with = "parsed")]
     pub mechanism: Option<Mechanism>,
     /// Only items whose dates end on or after this day.
-    #[serde(default, deserialize_with = "parsed")]
+    #[serde(default, deserialize_with = "parsed_date")]
     pub from: Option<NaiveDate>,
     /// Only items whose dates start on or before this day.
-    #[serde(default, deserialize_with = "parsed")]
+    #[serde(default, deserialize_with = "parsed_date")]
     pub to: Option<NaiveDate>,
 }
 
@@ -77,6 +77,15 @@ where
         return Ok(None);
     }
     text.trim().parse().map(Some).map_err(serde::de::Error::custom)
+}
+
+/// Reads an optional `YYYY-MM-DD` query value; the error names the value.
+fn parsed_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    liaison_protocol::values::parse_date("date", &text).map(Some).map_err(serde::de::Error::custom)
 }
 
 impl Site {
@@ -204,7 +213,16 @@ pub fn router(site: Site) -> Router {
         .with_state(site)
 }
 
+/// Most connections served at once; more wait in the listen backlog.
+const MAX_CONNECTIONS: usize = 1024;
+/// Longest a connection may stay open, keep-alive included.
+const MAX_CONNECTION_TIME: Duration = Duration::from_secs(120);
+
 /// Serves the site on `addr` until the process ends; returns the bound address.
+///
+/// Each connection must send its request headers within [`REQUEST_TIMEOUT`] (also between
+/// keep-alive requests) and may live at most [`MAX_CONNECTION_TIME`], so slow or idle clients
+/// cannot hold the server.
 ///
 /// # Errors
 /// If `addr` cannot be bound.
@@ -216,9 +234,29 @@ pub async fn serve(addr: &str, site: Site) -> Result<SocketAddr, Error> {
         .map_err(|e| Error::Network(format!("http {addr}: {e}")))?;
     let bound = listener.local_addr().map_err(|e| Error::Network(e.to_string()))?;
     let app = router(site);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "public site stopped");
+        loop {
+            let Ok(permit) = slots.clone().acquire_owned().await else { return };
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    tracing::warn!(error = %e, "public site: accept");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let service = hyper_util::service::TowerToHyperService::new(app.clone());
+            tokio::spawn(async move {
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(REQUEST_TIMEOUT)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                if tokio::time::timeout(MAX_CONNECTION_TIME, connection).await.is_err() {
+                    tracing::debug!("public site: closed a connection held too long");
+                }
+                drop(permit);
+            });
         }
     });
     Ok(bound)
