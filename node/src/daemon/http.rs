@@ -56,7 +56,7 @@ pub(super) fn write_token(dir: &Path, addr: SocketAddr, token: &str) -> Result<(
     crate::identity::write_private(&path, format!("{addr}\n{token}\n").as_bytes())
 }
 
-/// Reads what [`write_token`] wrote: the API address and token.
+/// Reads what the running node wrote at start: the API address and token.
 ///
 /// # Errors
 /// If the file is missing or damaged.

@@ -220,8 +220,8 @@ const MAX_CONNECTION_TIME: Duration = Duration::from_secs(120);
 
 /// Serves the site on `addr` until the process ends; returns the bound address.
 ///
-/// Each connection must send its request headers within [`REQUEST_TIMEOUT`] (also between
-/// keep-alive requests) and may live at most [`MAX_CONNECTION_TIME`], so slow or idle clients
+/// Each connection must send its request headers within 10 seconds (also between
+/// keep-alive requests) and may live at most 120 seconds, so slow or idle clients
 /// cannot hold the server.
 ///
 /// # Errors
