@@ -109,16 +109,20 @@ fn changes(e: &Entry, since: DateTime<Utc>) -> Result<Vec<String>, Error> {
         if old.iter().any(|(p, v)| p == path && v == value) {
             continue;
         }
-        if SENSITIVE.iter().any(|s| path.starts_with(s)) {
-            out.push(format!("{path} (changed)"));
+        if let Some(field) = SENSITIVE.iter().find(|s| path.starts_with(*s)) {
+            out.push(format!("{field} (changed)"));
         } else {
             out.push(format!("{path}: {value}"));
         }
     }
     for (path, _) in old.iter().filter(|(p, _)| !new.iter().any(|(q, _)| q == p)) {
-        out.push(format!("{path} removed"));
+        match SENSITIVE.iter().find(|s| path.starts_with(*s)) {
+            Some(field) => out.push(format!("{field} (changed)")),
+            None => out.push(format!("{path} removed")),
+        }
     }
-    out.dedup();
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|line| seen.insert(line.clone()));
     Ok(out)
 }
 

@@ -400,3 +400,94 @@ fn calls_for_input_become_one_deadline_each_in_deadlines_ics() {
     let home = std::fs::read_to_string(site.join("index.html")).expect("home page");
     assert!(home.contains("https://www.ohchr.org/cfi/tn") && !home.contains("cfi/mx"));
 }
+
+#[test]
+fn coordination_bad_input_is_refused_with_one_line_and_changes_nothing() {
+    let ohchr = Node::init("ohchr");
+    let before = ohchr.items();
+    let visit =
+        ["visit", "forecast", "--mandate", "SR", "--country", "TN", "--label", "amber-strict"];
+    let past = [&visit[..], &["--embargo-until", "2020-01-01T00:00:00Z"]].concat();
+    assert!(ohchr.bad(&past).contains("embargo-until"));
+    let clear = [
+        "visit",
+        "forecast",
+        "--mandate",
+        "SR",
+        "--country",
+        "TN",
+        "--label",
+        "clear",
+        "--embargo-until",
+        "2030-01-01",
+    ];
+    assert!(ohchr.bad(&clear).contains("narrower label"));
+    assert!(
+        ohchr
+            .bad(&["visit", "accept-joint", "0b8e0000-0000-4000-8000-000000000000"])
+            .contains("id")
+    );
+    assert!(ohchr.bad(&["visit", "decline-joint", "nonsense"]).contains("id"));
+    let programme = [
+        "visit",
+        "forecast",
+        "--mandate",
+        "SR",
+        "--country",
+        "TN",
+        "--label",
+        "clear",
+        "--programme",
+        "2027-05-04|Tunis|Defenders",
+    ];
+    assert!(ohchr.bad(&programme).contains("reprisal"));
+    assert!(ohchr.bad(&["digest", "--since", "yesterday"]).contains("since"));
+    assert_eq!(ohchr.items(), before);
+}
+
+#[test]
+fn a_digest_never_prints_a_programme_or_notes() {
+    let ohchr = Node::init("ohchr");
+    let id = ohchr.publish(&[
+        "visit",
+        "forecast",
+        "--mandate",
+        "SR on defenders",
+        "--country",
+        "TN",
+        "--from",
+        "2027-01-10",
+        "--to",
+        "2027-01-12",
+        "--label",
+        "amber",
+        "--audience",
+        "coe",
+        "--programme",
+        "2027-01-11|Tunis|Marker interlocutor",
+        "--notes",
+        "Marker note",
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let moment = chrono::Utc::now().to_rfc3339();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ohchr.ok(&[
+        "visit",
+        "update",
+        &id,
+        "--programme",
+        "2027-01-12|Sfax|Marker second",
+        "--notes",
+        "Marker changed note",
+    ]);
+    for args in [
+        vec!["digest", "--for", "coe"],
+        vec!["digest"],
+        vec!["digest", "--since", &moment, "--format", "html"],
+    ] {
+        let digest = ohchr.ok(&args);
+        assert!(digest.contains("SR on defenders"), "{digest}");
+        assert!(!digest.contains("Marker"), "programme or notes printed: {digest}");
+    }
+    assert!(ohchr.ok(&["digest", "--since", &moment]).contains("visit.programme (changed)"));
+}
