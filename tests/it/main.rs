@@ -4,6 +4,7 @@ mod fed_support;
 mod mirror_support;
 mod support;
 
+mod anon_mirror;
 mod bad_input;
 mod browser;
 mod cli;

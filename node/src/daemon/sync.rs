@@ -216,7 +216,8 @@ impl EventLoop {
 
     /// Verifies and stores items from `peer`, then relays what changed.
     fn receive(&mut self, peer: PeerId, role: Role, items: Vec<ItemPayload>) -> SyncResponse {
-        if role == Role::Mirror {
+        // Members take nothing from mirrors; mirrors pass signed items on to each other.
+        if role == Role::Mirror && self.repo.identity().config.role == Role::Member {
             self.refuse(peer, "a mirror never writes".to_owned());
             return SyncResponse::Refused("a mirror never writes".to_owned());
         }
