@@ -335,6 +335,22 @@ impl TestNet {
         Ok(())
     }
 
+    /// Every refusal any running node counted against a peer: in a federation of honest nodes
+    /// with consistent rosters there is none (a refusal is how a node sees misbehaviour).
+    pub(crate) async fn refusals(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for node in self.nodes.iter().filter(|n| n.is_running()) {
+            for p in node.status().await.peers.into_iter().filter(|p| p.refused > 0) {
+                let name = p.name.as_deref().unwrap_or("?");
+                out.push(format!(
+                    "{} refused {} from {name}: {:?}",
+                    node.name, p.refused, p.last_refusal
+                ));
+            }
+        }
+        out
+    }
+
     /// Waits until node `i` holds exactly `expected` among `among` (other items are ignored).
     pub(crate) async fn holds(&self, i: usize, among: &[ItemId], expected: &[ItemId]) {
         let node = &self.nodes[i];
@@ -445,6 +461,32 @@ impl RawPeer {
     pub(crate) fn addr_of(node: &TestNode) -> (PeerId, Multiaddr) {
         let running = node.running.as_ref().expect("running");
         (running.peer_id, running.listening[0].clone())
+    }
+
+    /// Listens on a random port of 127.0.0.1; returns the address.
+    pub(crate) async fn listen(&mut self) -> Multiaddr {
+        self.swarm.listen_on("/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr")).expect("listen");
+        loop {
+            if let SwarmEvent::NewListenAddr { address, .. } = self.swarm.select_next_some().await {
+                return address;
+            }
+        }
+    }
+
+    /// Waits for the next connection a node opens to this peer, drops it at once (as a node
+    /// that does not know the caller does), and returns when it came.
+    pub(crate) async fn drop_next_connection(&mut self) -> tokio::time::Instant {
+        let wait = async {
+            loop {
+                if let SwarmEvent::ConnectionEstablished { peer_id, .. } =
+                    self.swarm.select_next_some().await
+                {
+                    let _ = self.swarm.disconnect_peer_id(peer_id);
+                    return tokio::time::Instant::now();
+                }
+            }
+        };
+        tokio::time::timeout(DEADLINE, wait).await.expect("a connection")
     }
 
     /// Sends `request` to the node `peer` at `addr` (dialling if need be) and waits for the

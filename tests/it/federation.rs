@@ -1,7 +1,10 @@
-//! Federations of real nodes on 127.0.0.1: labels decide who receives what, relays included;
-//! co-owners' concurrent edits merge; a removed peer gets nothing more; a split federation heals
-//! by itself and survives a restart; forged changes and strangers leave no trace; and
-//! "nothing changed" costs one small round trip.
+//! Federations of real nodes on 127.0.0.1 (support in `fed_support`): labels decide who
+//! receives what, on every way out (pushes, relays, reconciliation, fetches) and for mirrors;
+//! reissues do not leak old history; co-owners' concurrent edits merge; a removed peer gets
+//! nothing more; a split federation heals by itself and survives a restart; forged changes and
+//! strangers leave no trace; honest nodes never refuse each other; "nothing changed" costs one
+//! small round trip; and a random federation ends with each node holding exactly what the
+//! policy lets reach it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -107,6 +110,7 @@ async fn each_label_reaches_exactly_the_nodes_it_allows() {
     for (&i, ids) in &expected {
         assert_eq!(held(&net, i, &all).await, set(ids), "{} after quiescence", net[i].name);
     }
+    assert_eq!(net.refusals().await, Vec::<String>::new(), "honest nodes refused each other");
 }
 
 /// Rule 1 on relays: achpr passes on what it received from ohchr while ohchr is offline, the
@@ -143,6 +147,151 @@ async fn a_relay_passes_on_only_what_each_peer_may_receive_while_the_owner_is_of
     assert_eq!(held(&net, ACHPR, &both).await, set(&both), "achpr lost an item");
     let sent = net[ACHPR].peer_status(net[COE].key()).await.expect("coe in achpr's status");
     assert!(sent.items_sent >= 1, "the green visit reached coe through achpr: {sent:?}");
+    assert_eq!(net.refusals().await, Vec::<String>::new(), "honest nodes refused each other");
+}
+
+/// A mirror that was offline while clear items changed catches up when it comes back, and the
+/// member it syncs with counts nothing against it: an honest mirror is never refused, never
+/// disconnected for misbehaving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mirror_that_missed_updates_catches_up_without_being_refused() {
+    const OHCHR: usize = 0;
+    const NGO: usize = 1;
+    let mut net = TestNet::start(&[("ohchr", MEMBER), ("ngo-watch", MIRROR)]).await;
+    net.link(OHCHR, NGO).await;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        ids.push(
+            net[OHCHR].create(visit(&format!("Public visit {i}"), Label::Clear, &[], &[])).await,
+        );
+    }
+    converged(&net, &[OHCHR, NGO], &ids).await;
+    net[NGO].stop().await;
+    for id in &ids {
+        let patch = VisitPatch { title: Some("Dates agreed".into()), ..Default::default() };
+        net[OHCHR].request(Request::UpdateVisit { id: *id, patch }).await;
+    }
+    net[NGO].start().await;
+    let records = converged(&net, &[OHCHR, NGO], &ids).await;
+    assert!(records.values().all(|r| r.state.fields.title.value == "Dates agreed"));
+    net.quiesce().await;
+    assert_eq!(net.refusals().await, Vec::<String>::new(), "an honest mirror was refused");
+}
+
+/// Two mirrors that know each other, and a member: the mirrors get every clear item and no
+/// one counts anything against anyone (mirrors are honest nodes too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mirrors_that_know_each_other_are_never_refused() {
+    let specs = [("ohchr", MEMBER), ("ngo-watch", MIRROR), ("ngo-watch", MIRROR)];
+    let mut net = TestNet::start(&specs).await;
+    net.mesh().await;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        ids.push(net[0].create(visit(&format!("Public visit {i}"), Label::Clear, &[], &[])).await);
+    }
+    converged(&net, &[0, 1, 2], &ids).await;
+    net.quiesce().await;
+    assert_eq!(net.refusals().await, Vec::<String>::new(), "an honest mirror was refused");
+}
+
+/// A node keeps trying a roster peer that drops it (one that removed it from its roster, say),
+/// but backs off: the attempts come further and further apart instead of twice a second for
+/// ever, each one a handshake and a warning in the other node's log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_backs_off_from_a_peer_that_keeps_dropping_it() {
+    let mut ohchr = TestNode::init("ohchr", "ohchr", MEMBER);
+    ohchr.start().await;
+    let coe = coe_key();
+    let mut raw = RawPeer::new(&coe);
+    let mut card = card_of(&coe, "coe");
+    card.addrs = vec![raw.listen().await.to_string()];
+    ohchr.knows(&card).await;
+    let mut attempts = Vec::new();
+    for _ in 0..6 {
+        attempts.push(raw.drop_next_connection().await);
+    }
+    let gaps: Vec<Duration> = attempts.windows(2).map(|w| w[1] - w[0]).collect();
+    // Doubling from 250 ms gives 0.25 + 0.5 + 1 + 2 + 4 s; allow for much less.
+    let total: Duration = gaps.iter().sum();
+    assert!(
+        total >= Duration::from_secs(3) && gaps[4] >= gaps[0] * 2,
+        "no backoff: attempts {gaps:?} apart"
+    );
+}
+
+/// A peer that connected before the node had it in its roster (as an anonymous mirror, which
+/// this node allows) shows as connected once it is added, since it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_added_to_the_roster_while_connected_shows_as_connected() {
+    let mut ohchr = TestNode::init("ohchr", "ohchr", MEMBER);
+    ohchr.start_with(Options { allow_mirrors: true, ..crate::fed_support::options() }).await;
+    let mut achpr = TestNode::init("achpr", "achpr", MEMBER);
+    achpr.start().await;
+    achpr.knows(&ohchr.card).await;
+    eventually(DEADLINE, || async {
+        match achpr.peer_status(ohchr.key()).await {
+            Some(s) if s.connected => Ok(()),
+            other => Err(format!("achpr not connected to ohchr: {other:?}")),
+        }
+    })
+    .await;
+    ohchr.knows(&achpr.card).await;
+    let id = ohchr.create(visit("Green visit", Label::Green, &[], &[])).await;
+    eventually(DEADLINE, || async {
+        if !achpr.ids().await.contains(&id) {
+            return Err("achpr lacks the item".to_owned());
+        }
+        match ohchr.peer_status(achpr.key()).await {
+            Some(s) if s.connected => Ok(()),
+            other => Err(format!("ohchr shows achpr as not connected: {other:?}")),
+        }
+    })
+    .await;
+}
+
+/// Rule 3: an amber report reissued as clear reaches coe and the mirror as a new item with a
+/// fresh history; the old item, with its drafts, never does, and its audience sees it withdrawn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reissued_item_reaches_the_wider_audience_without_its_old_history() {
+    const OHCHR: usize = 0;
+    const ACHPR: usize = 1;
+    const COE: usize = 2;
+    const NGO: usize = 3;
+    let mut net = TestNet::start(&[
+        ("ohchr", MEMBER),
+        ("achpr", MEMBER),
+        ("coe", MEMBER),
+        ("ngo-watch", MIRROR),
+    ])
+    .await;
+    net.mesh().await;
+    let old = net[OHCHR].create(visit("First draft", Label::Amber, &["achpr"], &[])).await;
+    let patch = VisitPatch { title: Some("Final statement".into()), ..Default::default() };
+    net[OHCHR].request(Request::UpdateVisit { id: old, patch }).await;
+    converged(&net, &[OHCHR, ACHPR], &[old]).await;
+
+    let new = match net[OHCHR]
+        .request(Request::Reissue { id: old, label: Label::Clear, audience: Vec::new() })
+        .await
+    {
+        Response::Id(id) => id,
+        other => panic!("reissue answered {other:?}"),
+    };
+    let both = [old, new];
+    let records = converged(&net, &[OHCHR, ACHPR, COE, NGO], &[new]).await;
+    net.holds(ACHPR, &both, &both).await;
+    net.quiesce().await;
+    for i in [COE, NGO] {
+        assert_eq!(held(&net, i, &both).await, set(&[new]), "{} got the old item", net[i].name);
+    }
+    let fresh = ItemDoc::load(&records[&new].doc).expect("load");
+    assert_eq!(fresh.changes().len(), 1, "the reissued item carries a fresh history");
+    assert_eq!(records[&new].state.fields.title.value, "Final statement");
+    let header = net[COE].entries().await.remove(&new).expect("held").header;
+    assert_eq!((header.label, header.supersedes), (Label::Clear, Some(old)));
+    let old_copies = converged(&net, &[OHCHR, ACHPR], &[old]).await;
+    assert!(old_copies[&old].state.withdrawn, "the old item is withdrawn where it is held");
+    assert_eq!(net.refusals().await, Vec::<String>::new(), "honest nodes refused each other");
 }
 
 /// Two co-owners edit a joint visit while apart; both edits survive, signed by each.
@@ -218,6 +367,14 @@ async fn a_peer_removed_from_the_roster_receives_nothing_written_afterwards() {
     net[OHCHR].request(Request::RosterRemove { peer: coe_key.to_string() }).await;
     net.links.remove(&(OHCHR, COE));
     assert!(net[OHCHR].peer_status(coe_key).await.is_none(), "coe still in ohchr's status");
+    // Disconnected at once (coe keeps redialling, and is dropped each time).
+    eventually(DEADLINE, || async {
+        match net[COE].peer_status(net[OHCHR].key()).await {
+            Some(s) if !s.connected => Ok(()),
+            other => Err(format!("coe still connected to ohchr: {other:?}")),
+        }
+    })
+    .await;
 
     let after = net[OHCHR].create(visit("After the removal", Label::Green, &[], &[])).await;
     let from_coe = net[COE].create(visit("Written by coe", Label::Green, &[], &[])).await;
@@ -320,6 +477,7 @@ async fn a_split_federation_converges_when_the_network_heals_and_after_a_restart
     for id in [joint, g_left, g_right] {
         assert_eq!(again[&id], records[&id], "item {id} changed across the restart");
     }
+    assert_eq!(net.refusals().await, Vec::<String>::new(), "honest nodes refused each other");
 }
 
 /// Rule 1 on the wire, seen by peers that record every byte they are sent: pushes of local
@@ -510,6 +668,20 @@ async fn forged_changes_and_strangers_are_refused_and_leave_no_trace() {
     assert_eq!(view.entry.record.state.fields.title.value, "Edited by coe");
     assert!(view.history.iter().all(|h| h.verifies), "{:?}", view.history);
     assert!(view.history.iter().any(|h| h.mechanism == Some(mech("coe"))));
+
+    // A peer that keeps sending forgeries is disconnected ("a misbehaving peer is disconnected"):
+    // the fourth refusal on one connection drops it.
+    let entries = ohchr.entries().await;
+    let forged = with_change(&entries[&own], &coe, "Taken over again");
+    let _ = raw.request(target, &addr, forged_push(forged)).await;
+    eventually(DEADLINE, || async {
+        match ohchr.peer_status((&coe.verifying_key()).into()).await {
+            Some(s) if !s.connected && s.refused == 4 => Ok(()),
+            other => Err(format!("coe not disconnected after 4 refusals: {other:?}")),
+        }
+    })
+    .await;
+    assert_eq!(records(&ohchr.entries().await), records(&entries), "a forgery was stored");
 }
 
 /// "Nothing changed" is one round trip with one small answer, whatever the number of items,
@@ -611,7 +783,8 @@ struct Write {
     /// Bits over [`CODES`]; at least one is set (amber needs an audience).
     audience: u8,
     co_owners: u8,
-    /// Edit the n-th item written so far (modulo) instead of writing a new one.
+    /// Edit (or, one time in four, withdraw) the n-th item written so far (modulo) instead of
+    /// writing a new one.
     edit: Option<usize>,
 }
 
@@ -619,7 +792,8 @@ struct Write {
 struct Federation {
     /// Each node's mechanism (index in [`CODES`]) and whether it is a mirror.
     nodes: Vec<(usize, bool)>,
-    /// Links: a random tree, so the federation is connected, plus a few more.
+    /// Links: a random tree over the members, so that they are connected without relying on
+    /// a mirror to pass anything on; each mirror linked to a member; plus a few more links.
     links: BTreeSet<(usize, usize)>,
     writes: Vec<Write>,
 }
@@ -642,16 +816,20 @@ fn federation() -> impl Strategy<Value = Federation> {
             });
         (
             prop::collection::vec((0..CODES.len(), prop::bool::weighted(0.2)), n),
-            prop::collection::vec(any::<usize>(), n - 1),
+            prop::collection::vec(any::<usize>(), n),
             prop::collection::vec((0..n, 0..n), 0..3),
             prop::collection::vec(write, 3..8),
         )
             .prop_map(move |(mut nodes, parents, extra, writes)| {
                 nodes[0].1 = false; // someone writes
+                let members: Vec<usize> = (0..n).filter(|i| !nodes[*i].1).collect();
                 let mut links = BTreeSet::new();
-                for (i, parent) in parents.iter().enumerate() {
-                    let child = i + 1;
-                    links.insert((parent % child, child));
+                for (k, &node) in members.iter().enumerate().skip(1) {
+                    links.insert((members[parents[k] % k], node));
+                }
+                for mirror in (0..n).filter(|i| nodes[*i].1) {
+                    let member = members[parents[mirror] % members.len()];
+                    links.insert((member.min(mirror), member.max(mirror)));
                 }
                 links.extend(extra.into_iter().filter(|(a, b)| a < b));
                 Federation { nodes, links, writes }
@@ -669,7 +847,8 @@ fn codes(bits: u8, except: Option<&str>) -> Vec<&'static str> {
 }
 
 /// The nodes an item reaches: from its creator along links, through nodes that may hold it;
-/// a mirror holds what it may but passes nothing on (a mirror never writes).
+/// a mirror holds what it may but passes nothing on (members being connected among themselves,
+/// a mirror passing clear items on would change nothing).
 fn reach(
     net: &TestNet,
     links: &BTreeSet<(usize, usize)>,
@@ -701,7 +880,6 @@ fn reach(
 }
 
 async fn run_federation(f: Federation) {
-    eprintln!("CASE {f:?}");
     let specs: Vec<(&str, Role)> = f
         .nodes
         .iter()
@@ -734,8 +912,17 @@ async fn run_federation(f: Federation) {
                     .collect();
                 let writer = writers[w.node % writers.len()];
                 net.holds(writer, &[id], &[id]).await;
-                let patch = VisitPatch { title: Some(format!("Edit {k}")), ..Default::default() };
-                net[writer].request(Request::UpdateVisit { id, patch }).await;
+                let request = if n / 7 % 4 == 0 {
+                    Request::Withdraw { id }
+                } else {
+                    let patch =
+                        VisitPatch { title: Some(format!("Edit {k}")), ..Default::default() };
+                    Request::UpdateVisit { id, patch }
+                };
+                // An edit of an item the writer already knows is withdrawn is refused.
+                if let Err(e) = net[writer].try_request(request).await {
+                    assert!(e.contains("withdrawn"), "{}: {e}", net[writer].name);
+                }
             }
             _ => {
                 let creator = members[w.node % members.len()];
@@ -779,6 +966,7 @@ async fn run_federation(f: Federation) {
     eventually(DEADLINE, check).await;
     net.quiesce().await;
     check().await.unwrap_or_else(|e| panic!("after quiescence: {e} (items {all:?})"));
+    assert_eq!(net.refusals().await, Vec::<String>::new(), "honest nodes refused each other");
 }
 
 proptest! {

@@ -87,7 +87,11 @@ struct ApiState {
 }
 
 /// Serves the local API on `addr` (loopback only) until the node stops.
-pub(super) async fn serve(addr: &str, token: String, handle: Handle) -> Result<SocketAddr, Error> {
+pub(super) async fn serve(
+    addr: &str,
+    token: String,
+    handle: Handle,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), Error> {
     let addr: SocketAddr =
         addr.parse().map_err(|e| Error::Network(format!("api address {addr}: {e}")))?;
     if !addr.ip().is_loopback() {
@@ -106,12 +110,12 @@ pub(super) async fn serve(addr: &str, token: String, handle: Handle) -> Result<S
         .route(ROUTE, post(request))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(ApiState { token, handle });
-    tokio::spawn(async move {
+    let server = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "local API stopped");
         }
     });
-    Ok(bound)
+    Ok((bound, server))
 }
 
 async fn request(

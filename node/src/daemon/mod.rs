@@ -153,6 +153,8 @@ pub struct Running {
     pub key: PublicKey,
     /// Its public site's address, if it serves one.
     pub http: Option<SocketAddr>,
+    /// The local API and public site servers, stopped with the node.
+    servers: Vec<tokio::task::JoinHandle<()>>,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<(), Error>>,
 }
@@ -163,6 +165,9 @@ impl Running {
     /// # Errors
     /// What the event loop failed with, if it did.
     pub async fn stop(self) -> Result<(), Error> {
+        for server in &self.servers {
+            server.abort();
+        }
         let _ = self.stop.send(());
         self.task.await.map_err(|e| Error::Store(format!("node task: {e}")))?
     }
@@ -224,13 +229,16 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
     let handle = Handle { commands };
     let api_addr = options.api.clone().unwrap_or(config.api.clone());
     let token = http::new_token();
-    let api = http::serve(&api_addr, token.clone(), handle.clone()).await?;
+    let (api, api_server) = http::serve(&api_addr, token.clone(), handle.clone()).await?;
+    let mut servers = vec![api_server];
     http::write_token(&dir, api, &token)?;
     let (status_tx, status_rx) = tokio::sync::watch::channel(None);
     let http = match options.http.clone().or(config.http.clone()) {
         Some(addr) => {
             let site = crate::public::Site::new(repo.store().clone(), repo.site_title(), status_rx);
-            Some(crate::public::serve(&addr, site).await?)
+            let (bound, server) = crate::public::serve(&addr, site).await?;
+            servers.push(server);
+            Some(bound)
         }
         None => None,
     };
@@ -242,7 +250,7 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
     event_loop.dial_roster();
     tracing::info!(%peer_id, api = %api, listening = ?listening, "node started");
     let task = tokio::spawn(async move { event_loop.run(stopped).await });
-    Ok(Running { handle, listening, api, peer_id, key, http, stop, task })
+    Ok(Running { handle, listening, api, peer_id, key, http, servers, stop, task })
 }
 
 /// How long to wait for a CLI command that holds the store to finish.
@@ -348,7 +356,9 @@ impl EventLoop {
             tracing::info!(peer = %id, "removed from the roster: disconnected");
         }
         for (id, card) in known {
+            let connected = self.swarm.is_connected(&id);
             let state = self.peers.entry(id).or_default();
+            state.status.connected = connected;
             state.status.key = Some(card.key);
             state.status.mechanism = Some(card.mechanism.clone());
             state.status.role = Some(card.role);
@@ -442,7 +452,6 @@ impl EventLoop {
                 }
                 if let Some(state) = self.peers.get_mut(&peer_id) {
                     state.status.connected = true;
-                    state.backoff = Duration::ZERO;
                     state.next_dial = None;
                     state.refusals_now = 0;
                 }
@@ -547,6 +556,16 @@ impl EventLoop {
     }
 
     /// Counts a refusal from `peer`, and disconnects it when it persists.
+    /// Counts a refusal that says nothing about the peer's intent (an item signed by a node not
+    /// in this node's roster): shown in `liaison peers`, never grounds to disconnect.
+    fn note_refusal(&mut self, peer: PeerId, why: String) {
+        tracing::info!(%peer, reason = %why, "refused an item");
+        if let Some(state) = self.peers.get_mut(&peer) {
+            state.status.refused += 1;
+            state.status.last_refusal = Some(why);
+        }
+    }
+
     fn refuse(&mut self, peer: PeerId, why: String) {
         tracing::warn!(%peer, reason = %why, "refused");
         let Some(state) = self.peers.get_mut(&peer) else {

@@ -209,6 +209,9 @@ impl EventLoop {
     fn finish_reconcile(&mut self, peer: PeerId) {
         self.sync.ongoing.remove(&peer);
         if let Some(state) = self.peers.get_mut(&peer) {
+            // Only a peer that completes a reconciliation earns a fresh redial backoff: one that
+            // accepts connections and drops them keeps backing off.
+            state.backoff = std::time::Duration::ZERO;
             state.status.last_sync = Some(chrono::Utc::now());
             state.status.reconciliations += 1;
         }
@@ -234,10 +237,17 @@ impl EventLoop {
                 Ok(None) => accepted += 1,
                 Err(e) => {
                     let id = item.header.verify().map(|h| h.id).ok();
-                    self.refuse(
-                        peer,
-                        format!("item {}: {e}", id.map_or("?".to_owned(), |i| i.to_string())),
-                    );
+                    let why = format!("item {}: {e}", id.map_or("?".to_owned(), |i| i.to_string()));
+                    // A signer this node does not know is a gap in its own roster, not proof the
+                    // relaying peer misbehaves: counted and shown, but never grounds to disconnect.
+                    if matches!(
+                        e,
+                        crate::Error::Verify(liaison_protocol::VerifyError::UnknownSigner(_))
+                    ) {
+                        self.note_refusal(peer, why);
+                    } else {
+                        self.refuse(peer, why);
+                    }
                     refused.push((id.unwrap_or(ItemId::from_bytes([0; 16])), e.to_string()));
                 }
             }
@@ -293,6 +303,11 @@ impl EventLoop {
     }
 
     fn fetch(&mut self, peer: PeerId, ids: Vec<ItemId>) {
+        // A member takes nothing from a mirror, so it does not ask one either.
+        let from_mirror = self.policy_peer(&peer).is_some_and(|p| p.role == Role::Mirror);
+        if from_mirror && self.repo.identity().config.role == Role::Member {
+            return;
+        }
         for chunk in ids.chunks(MAX_FETCH) {
             self.send_request(peer, SyncRequest::Fetch(chunk.to_vec()));
         }

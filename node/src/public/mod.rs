@@ -218,7 +218,7 @@ const MAX_CONNECTIONS: usize = 1024;
 /// Longest a connection may stay open, keep-alive included.
 const MAX_CONNECTION_TIME: Duration = Duration::from_secs(120);
 
-/// Serves the site on `addr` until the process ends; returns the bound address.
+/// Serves the site on `addr` until the returned task is aborted; returns the bound address.
 ///
 /// Each connection must send its request headers within 10 seconds (also between
 /// keep-alive requests) and may live at most 120 seconds, so slow or idle clients
@@ -226,7 +226,10 @@ const MAX_CONNECTION_TIME: Duration = Duration::from_secs(120);
 ///
 /// # Errors
 /// If `addr` cannot be bound.
-pub async fn serve(addr: &str, site: Site) -> Result<SocketAddr, Error> {
+pub async fn serve(
+    addr: &str,
+    site: Site,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), Error> {
     let addr: SocketAddr =
         addr.parse().map_err(|e| Error::Network(format!("http address {addr}: {e}")))?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -235,7 +238,7 @@ pub async fn serve(addr: &str, site: Site) -> Result<SocketAddr, Error> {
     let bound = listener.local_addr().map_err(|e| Error::Network(e.to_string()))?;
     let app = router(site);
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    tokio::spawn(async move {
+    let server = tokio::spawn(async move {
         loop {
             let Ok(permit) = slots.clone().acquire_owned().await else { return };
             let stream = match listener.accept().await {
@@ -259,5 +262,5 @@ pub async fn serve(addr: &str, site: Site) -> Result<SocketAddr, Error> {
             });
         }
     });
-    Ok(bound)
+    Ok((bound, server))
 }
