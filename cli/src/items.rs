@@ -12,7 +12,7 @@ use liaison_protocol::values::parse_date;
 use liaison_protocol::{
     CallForInput, Card, Contact, CountryCode, Event, FieldError, Fields, ItemId, Kind, Label,
     LangTag, Link, Location, Mechanism, Peer, Planned, ProgrammeEntry, Report, ReportFile, Role,
-    Site, Span, StatusStep, Text, Visit, VisitPatch, VisitStatus, VisitType, When,
+    Site, Span, StatusStep, Text, Visit, VisitPatch, VisitStatus, When,
 };
 
 use crate::Failure;
@@ -335,21 +335,7 @@ fn visit_draft(a: VisitForecastArgs) -> Result<Draft, Failure> {
         format!("{}: visit to {place}", a.mandate)
     });
     let mut fields = common(title, &a.common)?;
-    fields.visit = Some(Visit {
-        mandate: a.mandate.clone(),
-        country,
-        sites: Vec::new(),
-        visit_type: VisitType::Official,
-        status,
-        status_history: Vec::new(),
-        planned: None,
-        actual: None,
-        joint_with: Vec::new(),
-        call_for_input: None,
-        report: None,
-        programme: Vec::new(),
-        notes: None,
-    });
+    fields.visit = Some(Visit::new(a.mandate.clone(), country, status));
     patch.apply(&mut fields)?;
     draft(Kind::Visit, fields, &a.label)
 }

@@ -34,29 +34,16 @@ fn fields(title: &str, lang: &str) -> Fields {
 }
 
 fn visit(mandate: &str, country: &str, status: VisitStatus, planned: Option<Planned>) -> Visit {
-    Visit {
-        mandate: mandate.to_owned(),
-        country: if country == "undisclosed" {
-            VisitCountry::Undisclosed
-        } else {
-            VisitCountry::Code(cc(country))
-        },
-        sites: Vec::new(),
-        visit_type: VisitType::Official,
-        status,
-        status_history: vec![StatusStep {
-            status: VisitStatus::Requested,
-            date: d("2025-09-01"),
-            note: None,
-        }],
-        planned,
-        actual: None,
-        joint_with: Vec::new(),
-        call_for_input: None,
-        report: None,
-        programme: Vec::new(),
-        notes: None,
-    }
+    let country = if country == "undisclosed" {
+        VisitCountry::Undisclosed
+    } else {
+        VisitCountry::Code(cc(country))
+    };
+    let mut visit = Visit::new(mandate, country, status);
+    visit.status_history =
+        vec![StatusStep { status: VisitStatus::Requested, date: d("2025-09-01"), note: None }];
+    visit.planned = planned;
+    visit
 }
 
 fn draft(kind: Kind, fields: Fields, label: Label, audience: &[&str]) -> Draft {

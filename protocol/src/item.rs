@@ -612,6 +612,28 @@ impl Event {
 }
 
 impl Visit {
+    /// A visit of `mandate` to `country` with `status`: official, no dates yet ("dates to be
+    /// agreed"), everything else empty.
+    pub fn new(mandate: impl Into<String>, country: VisitCountry, status: VisitStatus) -> Self {
+        Self {
+            mandate: mandate.into(),
+            country,
+            sites: Vec::new(),
+            visit_type: VisitType::Official,
+            status,
+            status_history: Vec::new(),
+            planned: None,
+            actual: None,
+            joint_with: Vec::new(),
+            call_for_input: None,
+            report: None,
+            programme: Vec::new(),
+            notes: None,
+        }
+    }
+}
+
+impl Visit {
     fn validate(&self, label: Label) -> Result<(), FieldError> {
         text("mandate", &self.mandate, true)?;
         list("sites", &self.sites)?;

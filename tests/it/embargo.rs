@@ -13,25 +13,18 @@ use liaison_protocol::{DocType, Fields, ItemId, Kind, Label, Report, Text};
 fn visit(until: chrono::DateTime<Utc>) -> Draft {
     let mut fields =
         Fields::new(Text { value: "Visit to Tunisia".to_owned(), lang: Default::default() });
-    fields.visit = Some(liaison_protocol::Visit {
-        mandate: "SR on torture".into(),
-        country: "TN".parse().expect("country"),
-        sites: Vec::new(),
-        visit_type: liaison_protocol::VisitType::Official,
-        status: liaison_protocol::VisitStatus::Scheduled,
-        status_history: Vec::new(),
-        planned: None,
-        actual: None,
-        joint_with: Vec::new(),
-        call_for_input: None,
-        report: None,
-        programme: vec![liaison_protocol::ProgrammeEntry {
-            date: "2027-05-04".parse().expect("date"),
-            place: "Tunis".into(),
-            meeting: "Marker interlocutors".into(),
-        }],
-        notes: Some("Marker notes".into()),
-    });
+    let mut visit = liaison_protocol::Visit::new(
+        "SR on torture",
+        "TN".parse().expect("country"),
+        liaison_protocol::VisitStatus::Scheduled,
+    );
+    visit.programme = vec![liaison_protocol::ProgrammeEntry {
+        date: "2027-05-04".parse().expect("date"),
+        place: "Tunis".into(),
+        meeting: "Marker interlocutors".into(),
+    }];
+    visit.notes = Some("Marker notes".into());
+    fields.visit = Some(visit);
     fields.embargo_until = Some(until);
     let audience = vec!["achpr".parse().expect("code")];
     Draft {

@@ -18,7 +18,7 @@ use liaison_node::{Draft, Entry, InitOptions, ItemView, Query, Repo};
 use liaison_protocol::sync::{Reconcile, SyncRequest, SyncResponse};
 use liaison_protocol::{
     Card, Fields, ItemId, Kind, Label, LangTag, Mechanism, Peer, PublicKey, Role, Text, Visit,
-    VisitCountry, VisitStatus, VisitType,
+    VisitCountry, VisitStatus,
 };
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 use libp2p::swarm::SwarmEvent;
@@ -58,21 +58,8 @@ pub(crate) fn mech(code: &str) -> Mechanism {
 /// A country visit with `title`, ready to publish.
 pub(crate) fn visit(title: &str, label: Label, audience: &[&str], co_owners: &[&str]) -> Draft {
     let mut fields = Fields::new(Text { value: title.to_owned(), lang: LangTag::default() });
-    fields.visit = Some(Visit {
-        mandate: "SR on torture".to_owned(),
-        country: VisitCountry::Code("TN".parse().expect("country")),
-        sites: Vec::new(),
-        visit_type: VisitType::Official,
-        status: VisitStatus::Requested,
-        status_history: Vec::new(),
-        planned: None,
-        actual: None,
-        joint_with: Vec::new(),
-        call_for_input: None,
-        report: None,
-        programme: Vec::new(),
-        notes: None,
-    });
+    let country = VisitCountry::Code("TN".parse().expect("country"));
+    fields.visit = Some(Visit::new("SR on torture", country, VisitStatus::Requested));
     Draft {
         kind: Kind::Visit,
         fields,

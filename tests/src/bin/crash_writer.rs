@@ -9,9 +9,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use liaison_node::{Draft, Repo};
-use liaison_protocol::{
-    Fields, Kind, Label, LangTag, Text, Visit, VisitCountry, VisitStatus, VisitType,
-};
+use liaison_protocol::{Fields, Kind, Label, LangTag, Text, Visit, VisitCountry, VisitStatus};
 
 fn main() -> ExitCode {
     let Some(dir) = std::env::args_os().nth(1) else {
@@ -60,23 +58,10 @@ fn main() -> ExitCode {
 fn draft(n: u64) -> Draft {
     let mut fields =
         Fields::new(Text { value: format!("crash test visit {n}"), lang: LangTag::default() });
-    fields.visit = Some(Visit {
-        mandate: format!("crash test mandate {n}"),
-        country: VisitCountry::Code(
-            "TN".parse().unwrap_or_else(|_| unreachable!("TN is a country")),
-        ),
-        sites: Vec::new(),
-        visit_type: VisitType::Official,
-        status: VisitStatus::Requested,
-        status_history: Vec::new(),
-        planned: None,
-        actual: None,
-        joint_with: Vec::new(),
-        call_for_input: None,
-        report: None,
-        programme: Vec::new(),
-        notes: None,
-    });
+    let country =
+        VisitCountry::Code("TN".parse().unwrap_or_else(|_| unreachable!("TN is a country")));
+    fields.visit =
+        Some(Visit::new(format!("crash test mandate {n}"), country, VisitStatus::Requested));
     Draft {
         kind: Kind::Visit,
         fields,
