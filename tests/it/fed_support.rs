@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
 use liaison_node::api::{Request, Response};
-use liaison_node::daemon::net::{Behaviour, BehaviourEvent};
+use liaison_node::daemon::net::{Behaviour, BehaviourEvent, Frame};
 use liaison_node::daemon::{self, Options, PeerStatus, Running, Status};
 use liaison_node::{Draft, Entry, InitOptions, ItemView, Query, Repo};
 use liaison_protocol::sync::{Reconcile, SyncRequest, SyncResponse};
@@ -485,7 +485,7 @@ impl RawPeer {
         request: SyncRequest,
     ) -> Result<SyncResponse, String> {
         self.swarm.add_peer_address(peer, addr.clone());
-        let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+        let id = self.swarm.behaviour_mut().sync.send_request(&peer, Frame::Message(request));
         let wait = async {
             loop {
                 if let Some(answer) = self.on_event(Some(id)).await {
@@ -522,9 +522,15 @@ impl RawPeer {
             Event::Message { message: Message::Response { request_id, response }, .. }
                 if Some(request_id) == id =>
             {
-                Some(Ok(response))
+                Some(match response {
+                    Frame::Message(response) => Ok(response),
+                    Frame::Malformed(why) => Err(format!("malformed response: {why}")),
+                })
             }
-            Event::Message { message: Message::Request { request, channel, .. }, .. } => {
+            Event::Message {
+                message: Message::Request { request: Frame::Message(request), channel, .. },
+                ..
+            } => {
                 let answer = match &request {
                     SyncRequest::Reconcile(_) => {
                         SyncResponse::Reconcile(Reconcile { ranges: Vec::new() })
@@ -535,7 +541,8 @@ impl RawPeer {
                 if !matches!(request, SyncRequest::Reconcile(_)) {
                     self.received.push(request);
                 }
-                let _ = self.swarm.behaviour_mut().sync.send_response(channel, answer);
+                let _ =
+                    self.swarm.behaviour_mut().sync.send_response(channel, Frame::Message(answer));
                 None
             }
             Event::OutboundFailure { request_id, error, .. } if Some(request_id) == id => {

@@ -15,6 +15,7 @@ mod embargo;
 mod federation;
 mod ics;
 mod joint;
+mod malformed;
 mod mirror;
 mod node_cli;
 mod roundtrip;

@@ -51,56 +51,90 @@ impl Behaviour {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SyncCodec;
 
-async fn read_limited<T: AsyncRead + Unpin + Send>(io: &mut T) -> io::Result<Vec<u8>> {
+/// A message as read off the wire: decoded, or why it could not be.
+///
+/// libp2p drops requests whose decoding fails without telling anyone, so the codec hands
+/// malformed and oversized messages up as [`Frame::Malformed`]: the node can then refuse, log
+/// and count them against the peer.
+#[derive(Debug, Clone)]
+pub enum Frame<T> {
+    /// A well-formed message.
+    Message(T),
+    /// Bytes that are not a message, or too many of them; the reason.
+    Malformed(String),
+}
+
+/// Reads one message of at most [`MAX_MESSAGE_BYTES`].
+async fn read_frame<T, M>(io: &mut T) -> io::Result<Frame<M>>
+where
+    T: AsyncRead + Unpin + Send,
+    M: serde::de::DeserializeOwned,
+{
     let mut bytes = Vec::new();
     io.take(MAX_MESSAGE_BYTES as u64 + 1).read_to_end(&mut bytes).await?;
     if bytes.len() > MAX_MESSAGE_BYTES {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "message over the size limit"));
+        return Ok(Frame::Malformed(format!("message over the {MAX_MESSAGE_BYTES}-byte limit")));
     }
-    Ok(bytes)
+    Ok(match codec::decode(&bytes, MAX_MESSAGE_BYTES) {
+        Ok(message) => Frame::Message(message),
+        Err(e) => Frame::Malformed(e.to_string()),
+    })
 }
 
 fn invalid(e: impl ToString) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e.to_string())
 }
 
+async fn write_frame<T, M>(io: &mut T, frame: Frame<M>) -> io::Result<()>
+where
+    T: AsyncWrite + Unpin + Send,
+    M: serde::Serialize,
+{
+    match frame {
+        Frame::Message(message) => write_limited(io, &codec::encode(&message)).await,
+        Frame::Malformed(_) => {
+            Err(io::Error::new(io::ErrorKind::InvalidInput, "a malformed frame is never sent"))
+        }
+    }
+}
+
 impl request_response::Codec for SyncCodec {
     type Protocol = StreamProtocol;
-    type Request = SyncRequest;
-    type Response = SyncResponse;
+    type Request = Frame<SyncRequest>;
+    type Response = Frame<SyncResponse>;
 
     async fn read_request<T: AsyncRead + Unpin + Send>(
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-    ) -> io::Result<SyncRequest> {
-        codec::decode(&read_limited(io).await?, MAX_MESSAGE_BYTES).map_err(invalid)
+    ) -> io::Result<Self::Request> {
+        read_frame(io).await
     }
 
     async fn read_response<T: AsyncRead + Unpin + Send>(
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-    ) -> io::Result<SyncResponse> {
-        codec::decode(&read_limited(io).await?, MAX_MESSAGE_BYTES).map_err(invalid)
+    ) -> io::Result<Self::Response> {
+        read_frame(io).await
     }
 
     async fn write_request<T: AsyncWrite + Unpin + Send>(
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-        req: SyncRequest,
+        req: Self::Request,
     ) -> io::Result<()> {
-        write_limited(io, &codec::encode(&req)).await
+        write_frame(io, req).await
     }
 
     async fn write_response<T: AsyncWrite + Unpin + Send>(
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-        res: SyncResponse,
+        res: Self::Response,
     ) -> io::Result<()> {
-        write_limited(io, &codec::encode(&res)).await
+        write_frame(io, res).await
     }
 }
 

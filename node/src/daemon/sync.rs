@@ -9,7 +9,8 @@ use liaison_protocol::{Header, ItemId, Peer, Role, may_receive};
 use libp2p::PeerId;
 use libp2p::request_response::{Event, Message};
 
-use super::{EventLoop, net};
+use super::EventLoop;
+use super::net::{self, Frame};
 use crate::Repo;
 
 /// Most items in one push or items message.
@@ -99,17 +100,37 @@ impl EventLoop {
         self.send_request(peer, SyncRequest::Reconcile(opening));
     }
 
-    pub(super) fn on_sync_event(&mut self, event: Event<SyncRequest, SyncResponse>) {
+    pub(super) fn on_sync_event(&mut self, event: Event<Frame<SyncRequest>, Frame<SyncResponse>>) {
         match event {
             Event::Message { peer, message: Message::Request { request, channel, .. }, .. } => {
-                self.count_bytes(peer, 0, net::wire_len(&request));
-                let response = self.on_sync_request(peer, request);
+                let response = match request {
+                    Frame::Message(request) => {
+                        self.count_bytes(peer, 0, net::wire_len(&request));
+                        self.on_sync_request(peer, request)
+                    }
+                    Frame::Malformed(why) => {
+                        self.refuse(peer, format!("malformed request: {why}"));
+                        SyncResponse::Refused(format!("malformed request: {why}"))
+                    }
+                };
                 self.count_bytes(peer, net::wire_len(&response), 0);
-                let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .sync
+                    .send_response(channel, Frame::Message(response));
             }
             Event::Message { peer, message: Message::Response { response, .. }, .. } => {
-                self.count_bytes(peer, 0, net::wire_len(&response));
-                self.on_sync_response(peer, response);
+                match response {
+                    Frame::Message(response) => {
+                        self.count_bytes(peer, 0, net::wire_len(&response));
+                        self.on_sync_response(peer, response);
+                    }
+                    Frame::Malformed(why) => {
+                        self.sync.ongoing.remove(&peer);
+                        self.refuse(peer, format!("malformed response: {why}"));
+                    }
+                }
             }
             Event::OutboundFailure { peer, error, .. } => {
                 tracing::debug!(%peer, %error, "sync request failed");
@@ -321,7 +342,7 @@ impl EventLoop {
                 state.status.reconcile_round_trips += 1;
             }
         }
-        self.swarm.behaviour_mut().sync.send_request(&peer, request);
+        self.swarm.behaviour_mut().sync.send_request(&peer, Frame::Message(request));
     }
 
     fn count_bytes(&mut self, peer: PeerId, sent: u64, received: u64) {
