@@ -6,6 +6,7 @@ mod support;
 
 mod anon_mirror;
 mod bad_input;
+mod bench_smoke;
 mod browser;
 mod cli;
 mod coord;

@@ -1,5 +1,5 @@
 //! Nodes for the benchmarks: real nodes started in-process on 127.0.0.1, a node in a process of
-//! its own (to read its memory), and a TCP proxy that counts the bytes of a link and can cut it.
+//! its own (to read its memory), and a TCP proxy that counts the bytes of a link.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,6 @@ use liaison_node::daemon::{self, Options, PeerStatus, Running, Status};
 use liaison_node::{InitOptions, Repo};
 use liaison_protocol::{Card, PublicKey, Role};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::sync::watch;
 
 use super::Res;
 use super::data::mechanism;
@@ -23,7 +22,12 @@ use super::data::mechanism;
 pub(crate) const AS_CLI: &str = "LIAISON_BENCH_AS_CLI";
 
 /// Creates a stopped node `name` of `mechanism` under `root`; its card has no address yet.
-pub(crate) fn init(root: &Path, name: &str, mechanism_code: &str, role: Role) -> Res<(PathBuf, Card)> {
+pub(crate) fn init(
+    root: &Path,
+    name: &str,
+    mechanism_code: &str,
+    role: Role,
+) -> Res<(PathBuf, Card)> {
     let dir = root.join(name);
     let repo = Repo::init(
         &dir,
@@ -42,7 +46,12 @@ pub(crate) fn init(root: &Path, name: &str, mechanism_code: &str, role: Role) ->
 }
 
 /// Polls `check` every `every` until it gives `Some`, or fails after `within`.
-pub(crate) async fn until<T, F, Fut>(within: Duration, every: Duration, what: &str, mut check: F) -> Res<T>
+pub(crate) async fn until<T, F, Fut>(
+    within: Duration,
+    every: Duration,
+    what: &str,
+    mut check: F,
+) -> Res<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Res<Option<T>>>,
@@ -134,11 +143,12 @@ impl Process {
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()?;
-        let client = until(Duration::from_secs(30), Duration::from_millis(5), "node API", || async {
-            let Ok(client) = Client::for_dir(dir) else { return Ok(None) };
-            Ok(matches!(client.call(&Request::Identity), Ok(_)).then_some(client))
-        })
-        .await?;
+        let client =
+            until(Duration::from_secs(30), Duration::from_millis(5), "node API", || async {
+                let Ok(client) = Client::for_dir(dir) else { return Ok(None) };
+                Ok(client.call(&Request::Identity).is_ok().then_some(client))
+            })
+            .await?;
         Ok(Process { child, client: Arc::new(client) })
     }
 
@@ -184,13 +194,11 @@ impl Process {
     }
 }
 
-/// A TCP proxy to a node's listen address that counts the bytes through it, both ways, and
-/// can cut the link (dropping every connection and refusing new ones) and heal it.
+/// A TCP proxy to a node's listen address that counts the bytes through it, both ways.
 #[derive(Debug)]
 pub(crate) struct Proxy {
     port: u16,
     bytes: Arc<AtomicU64>,
-    up: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -201,33 +209,21 @@ impl Proxy {
         let target = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
-        let (up, watching) = watch::channel(true);
         let bytes = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&bytes);
         let task = tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
-                let mut watching = watching.clone();
-                if !*watching.borrow_and_update() {
-                    drop(inbound);
-                    continue;
-                }
                 let counter = Arc::clone(&counter);
                 tokio::spawn(async move {
                     let Ok(outbound) = tokio::net::TcpStream::connect(target).await else { return };
                     let _ = (inbound.set_nodelay(true), outbound.set_nodelay(true));
                     let (ri, wi) = inbound.into_split();
                     let (ro, wo) = outbound.into_split();
-                    let both = async {
-                        tokio::join!(pump(ri, wo, &counter), pump(ro, wi, &counter));
-                    };
-                    tokio::select! {
-                        () = both => {}
-                        _ = watching.wait_for(|up| !*up) => {}
-                    }
+                    tokio::join!(pump(ri, wo, &counter), pump(ro, wi, &counter));
                 });
             }
         });
-        Ok(Proxy { port, bytes, up, task })
+        Ok(Proxy { port, bytes, task })
     }
 
     /// The proxy as a libp2p multiaddress.
@@ -238,14 +234,6 @@ impl Proxy {
     /// Bytes through the proxy so far, both ways.
     pub(crate) fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn cut(&self) {
-        self.up.send_replace(false);
-    }
-
-    pub(crate) fn heal(&self) {
-        self.up.send_replace(true);
     }
 }
 

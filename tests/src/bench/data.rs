@@ -71,7 +71,11 @@ pub(crate) fn draft(i: usize, owner: usize) -> Draft {
         Kind::Event => {
             fields.countries = vec![cc];
             fields.event = Some(Event {
-                category: if i % 3 == 0 { EventCategory::Session } else { EventCategory::Meeting },
+                category: if i.is_multiple_of(3) {
+                    EventCategory::Session
+                } else {
+                    EventCategory::Meeting
+                },
                 start: When::Date(day(i)),
                 end: Some(When::Date(day(i) + Days::new(4))),
                 status: EventStatus::Confirmed,

@@ -51,7 +51,10 @@ impl Sync {
             self.floor,
         );
         Row::new(
-            format!("2. Initial sync, N = {}: an empty member joins 4 members", count(self.n as u64)),
+            format!(
+                "2. Initial sync, N = {}: an empty member joins 4 members",
+                count(self.n as u64)
+            ),
             measured,
             ">= 0.5 of the floor's items/s",
             Verdict::of(ratio >= 0.5),
@@ -128,7 +131,10 @@ pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
         let _ = newcomer.stop();
         return Err(format!("{e}: the new member holds {held} of {items}").into());
     }
-    log(&format!("initial sync N={n}: {items} items in {}; waiting for traffic to stop", secs(took)));
+    log(&format!(
+        "initial sync N={n}: {items} items in {}; waiting for traffic to stop",
+        secs(took)
+    ));
     let bytes = settle(&newcomer).await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (peak_rss, idle_rss) = newcomer.memory()?;
@@ -137,7 +143,7 @@ pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
         sent += member.peer(new_card.key).await?.items_sent;
     }
     newcomer.stop()?;
-    let disk = disk_usage(&new_dir)?;
+    let disk = disk_usage(&new_dir.join(liaison_node::identity::STORE_DIR))?;
     for member in members {
         member.stop().await?;
     }
@@ -146,20 +152,26 @@ pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
 
 /// Waits until the new member's sync traffic stops for 2 s; returns its bytes, both ways.
 async fn settle(newcomer: &Process) -> Res<u64> {
-    let mut last = (0, Instant::now());
-    until(Duration::from_secs(600), Duration::from_millis(250), "traffic stops", || async {
+    let (mut last, mut since) = (u64::MAX, Instant::now());
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
         let status = newcomer.status().await?;
         let total: u64 = status.peers.iter().map(|p| p.bytes_sent + p.bytes_received).sum();
-        if total != last.0 {
-            last = (total, Instant::now());
+        if total != last {
+            (last, since) = (total, Instant::now());
+        } else if since.elapsed() >= Duration::from_secs(2) || Instant::now() > deadline {
+            return Ok(total);
         }
-        Ok((last.1.elapsed() >= Duration::from_secs(2)).then_some(total))
-    })
-    .await
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// The floor: load and verify every item in one thread, no network, no disk; items/s.
-fn floor(items: &[&liaison_protocol::sync::ItemPayload], cards: &[liaison_protocol::Card], me: &liaison_protocol::Card) -> Res<f64> {
+fn floor(
+    items: &[&liaison_protocol::sync::ItemPayload],
+    cards: &[liaison_protocol::Card],
+    me: &liaison_protocol::Card,
+) -> Res<f64> {
     let mut all = cards.to_vec();
     all.push(me.clone());
     let roster = data::roster(&all);

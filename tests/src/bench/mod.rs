@@ -49,7 +49,9 @@ fn list<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<Vec<T
     let value = value.ok_or_else(|| format!("{flag} needs a value"))?;
     value
         .split(',')
-        .map(|v| v.trim().replace('_', "").parse().map_err(|_| format!("{flag}: not a number: {v}")))
+        .map(|v| {
+            v.trim().replace('_', "").parse().map_err(|_| format!("{flag}: not a number: {v}"))
+        })
         .collect()
 }
 
@@ -116,8 +118,9 @@ pub(crate) fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let load = report::load();
     let rows = runtime.block_on(run(&args));
-    println!("{}", report::render(&rows, &command));
+    println!("{}", report::render(&rows, &command, &load));
     ExitCode::SUCCESS
 }
 

@@ -31,9 +31,12 @@ pub(crate) async fn run(root: &Path, writes: usize) -> Res<Vec<Row>> {
         }
     }
     for node in &nodes {
-        until(Duration::from_secs(30), Duration::from_millis(20), "federation connects", || async {
-            Ok(node.status().await?.peers.iter().all(|p| p.connected).then_some(()))
-        })
+        until(
+            Duration::from_secs(30),
+            Duration::from_millis(20),
+            "federation connects",
+            || async { Ok(node.status().await?.peers.iter().all(|p| p.connected).then_some(())) },
+        )
         .await?;
     }
     log(&format!("propagation: 4 members and a mirror connected; {writes} writes"));

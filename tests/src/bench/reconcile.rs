@@ -40,38 +40,59 @@ pub(crate) async fn run(root: &Path, sizes: &[usize], big: usize, sessions: u64)
         })
         .await??;
         let shared = data::allowed(&items, &b_card.peer()).len();
-        log(&format!("reconciliation N={n}: pair seeded in {:.1} s", seeding.elapsed().as_secs_f64()));
+        log(&format!(
+            "reconciliation N={n}: pair seeded in {:.1} s",
+            seeding.elapsed().as_secs_f64()
+        ));
         let b = Node::start(&b_dir, &b_card, NEVER).await?;
         let proxy = Proxy::to(&b.card.addrs[0]).await?;
         let mut b_via_proxy = b.card.clone();
         b_via_proxy.addrs = vec![proxy.multiaddr()];
         let a = Node::start(&a_dir, &a_card, SECOND).await?;
         a.know(&b_via_proxy).await?;
-        until(Duration::from_secs(120), Duration::from_millis(20), "first reconciliations", || async {
-            let (ab, ba) = (a.peer(b.card.key).await?, b.peer(a.card.key).await?);
-            Ok((ab.reconciliations >= 1 && ba.reconciliations >= 1).then_some(()))
-        })
+        until(
+            Duration::from_secs(120),
+            Duration::from_millis(20),
+            "first reconciliations",
+            || async {
+                let (ab, ba) = (a.peer(b.card.key).await?, b.peer(a.card.key).await?);
+                Ok((ab.reconciliations >= 1 && ba.reconciliations >= 1).then_some(()))
+            },
+        )
         .await?;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let (s0, w0) = (a.peer(b.card.key).await?, proxy.bytes());
-        until(Duration::from_secs(120), Duration::from_millis(10), "idle reconciliations", || async {
-            Ok((a.peer(b.card.key).await?.reconciliations >= s0.reconciliations + sessions).then_some(()))
-        })
+        let (s0, w0, c0) = (a.peer(b.card.key).await?, proxy.bytes(), cpu_time());
+        until(
+            Duration::from_secs(120),
+            Duration::from_millis(100),
+            "idle reconciliations",
+            || async {
+                Ok((a.peer(b.card.key).await?.reconciliations >= s0.reconciliations + sessions)
+                    .then_some(()))
+            },
+        )
         .await?;
-        let (s1, w1) = (a.peer(b.card.key).await?, proxy.bytes());
+        let (s1, w1, c1) = (a.peer(b.card.key).await?, proxy.bytes(), cpu_time());
         let done = (s1.reconciliations - s0.reconciliations).max(1);
-        let round_trips = (s1.reconcile_round_trips - s0.reconcile_round_trips) as f64 / done as f64;
+        let round_trips =
+            (s1.reconcile_round_trips - s0.reconcile_round_trips) as f64 / done as f64;
         let per = (traffic(&s1) - traffic(&s0)) / done;
         let wire = (w1 - w0) / done;
         let measured = format!(
-            "{round_trips:.1} round trip, {} per reconciliation ({} on the wire with TCP payload of \
-             Noise, Yamux, stream negotiation and pings); {:.0} B/s per link at the default 30 s",
+            "{round_trips} round trip, {} per reconciliation ({} on the wire with TCP payload of \
+             Noise, Yamux, stream negotiation and pings); {:.0} B/s per link at the default 30 s; \
+             {} of process CPU per reconciliation, both nodes",
             bytes(per),
             bytes(wire),
             wire as f64 / 30.0,
+            ms((c1 - c0) / done as u32),
         );
         rows.push(Row::new(
-            format!("3. Idle reconciliation, N = {} ({} shared)", count(n as u64), count(shared as u64)),
+            format!(
+                "3. Idle reconciliation, N = {} ({} shared)",
+                count(n as u64),
+                count(shared as u64)
+            ),
             measured,
             "1 round trip, <= 512 bytes per peer, flat in N",
             Verdict::of(round_trips <= 1.0 && per <= 512),
@@ -85,6 +106,16 @@ pub(crate) async fn run(root: &Path, sizes: &[usize], big: usize, sessions: u64)
     }
     rows.extend(four);
     Ok(rows)
+}
+
+/// CPU time this process (both nodes of the pair) used so far, at the kernel's tick resolution.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: u64 =
+        rest.split_whitespace().skip(11).take(2).filter_map(|t| t.parse::<u64>().ok()).sum();
+    Duration::from_millis(ticks * 10)
 }
 
 fn traffic(p: &PeerStatus) -> u64 {
@@ -116,10 +147,12 @@ async fn one_change(a: Node, b: &Node, proxy: &Proxy, items: &[ItemPayload]) -> 
     let w0 = proxy.bytes();
     let start = Instant::now();
     let a = Node::start(&a_dir, &a_card, NEVER).await?;
-    let has = until(Duration::from_secs(120), Duration::from_millis(1), "the change arrives", || async {
-        Ok((b.peer(a_card.key).await?.items_received > b0.items_received).then(|| start.elapsed()))
-    })
-    .await?;
+    let has =
+        until(Duration::from_secs(120), Duration::from_millis(1), "the change arrives", || async {
+            Ok((b.peer(a_card.key).await?.items_received > b0.items_received)
+                .then(|| start.elapsed()))
+        })
+        .await?;
     until(Duration::from_secs(120), Duration::from_millis(10), "both sessions end", || async {
         let (ab, ba) = (a.peer(b.card.key).await?, b.peer(a_card.key).await?);
         Ok((ab.reconciliations >= 1 && ba.reconciliations > b0.reconciliations).then_some(()))
@@ -128,22 +161,27 @@ async fn one_change(a: Node, b: &Node, proxy: &Proxy, items: &[ItemPayload]) -> 
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (ab, ba) = (a.peer(b.card.key).await?, b.peer(a_card.key).await?);
     let w1 = proxy.bytes();
-    let (rt_a, rt_b) = (ab.reconcile_round_trips, ba.reconcile_round_trips - b0.reconcile_round_trips);
+    let (rt_a, rt_b) =
+        (ab.reconcile_round_trips, ba.reconcile_round_trips - b0.reconcile_round_trips);
     let sync_bytes = traffic(&ab);
     let round_trips = rt_a.max(rt_b) + 1;
     // Connected now: one more change, pushed at once.
     let p0 = a.peer(b.card.key).await?;
     let received = b.peer(a_card.key).await?.items_received;
-    let patch = VisitPatch { mandate: Some("SR on torture (changed online)".into()), ..VisitPatch::default() };
+    let patch = VisitPatch {
+        mandate: Some("SR on torture (changed online)".into()),
+        ..VisitPatch::default()
+    };
     let pushed_at = Instant::now();
     match a.request(Request::UpdateVisit { id: online, patch }).await? {
         Response::Updated(Some(_)) => {}
         other => return Err(format!("update answered {other:?}").into()),
     }
-    let pushed = until(Duration::from_secs(60), Duration::from_millis(1), "the push arrives", || async {
-        Ok((b.peer(a_card.key).await?.items_received > received).then(|| pushed_at.elapsed()))
-    })
-    .await?;
+    let pushed =
+        until(Duration::from_secs(60), Duration::from_millis(1), "the push arrives", || async {
+            Ok((b.peer(a_card.key).await?.items_received > received).then(|| pushed_at.elapsed()))
+        })
+        .await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let p1 = a.peer(b.card.key).await?;
     a.stop().await?;

@@ -28,12 +28,21 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    pub(crate) fn new(figure: impl Into<String>, measured: impl Into<String>, target: &str, verdict: Verdict) -> Row {
+    pub(crate) fn new(
+        figure: impl Into<String>,
+        measured: impl Into<String>,
+        target: &str,
+        verdict: Verdict,
+    ) -> Row {
         Row { figure: figure.into(), measured: measured.into(), target: target.to_owned(), verdict }
     }
 
     /// A row whose figure could not be measured, saying why.
-    pub(crate) fn not_measured(figure: impl Into<String>, why: impl Into<String>, target: &str) -> Row {
+    pub(crate) fn not_measured(
+        figure: impl Into<String>,
+        why: impl Into<String>,
+        target: &str,
+    ) -> Row {
         Row::new(figure, why, target, Verdict::None)
     }
 }
@@ -43,7 +52,9 @@ pub(crate) fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
-        .find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, m)| m.trim()))
+        .find_map(|l| {
+            l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, m)| m.trim())
+        })
         .unwrap_or("unknown CPU")
         .to_owned();
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
@@ -56,12 +67,22 @@ pub(crate) fn machine() -> String {
     format!("{model}, {cores} cores, {:.1} GiB RAM", mem_kib as f64 / 1024.0 / 1024.0)
 }
 
+/// The 1-minute load average, which tells whether something else shared the machine.
+pub(crate) fn load() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().next().unwrap_or("?").to_owned()
+}
+
 /// The markdown table, with the machine and date above it.
-pub(crate) fn render(rows: &[Row], command: &str) -> String {
+pub(crate) fn render(rows: &[Row], command: &str, load_before: &str) -> String {
     let mut out = String::new();
     let date = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
     let _ = writeln!(out, "Liaison benchmarks, {date}, on {}", machine());
-    let _ = writeln!(out, "Command: `{command}`\n");
+    let _ = writeln!(
+        out,
+        "Command: `{command}`; load average {load_before} before, {} after\n",
+        load()
+    );
     let _ = writeln!(out, "| figure | measured | target | result |");
     let _ = writeln!(out, "|---|---|---|---|");
     for row in rows {
@@ -119,7 +140,7 @@ pub(crate) fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
