@@ -173,7 +173,7 @@ pub(crate) fn create(
     first: usize,
     count: usize,
 ) -> Res<Vec<ItemPayload>> {
-    let repo = Repo::open(dir)?;
+    let repo = open_repo(dir)?;
     let mut out = Vec::with_capacity(count);
     let mut i = first;
     while i < first + count {
@@ -190,7 +190,7 @@ pub(crate) fn create(
 /// Verifies against the roster of the node in `dir`, and stores there, every item of `items`
 /// that node may hold and did not create, in atomic writes of [`CHUNK`] items.
 pub(crate) fn import(dir: &Path, items: &[ItemPayload]) -> Res<usize> {
-    let repo = Repo::open(dir)?;
+    let repo = open_repo(dir)?;
     let me = repo.identity().card().peer();
     let own = repo.identity().public_key();
     let mut imported = 0;
@@ -208,9 +208,23 @@ pub(crate) fn import(dir: &Path, items: &[ItemPayload]) -> Res<usize> {
     Ok(imported)
 }
 
+/// Opens the stopped node in `dir`, waiting while the store of a node that just stopped is
+/// still being released (sled lets go of its lock from a background thread).
+pub(crate) fn open_repo(dir: &Path) -> Res<Repo> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match Repo::open(dir) {
+            Err(liaison_node::Error::StoreBusy(_)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 /// Adds `cards` to the roster of the stopped node in `dir`.
 pub(crate) fn know(dir: &Path, cards: &[Card]) -> Res<()> {
-    let mut repo = Repo::open(dir)?;
+    let mut repo = open_repo(dir)?;
     for card in cards {
         repo.add_peer(card.clone())?;
     }

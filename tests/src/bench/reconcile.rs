@@ -6,7 +6,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use liaison_node::Repo;
 use liaison_node::api::{Request, Response};
 use liaison_node::daemon::PeerStatus;
 use liaison_protocol::sync::ItemPayload;
@@ -135,7 +134,7 @@ async fn one_change(a: Node, b: &Node, proxy: &Proxy, items: &[ItemPayload]) -> 
         .take(2)
         .collect();
     let [offline, online] = visits[..] else { return Err("too few visits".into()) };
-    let repo = Repo::open(&a_dir)?;
+    let repo = super::data::open_repo(&a_dir)?;
     repo.update(offline, Utc::now(), |f| {
         if let Some(v) = f.visit.as_mut() {
             v.mandate = "SR on torture (changed while away)".into();
