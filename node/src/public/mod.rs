@@ -187,12 +187,17 @@ pub(crate) fn path_id(text: &str) -> Result<ItemId, Refusal> {
 
 /// The site's routes: GET only, no write route at all.
 pub fn router(site: Site) -> Router {
-    Router::new()
+    let mut router = Router::new();
+    for (kind, path, _) in pages::LISTS {
+        router = router.route(
+            path,
+            get(move |axum::extract::State(site): axum::extract::State<Site>, q| {
+                pages::list(site, q, kind)
+            }),
+        );
+    }
+    router
         .route("/", get(pages::home))
-        .route("/visits/", get(pages::visits))
-        .route("/calendar/", get(pages::calendar))
-        .route("/reports/", get(pages::reports))
-        .route("/contacts/", get(pages::contacts))
         .route("/countries/{cc}/", get(pages::country))
         .route("/items/{id}/", get(pages::item))
         .route("/items/{id}/provenance", get(api::provenance))

@@ -238,36 +238,19 @@ pub(crate) fn list_body(
     Ok(html! { (filter_form(action, f)) (table(&entries)) })
 }
 
-pub(super) async fn visits(
-    State(site): State<Site>,
-    q: Result<Query<Filter>, QueryRejection>,
-) -> Page {
-    let body = list_body(&site, Kind::Visit, "/visits/", &filter(q)?)?;
-    Ok(layout(&site, "Country visits", body))
-}
+/// The list pages: kind, path and title, one place for the router and the static export.
+pub(crate) const LISTS: [(Kind, &str, &str); 4] = [
+    (Kind::Visit, "/visits/", "Country visits"),
+    (Kind::Event, "/calendar/", "Sessions and events"),
+    (Kind::Report, "/reports/", "Reports"),
+    (Kind::Contact, "/contacts/", "Contacts of the secretariats"),
+];
 
-pub(super) async fn calendar(
-    State(site): State<Site>,
-    q: Result<Query<Filter>, QueryRejection>,
-) -> Page {
-    let body = list_body(&site, Kind::Event, "/calendar/", &filter(q)?)?;
-    Ok(layout(&site, "Sessions and events", body))
-}
-
-pub(super) async fn reports(
-    State(site): State<Site>,
-    q: Result<Query<Filter>, QueryRejection>,
-) -> Page {
-    let body = list_body(&site, Kind::Report, "/reports/", &filter(q)?)?;
-    Ok(layout(&site, "Reports", body))
-}
-
-pub(super) async fn contacts(
-    State(site): State<Site>,
-    q: Result<Query<Filter>, QueryRejection>,
-) -> Page {
-    let body = list_body(&site, Kind::Contact, "/contacts/", &filter(q)?)?;
-    Ok(layout(&site, "Contacts of the secretariats", body))
+/// The list page of `kind`, filtered by the query.
+pub(super) async fn list(site: Site, q: Result<Query<Filter>, QueryRejection>, kind: Kind) -> Page {
+    let (_, path, title) = LISTS.iter().find(|(k, ..)| *k == kind).copied().unwrap_or(LISTS[0]);
+    let body = list_body(&site, kind, path, &filter(q)?)?;
+    Ok(layout(&site, title, body))
 }
 
 /// Everything public about one country, upcoming visits first.

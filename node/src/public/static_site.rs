@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use liaison_protocol::{CountryCode, Kind};
+use liaison_protocol::CountryCode;
 
 use super::api::{provenance_json, public_json};
 use super::feeds::atom;
-use super::pages::{country_body, home_body, item_body, list_body, page};
+use super::pages::{self, country_body, home_body, item_body, list_body, page};
 use super::{Filter, Refusal, Site};
 use crate::{Error, export};
 
@@ -56,15 +56,9 @@ pub fn export(site: &Site, dir: &Path) -> Result<Written, Error> {
         ),
         &mut w,
     )?;
-    for (kind, path, title) in [
-        (Kind::Visit, "visits", "Country visits"),
-        (Kind::Event, "calendar", "Sessions and events"),
-        (Kind::Report, "reports", "Reports"),
-        (Kind::Contact, "contacts", "Contacts of the secretariats"),
-    ] {
-        let body =
-            list_body(site, kind, &format!("/{path}/"), &Filter::default()).map_err(refusal)?;
-        write(dir, &format!("{path}/index.html"), &page(site, title, body), &mut w)?;
+    for (kind, path, title) in pages::LISTS {
+        let body = list_body(site, kind, path, &Filter::default()).map_err(refusal)?;
+        write(dir, &format!("{}index.html", &path[1..]), &page(site, title, body), &mut w)?;
     }
     let mut countries: Vec<CountryCode> =
         all.iter().flat_map(|e| e.record.state.fields.all_countries()).collect();
