@@ -1,6 +1,7 @@
 //! The local read and write path: every item command goes through [`Repo`], which validates,
 //! checks the label policy, signs each change, and stores it durably before answering.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -68,6 +69,19 @@ pub struct ImportReport {
     pub merged: Vec<ItemId>,
     /// Items that were here already, unchanged.
     pub unchanged: Vec<ItemId>,
+}
+
+/// What receiving one item from a peer changed here.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The item's header.
+    pub header: Header,
+    /// The digest of the state the peer sent.
+    pub sent: [u8; 32],
+    /// The digest of the state held here now: unlike `sent` when this node held more.
+    pub digest: [u8; 32],
+    /// Whether it changed anything here.
+    pub changed: bool,
 }
 
 /// A node's items, keys and roster, opened for reading and writing.
@@ -456,7 +470,7 @@ impl Repo {
             .verify()
             .ok()
             .is_some_and(|h| verify::check_creator(&h, &self.roster).is_ok());
-        let sigs: std::collections::HashMap<[u8; 32], &ChangeSig> =
+        let sigs: HashMap<[u8; 32], &ChangeSig> =
             entry.record.sigs.iter().map(|s| (s.hash, s)).collect();
         let history = doc
             .changes()
@@ -522,18 +536,13 @@ impl Repo {
         now: DateTime<Utc>,
     ) -> Result<(ImportReport, Vec<ItemId>), Error> {
         let mut report = ImportReport::default();
-        let me = self.identity.card().peer();
         // Pending documents by id, so a file holding two versions of an item merges both.
         let mut pending: Vec<(Header, liaison_protocol::SignedHeader, ItemDoc, Vec<ChangeSig>)> =
             Vec::new();
+        let mut at: HashMap<ItemId, usize> = HashMap::new();
         for mut item in items {
             let id = item.header.id;
-            let own = item.header.creator == self.identity.public_key();
-            if !own && !liaison_protocol::may_receive(&item.header, &me) {
-                tracing::warn!(item = %id, label = %item.header.label, "refused an item this node may not hold");
-                return Err(Error::NotForThisNode { id, label: item.header.label });
-            }
-            if let Some((_, signed, doc, sigs)) = pending.iter_mut().find(|(h, ..)| h.id == id) {
+            if let Some((_, signed, doc, sigs)) = at.get(&id).and_then(|&n| pending.get_mut(n)) {
                 if *signed != item.signed_header {
                     return Err(different_header(id));
                 }
@@ -546,16 +555,14 @@ impl Repo {
                 }
                 continue;
             }
-            match self.store.get(id)? {
+            match self.check_mergeable(&item)? {
                 None => {
                     report.added.push(id);
+                    at.insert(id, pending.len());
                     let sigs = dedup_sigs(item.sigs);
                     pending.push((item.header.into_inner(), item.signed_header, item.doc, sigs));
                 }
                 Some(local) => {
-                    if local.record.header != item.signed_header {
-                        return Err(different_header(id));
-                    }
                     let mut doc = load_doc(&local)?;
                     let before = doc.heads();
                     doc.merge(&mut item.doc).map_err(|e| Error::Store(e.to_string()))?;
@@ -566,13 +573,15 @@ impl Repo {
                     } else {
                         report.merged.push(id);
                     }
+                    at.insert(id, pending.len());
                     pending.push((item.header.into_inner(), item.signed_header, doc, sigs));
                 }
             }
         }
         let mut writes: Vec<(Header, Record)> = Vec::new();
+        let unchanged: HashSet<ItemId> = report.unchanged.iter().copied().collect();
         for (header, signed, doc, sigs) in pending {
-            if report.unchanged.contains(&header.id) {
+            if unchanged.contains(&header.id) {
                 continue;
             }
             let state =
@@ -621,19 +630,75 @@ impl Repo {
         }))
     }
 
-    /// Receives one item from a peer: verified against this node's roster and label, merged.
-    /// Returns its header and new digest when it changed something here.
-    ///
-    /// # Errors
-    /// [`Error::Verify`], [`Error::NotForThisNode`]; nothing is stored then.
-    pub fn receive_payload(&self, item: &ItemPayload) -> Result<Option<(Header, [u8; 32])>, Error> {
-        let verified = verify::verify_item(&item.header, &item.doc, &item.sigs, &self.roster)?;
-        let id = verified.header.id;
-        let report = self.merge_verified(vec![verified])?;
-        if report.unchanged.contains(&id) {
-            return Ok(None);
+    /// Receives items from a peer: each verified against this node's roster and label, then
+    /// all merged and stored in one durable write. Returns, for each item in order, what it
+    /// did here or why it was refused; a refused item does not keep the others out.
+    pub fn receive_payloads(&self, items: &[ItemPayload]) -> Vec<Result<Received, Error>> {
+        let mut results: Vec<Result<Received, Error>> = Vec::with_capacity(items.len());
+        let mut accepted = Vec::new();
+        let mut verified = Vec::new();
+        for (n, item) in items.iter().enumerate() {
+            let checked = verify::verify_item(&item.header, &item.doc, &item.sigs, &self.roster)
+                .map_err(Error::from)
+                .and_then(|v| self.check_mergeable(&v).map(|local| (v, local)));
+            match checked {
+                Ok((v, local)) => {
+                    let sent = digest_bytes(&digest(&v.doc));
+                    let held = local.map_or(sent, |l| digest_bytes(&l.record.digest));
+                    let header = (*v.header).clone();
+                    results.push(Ok(Received { header, sent, digest: held, changed: false }));
+                    accepted.push(n);
+                    verified.push(v);
+                }
+                Err(e) => results.push(Err(e)),
+            }
         }
-        self.catalog_entry(id)
+        if verified.is_empty() {
+            return results;
+        }
+        match self.merge_verified(verified) {
+            Ok(report) => {
+                let changed: HashSet<ItemId> =
+                    report.added.into_iter().chain(report.merged).collect();
+                for n in accepted {
+                    let Some(Ok(received)) = results.get_mut(n) else { continue };
+                    if !changed.contains(&received.header.id) {
+                        continue;
+                    }
+                    match self.catalog_entry(received.header.id) {
+                        Ok(Some((_, digest))) => {
+                            received.digest = digest;
+                            received.changed = true;
+                        }
+                        Ok(None) => {}
+                        Err(e) => results[n] = Err(e),
+                    }
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                for n in accepted {
+                    results[n] = Err(Error::Store(why.clone()));
+                }
+            }
+        }
+        results
+    }
+
+    /// Whether `item` may be merged here: this node may hold it, and a local copy has the same
+    /// header. Returns the local copy.
+    fn check_mergeable(&self, item: &VerifiedItem) -> Result<Option<Entry>, Error> {
+        let id = item.header.id;
+        let own = item.header.creator == self.identity.public_key();
+        if !own && !liaison_protocol::may_receive(&item.header, &self.identity.card().peer()) {
+            tracing::warn!(item = %id, label = %item.header.label, "refused an item this node may not hold");
+            return Err(Error::NotForThisNode { id, label: item.header.label });
+        }
+        let local = self.store.get(id)?;
+        if local.as_ref().is_some_and(|local| local.record.header != item.signed_header) {
+            return Err(different_header(id));
+        }
+        Ok(local)
     }
 
     /// Builds new items from drafts (sample data, an import of hand-written JSON) in one
@@ -659,7 +724,7 @@ fn dedup_sigs(sigs: Vec<ChangeSig>) -> Vec<ChangeSig> {
 
 /// Appends the signatures of `more` that `sigs` lacks, keeping the order of both.
 fn append_sigs(sigs: &mut Vec<ChangeSig>, more: Vec<ChangeSig>) {
-    let mut seen: std::collections::HashSet<[u8; 32]> = sigs.iter().map(|s| s.hash).collect();
+    let mut seen: HashSet<[u8; 32]> = sigs.iter().map(|s| s.hash).collect();
     sigs.extend(more.into_iter().filter(|s| seen.insert(s.hash)));
 }
 

@@ -535,7 +535,9 @@ impl RawPeer {
                     SyncRequest::Reconcile(_) => {
                         SyncResponse::Reconcile(Reconcile { ranges: Vec::new() })
                     }
-                    SyncRequest::Push(_) => SyncResponse::Ack { accepted: 0, refused: Vec::new() },
+                    SyncRequest::Push(_) | SyncRequest::Offer(_) => {
+                        SyncResponse::Ack { accepted: 0, refused: Vec::new() }
+                    }
                     SyncRequest::Fetch(_) => SyncResponse::Items(Vec::new()),
                 };
                 if !matches!(request, SyncRequest::Reconcile(_)) {

@@ -2,9 +2,10 @@
 //! tests talk to it through a cloneable [`Handle`] over a bounded channel.
 //!
 //! Per peer, sync has two steps (see design.md): catalogue reconciliation by ranges over the
-//! items both sides may share, then the items that differ, whole and signed, verified on arrival.
-//! A local write is pushed at once to every connected peer allowed to see it, and what a node
-//! receives it relays to its other peers under the same label check.
+//! items both sides may share, then the items that differ, whole and signed, verified on arrival:
+//! each side offers what the other lacks, and the other fetches it from whichever peer offered it
+//! first. A local write is pushed at once to every connected peer allowed to see it, and what a
+//! node receives it offers to its other peers under the same label check.
 
 mod http;
 pub mod net;
@@ -101,7 +102,7 @@ pub struct PeerStatus {
     /// Sync protocol bytes received from it, counted the same way.
     #[serde(default)]
     pub bytes_received: u64,
-    /// Reconciliations this node started with it and completed.
+    /// Reconciliations with it that completed, whichever side started them.
     #[serde(default)]
     pub reconciliations: u64,
     /// Round trips of the reconciliations this node started with it (each `Reconcile` it sent).
@@ -444,7 +445,7 @@ impl EventLoop {
 
     fn on_swarm_event(&mut self, event: SwarmEvent<net::BehaviourEvent>) {
         match event {
-            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
+            SwarmEvent::ConnectionEstablished { peer_id, num_established, endpoint, .. } => {
                 if !self.peers.contains_key(&peer_id) && !self.options.allow_mirrors {
                     tracing::warn!(peer = %peer_id, "refused a connection from a node outside the roster");
                     let _ = self.swarm.disconnect_peer_id(peer_id);
@@ -455,7 +456,8 @@ impl EventLoop {
                     state.next_dial = None;
                     state.refusals_now = 0;
                 }
-                if num_established.get() == 1 {
+                // One reconciliation per new link is enough: the side that dialed starts it.
+                if num_established.get() == 1 && endpoint.is_dialer() {
                     self.start_reconcile(peer_id);
                 }
             }
@@ -463,7 +465,7 @@ impl EventLoop {
                 if let Some(state) = self.peers.get_mut(&peer_id) {
                     state.status.connected = false;
                 }
-                self.sync.forget(&peer_id);
+                self.forget_peer(&peer_id);
                 self.schedule_redial(peer_id);
             }
             SwarmEvent::OutgoingConnectionError { peer_id: Some(peer_id), error, .. } => {
@@ -495,6 +497,7 @@ impl EventLoop {
             matches!(request, Request::RosterAdd { .. } | Request::RosterRemove { .. });
         let handled = self.repo.handle(request, Utc::now()).map_err(ApiError::from)?;
         if roster_change {
+            self.sync.forget_catalogs();
             self.refresh_roster();
             self.dial_roster();
         }
@@ -503,7 +506,7 @@ impl EventLoop {
             self.note_embargo(*id);
         }
         if !handled.changed.is_empty() {
-            self.push(&handled.changed, None);
+            self.push(&handled.changed);
         }
         Ok(handled.response)
     }
@@ -533,7 +536,7 @@ impl EventLoop {
                     for changed in [id, new] {
                         self.sync.note_local_change(&self.repo, changed);
                     }
-                    self.push(&[id, new], None);
+                    self.push(&[id, new]);
                 }
                 Ok(None) => {}
                 Err(e) => {

@@ -79,6 +79,9 @@ pub enum SyncRequest {
     Push(Vec<ItemPayload>),
     /// Send these items.
     Fetch(Vec<ItemId>),
+    /// Items the sender holds that the receiver may lack, with the sender's digest of each
+    /// (at most [`super::MAX_OFFER`]): fetch those you lack, from whichever peer offered them.
+    Offer(#[serde(with = "entries")] Vec<(ItemId, [u8; 32])>),
 }
 
 /// What a node answers.
@@ -89,7 +92,7 @@ pub enum SyncResponse {
     Reconcile(Reconcile),
     /// The items asked for by a fetch (those the asker may receive).
     Items(Vec<ItemPayload>),
-    /// The outcome of a push.
+    /// The outcome of a push, or of an offer (then `accepted` counts the items wanted).
     Ack {
         /// How many items were merged.
         accepted: u32,

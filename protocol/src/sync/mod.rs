@@ -11,21 +11,26 @@
 //! 3. Whoever receives a [`Reconcile`] calls [`Reconciler::respond`]. The responder always
 //!    answers `SyncResponse::Reconcile(step.reply.unwrap_or_default())`; the initiator sends
 //!    `step.reply` as its next request, or stops when it is `None`.
-//! 4. Each side pushes the items of its steps' [`Step::send`] and fetches those of
-//!    [`Step::fetch`]; the peer does the same, so neither needs the other's lists.
+//! 4. Each side offers the peer the items of its steps' [`Step::send`] (which the peer then
+//!    fetches, unless another peer already brought them) and fetches those of [`Step::fetch`];
+//!    the peer does the same, so neither needs the other's lists.
 //!
 //! # Rules both sides keep
 //! - No state between turns: each message says everything about the ranges still open, and a
 //!   range that a reply does not carry on is settled. Ranges go in id order and never overlap.
-//! - A fingerprint that matches is answered `Done`. No one needs it to know the range is
-//!   settled, but it makes "nothing changed" an explicit one-message answer (`Done` of
-//!   everything). `Done` asks for nothing and is never answered, so a turn that would hold
-//!   nothing is `None`, never a message.
+//! - A fingerprint of everything that matches is answered `Done`, which makes "nothing
+//!   changed" an explicit one-message answer. A matching fingerprint of a smaller range is not
+//!   answered at all: the range is settled, and saying so would only cost bytes. `Done` asks
+//!   for nothing and is never answered, so a turn that would hold nothing is `None`, never a
+//!   message.
 //! - A fingerprint that differs is answered with the answerer's own list (`Items`) if it holds
 //!   at most `leaf` items there, else with fingerprints of up to `split` sub-ranges. A peer's
 //!   fingerprint with count 0 says it holds nothing there: everything we hold goes to `send`.
-//! - `Items` is settled by its receiver alone, which puts what the peer lacks in `send` and what
-//!   it lacks itself in `fetch`, and says nothing more about that range.
+//! - `Items` is settled by its receiver alone, which puts what the peer lacks in `send`, and
+//!   what it lacks itself or holds in another state in `fetch`, and says nothing more about that
+//!   range. An item both hold in different states is only fetched: the fetcher merges, and offers
+//!   the merge back when it holds more than the peer sent (one transfer each way only when both
+//!   sides changed it).
 //! - A reply holds at most `max_ranges` ranges and [`MAX_RECONCILE_ENTRIES`] entries. When
 //!   answering every range would exceed that, the ranges left over are answered with one
 //!   fingerprint spanning them, which the peer splits again. That span may also cover ranges
@@ -53,6 +58,8 @@ pub const MAX_ITEMS_ENTRIES: usize = 64 * 32;
 /// Most entries across one [`Reconcile`]: even with [`MAX_RANGES`] fingerprints besides, this
 /// keeps a message under 8 MiB, half of [`MAX_MESSAGE_BYTES`]. More is refused.
 pub const MAX_RECONCILE_ENTRIES: usize = 128 * 1024;
+/// Most entries in one [`SyncRequest::Offer`]; more is refused.
+pub const MAX_OFFER: usize = 4096;
 /// Most sub-ranges a range is split into.
 const MAX_SPLIT: usize = 256;
 
@@ -90,10 +97,11 @@ pub enum SyncError {
 pub struct Step {
     /// What to say next, or `None` when every range is settled.
     pub reply: Option<Reconcile>,
-    /// Items to push to the peer: it lacks them or holds them in another state.
+    /// Items to offer the peer: it lacks them.
     pub send: Vec<ItemId>,
-    /// Items to fetch from the peer: we lack them or hold them in another state.
-    pub fetch: Vec<ItemId>,
+    /// Items to fetch from the peer, with the peer's digest of each: we lack them or hold them
+    /// in another state.
+    pub fetch: Vec<(ItemId, [u8; 32])>,
 }
 
 /// How one side reconciles. The two sides may use different settings.
@@ -120,7 +128,7 @@ impl Default for Reconciler {
 struct Answer {
     reply: Vec<RangeMsg>,
     send: Vec<ItemId>,
-    fetch: Vec<ItemId>,
+    fetch: Vec<(ItemId, [u8; 32])>,
 }
 
 impl Reconciler {
@@ -202,7 +210,8 @@ impl Reconciler {
         let range = *range;
         let ours = catalog.fingerprint(&range);
         let reply = if ours == *theirs {
-            vec![RangeMsg::Done { range }]
+            // Only "everything matches" is worth saying: a smaller range is settled by silence.
+            if range == Range::all() { vec![RangeMsg::Done { range }] } else { Vec::new() }
         } else if theirs.count == 0 {
             let send = catalog.entries(&range).into_iter().map(|(id, _)| id).collect();
             return Answer { send, ..Answer::default() };
@@ -241,13 +250,12 @@ fn diff(ours: &[(ItemId, [u8; 32])], theirs: &[(ItemId, [u8; 32])]) -> Answer {
         };
         match order {
             Less => answer.send.extend(ours.next().map(|(id, _)| *id)),
-            Greater => answer.fetch.extend(theirs.next().map(|(id, _)| *id)),
+            Greater => answer.fetch.extend(theirs.next().copied()),
             Equal => {
                 if let (Some((id, a)), Some((_, b))) = (ours.next(), theirs.next())
                     && a != b
                 {
-                    answer.send.push(*id);
-                    answer.fetch.push(*id);
+                    answer.fetch.push((*id, *b));
                 }
             }
         }

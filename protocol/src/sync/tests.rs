@@ -66,10 +66,16 @@ mod support {
         (a, b)
     }
 
-    /// The ids `from` must pass to `to`: those `to` lacks or holds with another digest.
-    pub(super) fn needed(from: &Catalog, to: &Catalog) -> BTreeSet<ItemId> {
+    /// The ids only `from` holds: `to` must get them.
+    pub(super) fn missing(from: &Catalog, to: &Catalog) -> BTreeSet<ItemId> {
         let entries = from.entries(&Range::all()).into_iter();
-        entries.filter(|(id, d)| to.digest(id) != Some(d)).map(|(id, _)| id).collect()
+        entries.filter(|(id, _)| to.digest(id).is_none()).map(|(id, _)| id).collect()
+    }
+
+    /// The ids both hold with different digests: one side must fetch and merge them.
+    pub(super) fn differing(a: &Catalog, b: &Catalog) -> BTreeSet<ItemId> {
+        let entries = a.entries(&Range::all()).into_iter();
+        entries.filter(|(id, d)| b.digest(id).is_some_and(|o| o != d)).map(|(id, _)| id).collect()
     }
 
     /// What a session between A (initiator) and B produced.
@@ -134,21 +140,34 @@ mod support {
         decoded
     }
 
-    fn counts(ids: &[ItemId]) -> (BTreeSet<ItemId>, usize) {
-        (ids.iter().copied().collect(), ids.len())
-    }
-
-    /// Every transfer needed is found, none that is not, and (without `repeats`) each just once.
+    /// Every transfer needed is found, none that is not, and (without `repeats`) each just once:
+    /// what one side lacks is offered or fetched, what both hold differently is fetched by one
+    /// of them, at the peer's digest.
     pub(super) fn assert_complete(a: &Catalog, b: &Catalog, session: &Session, repeats: bool) {
-        for (from, to, pushed, fetched) in
+        let differ = differing(a, b);
+        let mut listed = 0;
+        let mut fetched_differ = BTreeSet::new();
+        for (from, to, offered, fetched) in
             [(a, b, &session.a.send, &session.b.fetch), (b, a, &session.b.send, &session.a.fetch)]
         {
-            let both = [pushed.as_slice(), fetched].concat();
-            let (found, listed) = counts(&both);
-            assert_eq!(found, needed(from, to));
-            if !repeats {
-                assert_eq!(listed, found.len(), "an id was listed twice");
+            for (id, digest) in fetched {
+                assert_eq!(from.digest(id), Some(digest), "fetched at another digest");
             }
+            let ids: Vec<ItemId> =
+                offered.iter().copied().chain(fetched.iter().map(|(id, _)| *id)).collect();
+            listed += ids.len();
+            let found: BTreeSet<ItemId> = ids.into_iter().collect();
+            fetched_differ.extend(found.intersection(&differ).copied());
+            let lacking: BTreeSet<ItemId> = found.difference(&differ).copied().collect();
+            assert_eq!(lacking, missing(from, to));
+        }
+        assert_eq!(fetched_differ, differ);
+        for id in session.a.send.iter().chain(&session.b.send) {
+            assert!(!differ.contains(id), "a differing item is fetched, never offered");
+        }
+        if !repeats {
+            let needed = missing(a, b).len() + missing(b, a).len() + differ.len();
+            assert_eq!(listed, needed, "an id was listed twice");
         }
     }
 }
