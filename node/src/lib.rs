@@ -31,5 +31,5 @@ pub mod store;
 
 pub use error::Error;
 pub use identity::{Config, Identity, InitOptions};
-pub use repo::{Draft, History, ItemView, Received, Repo};
+pub use repo::{Draft, History, ItemView, Received, Repo, verify_payloads};
 pub use store::{Entry, Query, Record, Store};

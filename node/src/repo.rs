@@ -630,17 +630,21 @@ impl Repo {
         }))
     }
 
-    /// Receives items from a peer: each verified against this node's roster and label, then
-    /// all merged and stored in one durable write. Returns, for each item in order, what it
-    /// did here or why it was refused; a refused item does not keep the others out.
-    pub fn receive_payloads(&self, items: &[ItemPayload]) -> Vec<Result<Received, Error>> {
-        let mut results: Vec<Result<Received, Error>> = Vec::with_capacity(items.len());
+    /// Stores items from a peer that [`verify_payloads`] checked, maybe against an older copy
+    /// of the roster (it may run on another thread): every signer is checked again against the
+    /// current roster, which costs no signature check.
+    pub fn receive_verified(
+        &self,
+        checked: Vec<Result<VerifiedItem, Error>>,
+    ) -> Vec<Result<Received, Error>> {
+        let mut results: Vec<Result<Received, Error>> = Vec::with_capacity(checked.len());
         let mut accepted = Vec::new();
         let mut verified = Vec::new();
-        for (n, item) in items.iter().enumerate() {
-            let checked = verify::verify_item(&item.header, &item.doc, &item.sigs, &self.roster)
-                .map_err(Error::from)
-                .and_then(|v| self.check_mergeable(&v).map(|local| (v, local)));
+        for (n, item) in checked.into_iter().enumerate() {
+            let checked = item.and_then(|v| {
+                verify::check_signers(&v, &self.roster)?;
+                self.check_mergeable(&v).map(|local| (v, local))
+            });
             match checked {
                 Ok((v, local)) => {
                     let sent = digest_bytes(&digest(&v.doc));
@@ -709,6 +713,17 @@ impl Repo {
     pub fn create_all(&self, drafts: Vec<Draft>, now: DateTime<Utc>) -> Result<Vec<ItemId>, Error> {
         self.import(Vec::new(), drafts, now).map(|(_, created)| created)
     }
+}
+
+/// Verifies items from a peer against `roster`: header, creator, every change's signature.
+/// Pure work with no store: a node runs it off its event loop.
+pub fn verify_payloads(roster: &Roster, items: &[ItemPayload]) -> Vec<Result<VerifiedItem, Error>> {
+    items
+        .iter()
+        .map(|item| {
+            verify::verify_item(&item.header, &item.doc, &item.sigs, roster).map_err(Error::from)
+        })
+        .collect()
 }
 
 fn different_header(id: ItemId) -> Error {

@@ -89,6 +89,16 @@ pub fn verify_changes(
     Ok(kept)
 }
 
+/// Checks again, against `roster`, that the creator and every signer of a verified item may
+/// write it: for an item verified against an older copy of the roster. No signature is checked.
+///
+/// # Errors
+/// The first signer the roster does not know or does not allow.
+pub fn check_signers(item: &VerifiedItem, roster: &Roster) -> Result<(), VerifyError> {
+    check_creator(&item.header, roster)?;
+    item.sigs.iter().try_for_each(|sig| check_writer(&item.header, &sig.signer, roster))
+}
+
 /// An item whose header, creator and every change were verified.
 #[derive(Debug, Clone)]
 pub struct VerifiedItem {

@@ -184,6 +184,8 @@ impl Running {
 
 /// Bounds of the event loop's queues.
 const COMMAND_QUEUE: usize = 64;
+/// Verified fetch answers waiting to be stored (at most a few fetches per peer are under way).
+const CHECKED_QUEUE: usize = 64;
 
 /// Opens the node in `dir`, listens, dials its roster and starts serving.
 ///
@@ -296,6 +298,8 @@ struct EventLoop {
     api: SocketAddr,
     peers: HashMap<PeerId, PeerState>,
     sync: sync::State,
+    /// Fetched items verified off the event loop, back to be stored.
+    checked: (mpsc::Sender<sync::Checked>, mpsc::Receiver<sync::Checked>),
     /// The status the public site's `/metrics` reads, refreshed every tick.
     status_tx: tokio::sync::watch::Sender<Option<Status>>,
     /// This node's embargoed items and when each becomes public.
@@ -333,6 +337,7 @@ impl EventLoop {
             api,
             peers,
             sync,
+            checked: mpsc::channel(CHECKED_QUEUE),
             status_tx,
             embargoes,
         };
@@ -409,6 +414,7 @@ impl EventLoop {
                 _ = &mut stopped => break,
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
                 Some(command) = self.commands.recv() => self.on_command(command),
+                Some(checked) = self.checked.1.recv() => self.on_checked(checked),
                 _ = tick.tick() => {
                     self.redial_due();
                     self.publish_due_embargoes();

@@ -15,13 +15,14 @@ use liaison_protocol::sync::{
     Catalog, ItemPayload, MAX_OFFER, RangeMsg, Reconcile, Reconciler, Step, SyncRequest,
     SyncResponse,
 };
+use liaison_protocol::verify::VerifiedItem;
 use liaison_protocol::{Header, ItemId, Peer, Role, may_receive};
 use libp2p::PeerId;
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 
 use super::EventLoop;
 use super::net::{self, Frame};
-use crate::{Received, Repo};
+use crate::{Received, Repo, verify_payloads};
 
 /// Most items in one push, or in one answer to a fetch.
 const MAX_BATCH_ITEMS: usize = 256;
@@ -41,6 +42,15 @@ const MAX_WANTED: usize = 1 << 18;
 const MAX_QUEUED: usize = 1 << 18;
 /// Peers remembered as holding a wanted item, to fetch it from another when one fails.
 const MAX_HOLDERS: usize = 8;
+
+/// A fetch answer, verified off the event loop, to be stored.
+#[derive(Debug)]
+pub(super) struct Checked {
+    peer: PeerId,
+    request_id: OutboundRequestId,
+    items: Vec<ItemPayload>,
+    verified: Vec<Result<VerifiedItem, crate::Error>>,
+}
 
 /// Items refused, with why, as an acknowledgement lists them.
 type Refusals = Vec<(ItemId, String)>;
@@ -457,11 +467,18 @@ impl EventLoop {
                     self.refuse(peer, "items nobody asked for".to_owned());
                     return;
                 }
-                let got = match self.store_items(peer, policy.role, items) {
-                    Ok((received, _)) => received.iter().map(|r| r.header.id).collect(),
-                    Err(_) => HashSet::new(),
-                };
-                self.settle_fetch(peer, request_id, &got);
+                if self.refuse_mirror_writes(peer, policy.role).is_some() {
+                    self.settle_fetch(peer, request_id, &HashSet::new());
+                    return;
+                }
+                // Verifying is most of the work of taking items in: it runs on another thread,
+                // while this one stores the previous answer and keeps the links busy.
+                let roster = self.repo.roster().clone();
+                let back = self.checked.0.clone();
+                tokio::task::spawn_blocking(move || {
+                    let verified = verify_payloads(&roster, &items);
+                    let _ = back.blocking_send(Checked { peer, request_id, items, verified });
+                });
             }
             SyncResponse::Ack { refused, .. } => {
                 for (id, why) in refused {
@@ -578,6 +595,14 @@ impl EventLoop {
         }
     }
 
+    /// Stores a fetch answer verified off the event loop, and fetches more.
+    pub(super) fn on_checked(&mut self, checked: Checked) {
+        let Checked { peer, request_id, items, verified } = checked;
+        let (received, _) = self.store_verified(peer, &items, verified);
+        let got = received.iter().map(|r| r.header.id).collect();
+        self.settle_fetch(peer, request_id, &got);
+    }
+
     /// Verifies and stores pushed items from `peer`, then relays what changed.
     fn receive(&mut self, peer: PeerId, role: Role, items: Vec<ItemPayload>) -> SyncResponse {
         match self.store_items(peer, role, items) {
@@ -589,8 +614,7 @@ impl EventLoop {
         }
     }
 
-    /// Verifies and stores items from `peer` in one durable write, offers what changed to the
-    /// other peers, and returns what was accepted. Refused items are counted against the peer.
+    /// Verifies and stores pushed items from `peer` (see [`Self::store_verified`]).
     fn store_items(
         &mut self,
         peer: PeerId,
@@ -600,9 +624,21 @@ impl EventLoop {
         if let Some(refused) = self.refuse_mirror_writes(peer, role) {
             return Err(refused);
         }
+        let verified = verify_payloads(self.repo.roster(), &items);
+        Ok(self.store_verified(peer, &items, verified))
+    }
+
+    /// Stores verified items from `peer` in one durable write, offers what changed to the
+    /// other peers, and returns what was accepted and what refused, counted against the peer.
+    fn store_verified(
+        &mut self,
+        peer: PeerId,
+        items: &[ItemPayload],
+        verified: Vec<Result<VerifiedItem, crate::Error>>,
+    ) -> (Vec<Received>, Refusals) {
         let mut received = Vec::new();
         let mut refused = Vec::new();
-        for (item, result) in items.iter().zip(self.repo.receive_payloads(&items)) {
+        for (item, result) in items.iter().zip(self.repo.receive_verified(verified)) {
             match result {
                 Ok(r) => received.push(r),
                 Err(e) => {
@@ -645,7 +681,7 @@ impl EventLoop {
         if !written.is_empty() {
             self.push(&written);
         }
-        Ok((received, refused))
+        (received, refused)
     }
 
     /// Offers items just received from `from` to every connected peer allowed to see them,
