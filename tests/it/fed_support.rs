@@ -15,7 +15,7 @@ use liaison_node::api::{Request, Response};
 use liaison_node::daemon::net::{Behaviour, BehaviourEvent, Frame};
 use liaison_node::daemon::{self, Options, PeerStatus, Running, Status};
 use liaison_node::{Draft, Entry, InitOptions, ItemView, Query, Repo};
-use liaison_protocol::sync::{Reconcile, SyncRequest, SyncResponse};
+use liaison_protocol::sync::{ItemPayload, Reconcile, SyncRequest, SyncResponse};
 use liaison_protocol::{
     Card, Fields, ItemId, Kind, Label, LangTag, Mechanism, Peer, PublicKey, Role, Text, Visit,
     VisitCountry, VisitStatus,
@@ -422,8 +422,10 @@ impl Drop for Proxy {
 #[allow(missing_debug_implementations)] // The swarm has no Debug.
 pub(crate) struct RawPeer {
     pub(crate) swarm: Swarm<Behaviour>,
-    /// The pushes and fetches the node sent, in order.
+    /// The pushes, offers and fetches the node sent, in order.
     pub(crate) received: Vec<SyncRequest>,
+    /// What this peer answers fetches from: the items asked for that it holds here.
+    pub(crate) serves: Vec<ItemPayload>,
 }
 
 impl RawPeer {
@@ -441,7 +443,7 @@ impl RawPeer {
             .expect("behaviour")
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
             .build();
-        RawPeer { swarm, received: Vec::new() }
+        RawPeer { swarm, received: Vec::new(), serves: Vec::new() }
     }
 
     /// The peer id and first listen address of a running node.
@@ -538,7 +540,13 @@ impl RawPeer {
                     SyncRequest::Push(_) | SyncRequest::Offer(_) => {
                         SyncResponse::Ack { accepted: 0, refused: Vec::new() }
                     }
-                    SyncRequest::Fetch(_) => SyncResponse::Items(Vec::new()),
+                    SyncRequest::Fetch(ids) => SyncResponse::Items(
+                        self.serves
+                            .iter()
+                            .filter(|p| p.header.verify().is_ok_and(|h| ids.contains(&h.id)))
+                            .cloned()
+                            .collect(),
+                    ),
                 };
                 if !matches!(request, SyncRequest::Reconcile(_)) {
                     self.received.push(request);

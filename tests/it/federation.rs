@@ -14,7 +14,9 @@ use ed25519_dalek::SigningKey;
 use liaison_node::api::{Request, Response};
 use liaison_node::daemon::Options;
 use liaison_node::{Entry, Record};
-use liaison_protocol::sync::{ItemPayload, Range, RangeMsg, SyncRequest, SyncResponse};
+use liaison_protocol::sync::{
+    ItemPayload, MAX_OFFER, Range, RangeMsg, SyncRequest, SyncResponse, heads_digest,
+};
 use liaison_protocol::{
     Card, Catalog, Edit, ItemDoc, ItemId, Label, Planned, Reconciler, Role, Site, VisitPatch,
     may_receive,
@@ -682,6 +684,87 @@ async fn forged_changes_and_strangers_are_refused_and_leave_no_trace() {
     })
     .await;
     assert_eq!(records(&ohchr.entries().await), records(&entries), "a forgery was stored");
+}
+
+/// An offer makes a node fetch what it lacks in the state offered, and nothing it holds; what
+/// comes back is verified like a push. Offers past the size limit, and offers from a mirror to a
+/// member, are refused and counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offer_is_fetched_only_where_it_brings_something_new() {
+    let mut ohchr = TestNode::init("ohchr", "ohchr", MEMBER);
+    let achpr = TestNode::init("achpr", "achpr", MEMBER);
+    let genuine = achpr.offline(|repo| {
+        let id = repo.create(visit("ACHPR visit, relayed", Label::Green, &[], &[]), Utc::now());
+        repo.payload(id.expect("create")).expect("payload").expect("stored")
+    });
+    let genuine_id = genuine.header.verify().expect("header").id;
+    let digest_of = |p: &ItemPayload| heads_digest(&ItemDoc::load(&p.doc).expect("doc").heads());
+    ohchr.start().await;
+    ohchr.knows(&achpr.card).await;
+    let coe = coe_key();
+    ohchr.knows(&card_of(&coe, "coe")).await;
+    let ngo = SigningKey::from_bytes(&[8; 32]);
+    ohchr.knows(&Card { role: MIRROR, ..card_of(&ngo, "ngo-watch") }).await;
+    let own = ohchr.create(visit("ohchr's own visit", Label::Green, &[], &[])).await;
+    let own_digest: [u8; 32] =
+        ohchr.entries().await[&own].record.digest.as_slice().try_into().expect("32 bytes");
+    let (target, addr) = RawPeer::addr_of(&ohchr);
+
+    let mut raw = RawPeer::new(&coe);
+    raw.serves = vec![genuine.clone()];
+    let offer = SyncRequest::Offer(vec![(own, own_digest), (genuine_id, digest_of(&genuine))]);
+    let answer = raw.request(target, &addr, offer).await;
+    assert_eq!(answer, Ok(SyncResponse::Ack { accepted: 1, refused: Vec::new() }));
+    raw.until(|sent| sent.iter().any(|r| matches!(r, SyncRequest::Fetch(_)))).await;
+    // Keep the link polled (the answer to the fetch goes out meanwhile) until it is stored.
+    for _ in 0..1000 {
+        if ohchr.ids().await.contains(&genuine_id) {
+            break;
+        }
+        let _ = raw.request(target, &addr, SyncRequest::Fetch(Vec::new())).await;
+    }
+    assert!(ohchr.ids().await.contains(&genuine_id), "the offered item was not stored");
+    let asked: Vec<&Vec<ItemId>> = raw
+        .received
+        .iter()
+        .filter_map(|r| match r {
+            SyncRequest::Fetch(ids) => Some(ids),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, vec![&vec![genuine_id]], "fetched only what it lacked");
+
+    // Offered again in the state it now holds: nothing to fetch.
+    let again = SyncRequest::Offer(vec![(genuine_id, digest_of(&genuine))]);
+    let answer = raw.request(target, &addr, again).await;
+    assert_eq!(answer, Ok(SyncResponse::Ack { accepted: 0, refused: Vec::new() }));
+
+    let too_many = (0..=MAX_OFFER as u32)
+        .map(|n| {
+            let mut id = [0; 16];
+            id[..4].copy_from_slice(&n.to_be_bytes());
+            (ItemId::from_bytes(id), [1; 32])
+        })
+        .collect();
+    let answer = raw.request(target, &addr, SyncRequest::Offer(too_many)).await;
+    assert!(
+        matches!(&answer, Ok(SyncResponse::Refused(why)) if why.contains("per offer")),
+        "{answer:?}"
+    );
+
+    let mut mirror = RawPeer::new(&ngo);
+    let from_mirror = SyncRequest::Offer(vec![(ItemId::from_bytes([0x51; 16]), [2; 32])]);
+    let answer = mirror.request(target, &addr, from_mirror).await;
+    assert!(
+        matches!(&answer, Ok(SyncResponse::Refused(why)) if why.contains("mirror")),
+        "{answer:?}"
+    );
+    let status = ohchr.peer_status((&ngo.verifying_key()).into()).await.expect("in status");
+    assert_eq!(status.refused, 1, "{status:?}");
+    assert!(
+        !mirror.received.iter().any(|r| matches!(r, SyncRequest::Fetch(_))),
+        "a member fetched from a mirror"
+    );
 }
 
 /// "Nothing changed" is one round trip with one small answer, whatever the number of items,

@@ -322,6 +322,20 @@ mod wire {
         assert_eq!(SyncRequest::decode(&bytes).unwrap(), fixed_request());
     }
 
+    /// `{"offer": [[id, digest]]}`.
+    const OFFER_CBOR: &str = concat!(
+        "a1656f66666572818250444444444444444444444444444444445820090909090909090909090909090909",
+        "0909090909090909090909090909090909",
+    );
+
+    #[test]
+    fn offer_request_cbor_is_pinned() {
+        let offer = SyncRequest::Offer(vec![(ItemId::from_bytes([0x44; 16]), [9; 32])]);
+        let bytes = offer.encode();
+        assert_eq!(hex::encode(&bytes), OFFER_CBOR);
+        assert_eq!(SyncRequest::decode(&bytes).unwrap(), offer);
+    }
+
     #[test]
     fn ack_response_cbor_is_pinned() {
         let bytes = fixed_ack().encode();
