@@ -88,19 +88,26 @@ pub struct Store {
     db: sled::Db,
 }
 
+/// sled's page cache. Its default, 1 GiB, would let a node holding 100,000 items grow past
+/// what a small server can spare; reads beyond it come from the operating system's cache.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 impl Store {
     /// Opens (or creates) the store in `dir`.
     ///
     /// # Errors
     /// [`Error::StoreBusy`] when another process holds it; [`Error::Store`] otherwise.
     pub fn open(dir: &Path) -> Result<Self, Error> {
-        let db = sled::Config::new().path(dir).open().map_err(|e| match e {
-            // sled reports another process's lock as an IO error with this message.
-            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                Error::StoreBusy(dir.to_owned())
-            }
-            other => Error::Store(other.to_string()),
-        })?;
+        let db =
+            sled::Config::new().path(dir).cache_capacity(CACHE_BYTES).open().map_err(
+                |e| match e {
+                    // sled reports another process's lock as an IO error with this message.
+                    sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                        Error::StoreBusy(dir.to_owned())
+                    }
+                    other => Error::Store(other.to_string()),
+                },
+            )?;
         Ok(Self { db })
     }
 

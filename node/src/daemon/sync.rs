@@ -70,6 +70,10 @@ pub(super) struct State {
     /// of its own with a peer that keeps it in sync.
     answered: HashMap<PeerId, Instant>,
     fetches: Fetches,
+    /// Fetch answers waiting to be verified (at most [`FETCHES_IN_FLIGHT`] per peer).
+    to_verify: VecDeque<(PeerId, OutboundRequestId, Vec<ItemPayload>)>,
+    /// Whether one is being verified.
+    verifying: bool,
 }
 
 /// Items to fetch, and from whom.
@@ -471,14 +475,8 @@ impl EventLoop {
                     self.settle_fetch(peer, request_id, &HashSet::new());
                     return;
                 }
-                // Verifying is most of the work of taking items in: it runs on another thread,
-                // while this one stores the previous answer and keeps the links busy.
-                let roster = self.repo.roster().clone();
-                let back = self.checked.0.clone();
-                tokio::task::spawn_blocking(move || {
-                    let verified = verify_payloads(&roster, &items);
-                    let _ = back.blocking_send(Checked { peer, request_id, items, verified });
-                });
+                self.sync.to_verify.push_back((peer, request_id, items));
+                self.verify_next();
             }
             SyncResponse::Ack { refused, .. } => {
                 for (id, why) in refused {
@@ -595,8 +593,28 @@ impl EventLoop {
         }
     }
 
+    /// Verifies the next fetch answer waiting, unless one is being verified. Verifying is most
+    /// of the work of taking items in: it runs on another thread while this one stores the
+    /// previous answer and keeps the links busy. One at a time: more threads would not be
+    /// faster on a small server, and each would keep memory of its own.
+    fn verify_next(&mut self) {
+        if self.sync.verifying {
+            return;
+        }
+        let Some((peer, request_id, items)) = self.sync.to_verify.pop_front() else { return };
+        self.sync.verifying = true;
+        let roster = self.repo.roster().clone();
+        let back = self.checked.0.clone();
+        tokio::task::spawn_blocking(move || {
+            let verified = verify_payloads(&roster, &items);
+            let _ = back.blocking_send(Checked { peer, request_id, items, verified });
+        });
+    }
+
     /// Stores a fetch answer verified off the event loop, and fetches more.
     pub(super) fn on_checked(&mut self, checked: Checked) {
+        self.sync.verifying = false;
+        self.verify_next();
         let Checked { peer, request_id, items, verified } = checked;
         let (received, _) = self.store_verified(peer, &items, verified);
         let got = received.iter().map(|r| r.header.id).collect();
