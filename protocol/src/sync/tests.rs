@@ -242,6 +242,34 @@ mod catalogue {
     }
 
     proptest! {
+        /// The fingerprint of everything is kept item by item: it must equal a scan, here the
+        /// two halves around any bound scanned and combined.
+        #[test]
+        fn the_kept_total_equals_a_scan(
+            ops in vec((0u64..60, 0u64..4, any::<bool>()), 0..200),
+            cut in any::<[u8; 16]>(),
+        ) {
+            let mut catalog = Catalog::new();
+            for (n, d, insert) in ops {
+                if insert {
+                    catalog.insert(id(0, n, None), digest(d));
+                } else {
+                    catalog.remove(&id(0, n, None));
+                }
+            }
+            let low = catalog.fingerprint(&Range { lo: [0; 16], hi: Some(cut) });
+            let high = catalog.fingerprint(&Range { lo: cut, hi: None });
+            let mut xor = low.xor;
+            for (a, b) in xor.iter_mut().zip(high.xor) {
+                *a ^= b;
+            }
+            let scanned = Fingerprint { xor, count: low.count + high.count };
+            prop_assert_eq!(catalog.fingerprint(&Range::all()), scanned);
+            prop_assert_eq!(scanned.count as usize, catalog.len());
+        }
+    }
+
+    proptest! {
         #[test]
         fn split_covers_the_range_exactly_in_balanced_non_empty_parts(
             len in 0u64..3000,
