@@ -86,6 +86,8 @@ impl Query {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: sled::Db,
+    /// Bumped after every write of items, shared by every clone.
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// sled's page cache. Its default, 1 GiB, would let a node holding 100,000 items grow past
@@ -108,7 +110,14 @@ impl Store {
                     other => Error::Store(other.to_string()),
                 },
             )?;
-        Ok(Self { db })
+        Ok(Self { db, generation: std::sync::Arc::default() })
+    }
+
+    /// A number that changes after every write of items through this store or a clone of it:
+    /// what a reader derives from the items stays valid while it does not change. Read it
+    /// before reading the items.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The record of `id`, checksum verified.
@@ -140,7 +149,9 @@ impl Store {
             }
             batch.insert(record_key(header.id), encode_record(record));
         }
-        self.db.apply_batch(batch).map_err(store_err)?;
+        let applied = self.db.apply_batch(batch).map_err(store_err);
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        applied?;
         self.db.flush().map_err(store_err)?;
         Ok(())
     }

@@ -7,7 +7,7 @@ use std::process::Command;
 #[test]
 fn the_benchmark_harness_prints_every_row() {
     let out = Command::new(env!("CARGO_BIN_EXE_liaison-bench"))
-        .args(["--n", "50", "--big", "200", "--writes", "5"])
+        .args(["--n", "50", "--big", "200", "--writes", "5", "--http-secs", "1"])
         .output()
         .expect("run liaison-bench");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -20,4 +20,13 @@ fn the_benchmark_harness_prints_every_row() {
         assert!(stdout.lines().any(|l| l.starts_with(&prefix)), "no row {figure}:\n{stdout}");
     }
     assert!(!stdout.contains("failed:"), "a figure failed:\n{stdout}\n{stderr}");
+    // Figure 6 needs wrk, from outside cargo: CI installs it and requires it; elsewhere its
+    // rows say it was not measured, and so does this test.
+    if stdout.contains("wrk not found") {
+        assert!(
+            std::env::var_os("LIAISON_REQUIRE_WRK").is_none(),
+            "LIAISON_REQUIRE_WRK is set but wrk was not found:\n{stdout}"
+        );
+        eprintln!("figure 6 skipped: wrk not found (apt-get install wrk)");
+    }
 }

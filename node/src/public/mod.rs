@@ -12,12 +12,15 @@ mod metrics;
 pub mod pages;
 pub mod static_site;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
@@ -41,6 +44,82 @@ pub struct Site {
     /// The site's name ("Liaison mirror: ngo-watch").
     pub title: String,
     status: watch::Receiver<Option<Status>>,
+    answers: Arc<Mutex<Answers>>,
+}
+
+/// Most answers kept, and most bytes of them: past either, all are dropped and kept anew.
+const KEPT_ANSWERS: usize = 1024;
+const KEPT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Answers of the API, the feeds and provenance, by request path and query, with the store
+/// generation they were made at. They depend on the items alone (pages also show what is
+/// upcoming today, so they are not kept), and a request for the same answer, the way feed
+/// readers and calendar clients poll, then costs a lookup instead of a pass over the items.
+#[derive(Debug, Default)]
+struct Answers {
+    by_uri: HashMap<String, (u64, HeaderMap, Bytes)>,
+    bytes: usize,
+}
+
+impl Answers {
+    fn get(&self, uri: &str, generation: u64) -> Option<(HeaderMap, Bytes)> {
+        let (made, headers, body) = self.by_uri.get(uri)?;
+        (*made == generation).then(|| (headers.clone(), body.clone()))
+    }
+
+    fn keep(&mut self, uri: String, generation: u64, headers: HeaderMap, body: Bytes) {
+        if self.by_uri.len() >= KEPT_ANSWERS || self.bytes + body.len() > KEPT_BYTES {
+            self.by_uri.clear();
+            self.bytes = 0;
+        }
+        if body.len() <= KEPT_BYTES {
+            self.bytes += body.len();
+            if let Some((_, _, old)) = self.by_uri.insert(uri, (generation, headers, body)) {
+                self.bytes -= old.len();
+            }
+        }
+    }
+}
+
+/// Serves a kept answer while the store has not changed since it was made; keeps new ones.
+async fn kept(
+    axum::extract::State(site): axum::extract::State<Site>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let keepable = request.method() == axum::http::Method::GET
+        && (path.starts_with("/api/")
+            || path.ends_with(".ics")
+            || path.ends_with(".atom")
+            || path.ends_with("/provenance"));
+    if !keepable {
+        return next.run(request).await;
+    }
+    let uri = request.uri().to_string();
+    let generation = site.store.generation();
+    let hit = site.answers.lock().ok().and_then(|answers| answers.get(&uri, generation));
+    if let Some((headers, body)) = hit {
+        return (StatusCode::OK, headers, body).into_response();
+    }
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // Every answer here is built whole in memory before it is sent, so this copies nothing new.
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => {
+            if let Ok(mut answers) = site.answers.lock() {
+                answers.keep(uri, generation, parts.headers.clone(), bytes.clone());
+            }
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "public site: reading an answer");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// Which public items to show. Every filter that is set must match.
@@ -91,7 +170,7 @@ fn parsed_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDat
 impl Site {
     /// A site over `store`, showing `status` on `/metrics`.
     pub fn new(store: Store, title: String, status: watch::Receiver<Option<Status>>) -> Self {
-        Self { store, title, status }
+        Self { store, title, status, answers: Arc::default() }
     }
 
     /// A site over `store` with no running node behind it (a static export).
@@ -209,6 +288,7 @@ pub fn router(site: Site) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics::metrics))
         .fallback(|| async { Refusal::NotFound })
+        .layer(axum::middleware::from_fn_with_state(site.clone(), kept))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

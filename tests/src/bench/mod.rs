@@ -5,6 +5,7 @@
 mod cluster;
 mod data;
 mod initial;
+mod mirror;
 mod peer;
 mod propagation;
 mod reconcile;
@@ -21,15 +22,16 @@ use report::Row;
 pub(crate) type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 const USAGE: &str = "usage: liaison-bench [--n N[,N...]] [--big N] [--writes W] [--quick] \
-[--peer] [--peer-n N[,N...]] [--only FIGURES] [--dir DIR]
+[--peer] [--peer-n N[,N...]] [--http-secs S] [--only FIGURES] [--dir DIR]
 
   --n        items for initial sync (figures 2 and 5), comma-separated (default 10000)
-  --big      items for figures 3 (at big/100, big/10, big) and 4 (default 100000)
+  --big      items for figures 3 (at big/100, big/10, big), 4 and 6 (default 100000)
   --writes   writes for propagation (figure 1; default 200)
   --quick    --n 1000 --big 10000 --writes 50
   --peer     also run the automerge-repo peer (figure 8; needs node and npm)
   --peer-n   documents for the peer, comma-separated (default 1000,10000); Liaison's
              initial sync runs at the same sizes for the comparison
+  --http-secs  seconds of load per path in figure 6, with wrk (default 10)
   --only     figures to run, comma-separated (default all)
   --dir      where nodes keep their data (default: a temporary directory, removed after)";
 
@@ -43,6 +45,7 @@ struct Args {
     peer_n: Vec<usize>,
     only: Vec<u8>,
     dir: Option<PathBuf>,
+    http_secs: u64,
 }
 
 fn list<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<Vec<T>, String> {
@@ -69,6 +72,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         peer_n: vec![1_000, 10_000],
         only: Vec::new(),
         dir: None,
+        http_secs: 10,
     };
     while let Some(flag) = args.next() {
         match flag.as_str() {
@@ -79,6 +83,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--peer" => a.peer = true,
             "--peer-n" => a.peer_n = list(&flag, args.next())?,
             "--only" => a.only = list(&flag, args.next())?,
+            "--http-secs" => a.http_secs = one(&flag, args.next())?,
             "--dir" => a.dir = Some(args.next().ok_or("--dir needs a value")?.into()),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
@@ -181,11 +186,9 @@ async fn run(args: &Args) -> Vec<Row> {
             Err(e) => rows.push(failed("3-4. Reconciliation", &e)),
         }
     }
-    rows.push(Row::not_measured(
-        "6. Mirror HTTP: `/api/v1/` by country, `/calendar.ics?country=`, 100,000 items",
-        "not measured yet: the public mirror is not built",
-        ">= 5,000 req/s, p99 <= 20 ms",
-    ));
+    if wanted(6) {
+        rows.extend(mirror::run(root, args.big, args.http_secs).await);
+    }
     if wanted(8) {
         rows.extend(peer::run(root, args.peer, &args.peer_n, &syncs).await);
     }
