@@ -767,6 +767,50 @@ async fn an_offer_is_fetched_only_where_it_brings_something_new() {
     );
 }
 
+/// An item offered by two peers is fetched from one; when that one does not deliver it, from
+/// the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_the_first_peer_does_not_deliver_is_fetched_from_another_that_offered_it() {
+    let mut ohchr = TestNode::init("ohchr", "ohchr", MEMBER);
+    let achpr = TestNode::init("achpr", "achpr", MEMBER);
+    let item = achpr.offline(|repo| {
+        let id = repo.create(visit("Offered twice", Label::Green, &[], &[]), Utc::now());
+        repo.payload(id.expect("create")).expect("payload").expect("stored")
+    });
+    let id = item.header.verify().expect("header").id;
+    let digest = heads_digest(&ItemDoc::load(&item.doc).expect("doc").heads());
+    ohchr.start().await;
+    ohchr.knows(&achpr.card).await;
+    let (coe, iachr) = (coe_key(), SigningKey::from_bytes(&[10; 32]));
+    ohchr.knows(&card_of(&coe, "coe")).await;
+    ohchr.knows(&card_of(&iachr, "iachr")).await;
+    let (target, addr) = RawPeer::addr_of(&ohchr);
+    let fetched = |sent: &[SyncRequest]| {
+        sent.iter().any(|r| matches!(r, SyncRequest::Fetch(ids) if ids.contains(&id)))
+    };
+
+    // coe offers first and is asked, but answers without the item; iachr offered it too.
+    let mut first = RawPeer::new(&coe);
+    let mut second = RawPeer::new(&iachr);
+    second.serves = vec![item];
+    let offer = || SyncRequest::Offer(vec![(id, digest)]);
+    let answer = first.request(target, &addr, offer()).await;
+    assert_eq!(answer, Ok(SyncResponse::Ack { accepted: 1, refused: Vec::new() }));
+    let answer = second.request(target, &addr, offer()).await;
+    assert_eq!(answer, Ok(SyncResponse::Ack { accepted: 1, refused: Vec::new() }));
+    first.until(fetched).await;
+    // Keep both links polled until the item is stored.
+    for _ in 0..1000 {
+        if ohchr.ids().await.contains(&id) {
+            break;
+        }
+        let _ = first.request(target, &addr, SyncRequest::Fetch(Vec::new())).await;
+        let _ = second.request(target, &addr, SyncRequest::Fetch(Vec::new())).await;
+    }
+    assert!(ohchr.ids().await.contains(&id), "not fetched from the second peer");
+    assert!(fetched(&second.received));
+}
+
 /// "Nothing changed" is one round trip with one small answer, whatever the number of items,
 /// and one changed item among many costs a few round trips and moves that item only. The
 /// fingerprints cover exactly the items the peer may receive (rule 1 on catalogues).
