@@ -86,7 +86,7 @@ impl Query {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: sled::Db,
-    /// Bumped after every write of items, shared by every clone.
+    /// Bumped after every write, shared by every clone.
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -113,9 +113,9 @@ impl Store {
         Ok(Self { db, generation: std::sync::Arc::default() })
     }
 
-    /// A number that changes after every write of items through this store or a clone of it:
-    /// what a reader derives from the items stays valid while it does not change. Read it
-    /// before reading the items.
+    /// A number that changes after every write (of items or of the roster) through this store
+    /// or a clone of it: what a reader derives from the store stays valid while it does not
+    /// change. Read it before reading the store.
     pub fn generation(&self) -> u64 {
         self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
@@ -225,7 +225,9 @@ impl Store {
     /// # Errors
     /// If sled fails.
     pub fn put_card(&self, card: &Card) -> Result<(), Error> {
-        self.db.insert(roster_key(&card.key), codec::encode(card)).map_err(store_err)?;
+        let inserted = self.db.insert(roster_key(&card.key), codec::encode(card));
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        inserted.map_err(store_err)?;
         self.db.flush().map_err(store_err)?;
         Ok(())
     }
@@ -235,7 +237,9 @@ impl Store {
     /// # Errors
     /// If sled fails.
     pub fn remove_card(&self, key: &PublicKey) -> Result<bool, Error> {
-        let old = self.db.remove(roster_key(key)).map_err(store_err)?;
+        let old = self.db.remove(roster_key(key));
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        let old = old.map_err(store_err)?;
         self.db.flush().map_err(store_err)?;
         Ok(old.is_some())
     }

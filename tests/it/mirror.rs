@@ -702,6 +702,37 @@ async fn refused(addr: SocketAddr, path: &str, value: &str, problems: &mut Vec<S
     }
 }
 
+/// The API's and the feeds' answers are kept until the store changes: a repeated request gets
+/// the same answer, and a client that accepts gzip gets it gzipped, the same once unzipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_answers_are_the_same_gzipped_or_not() {
+    let fed = Fed::start().await;
+    let mirror = fed.mirror();
+    for path in [
+        "/api/v1/items?limit=500",
+        "/api/v1/items?country=TN&limit=1",
+        "/calendar.ics",
+        "/calendar.ics?country=TN",
+        "/reports.atom",
+    ] {
+        let made = get(mirror, path).await;
+        let kept = get(mirror, path).await;
+        assert_eq!(made.status, 200, "GET {path}: {made:?}");
+        assert_eq!(made.comparable(), kept.comparable(), "GET {path}: the kept answer differs");
+        assert_eq!(made.header("vary"), Some("accept-encoding"), "GET {path}");
+        assert_eq!(made.header("content-encoding"), None, "GET {path}");
+        let zipped = request(mirror, "GET", path, "Accept-Encoding: gzip, br\r\n", b"")
+            .await
+            .unwrap_or_else(|e| panic!("GET {path} with gzip: {e}"));
+        assert_eq!(zipped.body, made.body, "GET {path} with gzip: another answer");
+        let length = |a: &Answer| a.header("content-length").and_then(|l| l.parse::<usize>().ok());
+        if made.body.len() >= 1024 {
+            assert_eq!(zipped.header("content-encoding"), Some("gzip"), "GET {path}");
+            assert!(length(&zipped) < length(&made), "GET {path}: gzip is not smaller");
+        }
+    }
+}
+
 /// Unknown parameters and malformed values get 400 with a message naming them; valid edge
 /// values (lower case, empty) are accepted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! Support for the mirror tests: a federation with every label in use whose mirror (and one
 //! member) serve the public site on 127.0.0.1, a small HTTP/1.1 client over a raw socket (so
-//! tests can also send what no polite client sends), a crawler of the site, and the check that
-//! nothing restricted shows in what the site serves.
+//! tests can also send what no polite client sends; it unzips gzipped answers), a crawler of
+//! the site, and the check that nothing restricted shows in what the site serves.
 #![allow(dead_code)] // Not every test uses every helper.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -99,6 +99,15 @@ fn parse_answer(raw: &[u8]) -> Result<Answer, String> {
         rest.get(..len).ok_or("body shorter than its content-length")?.to_vec()
     } else {
         rest.to_vec()
+    };
+    // As a client that asked for gzip unzips it.
+    let body = if header("content-encoding") == Some("gzip") {
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut plain)
+            .map_err(|e| format!("body is not gzip: {e}"))?;
+        plain
+    } else {
+        body
     };
     let body = String::from_utf8(body).map_err(|e| format!("body is not UTF-8: {e}"))?;
     Ok(Answer { status, headers, body })

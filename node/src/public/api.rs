@@ -3,11 +3,11 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
-use liaison_protocol::{ItemId, Provenance};
+use liaison_protocol::Provenance;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Filter, Refusal, Site, path_id};
+use super::{Filter, Refusal, Site, SortKey, path_id, sort_key};
 use crate::export::{ExportItem, export_item};
 use crate::store::Entry;
 
@@ -63,12 +63,7 @@ pub(crate) fn public_json(entry: &Entry) -> Value {
     value
 }
 
-/// The sort key of an item in lists, which cursors point into.
-fn sort_key(entry: &Entry) -> (NaiveDate, ItemId) {
-    (entry.record.state.fields.span().map_or(NaiveDate::MAX, |(s, _)| s), entry.header.id)
-}
-
-fn parse_cursor(text: &str) -> Result<(NaiveDate, ItemId), Refusal> {
+fn parse_cursor(text: &str) -> Result<SortKey, Refusal> {
     let bad = || {
         Refusal::BadRequest(format!(
             "invalid cursor '{text}': pass back next_cursor as it was given"
@@ -92,9 +87,7 @@ pub(super) async fn items(
         })?,
     };
     let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
-    let all = site.items(&q.filter())?;
-    let mut page: Vec<&Entry> =
-        all.iter().filter(|e| after.is_none_or(|a| sort_key(e) > a)).take(limit + 1).collect();
+    let mut page = site.page(&q.filter(), after, limit + 1)?;
     let next = (page.len() > limit).then(|| {
         page.truncate(limit);
         page.last().map(|e| {
@@ -103,7 +96,7 @@ pub(super) async fn items(
         })
     });
     Ok(Json(json!({
-        "items": page.iter().map(|e| public_json(e)).collect::<Vec<_>>(),
+        "items": page.iter().map(public_json).collect::<Vec<_>>(),
         "next_cursor": next.flatten(),
     })))
 }

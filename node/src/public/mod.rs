@@ -8,19 +8,18 @@
 
 mod api;
 mod feeds;
+mod kept;
 mod metrics;
 pub mod pages;
 pub mod static_site;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
@@ -44,82 +43,11 @@ pub struct Site {
     /// The site's name ("Liaison mirror: ngo-watch").
     pub title: String,
     status: watch::Receiver<Option<Status>>,
-    answers: Arc<Mutex<Answers>>,
-}
-
-/// Most answers kept, and most bytes of them: past either, all are dropped and kept anew.
-const KEPT_ANSWERS: usize = 1024;
-const KEPT_BYTES: usize = 64 * 1024 * 1024;
-
-/// Answers of the API, the feeds and provenance, by request path and query, with the store
-/// generation they were made at. They depend on the items alone (pages also show what is
-/// upcoming today, so they are not kept), and a request for the same answer, the way feed
-/// readers and calendar clients poll, then costs a lookup instead of a pass over the items.
-#[derive(Debug, Default)]
-struct Answers {
-    by_uri: HashMap<String, (u64, HeaderMap, Bytes)>,
-    bytes: usize,
-}
-
-impl Answers {
-    fn get(&self, uri: &str, generation: u64) -> Option<(HeaderMap, Bytes)> {
-        let (made, headers, body) = self.by_uri.get(uri)?;
-        (*made == generation).then(|| (headers.clone(), body.clone()))
-    }
-
-    fn keep(&mut self, uri: String, generation: u64, headers: HeaderMap, body: Bytes) {
-        if self.by_uri.len() >= KEPT_ANSWERS || self.bytes + body.len() > KEPT_BYTES {
-            self.by_uri.clear();
-            self.bytes = 0;
-        }
-        if body.len() <= KEPT_BYTES {
-            self.bytes += body.len();
-            if let Some((_, _, old)) = self.by_uri.insert(uri, (generation, headers, body)) {
-                self.bytes -= old.len();
-            }
-        }
-    }
-}
-
-/// Serves a kept answer while the store has not changed since it was made; keeps new ones.
-async fn kept(
-    axum::extract::State(site): axum::extract::State<Site>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let path = request.uri().path();
-    let keepable = request.method() == axum::http::Method::GET
-        && (path.starts_with("/api/")
-            || path.ends_with(".ics")
-            || path.ends_with(".atom")
-            || path.ends_with("/provenance"));
-    if !keepable {
-        return next.run(request).await;
-    }
-    let uri = request.uri().to_string();
-    let generation = site.store.generation();
-    let hit = site.answers.lock().ok().and_then(|answers| answers.get(&uri, generation));
-    if let Some((headers, body)) = hit {
-        return (StatusCode::OK, headers, body).into_response();
-    }
-    let response = next.run(request).await;
-    if response.status() != StatusCode::OK {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    // Every answer here is built whole in memory before it is sent, so this copies nothing new.
-    match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => {
-            if let Ok(mut answers) = site.answers.lock() {
-                answers.keep(uri, generation, parts.headers.clone(), bytes.clone());
-            }
-            Response::from_parts(parts, axum::body::Body::from(bytes))
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "public site: reading an answer");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    /// Answers of the API and the feeds, kept until the store changes.
+    answers: Arc<Mutex<kept::Answers>>,
+    /// The order of the items of recent filters, kept until the store changes, so a page of
+    /// the API reads the records it shows rather than every record the filter matches.
+    orders: Arc<Mutex<kept::Orders>>,
 }
 
 /// Which public items to show. Every filter that is set must match.
@@ -170,7 +98,7 @@ fn parsed_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDat
 impl Site {
     /// A site over `store`, showing `status` on `/metrics`.
     pub fn new(store: Store, title: String, status: watch::Receiver<Option<Status>>) -> Self {
-        Self { store, title, status, answers: Arc::default() }
+        Self { store, title, status, answers: Arc::default(), orders: Arc::default() }
     }
 
     /// A site over `store` with no running node behind it (a static export).
@@ -183,20 +111,53 @@ impl Site {
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
     pub fn items(&self, filter: &Filter) -> Result<Vec<Entry>, Error> {
-        let query = Query {
-            kind: filter.kind,
-            country: filter.country,
-            mechanism: filter.mechanism.clone(),
-            from: filter.from,
-            to: filter.to,
-            withdrawn: false,
-        };
         let mut items: Vec<Entry> =
-            self.store.list(&query)?.into_iter().filter(is_public).collect();
-        items.sort_by_key(|e| {
-            (e.record.state.fields.span().map_or(NaiveDate::MAX, |(s, _)| s), e.header.id)
-        });
+            self.store.list(&filter.query())?.into_iter().filter(is_public).collect();
+        items.sort_by_key(sort_key);
         Ok(items)
+    }
+
+    /// Up to `count` of the public items matching `filter` that sort after `after`, in the
+    /// order of [`Site::items`]. Only those records are read once the filter's order is kept
+    /// (the first page of a filter reads them all, as [`Site::items`] does).
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub(crate) fn page(
+        &self,
+        filter: &Filter,
+        after: Option<SortKey>,
+        count: usize,
+    ) -> Result<Vec<Entry>, Error> {
+        let order = self.order(filter)?;
+        let start = after.map_or(0, |after| order.partition_point(|key| *key <= after));
+        let query = filter.query();
+        let mut page = Vec::with_capacity(count);
+        for (_, id) in &order[start..] {
+            if page.len() == count {
+                break;
+            }
+            // Checked again: the item may have changed or been withdrawn since.
+            if let Some(entry) = self.item(*id)?.filter(|e| query.matches(e)) {
+                page.push(entry);
+            }
+        }
+        Ok(page)
+    }
+
+    /// The sort keys of the public items matching `filter`, in order.
+    fn order(&self, filter: &Filter) -> Result<Arc<Vec<SortKey>>, Error> {
+        // Read before the items are, as for kept answers.
+        let generation = self.store.generation();
+        let kept = self.orders.lock().ok().and_then(|orders| orders.get(filter, generation));
+        if let Some(order) = kept {
+            return Ok(order);
+        }
+        let order: Arc<Vec<SortKey>> = Arc::new(self.items(filter)?.iter().map(sort_key).collect());
+        if let Ok(mut orders) = self.orders.lock() {
+            orders.keep(filter.clone(), generation, Arc::clone(&order));
+        }
+        Ok(order)
     }
 
     /// One public item; `None` both when it does not exist and when it is not public.
@@ -209,6 +170,26 @@ impl Site {
 
     fn status(&self) -> Option<Status> {
         self.status.borrow().clone()
+    }
+}
+
+/// Where an item sorts in lists: by its first day (undated last), then by id.
+pub(crate) type SortKey = (NaiveDate, ItemId);
+
+pub(crate) fn sort_key(entry: &Entry) -> SortKey {
+    (entry.record.state.fields.span().map_or(NaiveDate::MAX, |(s, _)| s), entry.header.id)
+}
+
+impl Filter {
+    fn query(&self) -> Query {
+        Query {
+            kind: self.kind,
+            country: self.country,
+            mechanism: self.mechanism.clone(),
+            from: self.from,
+            to: self.to,
+            withdrawn: false,
+        }
     }
 }
 
@@ -288,7 +269,7 @@ pub fn router(site: Site) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics::metrics))
         .fallback(|| async { Refusal::NotFound })
-        .layer(axum::middleware::from_fn_with_state(site.clone(), kept))
+        .layer(axum::middleware::from_fn_with_state(site.clone(), kept::kept))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -1,5 +1,6 @@
 //! Nodes for the benchmarks: real nodes started in-process on 127.0.0.1, a node in a process of
-//! its own (to read its memory), and a TCP proxy that counts the bytes of a link.
+//! its own (to read its memory, or to load its site), and a TCP proxy that counts the bytes of a
+//! link.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -133,12 +134,18 @@ pub(crate) struct Process {
 impl Process {
     /// Starts the stopped node in `dir`, logging to `dir/node.log`, and waits for its API.
     pub(crate) async fn start(dir: &Path) -> Res<Process> {
+        Process::start_with(dir, &[]).await
+    }
+
+    /// [`Process::start`] with more arguments to `liaison node`.
+    pub(crate) async fn start_with(dir: &Path, args: &[&str]) -> Res<Process> {
         let log = std::fs::File::create(dir.join("node.log"))?;
         let child = Command::new(std::env::current_exe()?)
             .env(AS_CLI, "1")
             .arg("--data-dir")
             .arg(dir)
             .arg("node")
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -163,6 +170,11 @@ impl Process {
             Response::Status(status) => Ok(*status),
             other => Err(format!("status answered {other:?}").into()),
         }
+    }
+
+    /// The process id, to read its `/proc` entries.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Peak and current resident memory in bytes (`VmHWM`, `VmRSS`).

@@ -60,9 +60,13 @@ pub(crate) fn label(i: usize) -> Label {
 
 /// Item `i` of mechanism `owner` (an index into [`MECHANISMS`]): kinds in turn, labels mixed.
 pub(crate) fn draft(i: usize, owner: usize) -> Draft {
+    draft_in(i, owner, country(i * 7 + owner))
+}
+
+/// Item `i` of mechanism `owner`, concerning country `cc`.
+fn draft_in(i: usize, owner: usize, cc: CountryCode) -> Draft {
     let label = label(i);
     let kind = [Kind::Visit, Kind::Event, Kind::Report, Kind::Contact][i % 4];
-    let cc = country(i * 7 + owner);
     let title = format!("{} {} #{i}", MECHANISMS[owner], kind);
     let mut fields = Fields::new(Text { value: title, lang: LangTag::default() });
     fields.themes = vec!["detention".into()];
@@ -176,10 +180,12 @@ pub(crate) fn create(
     create_with(dir, first..first + count, |i| draft(i, owner))
 }
 
-/// Item `i` of the `clear` items of the mix (of the first mechanism): kinds in turn.
+/// Item `i` of the `clear` items of the mix (of the first mechanism): kinds in turn, each run
+/// of the four kinds in the next of the 24 countries, so every country has every kind.
 pub(crate) fn public_draft(i: usize) -> Draft {
     // Labels come in runs of 4 items, and runs 0-7 of every 20 are clear: skip the others.
-    draft(i / 32 * 80 + i % 32, 0)
+    // (In `draft`, a country's items are all of one kind: 7 is prime to 24, 4 divides it.)
+    draft_in(i / 32 * 80 + i % 32, 0, country(i / 4))
 }
 
 /// Creates the items `make` makes for `range` on the node in `dir`, in atomic writes of

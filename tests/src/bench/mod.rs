@@ -31,7 +31,7 @@ const USAGE: &str = "usage: liaison-bench [--n N[,N...]] [--big N] [--writes W] 
   --peer     also run the automerge-repo peer (figure 8; needs node and npm)
   --peer-n   documents for the peer, comma-separated (default 1000,10000); Liaison's
              initial sync runs at the same sizes for the comparison
-  --http-secs  seconds of load per path in figure 6, with wrk (default 10)
+  --http-secs  seconds of load per path and encoding in figure 6, with wrk (default 10)
   --only     figures to run, comma-separated (default all)
   --dir      where nodes keep their data (default: a temporary directory, removed after)";
 
