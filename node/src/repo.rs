@@ -71,6 +71,9 @@ pub struct ImportReport {
     pub unchanged: Vec<ItemId>,
 }
 
+/// The heads digest of each item an import wrote.
+type Digests = HashMap<ItemId, [u8; 32]>;
+
 /// What receiving one item from a peer changed here.
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -535,12 +538,28 @@ impl Repo {
         drafts: Vec<Draft>,
         now: DateTime<Utc>,
     ) -> Result<(ImportReport, Vec<ItemId>), Error> {
+        let checked = items
+            .into_iter()
+            .map(|item| self.check_mergeable(&item).map(|local| (item, local)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (report, created, _) = self.import_checked(checked, drafts, now)?;
+        Ok((report, created))
+    }
+
+    /// [`Self::import`] of items [`Self::check_mergeable`] passed, each with its local copy.
+    /// Also returns the digest of every item written.
+    fn import_checked(
+        &self,
+        items: Vec<(VerifiedItem, Option<Entry>)>,
+        drafts: Vec<Draft>,
+        now: DateTime<Utc>,
+    ) -> Result<(ImportReport, Vec<ItemId>, Digests), Error> {
         let mut report = ImportReport::default();
         // Pending documents by id, so a file holding two versions of an item merges both.
         let mut pending: Vec<(Header, liaison_protocol::SignedHeader, ItemDoc, Vec<ChangeSig>)> =
             Vec::new();
         let mut at: HashMap<ItemId, usize> = HashMap::new();
-        for mut item in items {
+        for (mut item, local) in items {
             let id = item.header.id;
             if let Some((_, signed, doc, sigs)) = at.get(&id).and_then(|&n| pending.get_mut(n)) {
                 if *signed != item.signed_header {
@@ -555,7 +574,7 @@ impl Repo {
                 }
                 continue;
             }
-            match self.check_mergeable(&item)? {
+            match local {
                 None => {
                     report.added.push(id);
                     at.insert(id, pending.len());
@@ -598,7 +617,8 @@ impl Repo {
         }
         let refs: Vec<(&Header, &Record)> = writes.iter().map(|(h, r)| (h, r)).collect();
         self.store.put(&refs)?;
-        Ok((report, created))
+        let digests = writes.iter().map(|(h, r)| (h.id, digest_bytes(&r.digest))).collect();
+        Ok((report, created, digests))
     }
 
     /// Every item's header and heads digest, for the sync catalogue.
@@ -639,7 +659,7 @@ impl Repo {
     ) -> Vec<Result<Received, Error>> {
         let mut results: Vec<Result<Received, Error>> = Vec::with_capacity(checked.len());
         let mut accepted = Vec::new();
-        let mut verified = Vec::new();
+        let mut mergeable = Vec::new();
         for (n, item) in checked.into_iter().enumerate() {
             let checked = item.and_then(|v| {
                 verify::check_signers(&v, &self.roster)?;
@@ -648,34 +668,26 @@ impl Repo {
             match checked {
                 Ok((v, local)) => {
                     let sent = digest_bytes(&digest(&v.doc));
-                    let held = local.map_or(sent, |l| digest_bytes(&l.record.digest));
+                    let held = local.as_ref().map_or(sent, |l| digest_bytes(&l.record.digest));
                     let header = (*v.header).clone();
                     results.push(Ok(Received { header, sent, digest: held, changed: false }));
                     accepted.push(n);
-                    verified.push(v);
+                    mergeable.push((v, local));
                 }
                 Err(e) => results.push(Err(e)),
             }
         }
-        if verified.is_empty() {
+        if mergeable.is_empty() {
             return results;
         }
-        match self.merge_verified(verified) {
-            Ok(report) => {
-                let changed: HashSet<ItemId> =
-                    report.added.into_iter().chain(report.merged).collect();
+        match self.import_checked(mergeable, Vec::new(), Utc::now()) {
+            Ok((_, _, written)) => {
                 for n in accepted {
-                    let Some(Ok(received)) = results.get_mut(n) else { continue };
-                    if !changed.contains(&received.header.id) {
-                        continue;
-                    }
-                    match self.catalog_entry(received.header.id) {
-                        Ok(Some((_, digest))) => {
-                            received.digest = digest;
-                            received.changed = true;
-                        }
-                        Ok(None) => {}
-                        Err(e) => results[n] = Err(e),
+                    if let Some(Ok(received)) = results.get_mut(n)
+                        && let Some(digest) = written.get(&received.header.id)
+                    {
+                        received.digest = *digest;
+                        received.changed = true;
                     }
                 }
             }

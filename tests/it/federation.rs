@@ -592,6 +592,17 @@ fn records(entries: &BTreeMap<ItemId, Entry>) -> BTreeMap<ItemId, Record> {
     entries.iter().map(|(id, e)| (*id, e.record.clone())).collect()
 }
 
+/// A green visit written on `node` (stopped), as it travels, with its id and heads digest.
+fn green_visit_of(node: &TestNode, title: &str) -> (ItemPayload, ItemId, [u8; 32]) {
+    let payload = node.offline(|repo| {
+        let id = repo.create(visit(title, Label::Green, &[], &[]), Utc::now());
+        repo.payload(id.expect("create")).expect("payload").expect("stored")
+    });
+    let id = payload.header.verify().expect("header").id;
+    let digest = heads_digest(&ItemDoc::load(&payload.doc).expect("doc").heads());
+    (payload, id, digest)
+}
+
 /// Rules 2 and 5 on the wire: a change by a mechanism that may not write the item, and changes
 /// whose signature is not their signer's, are refused before they touch the store, and
 /// counted against the peer; a node outside the roster gets nothing stored at all.
@@ -599,11 +610,7 @@ fn records(entries: &BTreeMap<ItemId, Entry>) -> BTreeMap<ItemId, Record> {
 async fn forged_changes_and_strangers_are_refused_and_leave_no_trace() {
     let mut ohchr = TestNode::init("ohchr", "ohchr", MEMBER);
     let achpr = TestNode::init("achpr", "achpr", MEMBER);
-    let genuine = achpr.offline(|repo| {
-        let id = repo.create(visit("ACHPR green visit", Label::Green, &[], &[]), Utc::now());
-        repo.payload(id.expect("create")).expect("payload").expect("stored")
-    });
-    let genuine_id = genuine.header.verify().expect("header").id;
+    let (genuine, genuine_id, _) = green_visit_of(&achpr, "ACHPR green visit");
     ohchr.start().await;
     ohchr.knows(&achpr.card).await;
     let coe = coe_key();
@@ -693,12 +700,7 @@ async fn forged_changes_and_strangers_are_refused_and_leave_no_trace() {
 async fn an_offer_is_fetched_only_where_it_brings_something_new() {
     let mut ohchr = TestNode::init("ohchr", "ohchr", MEMBER);
     let achpr = TestNode::init("achpr", "achpr", MEMBER);
-    let genuine = achpr.offline(|repo| {
-        let id = repo.create(visit("ACHPR visit, relayed", Label::Green, &[], &[]), Utc::now());
-        repo.payload(id.expect("create")).expect("payload").expect("stored")
-    });
-    let genuine_id = genuine.header.verify().expect("header").id;
-    let digest_of = |p: &ItemPayload| heads_digest(&ItemDoc::load(&p.doc).expect("doc").heads());
+    let (genuine, genuine_id, genuine_digest) = green_visit_of(&achpr, "ACHPR visit, relayed");
     ohchr.start().await;
     ohchr.knows(&achpr.card).await;
     let coe = coe_key();
@@ -712,7 +714,7 @@ async fn an_offer_is_fetched_only_where_it_brings_something_new() {
 
     let mut raw = RawPeer::new(&coe);
     raw.serves = vec![genuine.clone()];
-    let offer = SyncRequest::Offer(vec![(own, own_digest), (genuine_id, digest_of(&genuine))]);
+    let offer = SyncRequest::Offer(vec![(own, own_digest), (genuine_id, genuine_digest)]);
     let answer = raw.request(target, &addr, offer).await;
     assert_eq!(answer, Ok(SyncResponse::Ack { accepted: 1, refused: Vec::new() }));
     raw.until(|sent| sent.iter().any(|r| matches!(r, SyncRequest::Fetch(_)))).await;
@@ -735,7 +737,7 @@ async fn an_offer_is_fetched_only_where_it_brings_something_new() {
     assert_eq!(asked, vec![&vec![genuine_id]], "fetched only what it lacked");
 
     // Offered again in the state it now holds: nothing to fetch.
-    let again = SyncRequest::Offer(vec![(genuine_id, digest_of(&genuine))]);
+    let again = SyncRequest::Offer(vec![(genuine_id, genuine_digest)]);
     let answer = raw.request(target, &addr, again).await;
     assert_eq!(answer, Ok(SyncResponse::Ack { accepted: 0, refused: Vec::new() }));
 
@@ -773,12 +775,7 @@ async fn an_offer_is_fetched_only_where_it_brings_something_new() {
 async fn an_item_the_first_peer_does_not_deliver_is_fetched_from_another_that_offered_it() {
     let mut ohchr = TestNode::init("ohchr", "ohchr", MEMBER);
     let achpr = TestNode::init("achpr", "achpr", MEMBER);
-    let item = achpr.offline(|repo| {
-        let id = repo.create(visit("Offered twice", Label::Green, &[], &[]), Utc::now());
-        repo.payload(id.expect("create")).expect("payload").expect("stored")
-    });
-    let id = item.header.verify().expect("header").id;
-    let digest = heads_digest(&ItemDoc::load(&item.doc).expect("doc").heads());
+    let (item, id, digest) = green_visit_of(&achpr, "Offered twice");
     ohchr.start().await;
     ohchr.knows(&achpr.card).await;
     let (coe, iachr) = (coe_key(), SigningKey::from_bytes(&[10; 32]));
