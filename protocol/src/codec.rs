@@ -49,3 +49,6 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], max: usize) -> Result<T, Decode
     }
     ciborium::from_reader(bytes).map_err(|e| DecodeError::Cbor(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests;

@@ -312,3 +312,6 @@ fn to_scalar(value: &Json) -> ScalarValue {
         Json::Array(_) | Json::Object(_) => ScalarValue::Null,
     }
 }
+
+#[cfg(test)]
+mod tests;

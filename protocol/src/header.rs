@@ -162,3 +162,6 @@ pub(crate) mod signature_bytes {
         crate::bytes::deserialize_fixed(d)
     }
 }
+
+#[cfg(test)]
+mod tests;

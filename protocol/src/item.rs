@@ -774,3 +774,6 @@ fn list<T>(field: &str, items: &[T]) -> Result<(), FieldError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -164,3 +164,6 @@ pub fn describe_audience(header: &Header) -> String {
         Label::Red => "this node only".to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -50,7 +50,7 @@ pub mod verify;
 mod words;
 
 #[cfg(test)]
-mod tests;
+mod test_support;
 
 pub use change::ChangeSig;
 pub use doc::{ChangeInfo, DocError, Edit, ItemDoc, ItemState};

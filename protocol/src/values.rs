@@ -391,3 +391,6 @@ pub fn check_phone(field: &str, s: &str) -> Result<(), FieldError> {
         Err(FieldError::new(field, s, "expected an E.164 number such as +41229179000"))
     }
 }
+
+#[cfg(test)]
+mod tests;

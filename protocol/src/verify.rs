@@ -128,3 +128,6 @@ pub fn verify_item(
     let sigs = verify_changes(&header, &doc, sigs, roster)?;
     Ok(VerifiedItem { header, signed_header: signed_header.clone(), doc, sigs })
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,206 @@
+//! Whole items against a roster: creator, signatures and writers.
+
+use crate::test_support::*;
+use crate::verify::{check_creator, verify_changes, verify_item};
+use crate::{
+    Card, ChangeSig, Edit, Header, ItemDoc, Kind, Label, Role, Roster, SignedHeader, VerifiedItem,
+    VerifyError,
+};
+
+fn card(seed: u8, mechanism: &str, role: Role) -> Card {
+    Card { mechanism: mech(mechanism), name: None, role, key: public(seed), addrs: vec![] }
+}
+
+/// Two ohchr members, an achpr and a coe member, and a mirror under the ohchr code.
+fn roster() -> Roster {
+    let mut roster = Roster::new();
+    roster.insert(card(OHCHR_1, "ohchr", Role::Member));
+    roster.insert(card(OHCHR_2, "ohchr", Role::Member));
+    roster.insert(card(ACHPR, "achpr", Role::Member));
+    roster.insert(card(COE, "coe", Role::Member));
+    roster.insert(card(OHCHR_MIRROR, "ohchr", Role::Mirror));
+    roster
+}
+
+/// An item as it travels: signed header, document and change signatures.
+struct Item {
+    header: Header,
+    signed: SignedHeader,
+    doc: ItemDoc,
+    sigs: Vec<ChangeSig>,
+}
+
+impl Item {
+    /// A green report owned by ohchr (co-owned by `co_owners`), created by node `creator`.
+    fn create(creator: u8, co_owners: &[&str]) -> Self {
+        let mut header = header(Kind::Report, Label::Green, creator);
+        header.co_owners = co_owners.iter().map(|m| mech(m)).collect();
+        let signed = header.clone().sign(&key(creator));
+        let mut item = Item { header, signed, doc: ItemDoc::new(), sigs: vec![] };
+        item.edit(creator, "Report on the visit to Tunisia");
+        item
+    }
+
+    /// Node `seed` sets the title.
+    fn edit(&mut self, seed: u8, title: &str) {
+        let mut f = fields(Kind::Report);
+        f.title.value = title.to_owned();
+        let n = i64::try_from(self.sigs.len()).unwrap();
+        let edit = Edit { fields: Some(&f), withdraw: false, now: at(n), session: [0; 8] };
+        self.sigs.push(self.doc.write(&key(seed), self.header.id, edit).unwrap().unwrap());
+    }
+
+    fn verify(&self) -> Result<VerifiedItem, VerifyError> {
+        verify_item(&self.signed, &self.doc.save(), &self.sigs, &roster())
+    }
+}
+
+#[track_caller]
+fn assert_not_allowed(result: Result<VerifiedItem, VerifyError>, seed: u8, mechanism: &str) {
+    match result {
+        Err(VerifyError::NotAllowed { key, mechanism: m, owner }) => {
+            assert_eq!((key, m.as_str(), owner.as_str()), (public(seed), mechanism, "ohchr"));
+        }
+        other => panic!("expected NotAllowed, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_genuine_item_verifies() {
+    let mut item = Item::create(OHCHR_1, &[]);
+    item.edit(OHCHR_2, "Report on the visit to Tunisia (corrected)");
+    let verified = item.verify().unwrap();
+    assert_eq!(*verified.header, item.header);
+    assert_eq!(verified.sigs, item.sigs);
+    assert_eq!(verified.doc.read().unwrap(), item.doc.read().unwrap());
+    assert_eq!(verified.signed_header, item.signed);
+}
+
+#[test]
+fn signatures_of_other_changes_are_dropped() {
+    let item = Item::create(OHCHR_1, &[]);
+    let mut sigs = item.sigs.clone();
+    sigs.push(crate::change::sign(&key(OHCHR_1), item.header.id, [9; 32]));
+    let verified = verify_item(&item.signed, &item.doc.save(), &sigs, &roster()).unwrap();
+    assert_eq!(verified.sigs, item.sigs);
+}
+
+#[test]
+fn a_change_by_another_mechanism_is_refused() {
+    let mut item = Item::create(OHCHR_1, &[]);
+    item.edit(COE, "Rewritten by coe");
+    assert_not_allowed(item.verify(), COE, "coe");
+}
+
+#[test]
+fn a_change_by_a_co_owner_is_accepted() {
+    let mut item = Item::create(OHCHR_1, &["achpr"]);
+    item.edit(ACHPR, "Joint report on the visit to Tunisia");
+    assert!(item.verify().is_ok());
+    // The same change on an item achpr does not co-own is refused.
+    let mut solo = Item::create(OHCHR_1, &[]);
+    solo.edit(ACHPR, "Joint report on the visit to Tunisia");
+    assert_not_allowed(solo.verify(), ACHPR, "achpr");
+}
+
+#[test]
+fn a_change_by_a_mirror_is_refused_even_under_the_owner_code() {
+    let mut item = Item::create(OHCHR_1, &[]);
+    item.edit(OHCHR_MIRROR, "Edited by a mirror");
+    assert_not_allowed(item.verify(), OHCHR_MIRROR, "ohchr");
+}
+
+#[test]
+fn a_corrupted_change_signature_is_refused() {
+    let mut item = Item::create(OHCHR_1, &[]);
+    item.edit(OHCHR_1, "Second version");
+    for i in [0, 31, 63] {
+        let mut bad = item.sigs.clone();
+        bad[1].signature[i] ^= 0x04;
+        let result = verify_item(&item.signed, &item.doc.save(), &bad, &roster());
+        assert!(matches!(result, Err(VerifyError::BadSignature(_))), "byte {i}: {result:?}");
+    }
+}
+
+#[test]
+fn a_change_signed_by_another_key_than_its_actor_is_refused() {
+    // ohchr node 2 may write the item, but it did not make this change.
+    let mut item = Item::create(OHCHR_1, &[]);
+    item.edit(OHCHR_1, "Second version");
+    item.sigs[1] = crate::change::sign(&key(OHCHR_2), item.header.id, item.sigs[1].hash);
+    assert!(matches!(item.verify(), Err(VerifyError::BadSignature(_))));
+}
+
+#[test]
+fn an_unsigned_change_is_refused() {
+    let mut item = Item::create(OHCHR_1, &[]);
+    item.edit(OHCHR_1, "Second version");
+    let hash = item.sigs.pop().unwrap().hash;
+    match item.verify() {
+        Err(VerifyError::Unsigned(h)) => assert_eq!(h, hex::encode(hash)),
+        other => panic!("expected Unsigned, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_change_by_a_node_outside_the_roster_is_refused() {
+    let mut item = Item::create(OHCHR_1, &[]);
+    item.edit(STRANGER, "Edited by a stranger");
+    assert!(matches!(item.verify(), Err(VerifyError::UnknownSigner(k)) if k == public(STRANGER)));
+}
+
+#[test]
+fn signatures_replayed_onto_another_item_are_refused() {
+    let original = Item::create(OHCHR_1, &[]);
+    let mut other = original.header.clone();
+    other.id = id(0x43);
+    let other = other.sign(&key(OHCHR_1));
+    assert!(other.verify().is_ok());
+    let result = verify_item(&other, &original.doc.save(), &original.sigs, &roster());
+    assert!(matches!(result, Err(VerifyError::BadSignature(_))), "{result:?}");
+}
+
+#[test]
+fn verify_changes_checks_each_change_against_the_verified_header() {
+    let mut item = Item::create(OHCHR_1, &["achpr"]);
+    item.edit(ACHPR, "Joint report");
+    let header = item.signed.verify().unwrap();
+    assert_eq!(verify_changes(&header, &item.doc, &item.sigs, &roster()).unwrap(), item.sigs);
+    let mut without_achpr = roster();
+    without_achpr.remove(&public(ACHPR));
+    let result = verify_changes(&header, &item.doc, &item.sigs, &without_achpr);
+    assert!(matches!(result, Err(VerifyError::UnknownSigner(k)) if k == public(ACHPR)));
+}
+
+#[test]
+fn the_creator_must_be_a_member_of_the_owner_or_a_co_owner() {
+    #[track_caller]
+    fn creator(seed: u8, co_owners: &[&str]) -> Result<(), VerifyError> {
+        let mut h = header(Kind::Event, Label::Green, seed);
+        h.co_owners = co_owners.iter().map(|m| mech(m)).collect();
+        check_creator(&h.sign(&key(seed)).verify().unwrap(), &roster())
+    }
+    assert!(creator(OHCHR_1, &[]).is_ok());
+    assert!(creator(ACHPR, &["achpr"]).is_ok());
+    assert!(matches!(creator(COE, &[]), Err(VerifyError::NotAllowed { .. })));
+    assert!(matches!(creator(OHCHR_MIRROR, &[]), Err(VerifyError::NotAllowed { .. })));
+    assert!(
+        matches!(creator(STRANGER, &[]), Err(VerifyError::UnknownSigner(k)) if k == public(STRANGER))
+    );
+}
+
+#[test]
+fn an_item_whose_header_was_tampered_with_is_refused() {
+    let item = Item::create(OHCHR_1, &[]);
+    let mut signed = item.signed.clone();
+    signed.signature[0] ^= 1;
+    let result = verify_item(&signed, &item.doc.save(), &item.sigs, &roster());
+    assert!(matches!(result, Err(VerifyError::Header(_))), "{result:?}");
+}
+
+#[test]
+fn an_item_whose_document_does_not_load_is_refused() {
+    let item = Item::create(OHCHR_1, &[]);
+    let result = verify_item(&item.signed, b"garbage", &item.sigs, &roster());
+    assert!(matches!(result, Err(VerifyError::Doc(_))), "{result:?}");
+}
