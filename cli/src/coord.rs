@@ -75,13 +75,18 @@ fn since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
     Ok(now - period)
 }
 
-pub(crate) fn digest(conn: &mut Conn, a: DigestArgs) -> Result<(), Failure> {
-    let since = since(&a.since, Utc::now())?;
-    let audience = match a.audience.as_deref() {
+/// Who `--for` names: nobody (this node's own people), `public`, or a mechanism's code.
+pub(crate) fn audience(code: Option<&str>) -> Result<Audience, Failure> {
+    Ok(match code {
         None => Audience::Own,
         Some("public") => Audience::Public,
         Some(code) => Audience::Mechanism(code.parse()?),
-    };
+    })
+}
+
+pub(crate) fn digest(conn: &mut Conn, a: DigestArgs) -> Result<(), Failure> {
+    let since = since(&a.since, Utc::now())?;
+    let audience = audience(a.audience.as_deref())?;
     let Response::Digest(digest) = conn.call(Request::Digest { since, audience })? else {
         return Err(Failure::system("unexpected answer from the node"));
     };

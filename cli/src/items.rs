@@ -11,8 +11,8 @@ use liaison_node::{Draft, Error, InitOptions, Query, Repo};
 use liaison_protocol::values::parse_date;
 use liaison_protocol::{
     CallForInput, Card, Contact, CountryCode, Event, FieldError, Fields, ItemId, Kind, Label,
-    LangTag, Link, Location, Mechanism, Peer, Planned, ProgrammeEntry, Report, ReportFile, Role,
-    Site, Span, StatusStep, Text, Visit, VisitPatch, VisitStatus, When,
+    LangTag, Link, Location, Mechanism, Planned, ProgrammeEntry, Report, ReportFile, Site, Span,
+    StatusStep, Text, Visit, VisitPatch, VisitStatus, When,
 };
 
 use crate::Failure;
@@ -528,11 +528,7 @@ fn list(a: ListArgs, conn: &mut Conn) -> Result<(), Failure> {
 
 fn export_items(a: ExportArgs, conn: &mut Conn) -> Result<(), Failure> {
     let query = query(&a.filter)?;
-    let audience = match a.audience.as_deref() {
-        None => None,
-        Some("public") => Some(Peer { mechanism: "public".parse()?, role: Role::Mirror }),
-        Some(code) => Some(Peer { mechanism: code.parse()?, role: Role::Member }),
-    };
+    let audience = crate::coord::audience(a.audience.as_deref())?;
     let format = match a.format {
         ExportFormat::Ics => export::ExportFormat::Ics,
         ExportFormat::Json => export::ExportFormat::Json,

@@ -2,7 +2,7 @@
 //! running node over its local API. [`Repo::handle`] is the one place they are carried out.
 
 use chrono::{DateTime, Utc};
-use liaison_protocol::{Card, ItemId, Label, Mechanism, Peer, VisitPatch};
+use liaison_protocol::{Card, Destination, ItemId, Label, Mechanism, VisitPatch, may_leave};
 use serde::{Deserialize, Serialize};
 
 use crate::export::{self, ExportFormat};
@@ -57,8 +57,9 @@ pub enum Request {
     Export {
         /// Which items.
         query: Query,
-        /// Only what this peer may receive.
-        audience: Option<Peer>,
+        /// Who it is for: this node's own mechanism by default (never `red`), another
+        /// mechanism, or the public.
+        audience: crate::digest::Audience,
         /// The format.
         format: ExportFormat,
     },
@@ -213,7 +214,7 @@ impl Repo {
             Request::View { id } => (Response::View(Box::new(self.view(id)?)), vec![]),
             Request::Ids => (Response::Ids(self.store().ids()?), vec![]),
             Request::Export { query, audience, format } => {
-                (Response::Text(self.export(&query, audience.as_ref(), format)?), vec![])
+                (Response::Text(self.export(&query, &audience, format)?), vec![])
             }
             Request::Import { text } => {
                 let plan =
@@ -283,19 +284,28 @@ impl Repo {
         format!("Liaison: {}", config.name.as_deref().unwrap_or(config.mechanism.as_str()))
     }
 
-    /// The export of the items matching `query` that `audience` may receive, every one verified
-    /// in full first: exports leave the node, so nothing is served on trust.
+    /// The export of the items matching `query` that may go to `audience`, every one verified
+    /// in full first: exports leave the node, so nothing is served on trust. A plain export
+    /// (`Audience::Own`) is a file for this node's own mechanism: what its member nodes may
+    /// receive, so never a `red` item.
     ///
     /// # Errors
     /// [`Error::Corrupt`] if an item fails verification.
     pub fn export(
         &self,
         query: &Query,
-        audience: Option<&Peer>,
+        audience: &crate::digest::Audience,
         format: ExportFormat,
     ) -> Result<String, Error> {
+        use crate::digest::Audience;
+        let own = &self.identity().config.mechanism;
+        let to = match audience {
+            Audience::Own => Destination::Mechanism(own),
+            Audience::Mechanism(m) => Destination::Mechanism(m),
+            Audience::Public => Destination::Public,
+        };
         let mut entries = self.list(query)?;
-        entries.retain(|e| audience.is_none_or(|p| liaison_protocol::may_receive(&e.header, p)));
+        entries.retain(|e| may_leave(&e.header, e.record.state.withdrawn, to));
         for e in &entries {
             self.verified(e.header.id)?;
         }

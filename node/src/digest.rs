@@ -5,7 +5,7 @@
 //! this" preview.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use liaison_protocol::{ItemDoc, Kind, Label, Peer, Role, VisitStatus, may_receive};
+use liaison_protocol::{Destination, ItemDoc, Kind, Label, VisitStatus, may_leave};
 use maud::html;
 use serde::{Deserialize, Serialize};
 
@@ -20,10 +20,11 @@ const CALLS_AHEAD: i64 = 30;
 /// Fields whose values a digest never prints (only that they changed).
 const SENSITIVE: [&str; 2] = ["visit.programme", "visit.notes"];
 
-/// Who a digest is for.
+/// Who a digest or an export is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Audience {
-    /// The node's own focal point: everything it holds.
+    /// This node's own people: for a digest, its operator (everything it holds); for an
+    /// export, a file for its own mechanism (what its member nodes may receive: never `red`).
     Own,
     /// The member nodes of a mechanism.
     Mechanism(liaison_protocol::Mechanism),
@@ -137,17 +138,15 @@ pub fn digest(
     now: DateTime<Utc>,
     window_days: u32,
 ) -> Result<Digest, Error> {
-    let peer = match audience {
-        Audience::Own => None,
-        Audience::Mechanism(m) => Some(Peer { mechanism: m.clone(), role: Role::Member }),
-        Audience::Public => {
-            "public".parse().ok().map(|mechanism| Peer { mechanism, role: Role::Mirror })
-        }
+    let to = match audience {
+        Audience::Own => Destination::Operator,
+        Audience::Mechanism(m) => Destination::Mechanism(m),
+        Audience::Public => Destination::Public,
     };
     let all: Vec<Entry> = store
         .list(&Query { withdrawn: true, ..Query::default() })?
         .into_iter()
-        .filter(|e| peer.as_ref().is_none_or(|p| may_receive(&e.header, p)))
+        .filter(|e| may_leave(&e.header, e.record.state.withdrawn, to))
         .collect();
     let live: Vec<Entry> = all.iter().filter(|e| !e.record.state.withdrawn).cloned().collect();
     let in_period = |t: DateTime<Utc>| t >= since && t <= now;

@@ -139,6 +139,39 @@ pub fn may_receive(header: &Header, peer: &Peer) -> bool {
     }
 }
 
+/// Where an item would go when it leaves a node: the argument of [`may_leave`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination<'a> {
+    /// This node's own operator, reading on the node itself (`list`, `show`, and `digest`
+    /// without `--for`): everything it holds, `red` included. Nothing is sent anywhere.
+    Operator,
+    /// Another node, by its mechanism and role: every sync message (reconciliation fingerprints,
+    /// offers, pushes, fetch answers, relays). A withdrawn item still travels, so that its
+    /// withdrawal reaches every node that holds it.
+    Node(&'a Peer),
+    /// A file or report for the people of one mechanism (`export`, `digest`, with `--for` or
+    /// for this node's own mechanism): what a member node of that mechanism may receive. So a
+    /// plain export holds no `red` item: red never leaves its node, not even as a file.
+    Mechanism(&'a Mechanism),
+    /// Anyone: the public site's pages, API, feeds, provenance, metrics and search, the static
+    /// export, and `--for public`. Only `clear` items that are not withdrawn.
+    Public,
+}
+
+/// May the item with this header (withdrawn or not) leave the node for `to`?
+///
+/// This is the one gate every way out of a node asks; [`may_receive`] is its rule for nodes.
+pub fn may_leave(header: &Header, withdrawn: bool, to: Destination<'_>) -> bool {
+    match to {
+        Destination::Operator => true,
+        Destination::Node(peer) => may_receive(header, peer),
+        Destination::Mechanism(mechanism) => {
+            may_receive(header, &Peer { mechanism: mechanism.clone(), role: Role::Member })
+        }
+        Destination::Public => header.label == Label::Clear && !withdrawn,
+    }
+}
+
 /// May a node of `writer` change the item with this header? Only member nodes of the owner
 /// mechanism or of a co-owner.
 pub fn may_write(header: &Header, writer: &Peer) -> bool {

@@ -62,7 +62,7 @@ pub use item::{
     Link, Location, ProgrammeEntry, Proposal, ProposalStatus, Report, ReportFile, Site, Span,
     StatusStep, Visit, VisitStatus, VisitType,
 };
-pub use label::{Label, Peer, may_receive, may_write};
+pub use label::{Destination, Label, Peer, may_leave, may_receive, may_write};
 pub use patch::VisitPatch;
 pub use provenance::Provenance;
 pub use roster::{Card, Roster};

@@ -409,3 +409,37 @@ fn the_table_fits_in_100_columns() {
         assert!(lines.iter().any(|l| l.starts_with(&id[..8])), "{id} missing: {table}");
     }
 }
+
+/// A plain export is a file for the node's own mechanism: every label its member nodes may
+/// receive, never `red`; `--for` narrows it to another mechanism or to the public.
+#[test]
+fn a_plain_export_never_holds_a_red_item_and_for_narrows_it() {
+    let node = Node::init("ohchr");
+    let mut ids = Vec::new();
+    for (label, audience) in
+        [("clear", ""), ("green", ""), ("amber", "coe"), ("amber-strict", ""), ("red", "")]
+    {
+        let mut line =
+            format!("report publish --title 'Marker {label}' --issued 2027-01-10 --label {label}");
+        if !audience.is_empty() {
+            line.push_str(&format!(" --audience {audience}"));
+        }
+        ids.push((label, publish(&node, &line)));
+    }
+    let exported = |args: &[&str]| {
+        let mut all = vec!["export", "json"];
+        all.extend(args);
+        node.ok(&all)
+    };
+    let holds = |text: &str| -> Vec<&str> {
+        ids.iter().filter(|(_, id)| text.contains(id.as_str())).map(|(l, _)| *l).collect()
+    };
+    assert_eq!(holds(&exported(&[])), ["clear", "green", "amber", "amber-strict"]);
+    assert_eq!(holds(&exported(&["--for", "coe"])), ["clear", "green", "amber"]);
+    assert_eq!(holds(&exported(&["--for", "iachr"])), ["clear", "green"]);
+    assert_eq!(holds(&exported(&["--for", "public"])), ["clear"]);
+    for format in ["csv", "ics"] {
+        assert!(!node.ok(&["export", format]).contains(&ids[4].1), "no red item in {format}");
+    }
+    assert!(node.ok(&["list", "--format", "json"]).contains(&ids[4].1), "red is listed at home");
+}

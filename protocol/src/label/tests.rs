@@ -2,7 +2,7 @@
 
 use crate::label::{check_audience, describe_audience};
 use crate::test_support::*;
-use crate::{Header, Kind, Label, Peer, Role, may_receive, may_write};
+use crate::{Destination, Header, Kind, Label, Peer, Role, may_leave, may_receive, may_write};
 
 /// The peers of the table, in column order.
 const PEERS: [(&str, &str, Role); 6] = [
@@ -50,6 +50,33 @@ fn may_receive_follows_the_label_for_every_kind_of_peer() {
             );
         }
     }
+}
+
+/// The gate: nodes by the label table, mechanisms as their member nodes, the public only
+/// clear and live items; withdrawn items still travel between nodes.
+#[test]
+fn may_leave_asks_the_label_for_each_destination() {
+    let (ohchr, coe, iachr) = (mech("ohchr"), mech("coe"), mech("iachr"));
+    for label in Label::ALL {
+        let header = joint(label);
+        for withdrawn in [false, true] {
+            for (_, mechanism, role) in PEERS {
+                let p = peer(mechanism, role);
+                let to_node = may_leave(&header, withdrawn, Destination::Node(&p));
+                assert_eq!(to_node, may_receive(&header, &p), "{label} to {mechanism}");
+            }
+            for m in [&ohchr, &coe, &iachr] {
+                let member = peer(m.as_str(), Role::Member);
+                let to_file = may_leave(&header, withdrawn, Destination::Mechanism(m));
+                assert_eq!(to_file, may_receive(&header, &member), "{label} file for {m}");
+            }
+            let public = may_leave(&header, withdrawn, Destination::Public);
+            assert_eq!(public, label == Label::Clear && !withdrawn, "{label} to the public");
+        }
+    }
+    // A plain export is a file for the node's own mechanism: never red.
+    assert!(!may_leave(&joint(Label::Red), false, Destination::Mechanism(&ohchr)));
+    assert!(may_leave(&joint(Label::AmberStrict), false, Destination::Mechanism(&ohchr)));
 }
 
 #[test]
