@@ -2,6 +2,7 @@
 
 mod fed_support;
 mod mirror_support;
+mod site_support;
 mod support;
 
 mod anon_mirror;
@@ -17,8 +18,12 @@ mod federation;
 mod ics;
 mod joint;
 mod malformed;
-mod mirror;
 mod node_cli;
 mod roundtrip;
 mod signatures;
+mod site_feeds;
+mod site_http;
+mod site_leaks;
+mod site_verify;
+mod site_withdrawals;
 mod tidy;

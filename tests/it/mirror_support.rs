@@ -1,248 +1,25 @@
 //! Support for the mirror tests: a federation with every label in use whose mirror (and one
-//! member) serve the public site on 127.0.0.1, a small HTTP/1.1 client over a raw socket (so
-//! tests can also send what no polite client sends; it unzips gzipped answers), a crawler of
-//! the site, and the check that nothing restricted shows in what the site serves.
+//! member) serve the public site on 127.0.0.1, and the check that nothing restricted shows in
+//! what the site serves (HTTP helpers are in `site_support`).
 #![allow(dead_code)] // Not every test uses every helper.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
 use liaison_node::api::{Request, Response};
 use liaison_node::daemon::Options;
 use liaison_node::{Draft, sample};
 use liaison_protocol::{Fields, ItemId, Kind, Label, Role};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
 
 use crate::fed_support::{DEADLINE, TestNet, TestNode, eventually, mech, options};
 
-/// How long one HTTP exchange may take before the test calls it hung.
-const EXCHANGE_LIMIT: Duration = Duration::from_secs(30);
-
-/// One HTTP answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Answer {
-    pub(crate) status: u16,
-    /// Header names in lower case, in the order sent.
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: String,
-}
-
-impl Answer {
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    pub(crate) fn content_type(&self) -> &str {
-        self.header("content-type").unwrap_or("")
-    }
-
-    /// The answer without the headers that differ from one request to the next.
-    pub(crate) fn comparable(&self) -> (u16, Vec<(String, String)>, String) {
-        let headers = self.headers.iter().filter(|(k, _)| k != "date").cloned().collect();
-        (self.status, headers, self.body.clone())
-    }
-}
-
-/// Sends `request` as it is and reads until the server closes the connection; `Err` when
-/// nothing that parses as an HTTP answer came back (the server closed or reset at once).
-///
-/// A server may answer and close before it has read all of an oversized request, so a failed
-/// write is not an error here: what it answered is.
-pub(crate) async fn exchange(addr: SocketAddr, request: &[u8]) -> Result<Answer, String> {
-    let work = async {
-        let mut stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
-        let written = stream.write_all(request).await;
-        let mut received = Vec::new();
-        let mut buf = [0u8; 16 * 1024];
-        let read_error = loop {
-            match stream.read(&mut buf).await {
-                Ok(0) => break None,
-                Ok(n) => received.extend_from_slice(&buf[..n]),
-                Err(e) => break Some(e),
-            }
-        };
-        parse_answer(&received).map_err(|why| {
-            format!(
-                "{why} (write: {written:?}, read error: {read_error:?}, {} bytes)",
-                received.len()
-            )
-        })
-    };
-    tokio::time::timeout(EXCHANGE_LIMIT, work)
-        .await
-        .unwrap_or_else(|_| Err(format!("no answer within {EXCHANGE_LIMIT:?}")))
-}
-
-fn parse_answer(raw: &[u8]) -> Result<Answer, String> {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or("no complete answer head")?;
-    let head = String::from_utf8_lossy(&raw[..end]);
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let status = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("bad status line {status_line:?}"))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let rest = &raw[end + 4..];
-    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let body = if header("transfer-encoding").is_some_and(|t| t.contains("chunked")) {
-        dechunk(rest)?
-    } else if let Some(len) = header("content-length").and_then(|l| l.parse::<usize>().ok()) {
-        rest.get(..len).ok_or("body shorter than its content-length")?.to_vec()
-    } else {
-        rest.to_vec()
-    };
-    // As a client that asked for gzip unzips it.
-    let body = if header("content-encoding") == Some("gzip") {
-        let mut plain = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut plain)
-            .map_err(|e| format!("body is not gzip: {e}"))?;
-        plain
-    } else {
-        body
-    };
-    let body = String::from_utf8(body).map_err(|e| format!("body is not UTF-8: {e}"))?;
-    Ok(Answer { status, headers, body })
-}
-
-fn dechunk(mut raw: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    loop {
-        let eol = raw.windows(2).position(|w| w == b"\r\n").ok_or("chunk size line")?;
-        let size_text = String::from_utf8_lossy(&raw[..eol]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .map_err(|e| format!("chunk size {size_text:?}: {e}"))?;
-        raw = &raw[eol + 2..];
-        if size == 0 {
-            return Ok(out);
-        }
-        out.extend_from_slice(raw.get(..size).ok_or("truncated chunk")?);
-        raw = raw.get(size + 2..).ok_or("truncated chunk end")?;
-    }
-}
-
-/// `METHOD path` with `extra` header lines and `body`, closing the connection after the answer.
-pub(crate) async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    extra: &str,
-    body: &[u8],
-) -> Result<Answer, String> {
-    let mut bytes = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: liaison-tests\r\n\
-         Connection: close\r\n{extra}"
-    )
-    .into_bytes();
-    if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH") {
-        bytes.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
-    }
-    bytes.extend_from_slice(b"\r\n");
-    bytes.extend_from_slice(body);
-    exchange(addr, &bytes).await
-}
-
-/// `GET path`; panics when no answer comes.
-pub(crate) async fn get(addr: SocketAddr, path: &str) -> Answer {
-    request(addr, "GET", path, "", b"").await.unwrap_or_else(|e| panic!("GET {path}: {e}"))
-}
-
-/// `GET path`, which must answer 200; the body.
-pub(crate) async fn get_ok(addr: SocketAddr, path: &str) -> String {
-    let answer = get(addr, path).await;
-    assert_eq!(answer.status, 200, "GET {path}: {answer:?}");
-    answer.body
-}
-
-/// `GET path` as JSON, which must answer 200.
-pub(crate) async fn get_json(addr: SocketAddr, path: &str) -> Value {
-    let body = get_ok(addr, path).await;
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {body}"))
-}
-
-/// The local links (`href="/..."`) of an HTML page, without fragments, `&amp;` decoded.
-pub(crate) fn local_links(html: &str) -> Vec<String> {
-    html.split("href=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .map(|href| href.replace("&amp;", "&"))
-        .map(|href| href.split('#').next().unwrap_or_default().to_owned())
-        .filter(|href| href.starts_with('/') && !href.starts_with("//"))
-        .collect()
-}
-
-/// Every page reachable from `/` by local links, with its answer.
-pub(crate) async fn crawl(addr: SocketAddr) -> BTreeMap<String, Answer> {
-    let mut seen = BTreeMap::new();
-    let mut queue = VecDeque::from(["/".to_owned()]);
-    while let Some(path) = queue.pop_front() {
-        if seen.contains_key(&path) {
-            continue;
-        }
-        assert!(seen.len() < 2_000, "the site has more pages than expected: {}", seen.len());
-        let answer = get(addr, &path).await;
-        if answer.content_type().starts_with("text/html") {
-            queue.extend(local_links(&answer.body));
-        }
-        seen.insert(path, answer);
-    }
-    seen
-}
-
-/// Every item of the JSON API, following `next_cursor` with `limit` items per page, for the
-/// query `query` (`""` or `country=TN&...`); with the number of pages.
-pub(crate) async fn api_items(addr: SocketAddr, query: &str, limit: usize) -> (Vec<Value>, usize) {
-    let mut items = Vec::new();
-    let mut cursor: Option<String> = None;
-    for page in 1..=1_000 {
-        let mut path = format!("/api/v1/items?limit={limit}");
-        if !query.is_empty() {
-            path.push('&');
-            path.push_str(query);
-        }
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let answer = get_json(addr, &path).await;
-        let got = answer["items"].as_array().unwrap_or_else(|| panic!("{path}: {answer}"));
-        assert!(got.len() <= limit, "{path}: {} items for limit {limit}", got.len());
-        items.extend(got.iter().cloned());
-        match answer["next_cursor"].as_str() {
-            Some(next) => {
-                assert_eq!(got.len(), limit, "{path}: a short page that has a next page");
-                cursor = Some(next.to_owned());
-            }
-            None => return (items, page),
-        }
-    }
-    panic!("the API's cursor never ended ({query})");
-}
-
-/// The text of an output as a reader sees it: iCalendar lines unfolded and unescaped, HTML
-/// entities decoded, in lower case, so that a marker split or escaped by a format still shows.
-pub(crate) fn readable(text: &str) -> String {
-    text.replace("\r\n ", "")
-        .replace("\r\n\t", "")
-        .replace('\\', "")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-        .to_lowercase()
-}
+use crate::site_support::*;
 
 /// Marker that every restricted test item carries in its title and in its fields.
 pub(crate) const LEAK: &str = "zzleak";
+
 /// Marker that every public test item carries, to show the checks look where items are.
 pub(crate) const PUBLIC: &str = "zzpublic";
 
@@ -391,8 +168,11 @@ fn strings(value: &Value, out: &mut BTreeSet<String>) {
 
 /// The nodes of [`Fed`], by index.
 pub(crate) const OHCHR: usize = 0;
+
 pub(crate) const ACHPR: usize = 1;
+
 pub(crate) const COE: usize = 2;
+
 pub(crate) const MIRROR: usize = 3;
 
 /// A federation of ohchr, achpr and coe members and an NGO mirror, every node in every
@@ -539,67 +319,4 @@ pub(crate) fn leaks(
         secrets.iter().filter(|s| text.contains(s.as_str())).map(|s| format!("text {s:?}")),
     );
     found
-}
-
-/// Every file under `dir`, by path relative to it.
-pub(crate) fn files_under(dir: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir") {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).expect("under dir").to_string_lossy().into_owned();
-                let text = std::fs::read_to_string(&path)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                out.insert(rel, text);
-            }
-        }
-    }
-    out
-}
-
-/// Whether Python's `module` is installed; when not, says the check is skipped, and panics if
-/// `LIAISON_REQUIRE_PYTHON_FEEDS=1` (as `.ci/run` sets it).
-pub(crate) async fn python_has(module: &str) -> bool {
-    let has = tokio::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .await
-        .is_ok_and(|o| o.status.success());
-    if !has {
-        assert!(
-            std::env::var("LIAISON_REQUIRE_PYTHON_FEEDS").as_deref() != Ok("1"),
-            "LIAISON_REQUIRE_PYTHON_FEEDS=1 but Python's {module} is not installed"
-        );
-        eprintln!(
-            "SKIPPED: the checks with Python's {module} (not installed; `pip install {module}` \
-             or .ci/run installs it). The Rust parser checks ran."
-        );
-    }
-    has
-}
-
-/// Runs `python3 -c script` with `input` on stdin and returns its output; panics when the
-/// script fails (an assertion in it, or the parser refusing the input).
-pub(crate) async fn python(script: &str, input: &str) -> String {
-    let mut child = tokio::process::Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(input.as_bytes()).await.expect("write to python3");
-    drop(stdin);
-    let out = child.wait_with_output().await.expect("python3 output");
-    assert!(
-        out.status.success(),
-        "Python refused the input: {}\n{input}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
