@@ -99,3 +99,79 @@ fn every_module_starts_with_a_doc_comment() {
 fn code_is_formatted() {
     cargo(&["fmt", "--all", "--check"]);
 }
+
+/// Every way an item leaves a node, and the file that carries it out. Each asks the one gate,
+/// `may_leave`, with its destination. A new way out must join this list (and ask the gate), or
+/// `nothing_leaves_a_node_past_the_gate` fails.
+const WAYS_OUT: &[(&str, &str)] = &[
+    ("reconciliation, offers, pushes, fetch answers, relays", "node/src/daemon/sync.rs"),
+    ("export, plain or --for", "node/src/api.rs"),
+    ("digest, plain or --for", "node/src/digest.rs"),
+    (
+        "public site: pages, API, feeds, provenance, metrics, static export",
+        "node/src/public/mod.rs",
+    ),
+];
+
+/// Files that send, serve or write, but never an item from the store, and why.
+const NOT_ITEMS: &[(&str, &str)] = &[
+    (
+        "node/src/daemon/http.rs",
+        "the local API: requests go to the event loop, answers come from api.rs",
+    ),
+    ("node/src/identity.rs", "writes the node's own key and config"),
+];
+
+/// The write path and the way in, which may ask `may_receive` directly (whether this node may
+/// hold an item) and check labels (the rules of a write): they decide what is stored, not
+/// what leaves.
+const WAYS_IN: &[&str] = &["node/src/repo.rs"];
+
+fn node_files() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    rust_files(&workspace().join("node/src"), &mut files);
+    let root = workspace();
+    files
+        .into_iter()
+        .map(|f| {
+            let name = f.strip_prefix(&root).expect("under the workspace").display().to_string();
+            (name, std::fs::read_to_string(&f).expect("read"))
+        })
+        .collect()
+}
+
+/// The gate is the only way out: every listed way out asks `may_leave`; any other file that
+/// sends, serves or writes is either one that carries no item or part of the public site,
+/// whose modules get items only from `Site::items` and `Site::item` (which ask the gate); and
+/// no file outside the protocol decides on its own who may see an item.
+#[test]
+fn nothing_leaves_a_node_past_the_gate() {
+    let files = node_files();
+    for (way, file) in WAYS_OUT {
+        let text = &files.iter().find(|(f, _)| f == file).expect("a listed way out exists").1;
+        assert!(text.contains("may_leave("), "{way} ({file}) does not ask may_leave");
+    }
+    let sends = ["axum::", "send_request(", "send_response(", "fs::write(", "File::create("];
+    for (file, text) in &files {
+        let listed = WAYS_OUT.iter().any(|(_, f)| f == file);
+        let site = file.starts_with("node/src/public/");
+        if sends.iter().any(|s| text.contains(s)) {
+            assert!(
+                listed || site || NOT_ITEMS.iter().any(|(f, _)| f == file),
+                "{file} sends, serves or writes: add it to WAYS_OUT (asking may_leave) or NOT_ITEMS"
+            );
+        }
+        if site && !listed {
+            for read in ["store.list(", "store.get(", "store.payload(", ".iter_items("] {
+                assert!(!text.contains(read), "{file} reads items past Site::items ({read})");
+            }
+        }
+        if text.contains("may_receive(") {
+            assert!(WAYS_IN.contains(&file.as_str()), "{file} decides who receives an item itself");
+        }
+        for decision in ["label == Label::Clear", "label != Label::Clear"] {
+            let decides = text.contains(decision) && !WAYS_IN.contains(&file.as_str());
+            assert!(!decides, "{file} decides on a label itself ({decision})");
+        }
+    }
+}

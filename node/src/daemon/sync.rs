@@ -16,7 +16,7 @@ use liaison_protocol::sync::{
     SyncResponse,
 };
 use liaison_protocol::verify::VerifiedItem;
-use liaison_protocol::{Header, ItemId, Peer, Role, may_receive};
+use liaison_protocol::{Destination, Header, ItemId, Peer, Role, may_leave};
 use libp2p::PeerId;
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 
@@ -136,7 +136,7 @@ impl State {
 
     fn set(&mut self, header: Header, digest: [u8; 32]) {
         for (peer, catalog) in &mut self.catalogs {
-            if may_receive(&header, peer) {
+            if may_leave(&header, false, Destination::Node(peer)) {
                 catalog.insert(header.id, digest);
             }
         }
@@ -149,7 +149,7 @@ impl State {
         self.catalogs.entry(peer.clone()).or_insert_with(|| {
             items
                 .iter()
-                .filter(|(_, (header, _))| may_receive(header, peer))
+                .filter(|(_, (header, _))| may_leave(header, false, Destination::Node(peer)))
                 .map(|(id, (_, digest))| (*id, *digest))
                 .collect()
         })
@@ -586,7 +586,12 @@ impl EventLoop {
         }
         let allowed: Vec<(ItemId, [u8; 32])> = offered
             .into_iter()
-            .filter(|(id, _)| self.sync.items.get(id).is_some_and(|(h, _)| may_receive(h, policy)))
+            .filter(|(id, _)| {
+                self.sync
+                    .items
+                    .get(id)
+                    .is_some_and(|(h, _)| may_leave(h, false, Destination::Node(policy)))
+            })
             .collect();
         for chunk in allowed.chunks(MAX_OFFER) {
             self.send_request(peer, SyncRequest::Offer(chunk.to_vec()));
@@ -779,7 +784,7 @@ impl EventLoop {
     /// The payloads of `ids` that `policy` may receive, at most `max`.
     fn payloads(&self, policy: &Peer, ids: &[ItemId], max: usize) -> Vec<ItemPayload> {
         ids.iter()
-            .filter(|id| self.sync.items.get(id).is_some_and(|(h, _)| may_receive(h, policy)))
+            .filter(|id| self.sync.items.get(id).is_some_and(|(h, _)| may_leave(h, false, Destination::Node(policy))))
             .take(max)
             .filter_map(|id| match self.repo.payload(*id) {
                 Ok(p) => p,

@@ -23,7 +23,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
-use liaison_protocol::{CountryCode, ItemId, Kind, Label, Mechanism};
+use liaison_protocol::{CountryCode, Destination, ItemId, Kind, Mechanism, may_leave};
 use serde::Deserialize;
 use tokio::sync::watch;
 
@@ -193,9 +193,10 @@ impl Filter {
     }
 }
 
-/// The one rule of the public site: only `clear` items that are not withdrawn.
+/// The one rule of the public site, the gate with the public as destination: only `clear`
+/// items that are not withdrawn.
 fn is_public(entry: &Entry) -> bool {
-    entry.header.label == Label::Clear && !entry.record.state.withdrawn
+    may_leave(&entry.header, entry.record.state.withdrawn, Destination::Public)
 }
 
 /// An answer the site gives instead of a page.
