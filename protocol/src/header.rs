@@ -137,6 +137,11 @@ impl SignedHeader {
 pub struct Verified<T>(T);
 
 impl<T> Verified<T> {
+    /// Marks `value` verified: only this crate's `verify` functions call it.
+    pub(crate) fn new(value: T) -> Self {
+        Self(value)
+    }
+
     /// The verified value.
     pub fn into_inner(self) -> T {
         self.0

@@ -45,6 +45,7 @@ pub mod patch;
 pub mod provenance;
 pub mod roster;
 pub mod sync;
+pub mod trust;
 pub mod values;
 pub mod verify;
 mod words;

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::codec::{self, MAX_CARD_BYTES};
 use crate::{FieldError, Mechanism, Peer, PublicKey, Role};
@@ -32,10 +31,7 @@ pub struct Card {
 impl Card {
     /// The card as one line: `liaison1:` then base64url of CBOR and a 4-byte SHA-256 checksum.
     pub fn encode(&self) -> String {
-        let mut bytes = codec::encode(self);
-        let sum = Sha256::digest(&bytes);
-        bytes.extend_from_slice(&sum[..4]);
-        format!("{CARD_PREFIX}{}", data_encoding::BASE64URL_NOPAD.encode(&bytes))
+        crate::trust::armor(CARD_PREFIX, &codec::encode(self))
     }
 
     /// Reads a card written by [`Card::encode`], checking its checksum.
@@ -43,36 +39,15 @@ impl Card {
     /// # Errors
     /// If the prefix, encoding, checksum or contents are wrong.
     pub fn decode(text: &str) -> Result<Self, FieldError> {
-        let text = text.trim();
-        let err = |why: &str| FieldError::new("card", shorten(text), why);
-        let body = text
-            .strip_prefix(CARD_PREFIX)
-            .ok_or_else(|| err("an identity card starts with 'liaison1:'"))?;
-        let bytes = data_encoding::BASE64URL_NOPAD
-            .decode(body.as_bytes())
-            .map_err(|_| err("the card is damaged: it is not base64url; copy the whole line"))?;
-        if bytes.len() < 5 || bytes.len() > MAX_CARD_BYTES {
-            return Err(err("the card is damaged: wrong length; copy the whole line"));
-        }
-        let (payload, sum) = bytes.split_at(bytes.len() - 4);
-        if Sha256::digest(payload)[..4] != *sum {
-            return Err(err("the card's checksum does not match; copy the whole line"));
-        }
-        codec::decode(payload, MAX_CARD_BYTES)
-            .map_err(|e| err(&format!("the card does not decode: {e}")))
+        let bytes = crate::trust::dearmor(text, CARD_PREFIX, "card", MAX_CARD_BYTES)?;
+        codec::decode(&bytes, MAX_CARD_BYTES).map_err(|e| {
+            FieldError::new("card", CARD_PREFIX, format!("the card does not decode: {e}"))
+        })
     }
 
     /// The policy's view of this node.
     pub fn peer(&self) -> Peer {
         Peer { mechanism: self.mechanism.clone(), role: self.role }
-    }
-}
-
-fn shorten(text: &str) -> String {
-    if text.len() > 24 {
-        format!("{}...", text.chars().take(24).collect::<String>())
-    } else {
-        text.to_owned()
     }
 }
 
