@@ -67,6 +67,9 @@ pub(crate) enum Command {
     Digest(DigestArgs),
     /// Check an item's provenance: signatures of its header and of every change
     Verify(VerifyArgs),
+    /// A mechanism's offline authority key: certify node keys, revoke them, publish a keyset
+    #[command(subcommand)]
+    Authority(AuthorityCommand),
     /// The public mirror's static export
     #[command(subcommand)]
     Mirror(MirrorCommand),
@@ -619,4 +622,73 @@ pub(crate) struct RosterAddArgs {
 pub(crate) struct RosterRemoveArgs {
     /// A public key (64 hex digits) or a mechanism code
     pub(crate) peer: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthorityCommand {
+    /// Create a mechanism's authority key in FILE (mode 0600; keep it offline, never on a node)
+    /// and print its card (one line starting 'liaison-authority1:') for other secretariats
+    Init(AuthorityInitArgs),
+    /// Print the authority's card again
+    Card(AuthorityFileArg),
+    /// Certify a node of this mechanism by its identity card; prints the certificate
+    Certify(AuthorityCertifyArgs),
+    /// Revoke a node key; prints the revocation, which travels to every node and mirror
+    Revoke(AuthorityRevokeArgs),
+    /// Write the signed, expiring keyset (for /.well-known/liaison-keyset.json)
+    Keyset(AuthorityKeysetArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuthorityInitArgs {
+    /// The mechanism whose nodes it certifies
+    #[arg(long, value_name = "CODE")]
+    pub(crate) mechanism: String,
+    /// A human name ("OHCHR authority")
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// The key file to create
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuthorityFileArg {
+    /// The authority's key file
+    #[arg(long, value_name = "FILE")]
+    pub(crate) authority: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuthorityCertifyArgs {
+    #[command(flatten)]
+    pub(crate) file: AuthorityFileArg,
+    /// The node's identity card ('liaison id' prints it)
+    pub(crate) card: String,
+    /// Last day the certificate holds (YYYY-MM-DD, until the end of that day, UTC)
+    #[arg(long, value_name = "DATE")]
+    pub(crate) until: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuthorityRevokeArgs {
+    #[command(flatten)]
+    pub(crate) file: AuthorityFileArg,
+    /// The node key to revoke (64 hex digits)
+    pub(crate) key: String,
+    /// compromised (nothing it signed is trusted any more) or retired
+    #[arg(long, value_name = "REASON")]
+    pub(crate) reason: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuthorityKeysetArgs {
+    #[command(flatten)]
+    pub(crate) file: AuthorityFileArg,
+    /// Where to write it
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: PathBuf,
+    /// Days readers may trust it before they must fetch a newer one
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub(crate) valid_days: u32,
 }

@@ -16,6 +16,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod api;
+pub mod authority;
 pub mod client;
 pub mod coord;
 pub mod daemon;
