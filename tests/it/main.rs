@@ -7,6 +7,7 @@ mod support;
 mod wire_support;
 
 mod anon_mirror;
+mod authority;
 mod bad_input;
 mod bench_smoke;
 mod browser;
