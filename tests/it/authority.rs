@@ -23,21 +23,8 @@ fn ok(args: &[&str]) -> String {
 
 /// Whether Python's PyNaCl and cbor2 are installed; `.ci/run` installs them and requires them.
 fn python_trust_readers() -> bool {
-    let has = Command::new("python3")
-        .args(["-c", "import nacl.signing, cbor2"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has {
-        assert!(
-            std::env::var("LIAISON_REQUIRE_PYTHON_TRUST").as_deref() != Ok("1"),
-            "LIAISON_REQUIRE_PYTHON_TRUST=1 but Python's PyNaCl or cbor2 is not installed"
-        );
-        eprintln!(
-            "SKIPPED: the independent keyset check (Python's PyNaCl and cbor2 are not installed; \
-             `pip install pynacl cbor2` or .ci/run installs them). The Rust checks ran."
-        );
-    }
-    has
+    let skipped = "the independent keyset check with PyNaCl and cbor2; the Rust checks ran";
+    crate::support::python_has("nacl.signing, cbor2", "LIAISON_REQUIRE_PYTHON_TRUST", skipped)
 }
 
 fn checker() -> PathBuf {

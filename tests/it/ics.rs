@@ -203,19 +203,8 @@ for e in events:
     assert e.decoded("DTEND") > e.decoded("DTSTART"), e
 print(len(events))
 "#;
-    let has_module = Command::new("python3")
-        .args(["-c", "import icalendar"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_module {
-        assert!(
-            std::env::var_os("LIAISON_REQUIRE_PYTHON_ICALENDAR").is_none(),
-            "LIAISON_REQUIRE_PYTHON_ICALENDAR is set but Python's icalendar is not installed"
-        );
-        eprintln!(
-            "SKIPPED: the check with Python's icalendar package (not installed here; \
-             `pip install icalendar` or .ci/run installs it). The ical crate check above ran."
-        );
+    let skipped = "the check with Python's icalendar package; the ical crate check above ran";
+    if !crate::support::python_has("icalendar", "LIAISON_REQUIRE_PYTHON_ICALENDAR", skipped) {
         return;
     }
     let mut child = Command::new("python3")

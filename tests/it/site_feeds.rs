@@ -45,8 +45,7 @@ for e in d.entries:
 async fn the_feeds_are_accepted_by_independent_parsers() {
     let fed = Fed::start().await;
     let mirror = fed.mirror();
-    let (py_icalendar, py_feedparser) =
-        (python_has("icalendar").await, python_has("feedparser").await);
+    let (py_icalendar, py_feedparser) = (python_has("icalendar"), python_has("feedparser"));
     for q in [
         "",
         "country=TN",

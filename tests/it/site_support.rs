@@ -260,25 +260,10 @@ pub(crate) fn files_under(dir: &Path) -> BTreeMap<String, String> {
     out
 }
 
-/// Whether Python's `module` is installed; when not, says the check is skipped, and panics if
-/// `LIAISON_REQUIRE_PYTHON_FEEDS=1` (as `.ci/run` sets it).
-pub(crate) async fn python_has(module: &str) -> bool {
-    let has = tokio::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .await
-        .is_ok_and(|o| o.status.success());
-    if !has {
-        assert!(
-            std::env::var("LIAISON_REQUIRE_PYTHON_FEEDS").as_deref() != Ok("1"),
-            "LIAISON_REQUIRE_PYTHON_FEEDS=1 but Python's {module} is not installed"
-        );
-        eprintln!(
-            "SKIPPED: the checks with Python's {module} (not installed; `pip install {module}` \
-             or .ci/run installs it). The Rust parser checks ran."
-        );
-    }
-    has
+/// Whether Python's `module` is installed, for the feed checks (see `support::python_has`).
+pub(crate) fn python_has(module: &str) -> bool {
+    let skipped = format!("the checks with Python's {module}; the Rust parser checks ran");
+    crate::support::python_has(module, "LIAISON_REQUIRE_PYTHON_FEEDS", &skipped)
 }
 
 /// Runs `python3 -c script` with `input` on stdin and returns its output; panics when the

@@ -251,3 +251,23 @@ impl Node {
         line.split('"').nth(1).expect("quoted key").to_owned()
     }
 }
+
+/// Whether Python can import `modules` (a comma-separated `import` list). When it cannot, fails
+/// if the environment variable `require` is `1` (as `.ci/run` sets it), and otherwise says
+/// plainly which checks were skipped and why.
+pub(crate) fn python_has(modules: &str, require: &str, skipped: &str) -> bool {
+    let has = std::process::Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has {
+        assert!(
+            std::env::var(require).as_deref() != Ok("1"),
+            "{require}=1 but Python cannot import {modules}"
+        );
+        eprintln!(
+            "SKIPPED: {skipped} (Python cannot import {modules}; .ci/run installs it with pip)"
+        );
+    }
+    has
+}
