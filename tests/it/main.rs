@@ -21,4 +21,5 @@ mod mirror;
 mod node_cli;
 mod roundtrip;
 mod signatures;
+mod stale_mirror;
 mod tidy;
