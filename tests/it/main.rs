@@ -34,4 +34,5 @@ mod site_http;
 mod site_leaks;
 mod site_verify;
 mod site_withdrawals;
+mod stale_mirror;
 mod tidy;

@@ -494,10 +494,18 @@ impl EventLoop {
 
     /// Acts on one reconciliation step: offers what the peer lacks, fetches what this node
     /// lacks. Returns the reply to send.
+    ///
+    /// A member takes nothing from a mirror, so it cannot settle an item it holds in another
+    /// state than a mirror by fetching: it offers its own state instead, which the mirror
+    /// fetches and merges. A mirror only ever lags behind its members, so that brings it up to
+    /// date, whichever side started the session.
     fn take_step(&mut self, peer: PeerId, policy: &Peer, step: Step) -> Option<Reconcile> {
+        let behind = policy.role == Role::Mirror && !self.is_mirror();
+        let differing = step.fetch.iter().map(|(id, _)| id).filter(|_| behind);
         let offered: Vec<(ItemId, [u8; 32])> = step
             .send
             .iter()
+            .chain(differing)
             .filter_map(|id| self.sync.items.get(id).map(|(_, digest)| (*id, *digest)))
             .collect();
         self.offer(peer, policy, offered);
