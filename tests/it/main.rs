@@ -15,6 +15,7 @@ mod cli;
 mod coord;
 mod crash;
 mod demo;
+mod dns;
 mod embargo;
 mod fed_forgery;
 mod fed_labels;

@@ -205,6 +205,10 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
             libp2p::yamux::Config::default,
         )
         .map_err(|e| Error::Network(e.to_string()))?
+        // Host names in cards and rosters (`/dns4/`, `/dns6/`, `/dns/`), resolved as the system
+        // resolves them (its hosts file first).
+        .with_dns()
+        .map_err(|e| Error::Network(format!("reading the system's DNS configuration: {e}")))?
         .with_behaviour(net::Behaviour::new)
         .map_err(|e| Error::Network(e.to_string()))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(24 * 3600)))
