@@ -7,21 +7,20 @@
 //! even when all its peers hold it, and a node that joins a federation pulls its backlog at the
 //! pace it can verify it.
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
 use liaison_protocol::sync::{
-    Catalog, ItemPayload, MAX_OFFER, RangeMsg, Reconcile, Reconciler, Step, SyncRequest,
-    SyncResponse,
+    ItemPayload, MAX_OFFER, RangeMsg, Reconcile, Reconciler, Step, SyncRequest, SyncResponse,
 };
 use liaison_protocol::verify::VerifiedItem;
-use liaison_protocol::{Header, ItemId, Peer, Role, may_receive};
+use liaison_protocol::{ItemId, Peer, Role};
 use libp2p::PeerId;
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 
 use super::EventLoop;
 use super::net::{self, Frame};
+use crate::sync::{Catalogue, Fetch, FetchId, Scheduler, Sessions};
 use crate::{Received, Repo, verify_payloads};
 
 /// Most items in one push, or in one answer to a fetch.
@@ -30,18 +29,6 @@ const MAX_BATCH_ITEMS: usize = 256;
 const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
 /// Most ids a peer may ask for at once.
 const MAX_FETCH: usize = 4096;
-/// Ids this node asks one peer for at once.
-const FETCH_BATCH: usize = 256;
-/// Fetches this node keeps under way with one peer: enough to keep the link busy while the
-/// last answer is verified, few enough to bound what is buffered (a few MiB).
-const FETCHES_IN_FLIGHT: usize = 4;
-/// Most items wanted at once; offers beyond it are dropped, and made again by a later
-/// reconciliation.
-const MAX_WANTED: usize = 1 << 18;
-/// Most offered items queued for one peer.
-const MAX_QUEUED: usize = 1 << 18;
-/// Peers remembered as holding a wanted item, to fetch it from another when one fails.
-const MAX_HOLDERS: usize = 8;
 
 /// A fetch answer, verified off the event loop, to be stored.
 #[derive(Debug)]
@@ -55,241 +42,72 @@ pub(super) struct Checked {
 /// Items refused, with why, as an acknowledgement lists them.
 type Refusals = Vec<(ItemId, String)>;
 
-/// What the sync side of the event loop keeps.
+/// What the sync side of the event loop keeps: the pure parts (`crate::sync`) and the requests
+/// that carry their fetches.
 #[derive(Debug, Default)]
 pub(super) struct State {
-    /// Every item in the store: its header and the digest of its heads.
-    items: BTreeMap<ItemId, (Header, [u8; 32])>,
-    /// The catalogue of each kind of peer connected so far (mechanism and role), kept current
-    /// with `items`: building one costs a pass over every item.
-    catalogs: HashMap<Peer, Catalog>,
+    catalogue: Catalogue,
     reconciler: Reconciler,
-    /// Peers with a reconciliation this node started and has not finished.
-    ongoing: HashSet<PeerId>,
-    /// When each peer last started a reconciliation with this node: a node does not start one
-    /// of its own with a peer that keeps it in sync.
-    answered: HashMap<PeerId, Instant>,
-    fetches: Fetches,
-    /// Fetch answers waiting to be verified (at most [`FETCHES_IN_FLIGHT`] per peer).
+    sessions: Sessions<PeerId>,
+    fetches: Scheduler<PeerId>,
+    /// The fetch each request under way carries.
+    requests: HashMap<OutboundRequestId, FetchId>,
+    /// Fetch answers waiting to be verified (at most a few per peer).
     to_verify: VecDeque<(PeerId, OutboundRequestId, Vec<ItemPayload>)>,
     /// Whether one is being verified.
     verifying: bool,
 }
 
-/// Items to fetch, and from whom.
-#[derive(Debug, Default)]
-struct Fetches {
-    wanted: HashMap<ItemId, Want>,
-    /// What each peer offered, in order, not yet asked for.
-    queues: HashMap<PeerId, VecDeque<(ItemId, [u8; 32])>>,
-    /// Fetches under way, by request.
-    requests: HashMap<OutboundRequestId, (PeerId, Vec<ItemId>)>,
-}
-
-/// An item this node lacks in the state some peer offered.
-#[derive(Debug)]
-struct Want {
-    /// The state offered.
-    digest: [u8; 32],
-    /// The peer it is being fetched from, if a fetch is under way.
-    from: Option<PeerId>,
-    /// Peers that offered it.
-    holders: Vec<PeerId>,
-}
-
 impl State {
     pub(super) fn new(repo: &Repo) -> Self {
-        let mut items = BTreeMap::new();
-        match repo.catalog() {
-            Ok(all) => {
-                for (header, digest) in all {
-                    items.insert(header.id, (header, digest));
-                }
+        let catalogue = match repo.catalog() {
+            Ok(all) => Catalogue::new(all),
+            Err(e) => {
+                tracing::error!(error = %e, "reading the catalogue");
+                Catalogue::default()
             }
-            Err(e) => tracing::error!(error = %e, "reading the catalogue"),
-        }
-        Self { items, ..Self::default() }
+        };
+        Self { catalogue, ..Self::default() }
     }
 
     pub(super) fn len(&self) -> usize {
-        self.items.len()
+        self.catalogue.len()
     }
 
     /// Forgets the catalogues, after the roster changed what kinds of peers there are.
     pub(super) fn forget_catalogs(&mut self) {
-        self.catalogs.clear();
+        self.catalogue.forget_catalogs();
     }
 
     /// Records the current digest of item `id` after a write.
     pub(super) fn note_local_change(&mut self, repo: &Repo, id: ItemId) {
         match repo.catalog_entry(id) {
-            Ok(Some((header, digest))) => self.set(header, digest),
-            Ok(None) => {
-                self.items.remove(&id);
-                for catalog in self.catalogs.values_mut() {
-                    catalog.remove(&id);
-                }
-            }
+            Ok(Some((header, digest))) => self.catalogue.set(header, digest),
+            Ok(None) => self.catalogue.remove(&id),
             Err(e) => tracing::error!(item = %id, error = %e, "reading a written item"),
         }
     }
 
-    fn set(&mut self, header: Header, digest: [u8; 32]) {
-        for (peer, catalog) in &mut self.catalogs {
-            if may_receive(&header, peer) {
-                catalog.insert(header.id, digest);
-            }
-        }
-        self.items.insert(header.id, (header, digest));
-    }
-
-    /// The catalogue of the items `peer` may receive: the only ones reconciled with it.
-    fn catalog(&mut self, peer: &Peer) -> &Catalog {
-        let items = &self.items;
-        self.catalogs.entry(peer.clone()).or_insert_with(|| {
-            items
-                .iter()
-                .filter(|(_, (header, _))| may_receive(header, peer))
-                .map(|(id, (_, digest))| (*id, *digest))
-                .collect()
-        })
-    }
-
     /// Queues the items `peer` offered that this node lacks in that state; returns how many.
     fn want(&mut self, peer: PeerId, offered: Vec<(ItemId, [u8; 32])>) -> u32 {
-        let mut queued = 0;
-        let mut dropped = 0;
-        let queue = self.fetches.queues.entry(peer).or_default();
-        for (id, digest) in offered {
-            if self.items.get(&id).is_some_and(|(_, d)| *d == digest) {
-                continue;
-            }
-            if queue.len() >= MAX_QUEUED {
-                dropped += 1;
-                continue;
-            }
-            let full = self.fetches.wanted.len() >= MAX_WANTED;
-            match self.fetches.wanted.entry(id) {
-                Entry::Occupied(mut want) => {
-                    let want = want.get_mut();
-                    if want.from.is_none() {
-                        want.digest = digest;
-                    }
-                    if !want.holders.contains(&peer) && want.holders.len() < MAX_HOLDERS {
-                        want.holders.push(peer);
-                    }
-                }
-                Entry::Vacant(_) if full => {
-                    dropped += 1;
-                    continue;
-                }
-                Entry::Vacant(vacant) => {
-                    vacant.insert(Want { digest, from: None, holders: vec![peer] });
-                }
-            }
-            queue.push_back((id, digest));
-            queued += 1;
-        }
-        if dropped > 0 {
-            tracing::debug!(%peer, dropped, "too many items wanted: the rest wait for the next reconciliation");
-        }
-        queued
+        let catalogue = &self.catalogue;
+        self.fetches.want(peer, offered, |id, digest| catalogue.holds(id, digest))
     }
 
-    /// The next ids to fetch from `peer`: offered by it, still lacking, not being fetched.
-    fn next_batch(&mut self, peer: PeerId) -> Vec<ItemId> {
-        let Some(queue) = self.fetches.queues.get_mut(&peer) else { return Vec::new() };
-        let mut batch = Vec::new();
-        while batch.len() < FETCH_BATCH {
-            let Some((id, digest)) = queue.pop_front() else { break };
-            if self.items.get(&id).is_some_and(|(_, d)| *d == digest) {
-                if self.fetches.wanted.get(&id).is_some_and(|w| w.from.is_none()) {
-                    self.fetches.wanted.remove(&id);
-                }
-                continue;
-            }
-            let room = self.fetches.wanted.len() < MAX_WANTED;
-            match self.fetches.wanted.get_mut(&id) {
-                // Being fetched from another peer: if that brings another state, the
-                // merge is offered around and this peer answers with what it holds.
-                Some(want) if want.from.is_some() => continue,
-                Some(want) => {
-                    want.from = Some(peer);
-                    batch.push(id);
-                }
-                // Fetched meanwhile, in another state than this peer's.
-                None if room => {
-                    let want = Want { digest, from: Some(peer), holders: vec![peer] };
-                    self.fetches.wanted.insert(id, want);
-                    batch.push(id);
-                }
-                None => {}
-            }
-        }
-        if queue.is_empty() {
-            self.fetches.queues.remove(&peer);
-        }
-        batch
-    }
-
-    fn fetches_in_flight(&self, peer: PeerId) -> usize {
-        self.fetches.requests.values().filter(|(p, _)| *p == peer).count()
-    }
-
-    /// Settles the fetch of `asked` from `peer`, of which `got` came back. An item that did
-    /// not is asked of another peer that offered it, or left to the next reconciliation.
-    /// Returns the peers given more to fetch.
-    fn fetched(&mut self, peer: PeerId, asked: Vec<ItemId>, got: &HashSet<ItemId>) -> Vec<PeerId> {
-        let mut more = Vec::new();
-        for id in asked {
-            let Some(want) = self.fetches.wanted.get_mut(&id) else { continue };
-            if want.from != Some(peer) {
-                continue;
-            }
-            want.from = None;
-            want.holders.retain(|h| *h != peer);
-            match want.holders.first().copied() {
-                Some(next) if !got.contains(&id) => {
-                    self.fetches.queues.entry(next).or_default().push_front((id, want.digest));
-                    more.push(next);
-                }
-                _ => {
-                    self.fetches.wanted.remove(&id);
-                }
-            }
-        }
-        more.sort_unstable();
-        more.dedup();
-        more
+    /// The fetches to send to `peer` now.
+    fn next_fetches(&mut self, peer: PeerId) -> Vec<Fetch<PeerId>> {
+        let catalogue = &self.catalogue;
+        self.fetches.pump(peer, |id, digest| catalogue.holds(id, digest))
     }
 
     /// Forgets what `peer` offered and was asked, when it disconnects; returns the peers given
     /// its fetches instead.
     pub(super) fn forget(&mut self, peer: &PeerId) -> Vec<PeerId> {
-        self.ongoing.remove(peer);
-        self.answered.remove(peer);
-        self.fetches.queues.remove(peer);
-        let mut asked = Vec::new();
-        self.fetches.requests.retain(|_, (p, ids)| {
-            if p == peer {
-                asked.append(ids);
-            }
-            p != peer
-        });
-        let more = self.fetched(*peer, asked, &HashSet::new());
-        for want in self.fetches.wanted.values_mut() {
-            want.holders.retain(|h| h != peer);
-        }
-        self.fetches.wanted.retain(|_, w| w.from.is_some() || !w.holders.is_empty());
+        self.sessions.forget(peer);
+        let more = self.fetches.forget(peer);
+        let fetches = &self.fetches;
+        self.requests.retain(|_, fetch| fetches.is_fetch(*fetch));
         more
-    }
-
-    /// Whether this peer (or this node, as `None`) is known to hold `id` in state `digest`.
-    fn known_holder(&self, id: &ItemId, digest: &[u8; 32], peer: PeerId) -> bool {
-        self.fetches
-            .wanted
-            .get(id)
-            .is_some_and(|w| w.digest == *digest && w.holders.contains(&peer))
     }
 }
 
@@ -313,17 +131,11 @@ impl EventLoop {
     /// lately (one session per link and interval is enough; both ends' share it).
     pub(super) fn start_reconcile(&mut self, peer: PeerId) {
         let Some(policy) = self.policy_peer(&peer) else { return };
-        let lately = self
-            .sync
-            .answered
-            .get(&peer)
-            .is_some_and(|t| t.elapsed() < self.options.reconcile_every);
-        if self.sync.ongoing.contains(&peer) || lately {
+        if !self.sync.sessions.start(peer, Instant::now(), self.options.reconcile_every) {
             return;
         }
         let reconciler = self.sync.reconciler;
-        let opening = reconciler.start(self.sync.catalog(&policy));
-        self.sync.ongoing.insert(peer);
+        let opening = reconciler.start(self.sync.catalogue.catalog(&policy));
         self.send_request(peer, SyncRequest::Reconcile(opening));
     }
 
@@ -362,15 +174,15 @@ impl EventLoop {
                     self.on_sync_response(peer, request_id, response);
                 }
                 Frame::Malformed(why) => {
-                    self.sync.ongoing.remove(&peer);
-                    self.settle_fetch(peer, request_id, &HashSet::new());
+                    self.sync.sessions.end(&peer);
+                    self.settle_fetch(request_id, &HashSet::new());
                     self.refuse(peer, format!("malformed response: {why}"));
                 }
             },
             Event::OutboundFailure { peer, error, request_id, .. } => {
                 tracing::debug!(%peer, %error, "sync request failed");
-                if !self.settle_fetch(peer, request_id, &HashSet::new()) {
-                    self.sync.ongoing.remove(&peer);
+                if !self.settle_fetch(request_id, &HashSet::new()) {
+                    self.sync.sessions.end(&peer);
                 }
             }
             Event::InboundFailure { peer, error, .. } => {
@@ -394,9 +206,9 @@ impl EventLoop {
         };
         match request {
             SyncRequest::Reconcile(incoming) => {
-                self.sync.answered.insert(peer, Instant::now());
+                self.sync.sessions.answered(peer, Instant::now());
                 let reconciler = self.sync.reconciler;
-                match reconciler.respond(self.sync.catalog(&policy), &incoming) {
+                match reconciler.respond(self.sync.catalogue.catalog(&policy), &incoming) {
                     Ok(step) => {
                         let reply = self.take_step(peer, &policy, step);
                         // The session ends with this answer unless it raises a fingerprint.
@@ -452,7 +264,7 @@ impl EventLoop {
             }
             SyncResponse::Reconcile(incoming) => {
                 let reconciler = self.sync.reconciler;
-                match reconciler.respond(self.sync.catalog(&policy), &incoming) {
+                match reconciler.respond(self.sync.catalogue.catalog(&policy), &incoming) {
                     Ok(step) => match self.take_step(peer, &policy, step) {
                         Some(reply) => {
                             self.send_request(peer, SyncRequest::Reconcile(reply));
@@ -460,19 +272,19 @@ impl EventLoop {
                         None => self.finish_reconcile(peer),
                     },
                     Err(e) => {
-                        self.sync.ongoing.remove(&peer);
+                        self.sync.sessions.end(&peer);
                         self.refuse(peer, format!("reconcile: {e}"));
                     }
                 }
             }
             SyncResponse::Items(items) => {
                 // Only what this node asked for: anything else is an unasked push.
-                if !self.sync.fetches.requests.contains_key(&request_id) {
+                if !self.sync.requests.contains_key(&request_id) {
                     self.refuse(peer, "items nobody asked for".to_owned());
                     return;
                 }
                 if self.refuse_mirror_writes(peer, policy.role).is_some() {
-                    self.settle_fetch(peer, request_id, &HashSet::new());
+                    self.settle_fetch(request_id, &HashSet::new());
                     return;
                 }
                 self.sync.to_verify.push_back((peer, request_id, items));
@@ -485,8 +297,8 @@ impl EventLoop {
             }
             SyncResponse::Refused(why) => {
                 tracing::warn!(%peer, reason = %why, "peer refused a request");
-                if !self.settle_fetch(peer, request_id, &HashSet::new()) {
-                    self.sync.ongoing.remove(&peer);
+                if !self.settle_fetch(request_id, &HashSet::new()) {
+                    self.sync.sessions.end(&peer);
                 }
             }
         }
@@ -506,7 +318,7 @@ impl EventLoop {
             .send
             .iter()
             .chain(differing)
-            .filter_map(|id| self.sync.items.get(id).map(|(_, digest)| (*id, *digest)))
+            .filter_map(|id| self.sync.catalogue.digest(id).map(|digest| (*id, digest)))
             .collect();
         self.offer(peer, policy, offered);
         self.want(peer, step.fetch);
@@ -514,7 +326,7 @@ impl EventLoop {
     }
 
     fn finish_reconcile(&mut self, peer: PeerId) {
-        self.sync.ongoing.remove(&peer);
+        self.sync.sessions.end(&peer);
         self.note_synced(peer);
     }
 
@@ -551,38 +363,26 @@ impl EventLoop {
         queued
     }
 
-    /// Keeps up to [`FETCHES_IN_FLIGHT`] fetches under way with `peer`.
+    /// Keeps the scheduler's fetches under way with `peer`.
     fn pump(&mut self, peer: PeerId) {
         if !self.swarm.is_connected(&peer) {
             return;
         }
-        let mut in_flight = self.sync.fetches_in_flight(peer);
-        while in_flight < FETCHES_IN_FLIGHT {
-            let batch = self.sync.next_batch(peer);
-            if batch.is_empty() {
-                return;
-            }
-            let request = self.send_request(peer, SyncRequest::Fetch(batch.clone()));
-            self.sync.fetches.requests.insert(request, (peer, batch));
-            in_flight += 1;
+        for fetch in self.sync.next_fetches(peer) {
+            let request = self.send_request(peer, SyncRequest::Fetch(fetch.ids));
+            self.sync.requests.insert(request, fetch.id);
         }
     }
 
     /// Settles the fetch `request_id`, if it is one, of which the items `got` came; fetches
     /// more. Returns whether it was a fetch.
-    fn settle_fetch(
-        &mut self,
-        peer: PeerId,
-        request_id: OutboundRequestId,
-        got: &HashSet<ItemId>,
-    ) -> bool {
-        let Some((_, asked)) = self.sync.fetches.requests.remove(&request_id) else {
+    fn settle_fetch(&mut self, request_id: OutboundRequestId, got: &HashSet<ItemId>) -> bool {
+        let Some(fetch) = self.sync.requests.remove(&request_id) else {
             return false;
         };
-        for other in self.sync.fetched(peer, asked, got) {
-            self.pump(other);
+        for peer in self.sync.fetches.fetched(fetch, got).unwrap_or_default() {
+            self.pump(peer);
         }
-        self.pump(peer);
         true
     }
 
@@ -594,7 +394,7 @@ impl EventLoop {
         }
         let allowed: Vec<(ItemId, [u8; 32])> = offered
             .into_iter()
-            .filter(|(id, _)| self.sync.items.get(id).is_some_and(|(h, _)| may_receive(h, policy)))
+            .filter(|(id, _)| self.sync.catalogue.may_send(id, policy))
             .collect();
         for chunk in allowed.chunks(MAX_OFFER) {
             self.send_request(peer, SyncRequest::Offer(chunk.to_vec()));
@@ -626,7 +426,7 @@ impl EventLoop {
         let Checked { peer, request_id, items, verified } = checked;
         let (received, _) = self.store_verified(peer, &items, verified);
         let got = received.iter().map(|r| r.header.id).collect();
-        self.settle_fetch(peer, request_id, &got);
+        self.settle_fetch(request_id, &got);
     }
 
     /// Verifies and stores pushed items from `peer`, then relays what changed.
@@ -687,7 +487,7 @@ impl EventLoop {
         let changed: Vec<ItemId> =
             received.iter().filter(|r| r.changed).map(|r| r.header.id).collect();
         for r in received.iter().filter(|r| r.changed) {
-            self.sync.set(r.header.clone(), r.digest);
+            self.sync.catalogue.set(r.header.clone(), r.digest);
         }
         if let Some(state) = self.peers.get_mut(&peer) {
             state.status.items_received += changed.len() as u64;
@@ -722,7 +522,9 @@ impl EventLoop {
                 .filter(|r| {
                     let sent_here = peer == from && r.digest == r.sent;
                     let worth = r.changed || (peer == from && r.digest != r.sent);
-                    worth && !sent_here && !self.sync.known_holder(&r.header.id, &r.digest, peer)
+                    worth
+                        && !sent_here
+                        && !self.sync.fetches.known_holder(&r.header.id, &r.digest, peer)
                 })
                 .map(|r| (r.header.id, r.digest))
                 .collect();
@@ -787,7 +589,7 @@ impl EventLoop {
     /// The payloads of `ids` that `policy` may receive, at most `max`.
     fn payloads(&self, policy: &Peer, ids: &[ItemId], max: usize) -> Vec<ItemPayload> {
         ids.iter()
-            .filter(|id| self.sync.items.get(id).is_some_and(|(h, _)| may_receive(h, policy)))
+            .filter(|id| self.sync.catalogue.may_send(id, policy))
             .take(max)
             .filter_map(|id| match self.repo.payload(*id) {
                 Ok(p) => p,
