@@ -20,7 +20,7 @@ use libp2p::request_response::{Event, Message, OutboundRequestId};
 
 use super::EventLoop;
 use super::net::{self, Frame};
-use crate::sync::{Catalogue, Fetch, FetchId, Scheduler, Sessions};
+use crate::sync::{self, Arrived, Catalogue, Fetch, FetchId, Scheduler, Sessions};
 use crate::{Received, Repo, verify_payloads};
 
 /// Most items in one push, or in one answer to a fetch.
@@ -123,8 +123,8 @@ impl EventLoop {
         None
     }
 
-    fn is_mirror(&self) -> bool {
-        self.repo.identity().config.role == Role::Mirror
+    fn role(&self) -> Role {
+        self.repo.identity().config.role
     }
 
     /// Starts a reconciliation with `peer`, unless one is under way or the peer started one
@@ -304,22 +304,10 @@ impl EventLoop {
         }
     }
 
-    /// Acts on one reconciliation step: offers what the peer lacks, fetches what this node
-    /// lacks. Returns the reply to send.
-    ///
-    /// A member takes nothing from a mirror, so it cannot settle an item it holds in another
-    /// state than a mirror by fetching: it offers its own state instead, which the mirror
-    /// fetches and merges. A mirror only ever lags behind its members, so that brings it up to
-    /// date, whichever side started the session.
+    /// Acts on one reconciliation step: offers what the peer lacks (see
+    /// [`sync::step_offers`]), fetches what this node lacks. Returns the reply to send.
     fn take_step(&mut self, peer: PeerId, policy: &Peer, step: Step) -> Option<Reconcile> {
-        let behind = policy.role == Role::Mirror && !self.is_mirror();
-        let differing = step.fetch.iter().map(|(id, _)| id).filter(|_| behind);
-        let offered: Vec<(ItemId, [u8; 32])> = step
-            .send
-            .iter()
-            .chain(differing)
-            .filter_map(|id| self.sync.catalogue.digest(id).map(|digest| (*id, digest)))
-            .collect();
+        let offered = sync::step_offers(&step, &self.sync.catalogue, self.role(), policy.role);
         self.offer(peer, policy, offered);
         self.want(peer, step.fetch);
         step.reply
@@ -343,7 +331,7 @@ impl EventLoop {
 
     /// Members take nothing from mirrors; mirrors pass signed items on to each other.
     fn refuse_mirror_writes(&mut self, peer: PeerId, role: Role) -> Option<SyncResponse> {
-        if role == Role::Mirror && !self.is_mirror() {
+        if !sync::takes_from(self.role(), role) {
             self.refuse(peer, "a mirror never writes".to_owned());
             return Some(SyncResponse::Refused("a mirror never writes".to_owned()));
         }
@@ -354,8 +342,8 @@ impl EventLoop {
     /// starts fetching it. Returns how many items were queued.
     fn want(&mut self, peer: PeerId, offered: Vec<(ItemId, [u8; 32])>) -> u32 {
         // A member takes nothing from a mirror, so it does not ask one either.
-        let from_mirror = self.policy_peer(&peer).is_some_and(|p| p.role == Role::Mirror);
-        if offered.is_empty() || (from_mirror && !self.is_mirror()) {
+        let takes = self.policy_peer(&peer).is_none_or(|p| sync::takes_from(self.role(), p.role));
+        if offered.is_empty() || !takes {
             return 0;
         }
         let queued = self.sync.want(peer, offered);
@@ -389,13 +377,7 @@ impl EventLoop {
     /// Offers `peer` the items of `offered` it may receive, in bounded messages. A mirror
     /// offers only to other mirrors: members take nothing from mirrors.
     fn offer(&mut self, peer: PeerId, policy: &Peer, offered: Vec<(ItemId, [u8; 32])>) {
-        if self.is_mirror() && policy.role == Role::Member {
-            return;
-        }
-        let allowed: Vec<(ItemId, [u8; 32])> = offered
-            .into_iter()
-            .filter(|(id, _)| self.sync.catalogue.may_send(id, policy))
-            .collect();
+        let allowed = sync::offers(&self.sync.catalogue, self.role(), policy, offered);
         for chunk in allowed.chunks(MAX_OFFER) {
             self.send_request(peer, SyncRequest::Offer(chunk.to_vec()));
         }
@@ -514,20 +496,22 @@ impl EventLoop {
     /// except those known to hold them already; and back to `from` what this node holds more
     /// of than it sent.
     fn relay(&mut self, from: PeerId, received: &[Received]) {
+        let arrived: Vec<Arrived> = received
+            .iter()
+            .map(|r| Arrived {
+                id: r.header.id,
+                sent: r.sent,
+                digest: r.digest,
+                changed: r.changed,
+            })
+            .collect();
         let peers: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
         for peer in peers {
             let Some(policy) = self.policy_peer(&peer) else { continue };
-            let offered: Vec<(ItemId, [u8; 32])> = received
-                .iter()
-                .filter(|r| {
-                    let sent_here = peer == from && r.digest == r.sent;
-                    let worth = r.changed || (peer == from && r.digest != r.sent);
-                    worth
-                        && !sent_here
-                        && !self.sync.fetches.known_holder(&r.header.id, &r.digest, peer)
-                })
-                .map(|r| (r.header.id, r.digest))
-                .collect();
+            let fetches = &self.sync.fetches;
+            let offered = sync::relays(from, peer, &arrived, |id, digest, p| {
+                fetches.known_holder(id, digest, p)
+            });
             if !offered.is_empty() {
                 self.offer(peer, &policy, offered);
             }
@@ -547,7 +531,7 @@ impl EventLoop {
     /// Sends the items of `ids` that `policy` may receive to `peer`, in bounded batches.
     /// A mirror pushes only to other mirrors: members take no writes from mirrors.
     fn send_items(&mut self, peer: PeerId, policy: &Peer, ids: &[ItemId]) {
-        if self.is_mirror() && policy.role == Role::Member {
+        if !sync::sends_to(self.role(), policy.role) {
             return;
         }
         for chunk in ids.chunks(MAX_BATCH_ITEMS) {

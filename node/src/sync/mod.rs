@@ -7,12 +7,14 @@
 //! several peers' schedulers against each other.
 
 mod catalogue;
+mod decide;
 mod fetch;
 mod sessions;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use catalogue::Catalogue;
+pub(crate) use decide::{Arrived, offers, relays, sends_to, step_offers, takes_from};
 pub(crate) use fetch::{Fetch, FetchId, Scheduler};
 pub(crate) use sessions::Sessions;
 

@@ -1,7 +1,8 @@
 //! Unit tests of the sync engine's pure parts: the scheduler fetches each item once, from one
 //! peer at a time, moves fetches to other holders when a fetch fails or a peer vanishes, keeps
 //! its bounds; sessions keep one per link and interval; the catalogue of a kind of peer holds
-//! only what it may receive. The simulation in `sim` drives several peers against each other.
+//! only what it may receive. `decide` tests who sends what to whom; the simulation in `sim`
+//! drives several peers against each other.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -12,6 +13,7 @@ use liaison_protocol::{Header, ItemId, Kind, Label, Peer, PublicKey, Role, SCHEM
 use super::fetch::{Limits, Scheduler};
 use super::{Catalogue, Digest, Sessions};
 
+mod decide;
 mod sim;
 
 pub(super) fn id(n: u16) -> ItemId {
@@ -127,7 +129,7 @@ fn a_link_has_one_session_per_interval_whichever_side_starts_it() {
     assert!(sessions.start(3, t0, every), "a peer that reconnects starts afresh");
 }
 
-fn header(n: u16, label: Label) -> Header {
+pub(super) fn header(n: u16, label: Label) -> Header {
     Header {
         v: SCHEMA_VERSION,
         id: id(n),
@@ -168,6 +170,7 @@ fn the_pure_parts_do_no_io_and_read_no_clock() {
         include_str!("fetch.rs"),
         include_str!("catalogue.rs"),
         include_str!("sessions.rs"),
+        include_str!("decide.rs"),
     ];
     for source in sources {
         for banned in ["libp2p", "tokio", "sled", "::now()", "std::fs", "std::net", "rand::"] {
