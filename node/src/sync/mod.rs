@@ -12,11 +12,13 @@ mod fetch;
 mod sessions;
 #[cfg(test)]
 mod tests;
+mod turn;
 
 pub(crate) use catalogue::Catalogue;
 pub(crate) use decide::{Arrived, offers, relays, sends_to, step_offers, takes_from};
 pub(crate) use fetch::{Fetch, FetchId, Scheduler};
 pub(crate) use sessions::Sessions;
+pub(crate) use turn::turn;
 
 /// The digest of an item's document heads: equal digests, equal states.
 pub(crate) type Digest = [u8; 32];

@@ -14,6 +14,7 @@ use super::fetch::{Limits, Scheduler};
 use super::{Catalogue, Digest, Sessions};
 
 mod decide;
+mod session;
 mod sim;
 
 pub(super) fn id(n: u16) -> ItemId {
@@ -171,6 +172,7 @@ fn the_pure_parts_do_no_io_and_read_no_clock() {
         include_str!("catalogue.rs"),
         include_str!("sessions.rs"),
         include_str!("decide.rs"),
+        include_str!("turn.rs"),
     ];
     for source in sources {
         for banned in ["libp2p", "tokio", "sled", "::now()", "std::fs", "std::net", "rand::"] {

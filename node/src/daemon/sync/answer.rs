@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use liaison_protocol::sync::{MAX_OFFER, RangeMsg, Reconcile, Step, SyncRequest, SyncResponse};
+use liaison_protocol::sync::{MAX_OFFER, Reconcile, SyncError, SyncRequest, SyncResponse};
 use liaison_protocol::{Peer, Role};
 use libp2p::PeerId;
 use libp2p::request_response::OutboundRequestId;
@@ -12,7 +12,7 @@ use libp2p::request_response::OutboundRequestId;
 use super::super::EventLoop;
 use super::MAX_FETCH;
 use super::send::split_by_bytes;
-use crate::sync::{self};
+use crate::sync;
 
 impl EventLoop {
     pub(super) fn on_sync_request(&mut self, peer: PeerId, request: SyncRequest) -> SyncResponse {
@@ -23,13 +23,9 @@ impl EventLoop {
         match request {
             SyncRequest::Reconcile(incoming) => {
                 self.sync.sessions.answered(peer, Instant::now());
-                let reconciler = self.sync.reconciler;
-                match reconciler.respond(self.sync.catalogue.catalog(&policy), &incoming) {
-                    Ok(step) => {
-                        let reply = self.take_step(peer, &policy, step);
-                        // The session ends with this answer unless it raises a fingerprint.
-                        let raises = |m: &RangeMsg| matches!(m, RangeMsg::Fingerprint { .. });
-                        if !reply.as_ref().is_some_and(|r| r.ranges.iter().any(raises)) {
+                match self.take_turn(peer, &policy, &incoming) {
+                    Ok((reply, ends)) => {
+                        if ends {
                             self.note_synced(peer);
                         }
                         SyncResponse::Reconcile(reply.unwrap_or_default())
@@ -78,21 +74,16 @@ impl EventLoop {
             SyncResponse::Reconcile(incoming) if incoming.ranges.is_empty() => {
                 self.finish_reconcile(peer)
             }
-            SyncResponse::Reconcile(incoming) => {
-                let reconciler = self.sync.reconciler;
-                match reconciler.respond(self.sync.catalogue.catalog(&policy), &incoming) {
-                    Ok(step) => match self.take_step(peer, &policy, step) {
-                        Some(reply) => {
-                            self.send_request(peer, SyncRequest::Reconcile(reply));
-                        }
-                        None => self.finish_reconcile(peer),
-                    },
-                    Err(e) => {
-                        self.sync.sessions.end(&peer);
-                        self.refuse(peer, format!("reconcile: {e}"));
-                    }
+            SyncResponse::Reconcile(incoming) => match self.take_turn(peer, &policy, &incoming) {
+                Ok((Some(reply), _)) => {
+                    self.send_request(peer, SyncRequest::Reconcile(reply));
                 }
-            }
+                Ok((None, _)) => self.finish_reconcile(peer),
+                Err(e) => {
+                    self.sync.sessions.end(&peer);
+                    self.refuse(peer, format!("reconcile: {e}"));
+                }
+            },
             SyncResponse::Items(items) => {
                 // Only what this node asked for: anything else is an unasked push.
                 if !self.sync.requests.contains_key(&request_id) {
@@ -120,18 +111,21 @@ impl EventLoop {
         }
     }
 
-    /// Acts on one reconciliation step: offers what the peer lacks (see
-    /// [`sync::step_offers`]), fetches what this node lacks. Returns the reply to send.
-    pub(super) fn take_step(
+    /// Takes one turn of a session with `peer` (see [`sync::turn`]): offers what the peer
+    /// lacks, fetches what this node lacks. Returns the reply to send, and whether it ends the
+    /// session when this node answers.
+    pub(super) fn take_turn(
         &mut self,
         peer: PeerId,
         policy: &Peer,
-        step: Step,
-    ) -> Option<Reconcile> {
-        let offered = sync::step_offers(&step, &self.sync.catalogue, self.role(), policy.role);
-        self.offer(peer, policy, offered);
-        self.want(peer, step.fetch);
-        step.reply
+        incoming: &Reconcile,
+    ) -> Result<(Option<Reconcile>, bool), SyncError> {
+        let (role, reconciler) = (self.role(), self.sync.reconciler);
+        let turn = sync::turn(&reconciler, &mut self.sync.catalogue, role, policy, incoming)?;
+        let ends = turn.ends();
+        self.send_offers(peer, turn.offer);
+        self.want(peer, turn.fetch);
+        Ok((turn.reply, ends))
     }
 
     pub(super) fn finish_reconcile(&mut self, peer: PeerId) {

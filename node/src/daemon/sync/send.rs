@@ -17,6 +17,11 @@ impl EventLoop {
     /// offers only to other mirrors: members take nothing from mirrors.
     pub(super) fn offer(&mut self, peer: PeerId, policy: &Peer, offered: Vec<(ItemId, [u8; 32])>) {
         let allowed = sync::offers(&self.sync.catalogue, self.role(), policy, offered);
+        self.send_offers(peer, allowed);
+    }
+
+    /// Sends `peer` offers of `allowed`, in bounded messages.
+    pub(super) fn send_offers(&mut self, peer: PeerId, allowed: Vec<(ItemId, [u8; 32])>) {
         for chunk in allowed.chunks(MAX_OFFER) {
             self.send_request(peer, SyncRequest::Offer(chunk.to_vec()));
         }
