@@ -14,6 +14,7 @@ use super::fetch::{Limits, Scheduler};
 use super::{Catalogue, Digest, Sessions};
 
 mod decide;
+mod fed;
 mod session;
 mod sim;
 
