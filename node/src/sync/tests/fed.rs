@@ -1,9 +1,9 @@
 //! A federation of members and mirrors in memory, each with the real catalogue, sessions of
-//! real reconciliation turns, the scheduler and the relay decisions, over a network that loses
-//! and reorders offers, fetches and answers and cuts links. Items come in versions, the newer
-//! including the older (as a merged document does). In the end every member holds the newest
-//! state of every item and every mirror that of every `clear` one, and meanwhile no member
-//! takes anything from a mirror and no mirror sees a `green` item.
+//! real reconciliation turns, the scheduler and the relay decisions, over a network that
+//! loses, duplicates and reorders offers, fetches and answers and cuts links. Items come in
+//! versions, the newer including the older (as a merged document does). In the end every
+//! member holds the newest state of every item and every mirror that of every `clear` one, and
+//! meanwhile no member takes anything from a mirror and no mirror sees a `green` item.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -15,7 +15,7 @@ use super::super::fetch::{FetchId, Scheduler};
 use super::super::{Arrived, Catalogue, Digest, offers, relays, takes_from, turn};
 use super::{digest, header, id};
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Msg {
     Offer { from: usize, to: usize, items: Vec<(ItemId, Digest)> },
     Fetch { from: usize, to: usize, fetch: FetchId, ids: Vec<ItemId> },
@@ -27,6 +27,7 @@ enum Op {
     Session(usize, usize),
     Deliver(usize),
     Lose(usize),
+    Duplicate(usize),
     Cut(usize, usize),
     Heal(usize, usize),
 }
@@ -185,6 +186,9 @@ impl Fed {
                 }
                 Msg::Offer { .. } => {}
             },
+            Op::Duplicate(k) if !self.wire.is_empty() => {
+                self.wire.push(self.wire[k % self.wire.len()].clone());
+            }
             Op::Cut(a, b) if self.linked(a % n, b % n) => {
                 let (a, b) = ((a % n).min(b % n), (a % n).max(b % n));
                 self.links.remove(&(a, b));
@@ -310,7 +314,8 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         2 => (a.clone(), b.clone()).prop_map(|(a, b)| Op::Session(a, b)),
         8 => k.clone().prop_map(Op::Deliver),
-        2 => k.prop_map(Op::Lose),
+        2 => k.clone().prop_map(Op::Lose),
+        1 => k.prop_map(Op::Duplicate),
         1 => (a.clone(), b.clone()).prop_map(|(a, b)| Op::Cut(a, b)),
         1 => (a, b).prop_map(|(a, b)| Op::Heal(a, b)),
     ]

@@ -1,7 +1,8 @@
 //! Several nodes' schedulers exchanging fetches and answers in memory, over a network that
 //! loses, reorders and duplicates messages and whose links are cut mid-fetch. Reconciliation
 //! and relaying are modelled as offers of everything a node holds. Every node ends up with
-//! every item; without loss or cuts, each node receives each item it lacked exactly once.
+//! every item; without faults (loss, duplicates, cuts), each node receives each item it lacked
+//! exactly once.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -12,7 +13,7 @@ use super::super::fetch::{FetchId, Scheduler};
 use super::{Digest, digest, id};
 
 /// A message under way between two nodes.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Msg {
     Fetch { from: usize, to: usize, fetch: FetchId, ids: Vec<ItemId> },
     Items { from: usize, to: usize, fetch: FetchId, items: Vec<(ItemId, Digest)> },
@@ -40,6 +41,8 @@ enum Op {
     Deliver(usize),
     /// The `k`-th message under way is lost; its sender learns the request failed.
     Lose(usize),
+    /// The `k`-th message under way is sent twice.
+    Duplicate(usize),
     /// The link between `a` and `b` goes down: each forgets the other, messages are lost.
     Cut(usize, usize),
     /// The link comes back, and is reconciled.
@@ -138,7 +141,8 @@ impl Net {
                     self.offer(b, a);
                 }
             }
-            Op::Deliver(_) | Op::Lose(_) if self.wire.is_empty() => {}
+            Op::Deliver(_) | Op::Lose(_) | Op::Duplicate(_) if self.wire.is_empty() => {}
+            Op::Duplicate(k) => self.wire.push(self.wire[k % self.wire.len()].clone()),
             Op::Deliver(k) => {
                 let msg = self.wire.remove(k % self.wire.len());
                 self.deliver(msg);
@@ -202,7 +206,8 @@ fn op(lossy: bool) -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (a.clone(), b.clone()).prop_map(|(a, b)| Op::Reconcile(a, b)),
         8 => k.clone().prop_map(Op::Deliver),
-        2 * faults => k.prop_map(Op::Lose),
+        2 * faults => k.clone().prop_map(Op::Lose),
+        faults => k.prop_map(Op::Duplicate),
         faults => (a.clone(), b.clone()).prop_map(|(a, b)| Op::Cut(a, b)),
         faults => (a, b).prop_map(|(a, b)| Op::Heal(a, b)),
     ]
