@@ -29,6 +29,7 @@ pub mod public;
 pub mod repo;
 pub mod sample;
 pub mod store;
+mod sync;
 
 pub use error::Error;
 pub use identity::{Config, Identity, InitOptions};

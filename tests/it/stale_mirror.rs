@@ -38,10 +38,9 @@ async fn serves(node: &TestNode, path: &str, status: u16, text: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopped_mirrors_catch_up_with_withdrawals_updates_and_new_items() {
     let slow = Options { reconcile_every: NEVER, ..options() };
-    let member_options = Options { allow_mirrors: true, ..slow.clone() };
     let mirror_options = Options { http: Some("127.0.0.1:0".into()), ..slow.clone() };
     let mut ohchr = TestNode::init("ohchr", "ohchr", Role::Member);
-    ohchr.start_with(member_options).await;
+    ohchr.start_with(Options { allow_mirrors: true, ..slow.clone() }).await;
     let mut achpr = TestNode::init("achpr", "achpr", Role::Member);
     achpr.start_with(slow.clone()).await;
     ohchr.knows(&achpr.card).await;
@@ -97,6 +96,21 @@ async fn stopped_mirrors_catch_up_with_withdrawals_updates_and_new_items() {
         serves(mirror, &format!("/api/v1/items/{updated}"), 200, "\"Dates agreed\"").await;
         serves(mirror, &format!("/api/v1/items/{published}"), 200, "Published meanwhile").await;
         serves(mirror, &format!("/api/v1/items/{relayed}"), 200, "Relayed meanwhile").await;
+    }
+    // Again with the member restarted as well: it withdraws the updated item while everyone
+    // else is stopped, and comes back first.
+    for mirror in [&mut rostered, &mut anonymous, &mut chained] {
+        mirror.stop().await;
+    }
+    ohchr.request(Request::Withdraw { id: updated }).await;
+    ohchr.stop().await;
+    ohchr.start_with(Options { allow_mirrors: true, ..slow.clone() }).await;
+    for mirror in [&mut rostered, &mut anonymous, &mut chained] {
+        mirror.start_with(mirror_options.clone()).await;
+    }
+    for mirror in [&rostered, &anonymous, &chained] {
+        serves(mirror, &format!("/api/v1/items/{updated}"), 404, "").await;
+        serves(mirror, &format!("/api/v1/items/{published}"), 200, "Published meanwhile").await;
     }
     // The member took nothing from its mirrors, and counted nothing against them.
     assert_eq!(ohchr.ids().await.len(), 4);

@@ -100,15 +100,20 @@ fn code_is_formatted() {
     cargo(&["fmt", "--all", "--check"]);
 }
 
-/// Every way an item leaves a node, and the file that carries it out. Each asks the one gate,
-/// `may_leave`, with its destination. A new way out must join this list (and ask the gate), or
-/// `nothing_leaves_a_node_past_the_gate` fails.
-const WAYS_OUT: &[(&str, &str)] = &[
-    ("reconciliation, offers, pushes, fetch answers, relays", "node/src/daemon/sync.rs"),
-    ("export, plain or --for", "node/src/api.rs"),
-    ("digest, plain or --for", "node/src/digest.rs"),
+/// Every way an item leaves a node: the files that carry it out (a path, or a folder ending in
+/// `/`), and the file where it asks the one gate, `may_leave`, with its destination. A new way
+/// out must join this list, or `nothing_leaves_a_node_past_the_gate` fails.
+const WAYS_OUT: &[(&str, &str, &str)] = &[
+    (
+        "sync: reconciliation, offers, pushes, fetch answers, relays",
+        "node/src/daemon/sync/",
+        "node/src/sync/catalogue.rs",
+    ),
+    ("export, plain or --for", "node/src/api.rs", "node/src/api.rs"),
+    ("digest, plain or --for", "node/src/digest.rs", "node/src/digest.rs"),
     (
         "public site: pages, API, feeds, provenance, metrics, static export",
+        "node/src/public/",
         "node/src/public/mod.rs",
     ),
 ];
@@ -127,10 +132,12 @@ const NOT_ITEMS: &[(&str, &str)] = &[
 /// what leaves.
 const WAYS_IN: &[&str] = &["node/src/repo.rs"];
 
+/// The node crate's source files, by path from the workspace root, without its unit tests.
 fn node_files() -> Vec<(String, String)> {
     let mut files = Vec::new();
     rust_files(&workspace().join("node/src"), &mut files);
     let root = workspace();
+    files.retain(|f| !f.ends_with("tests.rs") && !f.components().any(|c| c.as_os_str() == "tests"));
     files
         .into_iter()
         .map(|f| {
@@ -147,21 +154,22 @@ fn node_files() -> Vec<(String, String)> {
 #[test]
 fn nothing_leaves_a_node_past_the_gate() {
     let files = node_files();
-    for (way, file) in WAYS_OUT {
-        let text = &files.iter().find(|(f, _)| f == file).expect("a listed way out exists").1;
-        assert!(text.contains("may_leave("), "{way} ({file}) does not ask may_leave");
+    for (way, _, gate) in WAYS_OUT {
+        let text = &files.iter().find(|(f, _)| f == gate).expect("a listed gate exists").1;
+        assert!(text.contains("may_leave("), "{way} ({gate}) does not ask may_leave");
     }
     let sends = ["axum::", "send_request(", "send_response(", "fs::write(", "File::create("];
     for (file, text) in &files {
-        let listed = WAYS_OUT.iter().any(|(_, f)| f == file);
+        let listed = WAYS_OUT.iter().any(|(_, out, _)| file.starts_with(out));
+        let gate = WAYS_OUT.iter().any(|(_, _, g)| g == file);
         let site = file.starts_with("node/src/public/");
         if sends.iter().any(|s| text.contains(s)) {
             assert!(
-                listed || site || NOT_ITEMS.iter().any(|(f, _)| f == file),
+                listed || NOT_ITEMS.iter().any(|(f, _)| f == file),
                 "{file} sends, serves or writes: add it to WAYS_OUT (asking may_leave) or NOT_ITEMS"
             );
         }
-        if site && !listed {
+        if site && !gate {
             for read in ["store.list(", "store.get(", "store.payload(", ".iter_items("] {
                 assert!(!text.contains(read), "{file} reads items past Site::items ({read})");
             }

@@ -1,0 +1,298 @@
+//! The fetch scheduler: which items this node lacks in the state some peer offered, who offered
+//! them, and which fetches are under way with whom. Each item is fetched from one peer at a
+//! time; when that fetch fails or the peer vanishes, it is asked of another that offered it.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use liaison_protocol::ItemId;
+
+use super::Digest;
+
+/// How much the scheduler keeps and asks for at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// Ids asked of one peer at once.
+    pub(crate) batch: usize,
+    /// Fetches kept under way with one peer: enough to keep the link busy while the last
+    /// answer is verified, few enough to bound what is buffered (a few MiB).
+    pub(crate) in_flight: usize,
+    /// Most items wanted at once; offers beyond it are dropped, and made again by a later
+    /// reconciliation.
+    pub(crate) wanted: usize,
+    /// Most offered items queued for one peer.
+    pub(crate) queued: usize,
+    /// Peers remembered as holding a wanted item, to fetch it from another when one fails.
+    pub(crate) holders: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { batch: 256, in_flight: 4, wanted: 1 << 18, queued: 1 << 18, holders: 8 }
+    }
+}
+
+/// Names one fetch the scheduler asked for, until it is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct FetchId(u64);
+
+/// A fetch to send: ask peer `to` for `ids`, and report the answer with [`Scheduler::fetched`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fetch<P> {
+    pub(crate) id: FetchId,
+    pub(crate) to: P,
+    pub(crate) ids: Vec<ItemId>,
+}
+
+/// An item this node lacks in the state some peer offered.
+#[derive(Debug)]
+struct Want<P> {
+    /// The state offered.
+    digest: Digest,
+    /// The peer it is being fetched from, if a fetch is under way.
+    from: Option<P>,
+    /// Peers that offered it.
+    holders: Vec<P>,
+}
+
+/// Items to fetch, and from whom. `P` names a peer; `holds(id, digest)` says whether this node
+/// already holds item `id` in state `digest`.
+#[derive(Debug)]
+pub(crate) struct Scheduler<P> {
+    limits: Limits,
+    wanted: HashMap<ItemId, Want<P>>,
+    /// What each peer offered, in order, not yet asked for.
+    queues: HashMap<P, VecDeque<(ItemId, Digest)>>,
+    /// Fetches under way.
+    fetches: HashMap<FetchId, (P, Vec<ItemId>)>,
+    next_id: u64,
+}
+
+impl<P> Default for Scheduler<P> {
+    fn default() -> Self {
+        Self::new(Limits::default())
+    }
+}
+
+impl<P> Scheduler<P> {
+    pub(crate) fn new(limits: Limits) -> Self {
+        let (wanted, queues, fetches) = (HashMap::new(), HashMap::new(), HashMap::new());
+        Self { limits, wanted, queues, fetches, next_id: 0 }
+    }
+
+    /// Items wanted now.
+    #[cfg(test)]
+    pub(crate) fn wanted(&self) -> usize {
+        self.wanted.len()
+    }
+
+    /// Whether `id` names a fetch under way.
+    pub(crate) fn is_fetch(&self, id: FetchId) -> bool {
+        self.fetches.contains_key(&id)
+    }
+}
+
+impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
+    /// Queues the items `peer` offered that this node lacks in that state; returns how many.
+    pub(crate) fn want(
+        &mut self,
+        peer: P,
+        offered: Vec<(ItemId, Digest)>,
+        holds: impl Fn(&ItemId, &Digest) -> bool,
+    ) -> u32 {
+        let (mut queued, mut dropped) = (0, 0);
+        let queue = self.queues.entry(peer).or_default();
+        for (id, digest) in offered {
+            if holds(&id, &digest) {
+                continue;
+            }
+            if queue.len() >= self.limits.queued {
+                dropped += 1;
+                continue;
+            }
+            let full = self.wanted.len() >= self.limits.wanted;
+            match self.wanted.entry(id) {
+                Entry::Occupied(mut want) => {
+                    let want = want.get_mut();
+                    if want.from.is_none() {
+                        want.digest = digest;
+                    }
+                    if !want.holders.contains(&peer) && want.holders.len() < self.limits.holders {
+                        want.holders.push(peer);
+                    }
+                }
+                Entry::Vacant(_) if full => {
+                    dropped += 1;
+                    continue;
+                }
+                Entry::Vacant(vacant) => {
+                    vacant.insert(Want { digest, from: None, holders: vec![peer] });
+                }
+            }
+            queue.push_back((id, digest));
+            queued += 1;
+        }
+        if queue.is_empty() {
+            self.queues.remove(&peer);
+        }
+        if dropped > 0 {
+            tracing::debug!(
+                ?peer,
+                dropped,
+                "too many items wanted: the rest wait for the next reconciliation"
+            );
+        }
+        queued
+    }
+
+    /// The fetches to send to `peer` now, keeping up to [`Limits::in_flight`] under way with it.
+    pub(crate) fn pump(
+        &mut self,
+        peer: P,
+        holds: impl Fn(&ItemId, &Digest) -> bool,
+    ) -> Vec<Fetch<P>> {
+        let mut in_flight = self.fetches.values().filter(|(p, _)| *p == peer).count();
+        let mut out = Vec::new();
+        while in_flight < self.limits.in_flight {
+            let ids = self.next_batch(peer, &holds);
+            if ids.is_empty() {
+                break;
+            }
+            let id = FetchId(self.next_id);
+            self.next_id += 1;
+            self.fetches.insert(id, (peer, ids.clone()));
+            out.push(Fetch { id, to: peer, ids });
+            in_flight += 1;
+        }
+        out
+    }
+
+    /// The next ids to fetch from `peer`: offered by it, still lacking, not being fetched.
+    fn next_batch(&mut self, peer: P, holds: &impl Fn(&ItemId, &Digest) -> bool) -> Vec<ItemId> {
+        let Some(queue) = self.queues.get_mut(&peer) else { return Vec::new() };
+        let mut batch = Vec::new();
+        while batch.len() < self.limits.batch {
+            let Some((id, digest)) = queue.pop_front() else { break };
+            if holds(&id, &digest) {
+                if self.wanted.get(&id).is_some_and(|w| w.from.is_none()) {
+                    self.wanted.remove(&id);
+                }
+                continue;
+            }
+            let room = self.wanted.len() < self.limits.wanted;
+            match self.wanted.get_mut(&id) {
+                // Being fetched from another peer: if that brings another state, the
+                // merge is offered around and this peer answers with what it holds.
+                Some(want) if want.from.is_some() => continue,
+                Some(want) => {
+                    want.from = Some(peer);
+                    batch.push(id);
+                }
+                // Fetched meanwhile, in another state than this peer's.
+                None if room => {
+                    let want = Want { digest, from: Some(peer), holders: vec![peer] };
+                    self.wanted.insert(id, want);
+                    batch.push(id);
+                }
+                None => {}
+            }
+        }
+        if queue.is_empty() {
+            self.queues.remove(&peer);
+        }
+        batch
+    }
+
+    /// Settles fetch `fetch`, of whose items `got` came back (none when it failed). An item
+    /// that did not is asked of another peer that offered it, or left to the next
+    /// reconciliation. Returns the peers to pump: those given more to fetch, then the peer the
+    /// fetch went to. `None` if it was no fetch under way.
+    pub(crate) fn fetched(&mut self, fetch: FetchId, got: &HashSet<ItemId>) -> Option<Vec<P>> {
+        let (peer, asked) = self.fetches.remove(&fetch)?;
+        let mut more = self.settle(peer, asked, got);
+        more.push(peer);
+        Some(more)
+    }
+
+    fn settle(&mut self, peer: P, asked: Vec<ItemId>, got: &HashSet<ItemId>) -> Vec<P> {
+        let mut more = Vec::new();
+        for id in asked {
+            let Some(want) = self.wanted.get_mut(&id) else { continue };
+            if want.from != Some(peer) {
+                continue;
+            }
+            want.from = None;
+            want.holders.retain(|h| *h != peer);
+            match want.holders.first().copied() {
+                Some(next) if !got.contains(&id) => {
+                    self.queues.entry(next).or_default().push_front((id, want.digest));
+                    more.push(next);
+                }
+                _ => {
+                    self.wanted.remove(&id);
+                }
+            }
+        }
+        more.sort_unstable();
+        more.dedup();
+        more
+    }
+
+    /// Forgets what `peer` offered and was asked, when it vanishes; returns the peers given its
+    /// fetches instead: pump each.
+    pub(crate) fn forget(&mut self, peer: &P) -> Vec<P> {
+        self.queues.remove(peer);
+        let mut asked = Vec::new();
+        self.fetches.retain(|_, (p, ids)| {
+            if p == peer {
+                asked.append(ids);
+            }
+            p != peer
+        });
+        let more = self.settle(*peer, asked, &HashSet::new());
+        for want in self.wanted.values_mut() {
+            want.holders.retain(|h| h != peer);
+        }
+        self.wanted.retain(|_, w| w.from.is_some() || !w.holders.is_empty());
+        more
+    }
+
+    /// Whether `peer` is known to hold `id` in state `digest` (it offered that state).
+    pub(crate) fn known_holder(&self, id: &ItemId, digest: &Digest, peer: P) -> bool {
+        self.wanted.get(id).is_some_and(|w| w.digest == *digest && w.holders.contains(&peer))
+    }
+
+    /// Fetches under way with `peer`.
+    #[cfg(test)]
+    pub(crate) fn in_flight(&self, peer: P) -> usize {
+        self.fetches.values().filter(|(p, _)| *p == peer).count()
+    }
+
+    /// Panics unless the scheduler's state is consistent: each item under way is in one fetch,
+    /// from the peer its want names, and no peer has more fetches under way than allowed.
+    #[cfg(test)]
+    pub(crate) fn check(&self) {
+        let mut under_way = HashMap::new();
+        for (peer, ids) in self.fetches.values() {
+            assert!(self.in_flight(*peer) <= self.limits.in_flight, "too many fetches");
+            assert!(ids.len() <= self.limits.batch, "a fetch too large");
+            for id in ids {
+                assert!(under_way.insert(*id, *peer).is_none(), "{id} fetched twice at once");
+                assert_eq!(self.wanted[id].from, Some(*peer), "{id} fetched from another peer");
+            }
+        }
+        for (id, want) in &self.wanted {
+            if let Some(peer) = want.from {
+                assert_eq!(under_way.get(id), Some(&peer), "{id} marked as fetched, but is not");
+            }
+            assert!(want.holders.len() <= self.limits.holders);
+        }
+        assert!(self.wanted.len() <= self.limits.wanted);
+        // Offers fill a queue up to `queued`; a failed fetch puts its items back at the front
+        // of another holder's queue beyond that, at most once per wanted item.
+        let bound = self.limits.queued + self.limits.wanted;
+        assert!(self.queues.values().all(|q| q.len() <= bound));
+    }
+}
