@@ -1,0 +1,24 @@
+//! Fuzz target: an item as a peer sends it (signed header, saved document, change signatures),
+//! verified as a node verifies pushes and fetch answers, against the fixture roster.
+#![no_main]
+
+use std::sync::LazyLock;
+
+use liaison_node::verify_payloads;
+use liaison_protocol::codec::{self, MAX_RECORD_BYTES};
+use liaison_protocol::sync::ItemPayload;
+use liaison_protocol::{ItemDoc, Roster, verify};
+use libfuzzer_sys::fuzz_target;
+
+static ROSTER: LazyLock<Roster> = LazyLock::new(liaison_fuzz::roster);
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(payload) = codec::decode::<ItemPayload>(data, MAX_RECORD_BYTES) else { return };
+    for verified in verify_payloads(&ROSTER, std::slice::from_ref(&payload)).into_iter().flatten() {
+        verify::check_signers(&verified, &ROSTER).expect("verified signers are on the roster");
+        let _ = verified.doc.read();
+        let saved = verified.doc.save();
+        let loaded = ItemDoc::load(&saved).expect("a saved document loads");
+        assert_eq!(loaded.heads(), verified.doc.heads());
+    }
+});
