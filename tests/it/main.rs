@@ -14,6 +14,7 @@ mod cli;
 mod coord;
 mod crash;
 mod demo;
+mod deploy_files;
 mod embargo;
 mod fed_forgery;
 mod fed_labels;
