@@ -25,6 +25,9 @@ pub(crate) fn dispatch(command: Command, dir: &Path) -> Result<(), Failure> {
         Command::Node(a) => crate::daemon::run(a, dir),
         Command::Demo(a) => crate::demo::run(a),
         Command::Verify(a) => crate::verify::run(&a.source),
+        Command::Backup(a) => crate::backup::backup(a, dir),
+        Command::Restore(a) => crate::backup::restore(a, dir),
+        Command::Doctor => crate::doctor::run(dir),
         command => {
             let mut conn = Conn::open(dir)?;
             run(command, &mut conn)
@@ -178,7 +181,13 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
                 r => Err(unexpected(r)),
             }
         }
-        Command::Init(_) | Command::Node(_) | Command::Demo(_) | Command::Verify(_) => Ok(()),
+        Command::Init(_)
+        | Command::Node(_)
+        | Command::Demo(_)
+        | Command::Verify(_)
+        | Command::Backup(_)
+        | Command::Restore(_)
+        | Command::Doctor => Ok(()),
     }
 }
 

@@ -16,10 +16,12 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod api;
+pub mod backup;
 pub mod client;
 pub mod coord;
 pub mod daemon;
 pub mod digest;
+pub mod doctor;
 mod error;
 pub mod export;
 pub mod identity;
