@@ -15,6 +15,9 @@ pub(crate) struct Cli {
     /// More log output on stderr (-v info, -vv debug); LIAISON_LOG overrides
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
+    /// Log lines as text, or as one JSON object a line (for journald and log collectors)
+    #[arg(long, global = true, value_enum, default_value = "text", env = "LIAISON_LOG_FORMAT")]
+    pub(crate) log_format: LogFormat,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -73,9 +76,32 @@ pub(crate) enum Command {
     /// The public mirror's static export
     #[command(subcommand)]
     Mirror(MirrorCommand),
+    /// Write a consistent snapshot of this node (items, withdrawn ones too, roster, config) to
+    /// FILE, whether the node runs or not
+    Backup(BackupArgs),
+    /// Bring a node back from a backup into an empty data directory (--data-dir DIR)
+    Restore(RestoreArgs),
+    /// Check this node: permissions, key, config, every record, peers' reachability, free disk
+    Doctor,
     /// Create a local demo federation (ohchr, achpr, coe, iachr) with sample data and show
     /// what each node holds and why
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BackupArgs {
+    /// The backup file to write
+    pub(crate) file: PathBuf,
+    /// Include the node's key, encrypted with a passphrase (LIAISON_BACKUP_PASSPHRASE, or asked
+    /// for on the terminal)
+    #[arg(long)]
+    pub(crate) include_key: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RestoreArgs {
+    /// The backup file to read
+    pub(crate) file: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +141,12 @@ pub(crate) enum DigestFormat {
     Text,
     Markdown,
     Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -26,6 +26,9 @@ pub(crate) fn dispatch(command: Command, dir: &Path) -> Result<(), Failure> {
         Command::Demo(a) => crate::demo::run(a),
         Command::Verify(a) => crate::verify::run(&a.source),
         Command::Authority(a) => crate::authority::run(a),
+        Command::Backup(a) => crate::backup::backup(a, dir),
+        Command::Restore(a) => crate::backup::restore(a, dir),
+        Command::Doctor => crate::doctor::run(dir),
         command => {
             let mut conn = Conn::open(dir)?;
             run(command, &mut conn)
@@ -183,7 +186,10 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
         | Command::Node(_)
         | Command::Demo(_)
         | Command::Verify(_)
-        | Command::Authority(_) => Ok(()),
+        | Command::Authority(_)
+        | Command::Backup(_)
+        | Command::Restore(_)
+        | Command::Doctor => Ok(()),
     }
 }
 

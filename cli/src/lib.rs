@@ -8,9 +8,11 @@
 
 mod args;
 mod authority;
+mod backup;
 mod coord;
 mod daemon;
 mod demo;
+mod doctor;
 mod items;
 mod output;
 mod verify;
@@ -54,7 +56,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // A running node logs what it does; a one-shot command reports through its exit line.
     let long_running = matches!(cli.command, args::Command::Node(_) | args::Command::Demo(_));
-    init_tracing(cli.verbose, long_running);
+    init_tracing(cli.verbose, long_running, cli.log_format == args::LogFormat::Json);
     let data_dir = match cli.data_dir.clone().or_else(liaison_node::identity::default_data_dir) {
         Some(dir) => dir,
         None => {
@@ -62,6 +64,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if matches!(cli.command, args::Command::Restore(_)) && cli.data_dir.is_none() {
+        eprintln!("error: restore needs --data-dir DIR: the empty directory to restore into");
+        return ExitCode::from(2);
+    }
     match run(cli, data_dir) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
@@ -71,7 +77,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(verbose: u8, long_running: bool) {
+fn init_tracing(verbose: u8, long_running: bool, json: bool) {
     let default = match (verbose, long_running) {
         (0, false) => "off",
         (0, true) => "info,libp2p=warn",
@@ -80,7 +86,6 @@ fn init_tracing(verbose: u8, long_running: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("LIAISON_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let json = std::env::var("LIAISON_LOG_FORMAT").is_ok_and(|f| f == "json");
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

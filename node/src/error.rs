@@ -66,6 +66,9 @@ pub enum Error {
     /// A file to import is not what `export json` writes.
     #[error("{0}")]
     Import(String),
+    /// A backup cannot be read or restored.
+    #[error("backup refused: {0}")]
+    Backup(String),
     /// Another process holds the store.
     #[error("the store in {0} is in use by another liaison process (is 'liaison node' running?)")]
     StoreBusy(PathBuf),

@@ -147,10 +147,7 @@ impl Identity {
             public_key: PublicKey::from(&key.verifying_key()),
         };
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        write_private(
-            &dir.join(KEY_FILE),
-            format!("{}\n", data_encoding::HEXLOWER.encode(&seed)).as_bytes(),
-        )?;
+        write_key(&dir.join(KEY_FILE), &key)?;
         let text = toml::to_string(&config).map_err(|e| Error::Config(e.to_string()))?;
         let path = dir.join(CONFIG_FILE);
         fs::write(
@@ -171,28 +168,71 @@ impl Identity {
             return Err(Error::NotInitialised(dir.to_owned()));
         }
         let text = fs::read_to_string(&config_path).map_err(|e| Error::io(&config_path, e))?;
-        let config: Config = toml::from_str(&text)
-            .map_err(|e| Error::Config(format!("{}: {}", config_path.display(), e.message())))?;
+        let config: Config =
+            toml::from_str(&text).map_err(|e| config_error(&config_path, &text, &e))?;
         let key_path = dir.join(KEY_FILE);
-        let corrupt = |why: &str| Error::CorruptKey { path: key_path.clone(), why: why.to_owned() };
-        let raw = match fs::read(&key_path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(corrupt("it is missing"));
-            }
-            other => other.map_err(|e| Error::io(&key_path, e))?,
-        };
-        let text = std::str::from_utf8(&raw).map_err(|_| corrupt("it is not text"))?.trim();
-        let seed = data_encoding::HEXLOWER_PERMISSIVE
-            .decode(text.as_bytes())
-            .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or_else(|| corrupt("expected 64 hex digits (an ed25519 seed)"))?;
-        let key = SigningKey::from_bytes(&seed);
+        let key = read_key(&key_path)?;
         if PublicKey::from(&key.verifying_key()) != config.public_key {
-            return Err(corrupt("it does not match the public key in config.toml"));
+            return Err(Error::CorruptKey {
+                path: key_path,
+                why: "it does not match the public key in config.toml".to_owned(),
+            });
         }
         Ok(Self { dir: dir.to_owned(), key, config })
     }
+}
+
+/// Reads the ed25519 seed in `path` (64 hex digits).
+///
+/// # Errors
+/// [`Error::CorruptKey`] when it is missing or malformed; IO errors.
+pub fn read_key(path: &Path) -> Result<SigningKey, Error> {
+    let corrupt = |why: &str| Error::CorruptKey { path: path.to_owned(), why: why.to_owned() };
+    let raw = match fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(corrupt("it is missing"));
+        }
+        other => other.map_err(|e| Error::io(path, e))?,
+    };
+    let text = std::str::from_utf8(&raw).map_err(|_| corrupt("it is not text"))?.trim();
+    let seed = data_encoding::HEXLOWER_PERMISSIVE
+        .decode(text.as_bytes())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| corrupt("expected 64 hex digits (an ed25519 seed)"))?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Writes `key` to a new file at `path`, mode 0600, as `liaison init` does.
+pub(crate) fn write_key(path: &Path, key: &SigningKey) -> Result<(), Error> {
+    write_private(path, format!("{}\n", data_encoding::HEXLOWER.encode(key.as_bytes())).as_bytes())
+}
+
+/// Creates the data directory `dir` (mode 0700 where the platform has modes).
+pub(crate) fn create_data_dir(dir: &Path) -> Result<(), Error> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// A config error naming the file, the line and the key it is on.
+fn config_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
+    let at = e.span().map(|span| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        let key = text[start..].split('=').next().unwrap_or("").trim();
+        (line, key.to_owned())
+    });
+    Error::Config(match at {
+        Some((line, key)) if !key.is_empty() && !key.starts_with('[') => {
+            format!("{}, line {line}, key '{key}': {}", path.display(), e.message())
+        }
+        Some((line, _)) => format!("{}, line {line}: {}", path.display(), e.message()),
+        None => format!("{}: {}", path.display(), e.message()),
+    })
 }
 
 /// Writes a new file readable by its owner only (mode 0600).

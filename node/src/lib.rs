@@ -17,10 +17,12 @@
 
 pub mod api;
 pub mod authority;
+pub mod backup;
 pub mod client;
 pub mod coord;
 pub mod daemon;
 pub mod digest;
+pub mod doctor;
 mod error;
 pub mod export;
 pub mod identity;

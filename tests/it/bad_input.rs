@@ -1,11 +1,7 @@
 //! Bad input: every invalid value exits 2 with one line naming field, value and what is allowed,
 //! and leaves the store as it was; corrupt keys, files and store records are refused, not skipped.
 
-use std::str::FromStr as _;
-
-use liaison_protocol::ItemId;
-
-use crate::support::{Node, argv};
+use crate::support::{Node, argv, damage_record};
 
 const VISIT: &str = "visit forecast --mandate CPT --country TN";
 const EVENT: &str = "event add --title Session --start 2027-03-05";
@@ -296,16 +292,6 @@ fn a_refused_import_stores_none_of_its_items() {
         node.knows(&a);
         refused(node, &format!("import '{}'", node.write_json("f.json", &file)), &[needle]);
     }
-}
-
-/// Rewrites the stored record of item `id` in `node`'s sled store with `damage`.
-fn damage_record(node: &Node, id: &str, damage: fn(&mut Vec<u8>)) {
-    let db = sled::open(node.path().join("store")).expect("open store");
-    let key = [&b"r/"[..], ItemId::from_str(id).unwrap().as_bytes()].concat();
-    let mut value = db.get(&key).unwrap().expect("record of the item").to_vec();
-    damage(&mut value);
-    db.insert(&key, value).unwrap();
-    db.flush().unwrap();
 }
 
 /// Show, list and every export must fail with "corrupt" rather than skip the damaged item.

@@ -271,3 +271,14 @@ pub(crate) fn python_has(modules: &str, require: &str, skipped: &str) -> bool {
     }
     has
 }
+
+/// Rewrites the stored record of item `id` in `node`'s sled store with `damage`.
+pub(crate) fn damage_record(node: &Node, id: &str, damage: fn(&mut Vec<u8>)) {
+    let db = sled::open(node.path().join("store")).expect("open store");
+    let id: liaison_protocol::ItemId = id.parse().expect("item id");
+    let key = [&b"r/"[..], id.as_bytes()].concat();
+    let mut value = db.get(&key).expect("read").expect("record of the item").to_vec();
+    damage(&mut value);
+    db.insert(&key, value).expect("write");
+    db.flush().expect("flush");
+}

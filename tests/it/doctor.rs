@@ -1,0 +1,54 @@
+//! `liaison doctor`: quiet and exit 0 on a healthy node; on a damaged one it names a corrupted
+//! record, a world-readable key and an unreachable roster peer, each with what to do, and
+//! exits 1.
+
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt as _;
+
+use crate::support::{Node, damage_record};
+
+/// Adds `peer`'s card to `node`'s roster with the address `127.0.0.1:port`.
+fn knows_at(node: &Node, peer: &Node, port: u16) {
+    let addr = format!("/ip4/127.0.0.1/tcp/{port}");
+    node.ok(&["roster", "add", &peer.card(), "--addr", &addr]);
+}
+
+#[test]
+fn doctor_passes_a_healthy_node_and_finds_a_corrupt_record_an_open_key_and_a_lost_peer() {
+    let node = Node::init("coe");
+    // The temporary directory is made with the process's umask; a server's is 0700.
+    std::fs::set_permissions(node.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let id = node.publish(&["event", "add", "--title", "CPT plenary", "--start", "2027-03-01"]);
+    node.publish(&["event", "add", "--title", "Bureau", "--start", "2027-03-02"]);
+    let reachable = TcpListener::bind("127.0.0.1:0").expect("bind");
+    knows_at(&node, &Node::init("achpr"), reachable.local_addr().expect("addr").port());
+
+    let healthy = node.run(&["doctor"]);
+    assert_eq!(healthy.code, 0, "{healthy:?}");
+    assert!(
+        healthy.stdout.contains("no problems found: 2 items and 1 roster peers"),
+        "{healthy:?}"
+    );
+
+    let gone = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let gone_port = gone.local_addr().expect("addr").port();
+    drop(gone);
+    knows_at(&node, &Node::init("iachr"), gone_port);
+    damage_record(&node, &id, |v| {
+        let last = v.len() - 1;
+        v[last] ^= 1;
+    });
+    let key = node.key_file();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+
+    let sick = node.run(&["doctor"]);
+    assert_eq!(sick.code, 1, "{sick:?}");
+    let out = &sick.stdout;
+    assert!(out.contains(&format!("item {id}")) && out.contains("corrupt"), "{out}");
+    assert!(out.contains("node.key is open to other users (mode 644)"), "{out}");
+    assert!(out.contains(&format!("chmod 600 {}", key.display())), "{out}");
+    assert!(out.contains("iachr") && out.contains("does not answer"), "{out}");
+    assert!(out.contains(&format!("/ip4/127.0.0.1/tcp/{gone_port}")), "{out}");
+    assert_eq!(out.matches("problem:").count(), 3, "{out}");
+    assert!(sick.stderr.contains("3 problem(s) found"), "{sick:?}");
+}
