@@ -7,6 +7,7 @@
 //! code 2 and one line naming the field, the value and what is allowed; other failures exit 1.
 
 mod args;
+pub mod client;
 mod coord;
 mod daemon;
 mod demo;

@@ -16,7 +16,6 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod api;
-pub mod client;
 pub mod coord;
 pub mod daemon;
 pub mod digest;

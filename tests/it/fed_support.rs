@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
+use liaison_node::api::{PeerStatus, Status};
 use liaison_node::api::{Request, Response};
 use liaison_node::daemon::net::{Behaviour, BehaviourEvent, Frame};
-use liaison_node::daemon::{self, Options, PeerStatus, Running, Status};
+use liaison_node::daemon::{self, Options, Running};
 use liaison_node::{Draft, Entry, InitOptions, ItemView, Query, Repo};
 use liaison_protocol::sync::{ItemPayload, Reconcile, SyncRequest, SyncResponse};
 use liaison_protocol::{
