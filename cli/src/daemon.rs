@@ -3,8 +3,9 @@
 use std::path::Path;
 use std::time::Duration;
 
+use liaison_node::api::Status;
 use liaison_node::api::{Request, Response};
-use liaison_node::daemon::{self, Options, Status};
+use liaison_node::daemon::{self, Options};
 
 use crate::Failure;
 use crate::args::{NodeArgs, PeersArgs, ShowFormat};

@@ -3,9 +3,9 @@
 use std::path::Path;
 use std::str::FromStr;
 
+use crate::client::Client;
 use chrono::{NaiveDate, Utc};
 use liaison_node::api::{Request, Response};
-use liaison_node::client::Client;
 use liaison_node::export;
 use liaison_node::{Draft, Error, InitOptions, Query, Repo};
 use liaison_protocol::values::parse_date;

@@ -9,6 +9,7 @@
 mod args;
 mod authority;
 mod backup;
+pub mod client;
 mod coord;
 mod daemon;
 mod demo;

@@ -24,7 +24,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let store = federation.members[0].store().clone();
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-    let router = router(Site::offline(store, "Liaison mirror".to_owned()));
+    let router = router(Site::offline(store.read_only(), "Liaison mirror".to_owned()));
     Fixture { runtime, router, _dir: dir }
 });
 

@@ -2,7 +2,9 @@
 //! running node over its local API. [`Repo::handle`] is the one place they are carried out.
 
 use chrono::{DateTime, Utc};
-use liaison_protocol::{Card, Destination, ItemId, Label, Mechanism, VisitPatch, may_leave};
+use liaison_protocol::{
+    Card, Destination, ItemId, Label, Mechanism, PublicKey, Role, VisitPatch, may_leave,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::export::{self, ExportFormat};
@@ -161,7 +163,7 @@ pub enum Response {
     /// Roster cards.
     Cards(Vec<Card>),
     /// The running node's state.
-    Status(Box<crate::daemon::Status>),
+    Status(Box<Status>),
     /// Clusters of overlapping visits.
     Overlaps(Vec<crate::coord::Cluster>),
     /// A digest.
@@ -270,8 +272,7 @@ impl Repo {
                 (Response::Digest(Box::new(digest)), vec![])
             }
             Request::MirrorExport { dir } => {
-                let site = crate::public::Site::offline(self.store().clone(), self.site_title());
-                let written = crate::public::static_site::export(&site, &dir)?;
+                let written = self.export_site(&dir)?;
                 (Response::Exported { files: written.files, items: written.items }, vec![])
             }
         };
@@ -322,4 +323,57 @@ impl Repo {
             ExportFormat::Csv => export::to_csv(&entries)?,
         })
     }
+}
+
+/// A node's state, for `liaison status` and `liaison peers`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Status {
+    /// The node's card.
+    pub card: Card,
+    /// Where it listens.
+    pub listening: Vec<String>,
+    /// Its local API address.
+    pub api: String,
+    /// Items in its store.
+    pub items: usize,
+    /// Each roster peer.
+    pub peers: Vec<PeerStatus>,
+}
+
+/// One peer's state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PeerStatus {
+    /// Its key.
+    pub key: Option<PublicKey>,
+    /// Its mechanism.
+    pub mechanism: Option<Mechanism>,
+    /// Member or mirror.
+    pub role: Option<Role>,
+    /// Its name.
+    pub name: Option<String>,
+    /// Connected now.
+    pub connected: bool,
+    /// When a reconciliation with it last completed.
+    pub last_sync: Option<DateTime<Utc>>,
+    /// Items sent to it.
+    pub items_sent: u64,
+    /// Items received from it that changed something here.
+    pub items_received: u64,
+    /// Items or messages from it that were refused.
+    pub refused: u64,
+    /// Why the last one was refused.
+    pub last_refusal: Option<String>,
+    /// Sync protocol bytes sent to it: every request and response as encoded (CBOR), without
+    /// the transport's framing, encryption, identify or ping.
+    #[serde(default)]
+    pub bytes_sent: u64,
+    /// Sync protocol bytes received from it, counted the same way.
+    #[serde(default)]
+    pub bytes_received: u64,
+    /// Reconciliations with it that completed, whichever side started them.
+    #[serde(default)]
+    pub reconciliations: u64,
+    /// Round trips of the reconciliations this node started with it (each `Reconcile` it sent).
+    #[serde(default)]
+    pub reconcile_round_trips: u64,
 }

@@ -18,7 +18,6 @@
 pub mod api;
 pub mod authority;
 pub mod backup;
-pub mod client;
 pub mod coord;
 pub mod daemon;
 pub mod digest;

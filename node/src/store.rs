@@ -253,6 +253,49 @@ impl Store {
     }
 }
 
+/// A read-only view of a [`Store`]: its reads, and no way to write. The public site holds one,
+/// so that the site cannot write is the compiler's check, not a convention.
+#[derive(Debug, Clone)]
+pub struct ReadOnlyStore(Store);
+
+impl Store {
+    /// A read-only view of this store, sharing its generation.
+    pub fn read_only(&self) -> ReadOnlyStore {
+        ReadOnlyStore(self.clone())
+    }
+}
+
+impl ReadOnlyStore {
+    /// See [`Store::generation`].
+    pub fn generation(&self) -> u64 {
+        self.0.generation()
+    }
+
+    /// See [`Store::get`].
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] when the record is truncated or altered.
+    pub fn get(&self, id: ItemId) -> Result<Option<Entry>, Error> {
+        self.0.get(id)
+    }
+
+    /// See [`Store::list`].
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered record met.
+    pub fn list(&self, query: &Query) -> Result<Vec<Entry>, Error> {
+        self.0.list(query)
+    }
+
+    /// See [`Store::roster`].
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] when an entry does not decode.
+    pub fn roster(&self) -> Result<Vec<Card>, Error> {
+        self.0.roster()
+    }
+}
+
 fn store_err(e: sled::Error) -> Error {
     Error::Store(e.to_string())
 }

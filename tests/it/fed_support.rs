@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
-use liaison_node::api::{Request, Response};
-use liaison_node::daemon::{self, Options, PeerStatus, Running, Status};
+use liaison_node::api::{PeerStatus, Request, Response, Status};
+use liaison_node::daemon::{self, Options, Running};
 use liaison_node::{Draft, Entry, InitOptions, ItemView, Query, Record, Repo};
 use liaison_protocol::sync::{ItemPayload, SyncRequest, heads_digest};
 use liaison_protocol::{

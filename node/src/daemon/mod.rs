@@ -18,13 +18,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
-use liaison_protocol::{Card, Mechanism, PublicKey, Role};
+use liaison_protocol::{Card, PublicKey, Role};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm};
-use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::api::{Request, Response};
+use crate::api::{PeerStatus, Request, Response, Status};
 use crate::{Error, Repo};
 
 pub use http::{ApiError, ROUTE, TOKEN_FILE, read_token, token_path};
@@ -55,59 +54,6 @@ impl Default for Options {
             reconcile_every: Duration::from_secs(30),
         }
     }
-}
-
-/// A node's state, for `liaison status` and `liaison peers`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Status {
-    /// The node's card.
-    pub card: Card,
-    /// Where it listens.
-    pub listening: Vec<String>,
-    /// Its local API address.
-    pub api: String,
-    /// Items in its store.
-    pub items: usize,
-    /// Each roster peer.
-    pub peers: Vec<PeerStatus>,
-}
-
-/// One peer's state.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct PeerStatus {
-    /// Its key.
-    pub key: Option<PublicKey>,
-    /// Its mechanism.
-    pub mechanism: Option<Mechanism>,
-    /// Member or mirror.
-    pub role: Option<Role>,
-    /// Its name.
-    pub name: Option<String>,
-    /// Connected now.
-    pub connected: bool,
-    /// When a reconciliation with it last completed.
-    pub last_sync: Option<DateTime<Utc>>,
-    /// Items sent to it.
-    pub items_sent: u64,
-    /// Items received from it that changed something here.
-    pub items_received: u64,
-    /// Items or messages from it that were refused.
-    pub refused: u64,
-    /// Why the last one was refused.
-    pub last_refusal: Option<String>,
-    /// Sync protocol bytes sent to it: every request and response as encoded (CBOR), without
-    /// the transport's framing, encryption, identify or ping.
-    #[serde(default)]
-    pub bytes_sent: u64,
-    /// Sync protocol bytes received from it, counted the same way.
-    #[serde(default)]
-    pub bytes_received: u64,
-    /// Reconciliations with it that completed, whichever side started them.
-    #[serde(default)]
-    pub reconciliations: u64,
-    /// Round trips of the reconciliations this node started with it (each `Reconcile` it sent).
-    #[serde(default)]
-    pub reconcile_round_trips: u64,
 }
 
 /// What the event loop is asked to do.
@@ -242,7 +188,8 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
     let (status_tx, status_rx) = tokio::sync::watch::channel(None);
     let http = match options.http.clone().or(config.http.clone()) {
         Some(addr) => {
-            let site = crate::public::Site::new(repo.store().clone(), repo.site_title(), status_rx);
+            let site =
+                crate::public::Site::new(repo.store().read_only(), repo.site_title(), status_rx);
             let (bound, server) = crate::public::serve(&addr, site).await?;
             servers.push(server);
             Some(bound)

@@ -2,52 +2,15 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use chrono::NaiveDate;
 use liaison_protocol::Provenance;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Filter, Refusal, Site, SortKey, path_id, sort_key};
+use super::{ListQuery, Refusal, Site, path_id};
 use crate::export::{ExportItem, export_item};
 use crate::store::Entry;
 
 /// Items per page unless `limit` says otherwise.
 const DEFAULT_LIMIT: usize = 100;
-/// Most items per page.
-const MAX_LIMIT: usize = 500;
-
-/// The query of `/api/v1/items`: the filters plus paging. (The filters are spelled out rather
-/// than flattened from [`Filter`], so errors name the parameter and unknown ones are refused.)
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ListQuery {
-    #[serde(default, deserialize_with = "super::parsed")]
-    kind: Option<liaison_protocol::Kind>,
-    #[serde(default, deserialize_with = "super::parsed")]
-    country: Option<liaison_protocol::CountryCode>,
-    #[serde(default, deserialize_with = "super::parsed")]
-    mechanism: Option<liaison_protocol::Mechanism>,
-    #[serde(default, deserialize_with = "super::parsed_date")]
-    from: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "super::parsed_date")]
-    to: Option<NaiveDate>,
-    /// Where the previous page ended (`next_cursor` of the previous answer).
-    cursor: Option<String>,
-    /// Items per page, 1 to 500.
-    limit: Option<String>,
-}
-
-impl ListQuery {
-    fn filter(&self) -> Filter {
-        Filter {
-            kind: self.kind,
-            country: self.country,
-            mechanism: self.mechanism.clone(),
-            from: self.from,
-            to: self.to,
-        }
-    }
-}
 
 /// An item as the API shows it: the export shape without provenance, plus its links.
 pub(crate) fn public_json(entry: &Entry) -> Value {
@@ -63,50 +26,32 @@ pub(crate) fn public_json(entry: &Entry) -> Value {
     value
 }
 
-fn parse_cursor(text: &str) -> Result<SortKey, Refusal> {
-    let bad = || {
-        Refusal::BadRequest(format!(
-            "invalid cursor '{text}': pass back next_cursor as it was given"
-        ))
-    };
-    let (date, id) = text.split_once('_').ok_or_else(bad)?;
-    Ok((date.parse().map_err(|_| bad())?, id.parse().map_err(|_| bad())?))
-}
-
 pub(super) async fn items(
     State(site): State<Site>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, Refusal> {
     let Query(q) = query?;
-    let limit = match q.limit.as_deref() {
-        None => DEFAULT_LIMIT,
-        Some(l) => l.parse().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
-            Refusal::BadRequest(format!(
-                "invalid limit '{l}': expected a number from 1 to {MAX_LIMIT}"
-            ))
-        })?,
-    };
-    let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
-    let mut page = site.page(&q.filter(), after, limit + 1)?;
-    let next = (page.len() > limit).then(|| {
-        page.truncate(limit);
-        page.last().map(|e| {
-            let (date, id) = sort_key(e);
-            format!("{date}_{id}")
-        })
-    });
-    Ok(Json(json!({
-        "items": page.iter().map(public_json).collect::<Vec<_>>(),
-        "next_cursor": next.flatten(),
-    })))
+    let (limit, after) = (q.limit(DEFAULT_LIMIT)?, q.after()?);
+    site.read(move |site| {
+        let (page, next) = site.page(&q.filter(), after, limit)?;
+        Ok(Json(json!({
+            "items": page.iter().map(public_json).collect::<Vec<_>>(),
+            "next_cursor": next,
+        })))
+    })
+    .await
 }
 
 pub(super) async fn item(
     State(site): State<Site>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Refusal> {
-    let entry = site.item(path_id(&id)?)?.ok_or(Refusal::NotFound)?;
-    Ok(Json(public_json(&entry)))
+    let id = path_id(&id)?;
+    site.read(move |site| {
+        let entry = site.item(id)?.ok_or(Refusal::NotFound)?;
+        Ok(Json(public_json(&entry)))
+    })
+    .await
 }
 
 /// How to check provenance by hand, included in every provenance document.
@@ -144,6 +89,10 @@ pub(super) async fn provenance(
     State(site): State<Site>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Refusal> {
-    let entry = site.item(path_id(&id)?)?.ok_or(Refusal::NotFound)?;
-    Ok(Json(provenance_json(&site, &entry)))
+    let id = path_id(&id)?;
+    site.read(move |site| {
+        let entry = site.item(id)?.ok_or(Refusal::NotFound)?;
+        Ok(Json(provenance_json(site, &entry)))
+    })
+    .await
 }

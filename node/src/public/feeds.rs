@@ -11,6 +11,8 @@ use super::{Filter, Refusal, Site, parsed};
 use crate::export;
 use crate::store::Entry;
 
+const ICS: &str = "text/calendar; charset=utf-8";
+
 /// The filters feeds take.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,11 +39,11 @@ pub(super) async fn calendar(
     query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, Refusal> {
     let Query(q) = query?;
-    let entries = site.items(&q.filter(None))?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
-        export::to_ics(&entries, &site.title),
-    ))
+    site.read(move |site| {
+        let entries = site.items(&q.filter(None))?;
+        Ok(([(header::CONTENT_TYPE, ICS)], export::to_ics(&entries, &site.title)))
+    })
+    .await
 }
 
 pub(super) async fn deadlines(
@@ -49,12 +51,12 @@ pub(super) async fn deadlines(
     query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, Refusal> {
     let Query(q) = query?;
-    let entries = site.items(&q.filter(Some(Kind::Visit)))?;
-    let name = format!("{}: calls for input", site.title);
-    Ok((
-        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
-        export::deadlines_ics(&entries, &name),
-    ))
+    site.read(move |site| {
+        let entries = site.items(&q.filter(Some(Kind::Visit)))?;
+        let name = format!("{}: calls for input", site.title);
+        Ok(([(header::CONTENT_TYPE, ICS)], export::deadlines_ics(&entries, &name)))
+    })
+    .await
 }
 
 pub(super) async fn reports(
@@ -62,11 +64,14 @@ pub(super) async fn reports(
     query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, Refusal> {
     let Query(q) = query?;
-    let entries = site.items(&q.filter(Some(Kind::Report)))?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-        atom(&site.title, &entries),
-    ))
+    site.read(move |site| {
+        let entries = site.items(&q.filter(Some(Kind::Report)))?;
+        Ok((
+            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+            atom(&site.title, &entries),
+        ))
+    })
+    .await
 }
 
 /// The Atom feed (RFC 4287) of the report items in `entries`, newest first.

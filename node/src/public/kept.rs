@@ -18,8 +18,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::{Filter, Site, SortKey};
 
-/// Most answers kept, and most bytes of them (both encodings): past either, all are dropped
-/// and kept anew.
+/// Most answers kept, and most bytes of them (both encodings): past either, answers made
+/// before the store last changed go first, then the least recently served.
 const KEPT_ANSWERS: usize = 1024;
 const KEPT_BYTES: usize = 64 * 1024 * 1024;
 /// Smaller answers are sent as they are: gzip would save less than a packet.
@@ -32,8 +32,11 @@ const KEPT_KEYS: usize = 1_000_000;
 /// Kept answers by request path and query.
 #[derive(Debug, Default)]
 pub(super) struct Answers {
-    by_uri: HashMap<String, Arc<Kept>>,
+    /// Each answer, with the tick it was last served or kept at.
+    by_uri: HashMap<String, (Arc<Kept>, u64)>,
     bytes: usize,
+    /// Counts lookups and keeps, to order answers by when they were last used.
+    tick: u64,
     /// Answers being made, by request path and query: a request for one of them waits its
     /// turn and then finds it kept, so a popular answer that a write just made stale is made
     /// once, not by every request that arrives meanwhile.
@@ -90,21 +93,39 @@ impl Kept {
 }
 
 impl Answers {
-    fn get(&self, uri: &str, generation: u64) -> Option<Arc<Kept>> {
-        self.by_uri.get(uri).filter(|kept| kept.generation == generation).cloned()
+    fn get(&mut self, uri: &str, generation: u64) -> Option<Arc<Kept>> {
+        self.tick += 1;
+        let (kept, used) = self.by_uri.get_mut(uri).filter(|(k, _)| k.generation == generation)?;
+        *used = self.tick;
+        Some(Arc::clone(kept))
     }
 
     fn keep(&mut self, uri: String, kept: Arc<Kept>) {
-        if self.by_uri.len() >= KEPT_ANSWERS || self.bytes + kept.bytes() > KEPT_BYTES {
-            self.by_uri.clear();
-            self.bytes = 0;
+        if kept.bytes() > KEPT_BYTES {
+            return;
         }
-        if kept.bytes() <= KEPT_BYTES {
-            self.bytes += kept.bytes();
-            if let Some(old) = self.by_uri.insert(uri, kept) {
+        if let Some((old, _)) = self.by_uri.remove(&uri) {
+            self.bytes -= old.bytes();
+        }
+        let full = |a: &Self| a.by_uri.len() >= KEPT_ANSWERS || a.bytes + kept.bytes() > KEPT_BYTES;
+        if full(self) {
+            // Answers made at another generation are never served again.
+            self.by_uri.retain(|_, (k, _)| k.generation == kept.generation);
+            self.bytes = self.by_uri.values().map(|(k, _)| k.bytes()).sum();
+        }
+        while full(self) {
+            let Some(oldest) =
+                self.by_uri.iter().min_by_key(|(_, (_, used))| *used).map(|(uri, _)| uri.clone())
+            else {
+                break;
+            };
+            if let Some((old, _)) = self.by_uri.remove(&oldest) {
                 self.bytes -= old.bytes();
             }
         }
+        self.tick += 1;
+        self.bytes += kept.bytes();
+        self.by_uri.insert(uri, (kept, self.tick));
     }
 }
 
@@ -193,7 +214,7 @@ fn lookup(site: &Site, uri: &str) -> (u64, Option<Arc<Kept>>) {
     // Read before the items are: an answer made from items newer than its generation is only
     // ever served while the store is at that generation, never after a later write.
     let generation = site.store.generation();
-    let hit = site.answers.lock().ok().and_then(|answers| answers.get(uri, generation));
+    let hit = site.answers.lock().ok().and_then(|mut answers| answers.get(uri, generation));
     (generation, hit)
 }
 
@@ -213,7 +234,14 @@ async fn keep(
         tracing::error!(error = %e, "public site: reading an answer");
         StatusCode::INTERNAL_SERVER_ERROR.into_response()
     })?;
-    let kept = Arc::new(Kept::new(generation, parts.headers, body));
+    // Compressing takes milliseconds for a large feed: not on the async workers.
+    let kept = tokio::task::spawn_blocking(move || Kept::new(generation, parts.headers, body))
+        .await
+        .map(Arc::new)
+        .map_err(|e| {
+            tracing::error!(error = %e, "public site: compressing an answer");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        })?;
     if let Ok(mut answers) = site.answers.lock() {
         answers.keep(uri.to_owned(), Arc::clone(&kept));
     }
@@ -253,5 +281,31 @@ mod tests {
         assert_eq!(plain, body);
         let small = Kept::new(7, HeaderMap::new(), Bytes::from_static(b"{}"));
         assert!(small.gzip.is_none());
+    }
+
+    #[test]
+    fn a_full_cache_evicts_the_least_recently_served_answer_only() {
+        let mut answers = Answers::default();
+        let answer =
+            |n: usize| Arc::new(Kept::new(1, HeaderMap::new(), Bytes::from(n.to_string())));
+        for n in 0..KEPT_ANSWERS {
+            answers.keep(format!("/api/v1/items?n={n}"), answer(n));
+        }
+        // The first answer is served again, so the second is now the least recently used.
+        assert!(answers.get("/api/v1/items?n=0", 1).is_some());
+        answers.keep("/calendar.ics".to_owned(), answer(0));
+        assert_eq!(answers.by_uri.len(), KEPT_ANSWERS);
+        assert!(answers.get("/api/v1/items?n=1", 1).is_none());
+        for n in [0, 2, KEPT_ANSWERS - 1] {
+            assert!(answers.get(&format!("/api/v1/items?n={n}"), 1).is_some(), "{n}");
+        }
+        assert!(answers.get("/calendar.ics", 1).is_some());
+        // Answers of an older generation go first once the store has changed.
+        answers.keep(
+            "/reports.atom".to_owned(),
+            Arc::new(Kept::new(2, HeaderMap::new(), Bytes::new())),
+        );
+        assert_eq!(answers.by_uri.len(), 1);
+        assert_eq!(answers.bytes, 0);
     }
 }

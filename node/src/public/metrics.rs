@@ -9,7 +9,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-use super::{Filter, Refusal, Site};
+use super::{Refusal, Site};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ItemLabels {
@@ -24,15 +24,14 @@ struct PeerLabels {
 }
 
 pub(super) async fn metrics(State(site): State<Site>) -> Result<impl IntoResponse, Refusal> {
+    // Counted once per store generation, not per request.
+    let summary = site.read(|site| Ok(site.summary()?)).await?;
     let mut registry = Registry::default();
     let items = Family::<ItemLabels, Gauge>::default();
-    for entry in site.items(&Filter::default())? {
+    for ((kind, label), count) in &summary.counts {
         items
-            .get_or_create(&ItemLabels {
-                kind: entry.header.kind.to_string(),
-                label: entry.header.label.to_string(),
-            })
-            .inc();
+            .get_or_create(&ItemLabels { kind: kind.to_string(), label: label.to_string() })
+            .inc_by(*count);
     }
     registry.register("liaison_public_items", "Items this site serves, by kind and label", items);
     if let Some(status) = site.status() {

@@ -1,18 +1,25 @@
 //! The public read-only site of a mirror (or of a member that enables it): HTML pages, the JSON
 //! API, iCalendar and Atom feeds, provenance, health and metrics.
 //!
-//! It holds a read-only [`Store`] and a status snapshot, never a command sender: it cannot
+//! It holds a [`ReadOnlyStore`] and a status snapshot, never a command sender: it cannot
 //! write. Everything it serves goes through [`Site::items`] or [`Site::item`], which only ever
 //! return `clear`, non-withdrawn items; an item that exists but is not public looks exactly like
 //! one that does not exist.
+//!
+//! Store work runs on blocking threads, one core fewer than the machine has at a time, so a
+//! flood of requests queues there (or is told 503 after 5 seconds) and never holds the async
+//! workers the node's event loop shares. Every page is bounded: lists go by pages with a
+//! cursor, the home page shows the next few of each kind.
 
 mod api;
 mod feeds;
 mod kept;
+mod list;
 mod metrics;
 pub mod pages;
 pub mod static_site;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,23 +30,34 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
-use liaison_protocol::{CountryCode, Destination, ItemId, Kind, Mechanism, may_leave};
+use liaison_protocol::{CountryCode, Destination, ItemId, Kind, Label, Mechanism, may_leave};
 use serde::Deserialize;
 use tokio::sync::watch;
 
 use crate::Error;
-use crate::daemon::Status;
-use crate::store::{Entry, Query, Store};
+use crate::api::Status;
+use crate::store::{Entry, Query, ReadOnlyStore};
+
+pub(crate) use list::ListQuery;
+use list::cursor;
 
 /// Longest a client may take over one request, headers and all.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The site reads no bodies; anything more is refused.
 const MAX_BODY: usize = 1024;
+/// Longest a request waits for a reader before it is told 503.
+const QUEUE_WAIT: Duration = Duration::from_secs(5);
+
+/// How many requests read the store at once: one core fewer than the machine has (at least
+/// one, at most eight), so the site never takes every core from the event loop.
+fn readers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1)).clamp(1, 8)
+}
 
 /// What the public site reads from.
 #[derive(Debug, Clone)]
 pub struct Site {
-    store: Store,
+    store: ReadOnlyStore,
     /// The site's name ("Liaison mirror: ngo-watch").
     pub title: String,
     status: watch::Receiver<Option<Status>>,
@@ -48,7 +66,25 @@ pub struct Site {
     /// The order of the items of recent filters, kept until the store changes, so a page of
     /// the API reads the records it shows rather than every record the filter matches.
     orders: Arc<Mutex<kept::Orders>>,
+    /// The countries and counts of the public items, kept until the store changes.
+    summary: Arc<Mutex<Option<Arc<Summary>>>>,
+    /// Permits to read the store, one per reader.
+    readers: Arc<tokio::sync::Semaphore>,
 }
+
+/// What the home page's country list and `/metrics` show, read in one pass over the items.
+#[derive(Debug)]
+pub(crate) struct Summary {
+    /// The store generation it was read at.
+    generation: u64,
+    /// Every country a public item concerns, by name.
+    pub countries: Vec<CountryCode>,
+    /// Public items by kind and label.
+    pub counts: BTreeMap<(Kind, Label), i64>,
+}
+
+/// One page of a list, and the cursor of the next if there is one.
+pub(crate) type Page = (Vec<Entry>, Option<String>);
 
 /// Which public items to show. Every filter that is set must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -97,13 +133,47 @@ fn parsed_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDat
 
 impl Site {
     /// A site over `store`, showing `status` on `/metrics`.
-    pub fn new(store: Store, title: String, status: watch::Receiver<Option<Status>>) -> Self {
-        Self { store, title, status, answers: Arc::default(), orders: Arc::default() }
+    pub fn new(
+        store: ReadOnlyStore,
+        title: String,
+        status: watch::Receiver<Option<Status>>,
+    ) -> Self {
+        Self {
+            store,
+            title,
+            status,
+            answers: Arc::default(),
+            orders: Arc::default(),
+            summary: Arc::default(),
+            readers: Arc::new(tokio::sync::Semaphore::new(readers())),
+        }
     }
 
     /// A site over `store` with no running node behind it (a static export).
-    pub fn offline(store: Store, title: String) -> Self {
+    pub fn offline(store: ReadOnlyStore, title: String) -> Self {
         Self::new(store, title, watch::channel(None).1)
+    }
+
+    /// Runs `work` on a blocking thread once a reader is free; [`Refusal::Busy`] if none is
+    /// within [`QUEUE_WAIT`].
+    pub(crate) async fn read<T, F>(&self, work: F) -> Result<T, Refusal>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Site) -> Result<T, Refusal> + Send + 'static,
+    {
+        let permit =
+            match tokio::time::timeout(QUEUE_WAIT, Arc::clone(&self.readers).acquire_owned()).await
+            {
+                Ok(Ok(permit)) => permit,
+                _ => return Err(Refusal::Busy),
+            };
+        let site = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(&site)
+        })
+        .await
+        .map_err(|e| Refusal::Internal(Error::Store(format!("public site reader: {e}"))))?
     }
 
     /// The public items matching `filter`, in date order (undated last).
@@ -118,8 +188,9 @@ impl Site {
     }
 
     /// Up to `count` of the public items matching `filter` that sort after `after`, in the
-    /// order of [`Site::items`]. Only those records are read once the filter's order is kept
-    /// (the first page of a filter reads them all, as [`Site::items`] does).
+    /// order of [`Site::items`], and the cursor of the page after. Only those records are read
+    /// once the filter's order is kept (the first page of a filter reads them all, as
+    /// [`Site::items`] does).
     ///
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
@@ -128,21 +199,76 @@ impl Site {
         filter: &Filter,
         after: Option<SortKey>,
         count: usize,
-    ) -> Result<Vec<Entry>, Error> {
+    ) -> Result<Page, Error> {
         let order = self.order(filter)?;
         let start = after.map_or(0, |after| order.partition_point(|key| *key <= after));
+        let mut entries = self.read_keys(order[start..].iter(), filter, count + 1)?;
+        let next = (entries.len() > count)
+            .then(|| {
+                entries.truncate(count);
+                entries.last().map(cursor)
+            })
+            .flatten();
+        Ok((entries, next))
+    }
+
+    /// The last `count` public items matching `filter`, last first.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub(crate) fn last(&self, filter: &Filter, count: usize) -> Result<Vec<Entry>, Error> {
+        let order = self.order(filter)?;
+        self.read_keys(order.iter().rev(), filter, count)
+    }
+
+    /// The first `count` of the items `keys` name that are still public and match `filter`.
+    fn read_keys<'a>(
+        &self,
+        keys: impl Iterator<Item = &'a SortKey>,
+        filter: &Filter,
+        count: usize,
+    ) -> Result<Vec<Entry>, Error> {
         let query = filter.query();
-        let mut page = Vec::with_capacity(count);
-        for (_, id) in &order[start..] {
-            if page.len() == count {
+        let mut out = Vec::with_capacity(count.min(1024));
+        for (_, id) in keys {
+            if out.len() == count {
                 break;
             }
             // Checked again: the item may have changed or been withdrawn since.
             if let Some(entry) = self.item(*id)?.filter(|e| query.matches(e)) {
-                page.push(entry);
+                out.push(entry);
             }
         }
-        Ok(page)
+        Ok(out)
+    }
+
+    /// The countries and counts of the public items, read again only after the store changed
+    /// (and once, however many requests ask meanwhile).
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub(crate) fn summary(&self) -> Result<Arc<Summary>, Error> {
+        // Read before the items are, as for kept answers.
+        let generation = self.store.generation();
+        let Ok(mut kept) = self.summary.lock() else { return self.read_summary(generation) };
+        if let Some(summary) = kept.as_ref().filter(|s| s.generation == generation) {
+            return Ok(Arc::clone(summary));
+        }
+        let summary = self.read_summary(generation)?;
+        *kept = Some(Arc::clone(&summary));
+        Ok(summary)
+    }
+
+    fn read_summary(&self, generation: u64) -> Result<Arc<Summary>, Error> {
+        let mut countries = Vec::new();
+        let mut counts = BTreeMap::new();
+        for entry in self.store.list(&Query::default())?.iter().filter(|e| is_public(e)) {
+            countries.extend(entry.record.state.fields.all_countries());
+            *counts.entry((entry.header.kind, entry.header.label)).or_default() += 1;
+        }
+        countries.sort_by_key(CountryCode::name);
+        countries.dedup();
+        Ok(Arc::new(Summary { generation, countries, counts }))
     }
 
     /// The sort keys of the public items matching `filter`, in order.
@@ -206,6 +332,8 @@ pub(crate) enum Refusal {
     BadRequest(String),
     /// 404: no such public item.
     NotFound,
+    /// 503: every reader stayed busy for [`QUEUE_WAIT`].
+    Busy,
     /// 500: the store failed; logged, not detailed to the client.
     Internal(Error),
 }
@@ -233,6 +361,12 @@ impl IntoResponse for Refusal {
                 text(StatusCode::BAD_REQUEST, format!("bad request: {why}"))
             }
             Refusal::NotFound => text(StatusCode::NOT_FOUND, "not found".to_owned()),
+            Refusal::Busy => {
+                let mut response =
+                    text(StatusCode::SERVICE_UNAVAILABLE, "busy: try again shortly".to_owned());
+                response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(1));
+                response
+            }
             Refusal::Internal(e) => {
                 tracing::error!(error = %e, "public site");
                 text(StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_owned())

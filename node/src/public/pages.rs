@@ -6,10 +6,10 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use chrono::{NaiveDate, Utc};
-use liaison_protocol::{CountryCode, Kind};
+use liaison_protocol::{CallForInput, CountryCode, Kind};
 use maud::{DOCTYPE, Markup, html};
 
-use super::{Filter, Refusal, Site, path_id};
+use super::{Filter, ListQuery, Refusal, Site, path_id};
 use crate::store::Entry;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:0 1rem;\
@@ -140,102 +140,96 @@ fn filter_form(action: &str, f: &Filter) -> Markup {
     }
 }
 
-fn filter(query: Result<Query<Filter>, QueryRejection>) -> Result<Filter, Refusal> {
-    let Query(f) = query?;
-    if f.kind.is_some() {
-        return Err(Refusal::BadRequest(
-            "this page lists one kind already; 'kind' is not a filter here".to_owned(),
-        ));
-    }
-    Ok(f)
+/// Rows of a list page unless `limit` says otherwise.
+const LIST_ROWS: usize = 100;
+/// Rows of each section of the home page and of a country's page.
+const SECTION_ROWS: usize = 20;
+/// Upcoming visits whose calls for input the home page considers (the soonest visits).
+const CALLS_AMONG: usize = 200;
+
+/// Whether `e` has dates and they end before `today`.
+fn ended(e: &Entry, today: NaiveDate) -> bool {
+    e.record.state.fields.span().is_some_and(|(_, end)| end < today)
 }
 
-/// Upcoming: items whose dates end today or later, or visits with dates to be agreed.
-fn upcoming(entries: Vec<Entry>, today: NaiveDate) -> Vec<Entry> {
-    entries
-        .into_iter()
-        .filter(|e| e.record.state.fields.span().is_none_or(|(_, end)| end >= today))
-        .collect()
+/// Up to `count` visits matching `filter` that have not ended: the soonest dated ones, then
+/// those with dates to be agreed (which sort last).
+fn upcoming_visits(site: &Site, filter: &Filter, count: usize) -> Result<Vec<Entry>, Refusal> {
+    let today = today();
+    let dated = Filter { kind: Some(Kind::Visit), from: Some(today), ..filter.clone() };
+    let (mut visits, _) = site.page(&dated, None, count)?;
+    let undated = Filter { kind: Some(Kind::Visit), ..filter.clone() };
+    let room = count - visits.len();
+    visits.extend(
+        site.last(&undated, room)?.into_iter().filter(|e| e.record.state.fields.span().is_none()),
+    );
+    Ok(visits)
 }
 
-/// The home page's content.
+/// The home page's content: the next few of each kind, never every item.
 pub(crate) fn home_body(site: &Site) -> Result<Markup, Refusal> {
     let today = today();
-    let visits =
-        upcoming(site.items(&Filter { kind: Some(Kind::Visit), ..Filter::default() })?, today);
-    let mut calls: Vec<&Entry> = visits
+    let visits = upcoming_visits(site, &Filter::default(), CALLS_AMONG)?;
+    let mut calls: Vec<(&Entry, &CallForInput)> = visits
         .iter()
-        .filter(|e| {
-            e.record
-                .state
-                .fields
-                .visit
-                .as_ref()
-                .and_then(|v| v.call_for_input.as_ref())
-                .is_some_and(|c| c.deadline >= today)
+        .filter_map(|e| {
+            let call = e.record.state.fields.visit.as_ref()?.call_for_input.as_ref()?;
+            (call.deadline >= today).then_some((e, call))
         })
         .collect();
-    calls.sort_by_key(|e| {
-        e.record
-            .state
-            .fields
-            .visit
-            .as_ref()
-            .and_then(|v| v.call_for_input.as_ref())
-            .map(|c| c.deadline)
-    });
-    let events =
-        upcoming(site.items(&Filter { kind: Some(Kind::Event), ..Filter::default() })?, today);
-    let mut reports = site.items(&Filter { kind: Some(Kind::Report), ..Filter::default() })?;
-    reports.reverse();
-    reports.truncate(10);
-    let mut all_countries: Vec<CountryCode> = site
-        .items(&Filter::default())?
-        .iter()
-        .flat_map(|e| e.record.state.fields.all_countries())
-        .collect();
-    all_countries.sort_by_key(CountryCode::name);
-    all_countries.dedup();
+    calls.sort_by_key(|(_, call)| call.deadline);
+    calls.truncate(SECTION_ROWS);
+    let shown = &visits[..visits.len().min(SECTION_ROWS)];
+    let events = Filter { kind: Some(Kind::Event), from: Some(today), ..Filter::default() };
+    let (events, _) = site.page(&events, None, SECTION_ROWS)?;
+    let reports = site.last(&Filter { kind: Some(Kind::Report), ..Filter::default() }, 10)?;
+    let summary = site.summary()?;
     Ok(html! {
         section {
             h2 { "Calls for input" }
             @if calls.is_empty() { p class="muted" { "No open calls for input." } }
             ul {
-                @for e in &calls {
-                    @if let Some(c) = e.record.state.fields.visit.as_ref().and_then(|v| v.call_for_input.as_ref()) {
-                        li { strong { "by " (c.deadline.format("%-d %B %Y")) } ": "
-                            a href={ "/items/" (e.header.id) "/" } { (e.record.state.fields.title.value) } " · "
-                            a href=(c.url) { "submit" } }
-                    }
+                @for (e, c) in &calls {
+                    li { strong { "by " (c.deadline.format("%-d %B %Y")) } ": "
+                        a href={ "/items/" (e.header.id) "/" } { (e.record.state.fields.title.value) } " · "
+                        a href=(c.url) { "submit" } }
                 }
             }
         }
-        section { h2 { "Upcoming country visits" } (table(&visits)) }
-        section { h2 { "Sessions and events" } (table(&events)) }
-        section { h2 { "Latest reports" } (table(&reports)) }
+        section { h2 { "Upcoming country visits" } (table(shown))
+            p { a href={ "/visits/?from=" (today) } { "All upcoming visits" } } }
+        section { h2 { "Sessions and events" } (table(&events))
+            p { a href={ "/calendar/?from=" (today) } { "All upcoming sessions and events" } } }
+        section { h2 { "Latest reports" } (table(&reports)) p { a href="/reports/" { "All reports" } } }
         section {
             h2 { "By country" }
             ul class="countries" {
-                @for c in &all_countries { li { a href={ "/countries/" (c) "/" } { (c.name()) } } }
+                @for c in &summary.countries { li { a href={ "/countries/" (c) "/" } { (c.name()) } } }
             }
         }
     })
 }
 
 pub(super) async fn home(State(site): State<Site>) -> Page {
-    let body = home_body(&site)?;
-    Ok(layout(&site, "Country visits, calls for input, sessions and reports", body))
+    site.read(|site| {
+        let body = home_body(site)?;
+        Ok(layout(site, "Country visits, calls for input, sessions and reports", body))
+    })
+    .await
 }
 
-/// A list page of one kind, filtered.
+/// A list page's content: the filter form, the rows, and a link to the next page.
 pub(crate) fn list_body(
-    site: &Site,
-    kind: Kind,
     action: &str,
     f: &Filter,
-) -> Result<Markup, Refusal> {
-    let entries = site.items(&Filter { kind: Some(kind), ..f.clone() })?;
-    Ok(html! { (filter_form(action, f)) (table(&entries)) })
+    entries: &[Entry],
+    next: Option<String>,
+) -> Markup {
+    html! {
+        (filter_form(action, f))
+        (table(entries))
+        @if let Some(next) = next { p { a rel="next" href={ (action) (next) } { "Next page" } } }
+    }
 }
 
 /// The list pages: kind, path and title, one place for the router and the static export.
@@ -246,38 +240,65 @@ pub(crate) const LISTS: [(Kind, &str, &str); 4] = [
     (Kind::Contact, "/contacts/", "Contacts of the secretariats"),
 ];
 
-/// The list page of `kind`, filtered by the query.
-pub(super) async fn list(site: Site, q: Result<Query<Filter>, QueryRejection>, kind: Kind) -> Page {
+/// One page of the list of `kind`, filtered by the query, from its cursor on.
+pub(super) async fn list(
+    site: Site,
+    q: Result<Query<ListQuery>, QueryRejection>,
+    kind: Kind,
+) -> Page {
     let (_, path, title) = LISTS.iter().find(|(k, ..)| *k == kind).copied().unwrap_or(LISTS[0]);
-    let body = list_body(&site, kind, path, &filter(q)?)?;
-    Ok(layout(&site, title, body))
+    let Query(q) = q?;
+    let filter = q.filter();
+    if filter.kind.is_some() {
+        return Err(Refusal::BadRequest(
+            "this page lists one kind already; 'kind' is not a filter here".to_owned(),
+        ));
+    }
+    let (limit, after) = (q.limit(LIST_ROWS)?, q.after()?);
+    site.read(move |site| {
+        let (entries, next) =
+            site.page(&Filter { kind: Some(kind), ..filter.clone() }, after, limit)?;
+        let next = next.map(|cursor| q.next(&cursor));
+        Ok(layout(site, title, list_body(path, &filter, &entries, next)))
+    })
+    .await
 }
 
-/// Everything public about one country, upcoming visits first.
+/// What is public about one country, upcoming visits first: the first rows of each section,
+/// with links to the whole lists.
 pub(crate) fn country_body(site: &Site, country: CountryCode) -> Result<Markup, Refusal> {
-    let of = |kind| {
-        site.items(&Filter { kind: Some(kind), country: Some(country), ..Filter::default() })
-    };
     let today = today();
-    let visits = of(Kind::Visit)?;
-    let (next, past): (Vec<Entry>, Vec<Entry>) = visits
+    let of = |kind| Filter { kind: Some(kind), country: Some(country), ..Filter::default() };
+    let next = upcoming_visits(site, &of(Kind::Visit), SECTION_ROWS)?;
+    let past: Vec<Entry> = site
+        .last(&of(Kind::Visit), SECTION_ROWS * 2)?
         .into_iter()
-        .partition(|e| e.record.state.fields.span().is_none_or(|(_, end)| end >= today));
+        .filter(|e| ended(e, today))
+        .take(SECTION_ROWS)
+        .collect();
+    let (events, _) = site.page(&of(Kind::Event), None, SECTION_ROWS)?;
+    let reports = site.last(&of(Kind::Report), SECTION_ROWS)?;
+    let (contacts, _) = site.page(&of(Kind::Contact), None, SECTION_ROWS)?;
     Ok(html! {
         section { h2 { "Planned and upcoming visits" } (table(&next)) }
-        section { h2 { "Sessions and events" } (table(&of(Kind::Event)?)) }
-        section { h2 { "Reports" } (table(&of(Kind::Report)?)) }
+        section { h2 { "Sessions and events" } (table(&events)) }
+        section { h2 { "Reports" } (table(&reports)) }
         section { h2 { "Past visits" } (table(&past)) }
-        section { h2 { "Contacts covering " (country.name()) } (table(&of(Kind::Contact)?)) }
-        p { a href={ "/calendar.ics?country=" (country) } { "Calendar feed for " (country.name()) } " · "
+        section { h2 { "Contacts covering " (country.name()) } (table(&contacts)) }
+        p { "All of them: "
+            @for (_, path, title) in LISTS { a href={ (path) "?country=" (country) } { (title) } " · " }
+            a href={ "/calendar.ics?country=" (country) } { "Calendar feed for " (country.name()) } " · "
             a href={ "/reports.atom?country=" (country) } { "Reports feed" } }
     })
 }
 
 pub(super) async fn country(State(site): State<Site>, Path(cc): Path<String>) -> Page {
     let country: CountryCode = cc.parse().map_err(|_| Refusal::NotFound)?;
-    let body = country_body(&site, country)?;
-    Ok(layout(&site, &country.name(), body))
+    site.read(move |site| {
+        let body = country_body(site, country)?;
+        Ok(layout(site, &country.name(), body))
+    })
+    .await
 }
 
 /// One item with its provenance.
@@ -317,9 +338,13 @@ pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
 }
 
 pub(super) async fn item(State(site): State<Site>, Path(id): Path<String>) -> Page {
-    let entry = site.item(path_id(&id)?)?.ok_or(Refusal::NotFound)?;
-    let body = item_body(&site, &entry);
-    Ok(layout(&site, &entry.record.state.fields.title.value, body))
+    let id = path_id(&id)?;
+    site.read(move |site| {
+        let entry = site.item(id)?.ok_or(Refusal::NotFound)?;
+        let body = item_body(site, &entry);
+        Ok(layout(site, &entry.record.state.fields.title.value, body))
+    })
+    .await
 }
 
 /// A whole page, for the static export.

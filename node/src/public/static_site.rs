@@ -38,6 +38,16 @@ fn write(dir: &Path, path: &str, text: &str, written: &mut Written) -> Result<()
     Ok(())
 }
 
+impl crate::Repo {
+    /// Writes this node's public site into `dir` (`liaison mirror export`).
+    ///
+    /// # Errors
+    /// If a file cannot be written or a record is corrupt.
+    pub fn export_site(&self, dir: &Path) -> Result<Written, Error> {
+        export(&Site::offline(self.store().read_only(), self.site_title()), dir)
+    }
+}
+
 /// Writes the whole public site of `site` into `dir`.
 ///
 /// # Errors
@@ -57,7 +67,8 @@ pub fn export(site: &Site, dir: &Path) -> Result<Written, Error> {
         &mut w,
     )?;
     for (kind, path, title) in pages::LISTS {
-        let body = list_body(site, kind, path, &Filter::default()).map_err(refusal)?;
+        let entries = site.items(&Filter { kind: Some(kind), ..Filter::default() })?;
+        let body = list_body(path, &Filter::default(), &entries, None);
         write(dir, &format!("{}index.html", &path[1..]), &page(site, title, body), &mut w)?;
     }
     let mut countries: Vec<CountryCode> =

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use liaison::client::Client;
+use liaison_node::api::{PeerStatus, Status};
 use liaison_node::api::{Request, Response};
-use liaison_node::client::Client;
-use liaison_node::daemon::{self, Options, PeerStatus, Running, Status};
+use liaison_node::daemon::{self, Options, Running};
 use liaison_node::{InitOptions, Repo};
 use liaison_protocol::{Card, PublicKey, Role};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -81,7 +82,11 @@ pub(crate) struct Node {
 impl Node {
     /// Starts the stopped node in `dir`.
     pub(crate) async fn start(dir: &Path, card: &Card, reconcile_every: Duration) -> Res<Node> {
-        let options = Options { reconcile_every, ..Options::default() };
+        Node::start_with(dir, card, Options { reconcile_every, ..Options::default() }).await
+    }
+
+    /// Starts the stopped node in `dir` with `options`.
+    pub(crate) async fn start_with(dir: &Path, card: &Card, options: Options) -> Res<Node> {
         let running = daemon::start(dir.to_owned(), options).await?;
         let mut card = card.clone();
         card.addrs = running.listening.iter().map(ToString::to_string).collect();

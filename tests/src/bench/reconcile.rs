@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use liaison_node::api::PeerStatus;
 use liaison_node::api::{Request, Response};
-use liaison_node::daemon::PeerStatus;
 use liaison_protocol::sync::ItemPayload;
 use liaison_protocol::{Kind, Label, Role, VisitPatch};
 

@@ -3,9 +3,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::api::{Request, Response};
-use crate::daemon::{ApiError, read_token};
-use crate::{Error, daemon};
+use liaison_node::Error;
+use liaison_node::api::{Request, Response};
+use liaison_node::daemon::{self, ApiError, read_token};
 
 /// A running node's local API.
 #[derive(Debug)]
