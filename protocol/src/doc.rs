@@ -97,7 +97,11 @@ impl ItemDoc {
         if bytes.len() > MAX_DOC_BYTES {
             return Err(DocError::TooLarge { len: bytes.len() });
         }
-        Automerge::load(bytes).map(|doc| Self { doc }).map_err(|e| DocError::Load(e.to_string()))
+        // automerge 0.12 panics on some malformed chunks (an unwrap in its column decoder)
+        // rather than returning an error; a hostile peer or file must get an error instead.
+        let loaded = std::panic::catch_unwind(|| Automerge::load(bytes))
+            .map_err(|_| DocError::Load("malformed document (the decoder failed)".to_owned()))?;
+        loaded.map(|doc| Self { doc }).map_err(|e| DocError::Load(e.to_string()))
     }
 
     /// The whole document, compacted.
@@ -310,5 +314,17 @@ fn to_scalar(value: &Json) -> ScalarValue {
         },
         Json::String(s) => ScalarValue::Str(s.as_str().into()),
         Json::Array(_) | Json::Object(_) => ScalarValue::Null,
+    }
+}
+
+#[cfg(test)]
+mod load_tests {
+    use super::{DocError, ItemDoc};
+
+    /// Found by the `doc` fuzz target: these bytes made automerge's loader panic.
+    #[test]
+    fn a_document_that_panics_the_decoder_is_refused() {
+        let bytes = include_bytes!("testdata/doc_load_panic.bin");
+        assert!(matches!(ItemDoc::load(bytes), Err(DocError::Load(_))));
     }
 }
