@@ -5,7 +5,7 @@
 use liaison_protocol::Card;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: liaison_fuzz::init(), |data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     if let Ok(card) = Card::decode(text) {
         let again = Card::decode(&card.encode()).expect("an encoded card decodes");

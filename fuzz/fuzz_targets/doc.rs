@@ -5,7 +5,7 @@
 use liaison_protocol::ItemDoc;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: liaison_fuzz::init(), |data: &[u8]| {
     let Ok(doc) = ItemDoc::load(data) else { return };
     let _ = doc.read();
     let _ = doc.changes();

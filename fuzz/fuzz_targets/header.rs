@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 
 static ROSTER: LazyLock<Roster> = LazyLock::new(liaison_fuzz::roster);
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: liaison_fuzz::init(), |data: &[u8]| {
     let Ok(signed) = codec::decode::<SignedHeader>(data, MAX_HEADER_BYTES) else { return };
     let again: SignedHeader =
         codec::decode(&codec::encode(&signed), MAX_HEADER_BYTES).expect("a header re-decodes");

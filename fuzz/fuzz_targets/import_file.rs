@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 
 static ROSTER: LazyLock<Roster> = LazyLock::new(liaison_fuzz::roster);
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: liaison_fuzz::init(), |data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let own: Mechanism = "ohchr".parse().expect("a valid mechanism");
     if let Ok(plan) = plan_import(text, &ROSTER, &own) {

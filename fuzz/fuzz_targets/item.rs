@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 
 static ROSTER: LazyLock<Roster> = LazyLock::new(liaison_fuzz::roster);
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: liaison_fuzz::init(), |data: &[u8]| {
     let Ok(payload) = codec::decode::<ItemPayload>(data, MAX_RECORD_BYTES) else { return };
     for verified in verify_payloads(&ROSTER, std::slice::from_ref(&payload)).into_iter().flatten() {
         verify::check_signers(&verified, &ROSTER).expect("verified signers are on the roster");

@@ -28,7 +28,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     Fixture { runtime, router, _dir: dir }
 });
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: liaison_fuzz::init(), |data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     // A leading '/' gives the whole path; anything else is a query of the items API.
     let uri = if text.starts_with('/') { text.to_owned() } else { format!("/api/v1/items?{text}") };

@@ -23,7 +23,7 @@ fn answer(turn: &Reconcile) {
     }
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: liaison_fuzz::init(), |data: &[u8]| {
     if let Ok(request) = SyncRequest::decode(data) {
         let again = SyncRequest::decode(&request.encode()).expect("a decoded request re-decodes");
         assert_eq!(again, request);

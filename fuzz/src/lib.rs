@@ -87,3 +87,10 @@ impl Federation {
         Self { members }
     }
 }
+
+/// Run before the first input: restores the default panic hook, which libFuzzer's replaces with
+/// one that aborts even on a panic the code catches (Liaison catches automerge's loader panics
+/// and turns them into errors). A panic that is not caught still fails the run.
+pub fn init() {
+    drop(std::panic::take_hook());
+}

@@ -97,7 +97,11 @@ impl ItemDoc {
         if bytes.len() > MAX_DOC_BYTES {
             return Err(DocError::TooLarge { len: bytes.len() });
         }
-        Automerge::load(bytes).map(|doc| Self { doc }).map_err(|e| DocError::Load(e.to_string()))
+        // automerge 0.12 panics on some malformed chunks (an unwrap in its column decoder)
+        // rather than returning an error; a hostile peer or file must get an error instead.
+        let loaded = std::panic::catch_unwind(|| Automerge::load(bytes))
+            .map_err(|_| DocError::Load("malformed document (the decoder failed)".to_owned()))?;
+        loaded.map(|doc| Self { doc }).map_err(|e| DocError::Load(e.to_string()))
     }
 
     /// The whole document, compacted.

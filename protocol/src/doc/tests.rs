@@ -276,3 +276,10 @@ mod props {
         }
     }
 }
+
+/// Found by the `doc` fuzz target: these bytes made automerge's loader panic.
+#[test]
+fn a_document_that_panics_the_decoder_is_refused() {
+    let bytes = include_bytes!("../testdata/doc_load_panic.bin");
+    assert!(matches!(ItemDoc::load(bytes), Err(crate::DocError::Load(_))));
+}
