@@ -19,6 +19,7 @@ mod joint;
 mod malformed;
 mod mirror;
 mod node_cli;
+mod public_flood;
 mod roundtrip;
 mod signatures;
 mod tidy;
