@@ -32,6 +32,7 @@ mod ics;
 mod joint;
 mod malformed;
 mod node_cli;
+mod public_flood;
 mod roundtrip;
 mod signatures;
 mod site_feeds;

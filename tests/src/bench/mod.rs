@@ -4,6 +4,7 @@
 
 mod cluster;
 mod data;
+mod flood;
 mod initial;
 mod mirror;
 mod peer;
@@ -155,6 +156,10 @@ async fn run(args: &Args) -> Vec<Row> {
             Ok(r) => rows.extend(r),
             Err(e) => rows.extend([failed("1. Propagation", &e), failed("7. Publish", &e)]),
         }
+    }
+    if wanted(1) {
+        let n = args.n.iter().copied().max().unwrap_or(1_000);
+        rows.push(flood::run(root, args.writes, n).await);
     }
     let mut syncs = Vec::new();
     if wanted(2) || wanted(5) || wanted(8) {

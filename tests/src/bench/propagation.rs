@@ -42,26 +42,7 @@ pub(crate) async fn run(root: &Path, writes: usize) -> Res<Vec<Row>> {
     log(&format!("propagation: 4 members and a mirror connected; {writes} writes"));
     let receivers: Vec<Handle> = nodes[1..].iter().map(|n| n.running.handle.clone()).collect();
     let writer = &nodes[0];
-    let (mut all, mut members, mut acks) = (Vec::new(), Vec::new(), Vec::new());
-    let warm_up = 3;
-    for i in 0..warm_up + writes {
-        let start = Instant::now();
-        let poller = tokio::task::spawn_blocking({
-            let receivers = receivers.clone();
-            move || arrivals(&receivers, i + 1, start)
-        });
-        let draft = Box::new(forecast(i));
-        writer.request(Request::Create { draft }).await?;
-        let ack = start.elapsed();
-        let arrived = poller.await??;
-        if i >= warm_up {
-            acks.push(ack);
-            all.push(arrived.iter().copied().max().unwrap_or_default());
-            members.push(arrived[..3].iter().copied().max().unwrap_or_default());
-        }
-        // Let the relays of this write die down before the next.
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let Timings { all, members, acks } = write_and_time(writer, &receivers, 3, writes).await?;
     let (p50, p99) = (percentile(&all, 50.0), percentile(&all, 99.0));
     let measured = format!(
         "p50 {} / p99 {} over {} writes (3 members alone: p50 {} / p99 {}; the writer's own \
@@ -87,16 +68,71 @@ pub(crate) async fn run(root: &Path, writes: usize) -> Res<Vec<Row>> {
     Ok(rows)
 }
 
-/// Polls the receivers on this (blocking) thread until each holds `items` items; returns when
-/// each got there, from `start`. Polling every 0.1 ms keeps the error under a few tenths of a ms.
-fn arrivals(receivers: &[Handle], items: usize, start: Instant) -> Res<Vec<Duration>> {
+/// What [`write_and_time`] measured, per write.
+#[derive(Debug, Default)]
+pub(crate) struct Timings {
+    /// Until every receiver held it.
+    pub(crate) all: Vec<Duration>,
+    /// Until the first three receivers held it.
+    pub(crate) members: Vec<Duration>,
+    /// Until the writer acknowledged it, durable.
+    pub(crate) acks: Vec<Duration>,
+}
+
+/// Writes `warm_up` and then `writes` clear forecasts on `writer`, one at a time, each once the
+/// last reached every receiver; times the `writes`.
+pub(crate) async fn write_and_time(
+    writer: &Node,
+    receivers: &[Handle],
+    warm_up: usize,
+    writes: usize,
+) -> Res<Timings> {
+    let mut held = Vec::new();
+    for handle in receivers {
+        held.push(items_held(handle).await?);
+    }
+    let mut timings = Timings::default();
+    for i in 0..warm_up + writes {
+        let start = Instant::now();
+        let poller = tokio::task::spawn_blocking({
+            let receivers = receivers.to_vec();
+            let targets: Vec<usize> = held.iter().map(|h| h + i + 1).collect();
+            move || arrivals(&receivers, &targets, start)
+        });
+        let draft = Box::new(forecast(i));
+        writer.request(Request::Create { draft }).await?;
+        let ack = start.elapsed();
+        let arrived = poller.await??;
+        if i >= warm_up {
+            timings.acks.push(ack);
+            timings.all.push(arrived.iter().copied().max().unwrap_or_default());
+            let first = &arrived[..arrived.len().min(3)];
+            timings.members.push(first.iter().copied().max().unwrap_or_default());
+        }
+        // Let the relays of this write die down before the next.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(timings)
+}
+
+async fn items_held(handle: &Handle) -> Res<usize> {
+    match handle.request(Request::Status).await.map_err(|e| e.message)? {
+        Response::Status(status) => Ok(status.items),
+        other => Err(format!("status answered {other:?}").into()),
+    }
+}
+
+/// Polls the receivers on this (blocking) thread until each holds its number of `targets`
+/// items; returns when each got there, from `start`. Polling every 0.1 ms keeps the error under
+/// a few tenths of a ms.
+fn arrivals(receivers: &[Handle], targets: &[usize], start: Instant) -> Res<Vec<Duration>> {
     let runtime = tokio::runtime::Handle::current();
     let mut arrived: Vec<Option<Duration>> = vec![None; receivers.len()];
     while arrived.iter().any(Option::is_none) {
         if start.elapsed() > Duration::from_secs(60) {
             return Err(format!("a write did not propagate in 60 s: {arrived:?}").into());
         }
-        for (handle, slot) in receivers.iter().zip(arrived.iter_mut()) {
+        for ((handle, slot), items) in receivers.iter().zip(arrived.iter_mut()).zip(targets) {
             if slot.is_some() {
                 continue;
             }
@@ -105,7 +141,7 @@ fn arrivals(receivers: &[Handle], items: usize, start: Instant) -> Res<Vec<Durat
                 Ok(other) => return Err(format!("status answered {other:?}").into()),
                 Err(e) => return Err(e.message.into()),
             };
-            if held >= items {
+            if held >= *items {
                 *slot = Some(start.elapsed());
             }
         }
