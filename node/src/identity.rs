@@ -146,7 +146,7 @@ impl Identity {
             overlap_window_days: crate::coord::DEFAULT_WINDOW_DAYS,
             public_key: PublicKey::from(&key.verifying_key()),
         };
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        make_private_dir(dir)?;
         write_private(
             &dir.join(KEY_FILE),
             format!("{}\n", data_encoding::HEXLOWER.encode(&seed)).as_bytes(),
@@ -173,6 +173,8 @@ impl Identity {
         let text = fs::read_to_string(&config_path).map_err(|e| Error::io(&config_path, e))?;
         let config: Config = toml::from_str(&text)
             .map_err(|e| Error::Config(format!("{}: {}", config_path.display(), e.message())))?;
+        // A data directory made before directories were made private is tightened here.
+        make_private_dir(dir)?;
         let key_path = dir.join(KEY_FILE);
         let corrupt = |why: &str| Error::CorruptKey { path: key_path.clone(), why: why.to_owned() };
         let raw = match fs::read(&key_path) {
@@ -193,6 +195,26 @@ impl Identity {
         }
         Ok(Self { dir: dir.to_owned(), key, config })
     }
+}
+
+/// Creates `dir` (and its parents) if missing and makes it its owner's alone (mode 0700): the
+/// store holds `red` items, which no other local user may read.
+///
+/// # Errors
+/// IO errors, with the path.
+pub fn make_private_dir(dir: &Path) -> Result<(), Error> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| Error::io(dir, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(dir, e))?;
+    }
+    Ok(())
 }
 
 /// Writes a new file readable by its owner only (mode 0600).

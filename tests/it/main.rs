@@ -14,6 +14,7 @@ mod crash;
 mod demo;
 mod embargo;
 mod federation;
+mod hostile;
 mod ics;
 mod joint;
 mod malformed;
