@@ -341,10 +341,22 @@ pub fn to_csv(entries: &[Entry]) -> Result<String, Error> {
     let err = |e: csv::Error| Error::Import(format!("csv: {e}"));
     w.write_record(CSV_COLUMNS).map_err(err)?;
     for entry in entries.iter().filter(|e| !e.record.state.withdrawn) {
-        w.write_record(row(entry)).map_err(err)?;
+        w.write_record(row(entry).iter().map(|cell| csv_cell(cell).into_owned())).map_err(err)?;
     }
     let bytes = w.into_inner().map_err(|e| Error::Import(format!("csv: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// `cell` as a spreadsheet will not run it: one that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return (which spreadsheets read as a formula) gets a leading `'`, as OWASP's advice
+/// on CSV injection has it. Item fields come from other mechanisms' users, so an export must not
+/// run what they typed.
+fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
 }
 
 /// The cells of `entry`'s row, in [`CSV_COLUMNS`] order; also what tables show.
@@ -446,4 +458,19 @@ pub fn flatten(value: &serde_json::Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
     walk("", value, &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn csv_cells_that_spreadsheets_would_run_are_quoted() {
+        for cell in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_cell(cell), format!("'{cell}"));
+        }
+        for cell in ["Lomé", "2026-03-01", "", "a=b", "'quoted"] {
+            assert_eq!(csv_cell(cell), cell);
+        }
+    }
 }

@@ -170,6 +170,8 @@ impl Identity {
         let text = fs::read_to_string(&config_path).map_err(|e| Error::io(&config_path, e))?;
         let config: Config =
             toml::from_str(&text).map_err(|e| config_error(&config_path, &text, &e))?;
+        // A data directory made before directories were made private is tightened here.
+        make_private_dir(dir)?;
         let key_path = dir.join(KEY_FILE);
         let key = read_key(&key_path)?;
         if PublicKey::from(&key.verifying_key()) != config.public_key {
@@ -210,11 +212,27 @@ pub(crate) fn write_key(path: &Path, key: &SigningKey) -> Result<(), Error> {
 
 /// Creates the data directory `dir` (mode 0700 where the platform has modes).
 pub(crate) fn create_data_dir(dir: &Path) -> Result<(), Error> {
+    make_private_dir(dir)
+}
+
+/// Creates `dir` (and its parents) if missing and makes it its owner's alone (mode 0700): the
+/// store holds `red` items, which no other local user may read.
+///
+/// # Errors
+/// IO errors, with the path.
+pub fn make_private_dir(dir: &Path) -> Result<(), Error> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| Error::io(dir, e))
+    builder.create(dir).map_err(|e| Error::io(dir, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(dir, e))?;
+    }
+    Ok(())
 }
 
 /// A config error naming the file, the line and the key it is on.

@@ -728,14 +728,26 @@ impl Repo {
 }
 
 /// Verifies items from a peer against `roster`: header, creator, every change's signature.
-/// Pure work with no store: a node runs it off its event loop.
+/// Pure work with no store: a node runs it off its event loop. A panic while verifying an item
+/// (inside automerge, on input no one foresaw) refuses that item and spares the rest.
 pub fn verify_payloads(roster: &Roster, items: &[ItemPayload]) -> Vec<Result<VerifiedItem, Error>> {
     items
         .iter()
         .map(|item| {
-            verify::verify_item(&item.header, &item.doc, &item.sigs, roster).map_err(Error::from)
+            refusing_panics(|| {
+                verify::verify_item(&item.header, &item.doc, &item.sigs, roster)
+                    .map_err(Error::from)
+            })
         })
         .collect()
+}
+
+/// Runs `verify`, turning a panic into an error that refuses the item like any bad item.
+fn refusing_panics<T>(verify: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(verify)).unwrap_or_else(|_| {
+        tracing::warn!("verifying an item from a peer panicked; it is refused");
+        Err(Error::Import("verifying the item panicked; it is refused".to_owned()))
+    })
 }
 
 fn different_header(id: ItemId) -> Error {
@@ -771,4 +783,16 @@ fn corrupt(entry: &Entry, why: impl ToString) -> Error {
     let why = why.to_string();
     tracing::error!(item = %entry.header.id, %why, "corrupt item");
     Error::Corrupt { what: format!("store record of item {}", entry.header.id), why }
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use super::{Error, refusing_panics};
+
+    #[test]
+    fn a_panic_while_verifying_refuses_the_item() {
+        let refused = refusing_panics::<()>(|| panic!("crafted input"));
+        assert!(matches!(refused, Err(Error::Import(why)) if why.contains("panicked")));
+        assert!(matches!(refusing_panics(|| Ok(7)), Ok(7)));
+    }
 }

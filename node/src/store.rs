@@ -100,6 +100,7 @@ impl Store {
     /// # Errors
     /// [`Error::StoreBusy`] when another process holds it; [`Error::Store`] otherwise.
     pub fn open(dir: &Path) -> Result<Self, Error> {
+        crate::identity::make_private_dir(dir)?;
         let db =
             sled::Config::new().path(dir).cache_capacity(CACHE_BYTES).open().map_err(
                 |e| match e {
@@ -110,6 +111,7 @@ impl Store {
                     other => Error::Store(other.to_string()),
                 },
             )?;
+        make_files_private(dir)?;
         Ok(Self { db, generation: std::sync::Arc::default() })
     }
 
@@ -349,4 +351,21 @@ fn decode_entry(id: ItemId, bytes: &[u8]) -> Result<Entry, Error> {
         return Err(corrupt(format!("it holds item {}", header.id)));
     }
     Ok(Entry { header, record })
+}
+
+/// Takes group and other access away from the files sled made in `dir` (it creates them with
+/// the process's umask); the directory itself is 0700, so files it makes later stay private.
+fn make_files_private(dir: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io(dir, e))?.path();
+            let mode = if path.is_dir() { 0o700 } else { 0o600 };
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                .map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
 }

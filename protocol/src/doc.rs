@@ -69,6 +69,9 @@ pub enum DocError {
         /// Its size.
         len: usize,
     },
+    /// The document would expand past [`crate::doc_bound`]'s limits once loaded.
+    #[error("document refused before loading: {0}")]
+    Expands(String),
     /// The document loads but does not hold an item.
     #[error("document does not hold an item: {0}")]
     Shape(String),
@@ -89,19 +92,21 @@ impl ItemDoc {
         Self { doc: Automerge::new() }
     }
 
-    /// Loads a saved document of at most [`MAX_DOC_BYTES`].
+    /// Loads a saved document of at most [`MAX_DOC_BYTES`], which must be one document chunk
+    /// within [`crate::doc_bound`]'s limits on what it expands to.
     ///
     /// # Errors
-    /// If it is too large or does not load.
+    /// If it is too large, would expand too far, or does not load; a panic inside automerge
+    /// is caught and reported as [`DocError::Load`].
     pub fn load(bytes: &[u8]) -> Result<Self, DocError> {
         if bytes.len() > MAX_DOC_BYTES {
             return Err(DocError::TooLarge { len: bytes.len() });
         }
-        // automerge 0.12 panics on some malformed chunks (an unwrap in its column decoder)
-        // rather than returning an error; a hostile peer or file must get an error instead.
-        let loaded = std::panic::catch_unwind(|| Automerge::load(bytes))
-            .map_err(|_| DocError::Load("malformed document (the decoder failed)".to_owned()))?;
-        loaded.map(|doc| Self { doc }).map_err(|e| DocError::Load(e.to_string()))
+        crate::doc_bound::check(bytes).map_err(DocError::Expands)?;
+        match std::panic::catch_unwind(|| Automerge::load(bytes)) {
+            Ok(loaded) => loaded.map(|doc| Self { doc }).map_err(|e| DocError::Load(e.to_string())),
+            Err(_) => Err(DocError::Load("automerge panicked while loading it".to_owned())),
+        }
     }
 
     /// The whole document, compacted.

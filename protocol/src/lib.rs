@@ -36,6 +36,7 @@ mod bytes;
 pub mod change;
 pub mod codec;
 pub mod doc;
+pub mod doc_bound;
 mod error;
 pub mod header;
 mod ids;

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use crate::support::{Node, liaison_bin};
 
 /// A `liaison node` child process, killed if the test fails.
-struct Daemon {
-    child: Child,
+pub(crate) struct Daemon {
+    pub(crate) child: Child,
 }
 
 impl Drop for Daemon {
@@ -18,7 +18,7 @@ impl Drop for Daemon {
     }
 }
 
-fn init(mechanism: &str) -> Node {
+pub(crate) fn init(mechanism: &str) -> Node {
     let node = Node::empty();
     node.ok(&[
         "init",
@@ -32,7 +32,7 @@ fn init(mechanism: &str) -> Node {
     node
 }
 
-fn start(node: &Node) -> Daemon {
+pub(crate) fn start(node: &Node) -> Daemon {
     let child = Command::new(liaison_bin())
         .arg("--data-dir")
         .arg(node.path())
@@ -58,7 +58,7 @@ fn eventually(mut check: impl FnMut() -> bool, what: &str) {
 }
 
 /// The first address `liaison status` says the node listens on.
-fn listen_addr(node: &Node) -> String {
+pub(crate) fn listen_addr(node: &Node) -> String {
     let status = node.ok(&["status"]);
     let line = status.lines().find(|l| l.starts_with("listening")).expect("a listening line");
     line.split_whitespace().nth(1).expect("an address").to_owned()

@@ -59,7 +59,7 @@ async fn writes_reach_the_members_while_a_members_public_site_is_flooded() {
         .find_map(|l| l.trim().split_once(" requests in ")?.0.trim().parse().ok())
         .unwrap_or_else(|| panic!("no request count in wrk's report: {report}"));
     assert!(requests > 0, "the site answered nothing during the flood: {report}");
-    let body = crate::mirror_support::exchange(
+    let body = crate::site_support::exchange(
         addr,
         format!(
             "GET /api/v1/items?limit=500 HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"

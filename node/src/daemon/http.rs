@@ -3,12 +3,22 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse as _, Response as HttpResponse};
 use axum::routing::post;
 use axum::{Json, Router};
+use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::Handle;
 use crate::Error;
@@ -18,8 +28,18 @@ use crate::api::{Request, Response};
 pub const TOKEN_FILE: &str = "api.token";
 /// The API's one route.
 pub const ROUTE: &str = "/v1/request";
-/// Largest request body (an import file).
-const MAX_BODY: usize = 256 * 1024 * 1024;
+/// Largest request body of an import (the file's text).
+const MAX_IMPORT_BODY: usize = 256 * 1024 * 1024;
+/// Largest body of any other request (a draft is at most a few MiB of text).
+const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Most requests handled at once; more are answered 503 before their body is read.
+const MAX_REQUESTS: usize = 8;
+/// Most connections open at once; more wait to be accepted.
+const MAX_CONNECTIONS: usize = 32;
+/// How long a connection may wait for the client's next bytes before it is closed.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a request body may take to arrive.
+const BODY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// An error as the local API carries it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -84,6 +104,8 @@ pub fn token_path(dir: &Path) -> PathBuf {
 struct ApiState {
     token: String,
     handle: Handle,
+    /// [`MAX_REQUESTS`] permits, one per request being read or handled.
+    requests: Arc<Semaphore>,
 }
 
 /// Serves the local API on `addr` (loopback only) until the node stops.
@@ -102,14 +124,15 @@ pub(super) async fn serve(
         )
         .into());
     }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::Network(format!("api {addr}: {e}")))?;
+    let listener =
+        TcpListener::bind(addr).await.map_err(|e| Error::Network(format!("api {addr}: {e}")))?;
     let bound = listener.local_addr().map_err(|e| Error::Network(e.to_string()))?;
+    let listener = Limited { listener, connections: Arc::new(Semaphore::new(MAX_CONNECTIONS)) };
+    let requests = Arc::new(Semaphore::new(MAX_REQUESTS));
     let app = Router::new()
         .route(ROUTE, post(request))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(ApiState { token, handle });
+        .layer(DefaultBodyLimit::disable())
+        .with_state(ApiState { token, handle, requests });
     let server = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "local API stopped");
@@ -118,11 +141,9 @@ pub(super) async fn serve(
     Ok((bound, server))
 }
 
-async fn request(
-    State(state): State<ApiState>,
-    headers: HeaderMap,
-    Json(request): Json<Request>,
-) -> (StatusCode, Json<Result<Response, ApiError>>) {
+/// Answers one request: the token is checked before a byte of the body is read, and a
+/// request without it learns nothing about the API.
+async fn request(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> HttpResponse {
     let authorised = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -130,17 +151,136 @@ async fn request(
         .is_some_and(|t| constant_time_eq(t.as_bytes(), state.token.as_bytes()));
     if !authorised {
         tracing::warn!("local API request without the right token");
-        let e =
-            ApiError { message: "local API: wrong or missing token".to_owned(), bad_input: true };
-        return (StatusCode::UNAUTHORIZED, Json(Err(e)));
+        return (StatusCode::UNAUTHORIZED, "unauthorised\n").into_response();
     }
-    let answer = state.handle.request(request).await;
-    let status = match &answer {
+    let Ok(_permit) = Arc::clone(&state.requests).try_acquire_owned() else {
+        return answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            bad("local API: too many requests at once"),
+        );
+    };
+    let bytes = match tokio::time::timeout(BODY_TIMEOUT, read_body(body)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err((status, message))) => return answer(status, bad(&message)),
+        Err(_) => return answer(StatusCode::REQUEST_TIMEOUT, bad("local API: body too slow")),
+    };
+    let request: Request = match serde_json::from_slice(&bytes) {
+        Ok(request) => request,
+        Err(e) => return answer(StatusCode::BAD_REQUEST, bad(&format!("local API: {e}"))),
+    };
+    drop(bytes);
+    let answer_ = state.handle.request(request).await;
+    let status = match &answer_ {
         Ok(_) => StatusCode::OK,
         Err(e) if e.bad_input => StatusCode::BAD_REQUEST,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    (status, Json(answer))
+    answer(status, answer_)
+}
+
+fn bad(message: &str) -> Result<Response, ApiError> {
+    Err(ApiError { message: message.to_owned(), bad_input: true })
+}
+
+fn answer(status: StatusCode, answer: Result<Response, ApiError>) -> HttpResponse {
+    (status, Json(answer)).into_response()
+}
+
+/// Reads a body of at most its kind's limit: [`MAX_IMPORT_BODY`] for an import (the JSON of
+/// `Request::Import` starts `{"Import"`), [`MAX_BODY`] for anything else.
+async fn read_body(body: Body) -> Result<Vec<u8>, (StatusCode, String)> {
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(frame) = stream.next().await {
+        let frame = frame.map_err(|e| (StatusCode::BAD_REQUEST, format!("local API: {e}")))?;
+        bytes.extend_from_slice(&frame);
+        let limit = if bytes.starts_with(br#"{"Import""#) { MAX_IMPORT_BODY } else { MAX_BODY };
+        if bytes.len() > limit {
+            let message = format!("local API: a request of this kind is at most {limit} bytes");
+            return Err((StatusCode::PAYLOAD_TOO_LARGE, message));
+        }
+    }
+    Ok(bytes)
+}
+
+/// The API's listener: at most [`MAX_CONNECTIONS`] connections at once, each closed when its
+/// client sends nothing for [`IDLE_TIMEOUT`].
+struct Limited {
+    listener: TcpListener,
+    connections: Arc<Semaphore>,
+}
+
+impl axum::serve::Listener for Limited {
+    type Io = Connection;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Connection, SocketAddr) {
+        loop {
+            let Ok(permit) = Arc::clone(&self.connections).acquire_owned().await else {
+                unreachable!("the connection semaphore is never closed");
+            };
+            match self.listener.accept().await {
+                Ok((stream, addr)) => {
+                    let idle = Box::pin(tokio::time::sleep(IDLE_TIMEOUT));
+                    return (Connection { stream, idle, _permit: permit }, addr);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "local API: accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+}
+
+/// One API connection, holding its place among [`MAX_CONNECTIONS`].
+struct Connection {
+    stream: TcpStream,
+    /// Fires when the client has sent nothing for [`IDLE_TIMEOUT`]; reset by each read.
+    idle: Pin<Box<tokio::time::Sleep>>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl AsyncRead for Connection {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.stream).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                this.idle.as_mut().reset(tokio::time::Instant::now() + IDLE_TIMEOUT);
+                Poll::Ready(result)
+            }
+            Poll::Pending if this.idle.as_mut().poll(cx).is_ready() => {
+                Poll::Ready(Err(std::io::ErrorKind::TimedOut.into()))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncWrite for Connection {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

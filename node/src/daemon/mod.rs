@@ -148,7 +148,7 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
         .with_tcp(
             libp2p::tcp::Config::default().nodelay(true),
             libp2p::noise::Config::new,
-            libp2p::yamux::Config::default,
+            net::yamux,
         )
         .map_err(|e| Error::Network(e.to_string()))?
         // Host names in cards and rosters (`/dns4/`, `/dns6/`, `/dns/`), resolved as the system

@@ -2,6 +2,7 @@
 //! and the mapping between Liaison keys and libp2p peer ids.
 
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
@@ -9,15 +10,21 @@ use liaison_protocol::PublicKey;
 use liaison_protocol::codec;
 use liaison_protocol::sync::{MAX_MESSAGE_BYTES, SyncRequest, SyncResponse};
 use libp2p::swarm::NetworkBehaviour;
-use libp2p::{PeerId, StreamProtocol, identify, ping, request_response};
+use libp2p::{PeerId, StreamProtocol, connection_limits, identify, ping, request_response};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The sync protocol's name and version.
 pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/liaison/sync/1");
+
+/// What identify tells peers this node runs: Liaison and its version.
+pub const AGENT_VERSION: &str = concat!("liaison/", env!("CARGO_PKG_VERSION"));
 
 /// Everything a node speaks to its peers.
 #[derive(NetworkBehaviour)]
 #[allow(missing_debug_implementations)] // The libp2p behaviours inside have no Debug.
 pub struct Behaviour {
+    /// Refuses connections past [`connection_limits`]'s bounds, before any stream is read.
+    pub limits: connection_limits::Behaviour,
     /// Tells peers our listen addresses and protocols.
     pub identify: identify::Behaviour,
     /// Keeps connections alive and measures round trips.
@@ -30,26 +37,83 @@ impl Behaviour {
     /// The behaviour for a node with `key`.
     pub fn new(key: &libp2p::identity::Keypair) -> Self {
         let sync = request_response::Behaviour::with_codec(
-            SyncCodec,
+            SyncCodec::default(),
             [(SYNC_PROTOCOL, request_response::ProtocolSupport::Full)],
             request_response::Config::default()
                 .with_request_timeout(Duration::from_secs(60))
-                .with_max_concurrent_streams(64),
+                .with_max_concurrent_streams(MAX_STREAMS_PER_CONNECTION),
         );
+        let limits = connection_limits::ConnectionLimits::default()
+            .with_max_pending_incoming(Some(MAX_PENDING_INCOMING))
+            .with_max_established(Some(MAX_CONNECTIONS))
+            .with_max_established_per_peer(Some(MAX_CONNECTIONS_PER_PEER));
         Self {
-            identify: identify::Behaviour::new(identify::Config::new(
-                "/liaison/1".to_owned(),
-                key.public(),
-            )),
+            limits: connection_limits::Behaviour::new(limits),
+            identify: identify::Behaviour::new(
+                identify::Config::new("/liaison/1".to_owned(), key.public())
+                    .with_agent_version(AGENT_VERSION.to_owned()),
+            ),
             ping: ping::Behaviour::default(),
             sync,
         }
     }
 }
 
-/// CBOR over one stream per request, each message at most [`MAX_MESSAGE_BYTES`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SyncCodec;
+/// Most connections a node holds at once, all peers together.
+pub const MAX_CONNECTIONS: u32 = 256;
+/// Most connections with one peer (two when both sides dial at once).
+pub const MAX_CONNECTIONS_PER_PEER: u32 = 2;
+/// Most incoming connections still in their handshake.
+pub const MAX_PENDING_INCOMING: u32 = 32;
+/// Most sync streams read or answered at once on one connection; the yamux streams of a
+/// connection are capped at four times this, each buffering at most yamux's 256 KiB window.
+pub const MAX_STREAMS_PER_CONNECTION: usize = 16;
+/// Most message bytes the node reads at once from all its peers together. A stream holds a
+/// share of it, taken a [`BUDGET_UNIT`] at a time as its bytes arrive, until the message is
+/// decoded; a stream that cannot get one waits (and times out with its request).
+pub const READ_BUDGET_BYTES: usize = 64 * 1024 * 1024;
+/// The grain in which streams take [`READ_BUDGET_BYTES`].
+pub const BUDGET_UNIT: usize = 256 * 1024;
+/// The yamux configuration: at most `4 * MAX_STREAMS_PER_CONNECTION` streams per connection.
+pub fn yamux() -> libp2p::yamux::Config {
+    let mut config = libp2p::yamux::Config::default();
+    config.set_max_num_streams(4 * MAX_STREAMS_PER_CONNECTION);
+    config
+}
+
+/// Largest message that carries no documents (`Offer`, `Fetch`, `Refused`).
+pub const MAX_SMALL_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// The largest message of a kind, from the first bytes of its CBOR: the variant name of the
+/// externally tagged enum. Only `Push` requests and `Items` answers carry documents, and only
+/// `Reconcile` lists many entries; any other message is small.
+fn message_limit(prefix: &[u8]) -> usize {
+    // A one-entry map (0xa1), then a text string of fewer than 24 bytes (0x60 + length).
+    let name = match prefix {
+        [0xa1, head, rest @ ..] if (0x60..0x78).contains(head) => {
+            rest.get(..usize::from(head - 0x60)).unwrap_or_default()
+        }
+        _ => &[],
+    };
+    match name {
+        b"Push" | b"Items" | b"Reconcile" => MAX_MESSAGE_BYTES,
+        _ => MAX_SMALL_MESSAGE_BYTES,
+    }
+}
+
+/// CBOR over one stream per request, each message at most [`MAX_MESSAGE_BYTES`] (less for
+/// kinds that carry no documents), all streams together within [`READ_BUDGET_BYTES`].
+#[derive(Debug, Clone)]
+pub struct SyncCodec {
+    /// What is left of [`READ_BUDGET_BYTES`], in [`BUDGET_UNIT`]s; shared by every connection.
+    budget: Arc<Semaphore>,
+}
+
+impl Default for SyncCodec {
+    fn default() -> Self {
+        Self { budget: Arc::new(Semaphore::new(READ_BUDGET_BYTES / BUDGET_UNIT)) }
+    }
+}
 
 /// A message as read off the wire: decoded, or why it could not be.
 ///
@@ -64,18 +128,43 @@ pub enum Frame<T> {
     Malformed(String),
 }
 
-/// Reads one message of at most [`MAX_MESSAGE_BYTES`].
-async fn read_frame<T, M>(io: &mut T) -> io::Result<Frame<M>>
+/// Reads one message of at most its kind's limit, holding a share of `budget` for its bytes
+/// until it is decoded.
+async fn read_frame<T, M>(io: &mut T, budget: &Arc<Semaphore>) -> io::Result<Frame<M>>
 where
     T: AsyncRead + Unpin + Send,
     M: serde::de::DeserializeOwned,
 {
-    let mut bytes = Vec::new();
-    io.take(MAX_MESSAGE_BYTES as u64 + 1).read_to_end(&mut bytes).await?;
-    if bytes.len() > MAX_MESSAGE_BYTES {
-        return Ok(Frame::Malformed(format!("message over the {MAX_MESSAGE_BYTES}-byte limit")));
+    let mut held: Vec<OwnedSemaphorePermit> = Vec::new();
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut limit = MAX_SMALL_MESSAGE_BYTES;
+    loop {
+        held.push(Arc::clone(budget).acquire_owned().await.map_err(invalid)?);
+        // The buffer never holds more than the budget taken (one byte past the limit at most).
+        let target = (held.len() * BUDGET_UNIT).min(limit + 1);
+        bytes.reserve_exact(target - bytes.len());
+        let mut ended = false;
+        while bytes.len() < target {
+            let want = (target - bytes.len()).min(chunk.len());
+            let n = io.read(&mut chunk[..want]).await?;
+            if n == 0 {
+                ended = true;
+                break;
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+        }
+        if held.len() == 1 {
+            limit = message_limit(&bytes);
+        }
+        if bytes.len() > limit {
+            return Ok(Frame::Malformed(format!("message over the {limit}-byte limit")));
+        }
+        if ended {
+            break;
+        }
     }
-    Ok(match codec::decode(&bytes, MAX_MESSAGE_BYTES) {
+    Ok(match codec::decode(&bytes, limit) {
         Ok(message) => Frame::Message(message),
         Err(e) => Frame::Malformed(e.to_string()),
     })
@@ -108,7 +197,7 @@ impl request_response::Codec for SyncCodec {
         _: &StreamProtocol,
         io: &mut T,
     ) -> io::Result<Self::Request> {
-        read_frame(io).await
+        read_frame(io, &self.budget).await
     }
 
     async fn read_response<T: AsyncRead + Unpin + Send>(
@@ -116,7 +205,7 @@ impl request_response::Codec for SyncCodec {
         _: &StreamProtocol,
         io: &mut T,
     ) -> io::Result<Self::Response> {
-        read_frame(io).await
+        read_frame(io, &self.budget).await
     }
 
     async fn write_request<T: AsyncWrite + Unpin + Send>(
