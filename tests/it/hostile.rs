@@ -10,9 +10,9 @@ use std::time::Duration;
 use liaison_node::{Query, Repo};
 use liaison_protocol::sync::{ItemPayload, SyncRequest, SyncResponse};
 
-use crate::wire_support::RawPeer;
 use crate::node_cli::{Daemon, init, listen_addr, start};
 use crate::support::Node;
+use crate::wire_support::RawPeer;
 
 const MIB: u64 = 1024 * 1024;
 
