@@ -2,7 +2,7 @@
 //! running node over its local API. [`Repo::handle`] is the one place they are carried out.
 
 use chrono::{DateTime, Utc};
-use liaison_protocol::{Card, ItemId, Label, Mechanism, Peer, VisitPatch};
+use liaison_protocol::{Card, Consent, ItemId, Label, Mechanism, Peer, VisitPatch};
 use serde::{Deserialize, Serialize};
 
 use crate::export::{self, ExportFormat};
@@ -19,6 +19,15 @@ pub enum Request {
     Create {
         /// The item.
         draft: Box<Draft>,
+    },
+    /// Publish a new item with co-owners, under the id they consented to.
+    CreateConsented {
+        /// The item.
+        draft: Box<Draft>,
+        /// The id its co-owners consented to.
+        id: ItemId,
+        /// One consent per co-owner.
+        consents: Vec<Consent>,
     },
     /// Change a visit.
     UpdateVisit {
@@ -195,6 +204,10 @@ impl Repo {
             Request::Identity => (Response::Card(self.identity().card()), vec![]),
             Request::Create { draft } => {
                 let id = self.create(*draft, now)?;
+                (Response::Id(id), vec![id])
+            }
+            Request::CreateConsented { draft, id, consents } => {
+                let id = self.create_consented(*draft, id, consents, now)?;
                 (Response::Id(id), vec![id])
             }
             Request::UpdateVisit { id, patch } => {

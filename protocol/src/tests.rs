@@ -72,6 +72,7 @@ mod support {
             created: at(0),
             creator: public(creator),
             supersedes: None,
+            consents: Vec::new(),
         }
     }
 
@@ -144,6 +145,7 @@ mod support {
                     status: crate::ProposalStatus::Open,
                     note: None,
                     joint: None,
+                    consent: None,
                 })
             }
         }
@@ -171,6 +173,7 @@ mod golden {
             created: at(0),
             creator: public(OHCHR_1),
             supersedes: Some(id(0x22)),
+            consents: Vec::new(),
         }
     }
 
@@ -377,6 +380,7 @@ mod props {
                         created,
                         creator: PublicKey(creator),
                         supersedes,
+                        consents: Vec::new(),
                     }
                 },
             )
@@ -1367,6 +1371,8 @@ mod policy {
         let mut h = header(Kind::Report, label, OHCHR_1);
         if label != Label::Red {
             h.co_owners = vec![mech("achpr")];
+            h.consents =
+                vec![crate::Consent::sign(&key(ACHPR), h.id, h.kind, &h.owner, &mech("achpr"))];
         }
         assert_eq!(h.validate(), Ok(()));
         h
@@ -1863,6 +1869,19 @@ mod verification {
         fn create(creator: u8, co_owners: &[&str]) -> Self {
             let mut header = header(Kind::Report, Label::Green, creator);
             header.co_owners = co_owners.iter().map(|m| mech(m)).collect();
+            header.consents = co_owners
+                .iter()
+                .map(|m| {
+                    let seed = if *m == "achpr" { ACHPR } else { COE };
+                    crate::Consent::sign(
+                        &key(seed),
+                        header.id,
+                        header.kind,
+                        &header.owner,
+                        &mech(m),
+                    )
+                })
+                .collect();
             let signed = header.clone().sign(&key(creator));
             let mut item = Item { header, signed, doc: ItemDoc::new(), sigs: vec![] };
             item.edit(creator, "Report on the visit to Tunisia");
@@ -2003,7 +2022,7 @@ mod verification {
     }
 
     #[test]
-    fn the_creator_must_be_a_member_of_the_owner_or_a_co_owner() {
+    fn the_creator_must_be_a_member_node_of_the_owner_not_of_a_co_owner() {
         #[track_caller]
         fn creator(seed: u8, co_owners: &[&str]) -> Result<(), VerifyError> {
             let mut h = header(Kind::Event, Label::Green, seed);
@@ -2011,9 +2030,18 @@ mod verification {
             check_creator(&h.sign(&key(seed)).verify().unwrap(), &roster())
         }
         assert!(creator(OHCHR_1, &[]).is_ok());
-        assert!(creator(ACHPR, &["achpr"]).is_ok());
-        assert!(matches!(creator(COE, &[]), Err(VerifyError::NotAllowed { .. })));
-        assert!(matches!(creator(OHCHR_MIRROR, &[]), Err(VerifyError::NotAllowed { .. })));
+        // A co-owner's node claiming the owner's authorship, even with its own consent.
+        assert!(matches!(creator(ACHPR, &["achpr"]), Err(VerifyError::Forged { .. })));
+        // A co-owner named without consent, or with a consent by a node of another mechanism.
+        assert!(matches!(creator(OHCHR_1, &["achpr"]), Err(VerifyError::Header(_))));
+        let mut h = header(Kind::Event, Label::Green, OHCHR_1);
+        h.co_owners = vec![mech("achpr")];
+        h.consents = vec![crate::Consent::sign(&key(COE), h.id, h.kind, &h.owner, &mech("achpr"))];
+        let result = check_creator(&h.sign(&key(OHCHR_1)).verify().unwrap(), &roster());
+        assert!(matches!(result, Err(VerifyError::Forged { .. })), "{result:?}");
+        assert!(matches!(creator(ACHPR, &[]), Err(VerifyError::Forged { .. })));
+        assert!(matches!(creator(COE, &[]), Err(VerifyError::Forged { .. })));
+        assert!(matches!(creator(OHCHR_MIRROR, &[]), Err(VerifyError::Forged { .. })));
         assert!(
             matches!(creator(STRANGER, &[]), Err(VerifyError::UnknownSigner(k)) if k == public(STRANGER))
         );

@@ -17,8 +17,8 @@ use liaison_node::daemon::{self, Options, PeerStatus, Running, Status};
 use liaison_node::{Draft, Entry, InitOptions, ItemView, Query, Repo};
 use liaison_protocol::sync::{ItemPayload, Reconcile, SyncRequest, SyncResponse};
 use liaison_protocol::{
-    Card, Fields, ItemId, Kind, Label, LangTag, Mechanism, Peer, PublicKey, Role, Text, Visit,
-    VisitCountry, VisitStatus,
+    Card, Consent, Fields, ItemId, Kind, Label, LangTag, Mechanism, Peer, PublicKey, Role, Text,
+    Visit, VisitCountry, VisitStatus,
 };
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 use libp2p::swarm::SwarmEvent;
@@ -168,6 +168,40 @@ impl TestNode {
     /// Publishes `draft` on the running node.
     pub(crate) async fn create(&self, draft: Draft) -> ItemId {
         match self.request(Request::Create { draft: Box::new(draft) }).await {
+            Response::Id(id) => id,
+            other => panic!("create answered {other:?}"),
+        }
+    }
+
+    /// The node's signing key, read from its data directory.
+    pub(crate) fn signing_key(&self) -> ed25519_dalek::SigningKey {
+        liaison_node::Identity::load(self.path()).expect("the node's identity").key
+    }
+
+    /// Publishes `draft`, co-owned by the mechanisms of `consenting`, on the running node: each
+    /// of those nodes signs its consent for the new item's id, as a joint-visit proposal does.
+    pub(crate) async fn create_co_owned(
+        &self,
+        mut draft: Draft,
+        consenting: &[&TestNode],
+    ) -> ItemId {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let mut bytes = [0; 16];
+        bytes[..8].copy_from_slice(
+            &NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_be_bytes(),
+        );
+        bytes[8..].copy_from_slice(&Utc::now().timestamp_nanos_opt().unwrap_or(0).to_be_bytes());
+        let id = ItemId::from_random_bytes(bytes);
+        draft.co_owners = consenting.iter().map(|n| n.card.mechanism.clone()).collect();
+        let consents = consenting
+            .iter()
+            .map(|n| {
+                let (key, mechanism) = (n.signing_key(), &n.card.mechanism);
+                Consent::sign(&key, id, draft.kind, &self.card.mechanism, mechanism)
+            })
+            .collect();
+        let request = Request::CreateConsented { draft: Box::new(draft), id, consents };
+        match self.request(request).await {
             Response::Id(id) => id,
             other => panic!("create answered {other:?}"),
         }

@@ -303,7 +303,8 @@ async fn concurrent_edits_by_two_co_owners_merge_and_keep_both_signatures() {
     const ACHPR: usize = 1;
     let mut net = TestNet::start(&[("ohchr", MEMBER), ("achpr", MEMBER)]).await;
     net.link(OHCHR, ACHPR).await;
-    let id = net[OHCHR].create(visit("Joint visit", Label::Green, &[], &["achpr"])).await;
+    let draft = visit("Joint visit", Label::Green, &[], &[]);
+    let id = net[OHCHR].create_co_owned(draft, &[&net[ACHPR]]).await;
     net.holds(ACHPR, &[id], &[id]).await;
     net[ACHPR].stop().await;
 
@@ -1054,8 +1055,14 @@ async fn run_federation(f: Federation) {
                     if w.label == Label::Amber { codes(w.audience, None) } else { vec![] };
                 let co_owners =
                     if w.label == Label::Red { vec![] } else { codes(w.co_owners, Some(owner)) };
-                let draft = visit(&format!("Item {k}"), w.label, &audience, &co_owners);
-                let id = net[creator].create(draft).await;
+                // Each co-owner with a member node here consents through its first one.
+                let consenting: Vec<&TestNode> = co_owners
+                    .iter()
+                    .filter_map(|c| members.iter().find(|&&i| CODES[f.nodes[i].0] == *c))
+                    .map(|&i| &net[i])
+                    .collect();
+                let draft = visit(&format!("Item {k}"), w.label, &audience, &[]);
+                let id = net[creator].create_co_owned(draft, &consenting).await;
                 let entry = net[creator].entries().await.remove(&id).expect("created");
                 let holders = reach(&net, &f.links, creator, &entry);
                 items.push((id, entry, holders));
