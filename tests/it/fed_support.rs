@@ -180,25 +180,29 @@ impl TestNode {
 
     /// Publishes `draft`, co-owned by the mechanisms of `consenting`, on the running node: each
     /// of those nodes signs its consent for the new item's id, as a joint-visit proposal does.
-    pub(crate) async fn create_co_owned(
+    pub(crate) async fn create_co_owned(&self, draft: Draft, consenting: &[&TestNode]) -> ItemId {
+        let keys: Vec<_> =
+            consenting.iter().map(|n| (n.signing_key(), n.card.mechanism.clone())).collect();
+        self.create_consented(draft, &keys).await
+    }
+
+    /// Publishes `draft` on the running node, co-owned by the mechanism of each
+    /// `(key, mechanism)` pair, with the consent that key signs for it.
+    pub(crate) async fn create_consented(
         &self,
         mut draft: Draft,
-        consenting: &[&TestNode],
+        consenting: &[(ed25519_dalek::SigningKey, Mechanism)],
     ) -> ItemId {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let mut bytes = [0; 16];
-        bytes[..8].copy_from_slice(
-            &NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_be_bytes(),
-        );
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        bytes[..8].copy_from_slice(&n.to_be_bytes());
         bytes[8..].copy_from_slice(&Utc::now().timestamp_nanos_opt().unwrap_or(0).to_be_bytes());
         let id = ItemId::from_random_bytes(bytes);
-        draft.co_owners = consenting.iter().map(|n| n.card.mechanism.clone()).collect();
+        draft.co_owners = consenting.iter().map(|(_, m)| m.clone()).collect();
         let consents = consenting
             .iter()
-            .map(|n| {
-                let (key, mechanism) = (n.signing_key(), &n.card.mechanism);
-                Consent::sign(&key, id, draft.kind, &self.card.mechanism, mechanism)
-            })
+            .map(|(key, m)| Consent::sign(key, id, draft.kind, &self.card.mechanism, m))
             .collect();
         let request = Request::CreateConsented { draft: Box::new(draft), id, consents };
         match self.request(request).await {

@@ -14,6 +14,7 @@ mod crash;
 mod demo;
 mod embargo;
 mod federation;
+mod forgery;
 mod ics;
 mod joint;
 mod malformed;
