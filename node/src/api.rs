@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use liaison_protocol::{
-    Card, Destination, ItemId, Label, Mechanism, PublicKey, Role, VisitPatch, may_leave,
+    Card, Consent, Destination, ItemId, Label, Mechanism, PublicKey, Role, VisitPatch, may_leave,
 };
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,15 @@ pub enum Request {
     Create {
         /// The item.
         draft: Box<Draft>,
+    },
+    /// Publish a new item with co-owners, under the id they consented to.
+    CreateConsented {
+        /// The item.
+        draft: Box<Draft>,
+        /// The id its co-owners consented to.
+        id: ItemId,
+        /// One consent per co-owner.
+        consents: Vec<Consent>,
     },
     /// Change a visit.
     UpdateVisit {
@@ -198,6 +207,10 @@ impl Repo {
             Request::Identity => (Response::Card(self.identity().card()), vec![]),
             Request::Create { draft } => {
                 let id = self.create(*draft, now)?;
+                (Response::Id(id), vec![id])
+            }
+            Request::CreateConsented { draft, id, consents } => {
+                let id = self.create_consented(*draft, id, consents, now)?;
                 (Response::Id(id), vec![id])
             }
             Request::UpdateVisit { id, patch } => {

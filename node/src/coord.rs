@@ -77,7 +77,12 @@ fn candidates(entries: &[Entry]) -> Vec<(Vec<CountryCode>, VisitSummary)> {
 }
 
 fn near(a: &VisitSummary, b: &VisitSummary, window: Duration) -> bool {
-    a.start - window <= b.end && b.start - window <= a.end
+    before(a.start, window) <= b.end && before(b.start, window) <= a.end
+}
+
+/// `window` before `day`, or the first day chrono knows when that is earlier.
+fn before(day: NaiveDate, window: Duration) -> NaiveDate {
+    day.checked_sub_signed(window).unwrap_or(NaiveDate::MIN)
 }
 
 /// Clusters of overlapping visits among `entries`: per country, the connected groups of visits
@@ -98,7 +103,7 @@ pub fn clusters(entries: &[Entry], window_days: u32) -> Vec<Cluster> {
         let mut group: Vec<&VisitSummary> = Vec::new();
         let mut group_end = NaiveDate::MIN;
         for v in here {
-            if !group.is_empty() && v.start - window > group_end {
+            if !group.is_empty() && before(v.start, window) > group_end {
                 push_cluster(&mut out, country, &group, window);
                 group.clear();
             }

@@ -83,6 +83,11 @@ fn line(e: &Entry) -> Line {
     }
 }
 
+/// `days` after `day`, or the last day chrono knows when that is later.
+fn after(day: NaiveDate, days: i64) -> NaiveDate {
+    day.checked_add_signed(Duration::days(days)).unwrap_or(NaiveDate::MAX)
+}
+
 fn cancelled_status(e: &Entry) -> bool {
     let f = &e.record.state.fields;
     f.visit
@@ -176,7 +181,7 @@ pub fn digest(
         }
     }
     let today = now.date_naive();
-    let ahead = today + Duration::days(VISITS_AHEAD);
+    let ahead = after(today, VISITS_AHEAD);
     let mut by_country: std::collections::BTreeMap<String, Vec<Line>> = Default::default();
     for e in live.iter().filter(|e| e.header.kind == Kind::Visit && !cancelled_status(e)) {
         let Some((start, end)) = e.record.state.fields.span() else { continue };
@@ -190,7 +195,7 @@ pub fn digest(
         let call = e.record.state.fields.visit.as_ref().and_then(|v| v.call_for_input.as_ref());
         if let Some(c) = call
             && c.deadline >= today
-            && c.deadline <= today + Duration::days(CALLS_AHEAD)
+            && c.deadline <= after(today, CALLS_AHEAD)
         {
             d.calls.push((c.deadline, line(e), c.url.clone()));
         }

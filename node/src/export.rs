@@ -5,7 +5,7 @@
 //! - iCalendar (RFC 5545): events, and visits with day-precision dates.
 //! - CSV: one row per item, for spreadsheets.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use icalendar::{Component, EventLike};
 pub use liaison_protocol::Provenance;
 use liaison_protocol::verify::{self, VerifiedItem};
@@ -218,6 +218,8 @@ pub fn deadlines_ics(entries: &[Entry], name: &str) -> String {
         else {
             continue;
         };
+        // An all-day DTEND is the day after; there is none after the last day chrono knows.
+        let Some(after) = call.deadline.succ_opt() else { continue };
         let state = &entry.record.state;
         let mut ev = icalendar::Event::new();
         ev.uid(&format!("{}-call-for-input@liaison", entry.header.id))
@@ -226,7 +228,7 @@ pub fn deadlines_ics(entries: &[Entry], name: &str) -> String {
             .sequence(u32::try_from(state.revision).unwrap_or(u32::MAX))
             .url(&call.url)
             .starts(call.deadline)
-            .ends(call.deadline + Duration::days(1))
+            .ends(after)
             .categories(["deadline"])
             .status(icalendar::EventStatus::Confirmed);
         calendar.push(ev.done());
@@ -264,7 +266,7 @@ fn vevent(entry: &Entry) -> Option<icalendar::Event> {
         match (e.start, e.end) {
             (When::Date(start), end) => {
                 let last = end.map_or(start, |e| e.date());
-                ev.starts(start).ends(last + Duration::days(1));
+                ev.starts(start).ends(last.succ_opt()?);
             }
             (When::DateTime(start), end) => {
                 ev.starts(start.with_timezone(&Utc));
@@ -291,7 +293,7 @@ fn vevent(entry: &Entry) -> Option<icalendar::Event> {
             (None, Some(p)) if p.precision == Precision::Day => (p.start, p.end),
             _ => return None,
         };
-        ev.starts(start).ends(end + Duration::days(1));
+        ev.starts(start).ends(end.succ_opt()?);
         ev.categories(["visit", v.visit_type.as_str()]);
         let mut places: Vec<String> = v.country.code().map(|c| c.name()).into_iter().collect();
         places.extend(v.sites.iter().map(|s| {

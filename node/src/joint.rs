@@ -2,14 +2,16 @@
 //! proposal becomes one visit item co-owned by both, linked from both original visits.
 //!
 //! The proposal is an `amber-strict` item owned by the proposer with the other mechanism as
-//! co-owner, so only the two see it and either may write it. The acceptor creates the joint
-//! visit and links its own visit; the proposer's node, on receiving the accepted proposal, links
+//! co-owner, so only the two see it and either may write it (the one co-owner named without
+//! consent: see [`liaison_protocol::consent`]). It carries the proposer's signed consent to
+//! co-own the joint visit under an id chosen in advance. The acceptor creates the joint visit
+//! under that id, with that consent in its header, and links its own visit; the proposer's node, on receiving the accepted proposal, links
 //! its visit and adds it to the joint visit, so both signatures show in the joint visit's history.
 
 use chrono::{DateTime, Utc};
 use liaison_protocol::{
-    FieldError, Fields, ItemId, Kind, Label, Mechanism, Proposal, ProposalStatus, Text, VisitType,
-    label,
+    Consent, FieldError, Fields, ItemId, JointConsent, Kind, Label, Mechanism, Proposal,
+    ProposalStatus, Text, VisitType, label,
 };
 
 use crate::store::{Entry, Query};
@@ -81,6 +83,8 @@ impl Repo {
         }
         let title = format!("Joint visit proposal: {} and {}", v.mandate, w.mandate);
         let mut fields = Fields::new(Text { value: title, lang: Default::default() });
+        let joint = ItemId::from_random_bytes(rand::random());
+        let consent = Consent::sign(&self.identity().key, joint, Kind::Visit, &to, self.mine());
         fields.proposal = Some(Proposal {
             visit,
             with,
@@ -88,6 +92,7 @@ impl Repo {
             status: ProposalStatus::Open,
             note,
             joint: None,
+            consent: Some(JointConsent { id: joint, consent }),
         });
         let draft = Draft {
             kind: Kind::Proposal,
@@ -146,6 +151,21 @@ impl Repo {
             self.store().put(&[(&entry.header, &record)])?;
             return Ok(None);
         }
+        let consent = proposal
+            .consent
+            .clone()
+            .filter(|c| c.consent.mechanism == entry.header.owner)
+            .ok_or_else(|| {
+                FieldError::new(
+                    "proposal",
+                    id,
+                    format!(
+                        "it carries no consent of {} to co-own the joint visit; ask them to \
+                         propose again",
+                        entry.header.owner
+                    ),
+                )
+            })?;
         let ours = self.entry(proposal.with)?;
         let theirs = self.store().get(proposal.visit)?.ok_or_else(|| {
             FieldError::new(
@@ -189,10 +209,11 @@ impl Repo {
             fields,
             label,
             audience,
-            co_owners: vec![theirs.header.owner.clone()],
+            co_owners: vec![entry.header.owner.clone()],
             supersedes: None,
         };
-        let (joint_header, joint_record) = self.build(draft, now)?;
+        let (joint_header, joint_record) =
+            self.build_with(draft, consent.id, vec![consent.consent], now)?;
         let joint = joint_header.id;
         let mut own = ours.record.state.fields.clone();
         if let Some(ov) = own.visit.as_mut() {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use liaison_protocol::sync::ItemPayload;
 use liaison_protocol::verify::{self, VerifiedItem};
 use liaison_protocol::{
-    ChangeSig, Edit, FieldError, Fields, Header, ItemDoc, ItemId, Kind, Label, Mechanism,
+    ChangeSig, Consent, Edit, FieldError, Fields, Header, ItemDoc, ItemId, Kind, Label, Mechanism,
     PublicKey, Roster, SCHEMA_VERSION, label, may_write,
 };
 use serde::{Deserialize, Serialize};
@@ -200,7 +200,22 @@ impl Repo {
     /// # Errors
     /// [`Error::Field`] for any invalid value; nothing is stored then.
     pub fn create(&self, draft: Draft, now: DateTime<Utc>) -> Result<ItemId, Error> {
-        let (header, record) = self.build(draft, now)?;
+        self.create_consented(draft, ItemId::from_random_bytes(rand::random()), Vec::new(), now)
+    }
+
+    /// [`Self::create`] of an item with co-owners: under the id `id` they consented to, with
+    /// one consent per co-owner, each signed by a node of that co-owner in this node's roster.
+    ///
+    /// # Errors
+    /// As [`Self::create`], and a co-owner without a valid consent, or an id already held.
+    pub fn create_consented(
+        &self,
+        draft: Draft,
+        id: ItemId,
+        consents: Vec<Consent>,
+        now: DateTime<Utc>,
+    ) -> Result<ItemId, Error> {
+        let (header, record) = self.build_with(draft, id, consents, now)?;
         self.store.put(&[(&header, &record)])?;
         tracing::info!(item = %header.id, kind = %header.kind, label = %header.label, "created");
         Ok(header.id)
@@ -211,15 +226,28 @@ impl Repo {
         draft: Draft,
         now: DateTime<Utc>,
     ) -> Result<(Header, Record), Error> {
+        self.build_with(draft, ItemId::from_random_bytes(rand::random()), Vec::new(), now)
+    }
+
+    /// Builds a new item with id `id` and co-owners' `consents`; checks it as every node that
+    /// receives it will (fields, co-owners' consents), so nothing is published that peers refuse.
+    pub(crate) fn build_with(
+        &self,
+        draft: Draft,
+        id: ItemId,
+        mut consents: Vec<Consent>,
+        now: DateTime<Utc>,
+    ) -> Result<(Header, Record), Error> {
         let mut audience = draft.audience;
         audience.sort();
         audience.dedup();
         let mut co_owners = draft.co_owners;
         co_owners.sort();
         co_owners.dedup();
+        consents.sort_by(|a, b| a.mechanism.cmp(&b.mechanism));
         let header = Header {
             v: SCHEMA_VERSION,
-            id: ItemId::from_random_bytes(rand::random()),
+            id,
             kind: draft.kind,
             owner: self.identity.config.mechanism.clone(),
             co_owners,
@@ -228,6 +256,7 @@ impl Repo {
             created: now,
             creator: self.identity.public_key(),
             supersedes: draft.supersedes,
+            consents,
         };
         header.validate()?;
         if self.identity.config.role != liaison_protocol::Role::Member {
@@ -238,7 +267,19 @@ impl Repo {
             )
             .into());
         }
-        draft.fields.validate(header.kind, header.label)?;
+        verify::check_fields(&header, &draft.fields)?;
+        verify::check_consents(&header, &self.roster).map_err(|e| match e {
+            verify::VerifyError::UnknownSigner(key) => FieldError::new(
+                "consents",
+                key,
+                "a co-owner's consent is signed by a node in this node's roster; add its card",
+            )
+            .into(),
+            e => Error::from(e),
+        })?;
+        if self.store.get(id)?.is_some() {
+            return Err(FieldError::new("id", id, "an item with this id exists already").into());
+        }
         if let Some(until) = draft.fields.embargo_until {
             if header.label == Label::Clear {
                 return Err(FieldError::new(

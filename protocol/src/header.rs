@@ -6,6 +6,7 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{self, DecodeError, MAX_HEADER_BYTES};
+use crate::consent::Consent;
 use crate::{FieldError, ItemId, Kind, Label, Mechanism, PublicKey, label};
 
 /// The schema version this build writes. Readers refuse versions they do not know.
@@ -41,10 +42,15 @@ pub struct Header {
     /// The item this one reissues or corrects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<ItemId>,
+    /// One signed consent per co-owner (see [`crate::consent`]); none on items without
+    /// co-owners, so their bytes are as before consents existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consents: Vec<Consent>,
 }
 
 impl Header {
     /// Checks the parts of a header that do not need a key: version, label and audience.
+    /// Co-owners' consents are checked with the signatures ([`crate::consent::check`]).
     ///
     /// # Errors
     /// The first field that is not allowed.

@@ -1,6 +1,6 @@
 //! The four item kinds and their fields (see data-model.md), and their validation.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::values::{check_email, check_phone, check_url};
@@ -11,6 +11,9 @@ use crate::{CountryCode, FieldError, ItemId, Label, LangTag, Planned, Text, Visi
 pub const MAX_TEXT: usize = 8 * 1024;
 /// Most entries accepted in any one list field.
 pub const MAX_LIST: usize = 256;
+/// The years a date may fall in: those RFC 3339 and iCalendar can write, so date arithmetic
+/// (a day after an all-day event's end, a window around a visit) never leaves chrono's range.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
 
 words! {
     /// What an item is.
@@ -246,6 +249,20 @@ pub struct Proposal {
     /// The joint visit, once accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub joint: Option<ItemId>,
+    /// The proposer's consent to co-own the joint visit, for the id it will have if accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<JointConsent>,
+}
+
+/// The proposer's consent to co-own a joint visit, given with the proposal: the acceptor creates
+/// the joint visit with this id and puts the consent in its header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JointConsent {
+    /// The id the joint visit will have.
+    pub id: ItemId,
+    /// The proposer's consent, for a visit with that id owned by the mechanism asked.
+    pub consent: crate::Consent,
 }
 
 /// A calendar event.
@@ -546,6 +563,9 @@ impl Fields {
         list("countries", &self.countries)?;
         list("themes", &self.themes)?;
         self.themes.iter().try_for_each(|t| text("themes", t, true))?;
+        if let Some(until) = self.embargo_until {
+            day("embargo_until", until.date_naive())?;
+        }
         list("links", &self.links)?;
         for link in &self.links {
             text("links.rel", &link.rel, true)?;
@@ -579,7 +599,9 @@ impl Fields {
 
 impl Event {
     fn validate(&self) -> Result<(), FieldError> {
+        day("start", self.start.date())?;
         if let Some(end) = self.end {
+            day("end", end.date())?;
             let same_sort = matches!(
                 (self.start, end),
                 (When::Date(_), When::Date(_)) | (When::DateTime(_), When::DateTime(_))
@@ -642,10 +664,17 @@ impl Visit {
         }
         list("status_history", &self.status_history)?;
         for step in &self.status_history {
+            day("status_history.date", step.date)?;
             opt_text("status_history.note", &step.note)?;
         }
         if let Some(p) = &self.planned {
+            day("planned.start", p.start)?;
+            day("planned.end", p.end)?;
             p.validate()?;
+        }
+        if let Some(a) = &self.actual {
+            day("actual.start", a.start)?;
+            day("actual.end", a.end)?;
         }
         if let Some(a) = &self.actual
             && a.end < a.start
@@ -658,11 +687,13 @@ impl Visit {
         }
         list("joint_with", &self.joint_with)?;
         if let Some(c) = &self.call_for_input {
+            day("call_for_input.deadline", c.deadline)?;
             check_url("call_for_input.url", &c.url)?;
         }
         opt_text("report", &self.report)?;
         list("programme", &self.programme)?;
         for entry in &self.programme {
+            day("programme.date", entry.date)?;
             text("programme.place", &entry.place, true)?;
             text("programme.meeting", &entry.meeting, true)?;
         }
@@ -695,6 +726,7 @@ fn reprisal_guard(field: &str, value: &str, label: Label) -> FieldError {
 impl Report {
     fn validate(&self) -> Result<(), FieldError> {
         opt_text("symbol", &self.symbol)?;
+        day("issued", self.issued)?;
         list("files", &self.files)?;
         for file in &self.files {
             check_url("files.url", &file.url)?;
@@ -720,6 +752,9 @@ impl Contact {
         self.phones.iter().try_for_each(|p| check_phone("phone", p))?;
         list("coverage_countries", &self.coverage_countries)?;
         list("coverage_themes", &self.coverage_themes)?;
+        for (field, date) in [("valid_from", self.valid_from), ("valid_until", self.valid_until)] {
+            date.map_or(Ok(()), |d| day(field, d))?;
+        }
         if let (Some(from), Some(until)) = (self.valid_from, self.valid_until)
             && until < from
         {
@@ -758,6 +793,15 @@ fn text(field: &str, value: &str, required: bool) -> Result<(), FieldError> {
         return Err(FieldError::new(field, value.escape_debug(), "no control characters"));
     }
     Ok(())
+}
+
+/// Checks that a date's year is in [`YEARS`].
+fn day(field: &str, date: NaiveDate) -> Result<(), FieldError> {
+    if YEARS.contains(&date.year()) {
+        Ok(())
+    } else {
+        Err(FieldError::new(field, date, "a date from 0001-01-01 to 9999-12-31"))
+    }
 }
 
 fn opt_text(field: &str, value: &Option<String>) -> Result<(), FieldError> {

@@ -21,6 +21,7 @@
 //!     created: "2027-01-15T09:00:00Z".parse().unwrap(),
 //!     creator: (&key.verifying_key()).into(),
 //!     supersedes: None,
+//!     consents: vec![],
 //! };
 //! let achpr = Peer { mechanism: "achpr".parse().unwrap(), role: Role::Member };
 //! let coe = Peer { mechanism: "coe".parse().unwrap(), role: Role::Member };
@@ -35,6 +36,7 @@
 mod bytes;
 pub mod change;
 pub mod codec;
+pub mod consent;
 pub mod doc;
 pub mod doc_bound;
 mod error;
@@ -55,14 +57,15 @@ mod words;
 mod test_support;
 
 pub use change::ChangeSig;
+pub use consent::Consent;
 pub use doc::{ChangeInfo, DocError, Edit, ItemDoc, ItemState};
 pub use error::FieldError;
 pub use header::{Header, SCHEMA_VERSION, SignedHeader, Verified};
 pub use ids::{ItemId, Mechanism, PublicKey, Role};
 pub use item::{
-    CallForInput, Contact, ContactRole, DocType, Event, EventCategory, EventStatus, Fields, Kind,
-    Link, Location, ProgrammeEntry, Proposal, ProposalStatus, Report, ReportFile, Site, Span,
-    StatusStep, Visit, VisitStatus, VisitType,
+    CallForInput, Contact, ContactRole, DocType, Event, EventCategory, EventStatus, Fields,
+    JointConsent, Kind, Link, Location, ProgrammeEntry, Proposal, ProposalStatus, Report,
+    ReportFile, Site, Span, StatusStep, Visit, VisitStatus, VisitType,
 };
 pub use label::{Destination, Label, Peer, may_leave, may_receive, may_write};
 pub use patch::VisitPatch;

@@ -41,6 +41,9 @@ pub enum ProvenanceError {
     /// A change's signature fails, or is by another key than the change's author.
     #[error("change {0} has a bad signature")]
     BadSignature(String),
+    /// The fields are not what a local write of this item would accept.
+    #[error("fields: {0}")]
+    Fields(#[from] crate::FieldError),
 }
 
 /// What a successful check proved.
@@ -84,16 +87,18 @@ impl Provenance {
         Ok((SignedHeader { bytes, signature }, document))
     }
 
-    /// Checks everything that needs no roster: the header's signature by its creator, and that
-    /// every change of the document is signed, over this item's id, by the key its author id
-    /// starts with. Which mechanism each key belongs to is the reader's to compare with the
-    /// keys the mechanisms publish.
+    /// Checks everything that needs no roster: the header's signature by its creator, that each
+    /// co-owner gave a consent signed by another key than the creator's, that every change of
+    /// the document is signed, over this item's id, by the key its author id starts with, and
+    /// that the fields are valid for the item's kind and label. Which mechanism each key belongs
+    /// to is the reader's to compare with the keys the mechanisms publish.
     ///
     /// # Errors
     /// The first thing that fails.
     pub fn check(&self) -> Result<Checked, ProvenanceError> {
         let (signed, document) = self.decode()?;
         let header = signed.verify()?.into_inner();
+        crate::consent::check(&header).map_err(HeaderError::Field)?;
         let doc = ItemDoc::load(&document)?;
         let mut changes = Vec::new();
         for change in doc.changes() {
@@ -108,6 +113,7 @@ impl Provenance {
             }
             changes.push((change, sig.signer));
         }
+        crate::verify::check_fields(&header, &doc.read()?.fields)?;
         Ok(Checked { header, doc, changes })
     }
 }

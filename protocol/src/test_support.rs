@@ -69,6 +69,7 @@ pub(crate) fn header(kind: Kind, label: Label, creator: u8) -> Header {
         created: at(0),
         creator: public(creator),
         supersedes: None,
+        consents: Vec::new(),
     }
 }
 
@@ -141,6 +142,7 @@ pub(crate) fn fields(kind: Kind) -> Fields {
                 status: crate::ProposalStatus::Open,
                 note: None,
                 joint: None,
+                consent: None,
             })
         }
     }

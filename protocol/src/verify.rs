@@ -1,13 +1,14 @@
-//! Verification of a whole item against a roster: the header's creator, and every change's
-//! signature and writer. Nothing reaches a store without passing through here.
+//! Verification of a whole item against a roster: the header's creator and co-owners' consents,
+//! every change's signature and writer, and the fields, as local writes check them. Nothing
+//! reaches a store without passing through here.
 
 use std::collections::HashMap;
 
 use crate::doc::ChangeInfo;
 use crate::header::HeaderError;
 use crate::{
-    ChangeSig, DocError, Header, ItemDoc, Mechanism, PublicKey, Roster, SignedHeader, Verified,
-    may_write,
+    ChangeSig, DocError, FieldError, Fields, Header, ItemDoc, Mechanism, PublicKey, Role, Roster,
+    SignedHeader, Verified, may_write,
 };
 
 /// Why an item, or a change to it, was refused.
@@ -33,6 +34,22 @@ pub enum VerifyError {
         /// The item's owner.
         owner: Mechanism,
     },
+    /// The header is signed, or a co-owner's consent given, by a known node of another
+    /// mechanism than the one it speaks for: a forgery.
+    #[error("{what} is signed by {key} of {mechanism}, not by a member node of {claimed}")]
+    Forged {
+        /// What was signed: the header, or a co-owner's consent.
+        what: &'static str,
+        /// The signer.
+        key: PublicKey,
+        /// Its mechanism (or role, for mirrors).
+        mechanism: Mechanism,
+        /// The mechanism it signed for.
+        claimed: Mechanism,
+    },
+    /// The document's fields are not what a local write of this item would accept.
+    #[error("fields: {0}")]
+    Fields(#[from] FieldError),
     /// A change carries no signature.
     #[error("change {0} is not signed")]
     Unsigned(String),
@@ -41,12 +58,68 @@ pub enum VerifyError {
     BadSignature(String),
 }
 
-/// Checks that the header's creator is a known node allowed to write the item.
+/// Checks that the header's creator is a known member node of the item's owner (not of a
+/// co-owner), and that each co-owner's consent is signed by a known member node of that
+/// co-owner.
 ///
 /// # Errors
-/// [`VerifyError::UnknownSigner`] or [`VerifyError::NotAllowed`].
+/// [`VerifyError::UnknownSigner`] for a key the roster does not know; [`VerifyError::Forged`]
+/// for a known key that signed for another mechanism than its own.
 pub fn check_creator(header: &Verified<Header>, roster: &Roster) -> Result<(), VerifyError> {
-    check_writer(header, &header.creator, roster)
+    check_signed_for("the header", &header.creator, &header.owner, roster)?;
+    check_consents(header, roster)
+}
+
+/// Checks that every co-owner of `header` (but a proposal's addressee) gave its consent: one
+/// that verifies ([`crate::consent::check`]), signed by a known member node of that co-owner.
+///
+/// # Errors
+/// [`VerifyError::Header`] for a missing or invalid consent, else as [`check_creator`].
+pub fn check_consents(header: &Header, roster: &Roster) -> Result<(), VerifyError> {
+    crate::consent::check(header).map_err(HeaderError::Field)?;
+    header
+        .consents
+        .iter()
+        .try_for_each(|c| check_signed_for("a co-owner's consent", &c.signer, &c.mechanism, roster))
+}
+
+fn check_signed_for(
+    what: &'static str,
+    key: &PublicKey,
+    claimed: &Mechanism,
+    roster: &Roster,
+) -> Result<(), VerifyError> {
+    let peer = roster.peer(key).ok_or(VerifyError::UnknownSigner(*key))?;
+    if peer.role == Role::Member && &peer.mechanism == claimed {
+        Ok(())
+    } else {
+        Err(VerifyError::Forged {
+            what,
+            key: *key,
+            mechanism: peer.mechanism,
+            claimed: claimed.clone(),
+        })
+    }
+}
+
+/// Checks the fields of an item as a local write of it would: [`Fields::validate`] under the
+/// header's kind and label, and a proposal's co-owner is the mechanism it is addressed to.
+///
+/// # Errors
+/// The first field that is not allowed.
+pub fn check_fields(header: &Header, fields: &Fields) -> Result<(), FieldError> {
+    fields.validate(header.kind, header.label)?;
+    if let Some(p) = &fields.proposal
+        && crate::consent::is_proposal_addressee(header)
+        && header.co_owners != [p.to.clone()]
+    {
+        return Err(FieldError::new(
+            "co_owners",
+            &p.to,
+            "a proposal names as co-owner only the mechanism it is addressed to",
+        ));
+    }
+    Ok(())
 }
 
 fn check_writer(header: &Header, key: &PublicKey, roster: &Roster) -> Result<(), VerifyError> {
@@ -126,6 +199,7 @@ pub fn verify_item(
     check_creator(&header, roster)?;
     let doc = ItemDoc::load(doc_bytes)?;
     let sigs = verify_changes(&header, &doc, sigs, roster)?;
+    check_fields(&header, &doc.read()?.fields)?;
     Ok(VerifiedItem { header, signed_header: signed_header.clone(), doc, sigs })
 }
 

@@ -20,7 +20,8 @@ async fn forged_changes_and_strangers_are_refused_and_leave_no_trace() {
     let coe = coe_key();
     ohchr.knows(&card_of(&coe, "coe")).await;
     let own = ohchr.create(visit("ohchr's own visit", Label::Green, &[], &[])).await;
-    let joint = ohchr.create(visit("Joint with coe", Label::Green, &[], &["coe"])).await;
+    let draft = visit("Joint with coe", Label::Green, &[], &[]);
+    let joint = ohchr.create_consented(draft, &[(coe.clone(), mech("coe"))]).await;
     let (target, addr) = RawPeer::addr_of(&ohchr);
 
     // A stranger: refused whole, nothing stored, though the item itself is genuine.

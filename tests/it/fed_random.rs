@@ -169,8 +169,14 @@ async fn run_federation(f: Federation) {
                     if w.label == Label::Amber { codes(w.audience, None) } else { vec![] };
                 let co_owners =
                     if w.label == Label::Red { vec![] } else { codes(w.co_owners, Some(owner)) };
-                let draft = visit(&format!("Item {k}"), w.label, &audience, &co_owners);
-                let id = net[creator].create(draft).await;
+                // Each co-owner with a member node here consents through its first one.
+                let consenting: Vec<&TestNode> = co_owners
+                    .iter()
+                    .filter_map(|c| members.iter().find(|&&i| CODES[f.nodes[i].0] == *c))
+                    .map(|&i| &net[i])
+                    .collect();
+                let draft = visit(&format!("Item {k}"), w.label, &audience, &[]);
+                let id = net[creator].create_co_owned(draft, &consenting).await;
                 let entry = net[creator].entries().await.remove(&id).expect("created");
                 let holders = reach(&net, &f.links, creator, &entry);
                 items.push((id, entry, holders));

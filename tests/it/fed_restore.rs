@@ -45,7 +45,8 @@ async fn retitle(node: &TestNode, id: liaison_protocol::ItemId, title: &str) {
 async fn a_node_restored_from_an_old_backup_catches_up_and_keeps_writing_without_divergence() {
     let mut net = TestNet::start(&[("ohchr", MEMBER), ("coe", MEMBER)]).await;
     net.link(OHCHR, COE).await;
-    let a = net[OHCHR].create(visit("Visit A", Label::Green, &[], &["coe"])).await;
+    let draft = visit("Visit A", Label::Green, &[], &[]);
+    let a = net[OHCHR].create_co_owned(draft, &[&net[COE]]).await;
     let b = net[OHCHR].create(visit("Visit B", Label::Amber, &["coe"], &[])).await;
     converged(&net, &[OHCHR, COE], &[a, b]).await;
 

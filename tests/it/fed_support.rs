@@ -16,8 +16,8 @@ use liaison_node::daemon::{self, Options, Running};
 use liaison_node::{Draft, Entry, InitOptions, ItemView, Query, Record, Repo};
 use liaison_protocol::sync::{ItemPayload, SyncRequest, heads_digest};
 use liaison_protocol::{
-    Card, Edit, Fields, ItemDoc, ItemId, Kind, Label, LangTag, Mechanism, Peer, PublicKey, Role,
-    Text, Visit, VisitCountry, VisitStatus,
+    Card, Consent, Edit, Fields, ItemDoc, ItemId, Kind, Label, LangTag, Mechanism, Peer, PublicKey,
+    Role, Text, Visit, VisitCountry, VisitStatus,
 };
 
 /// How long `eventually` waits by default: generous, tests share the machine with builds.
@@ -162,6 +162,44 @@ impl TestNode {
     /// Publishes `draft` on the running node.
     pub(crate) async fn create(&self, draft: Draft) -> ItemId {
         match self.request(Request::Create { draft: Box::new(draft) }).await {
+            Response::Id(id) => id,
+            other => panic!("create answered {other:?}"),
+        }
+    }
+
+    /// The node's signing key, read from its data directory.
+    pub(crate) fn signing_key(&self) -> ed25519_dalek::SigningKey {
+        liaison_node::Identity::load(self.path()).expect("the node's identity").key
+    }
+
+    /// Publishes `draft`, co-owned by the mechanisms of `consenting`, on the running node: each
+    /// of those nodes signs its consent for the new item's id, as a joint-visit proposal does.
+    pub(crate) async fn create_co_owned(&self, draft: Draft, consenting: &[&TestNode]) -> ItemId {
+        let keys: Vec<_> =
+            consenting.iter().map(|n| (n.signing_key(), n.card.mechanism.clone())).collect();
+        self.create_consented(draft, &keys).await
+    }
+
+    /// Publishes `draft` on the running node, co-owned by the mechanism of each
+    /// `(key, mechanism)` pair, with the consent that key signs for it.
+    pub(crate) async fn create_consented(
+        &self,
+        mut draft: Draft,
+        consenting: &[(ed25519_dalek::SigningKey, Mechanism)],
+    ) -> ItemId {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let mut bytes = [0; 16];
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        bytes[..8].copy_from_slice(&n.to_be_bytes());
+        bytes[8..].copy_from_slice(&Utc::now().timestamp_nanos_opt().unwrap_or(0).to_be_bytes());
+        let id = ItemId::from_random_bytes(bytes);
+        draft.co_owners = consenting.iter().map(|(_, m)| m.clone()).collect();
+        let consents = consenting
+            .iter()
+            .map(|(key, m)| Consent::sign(key, id, draft.kind, &self.card.mechanism, m))
+            .collect();
+        let request = Request::CreateConsented { draft: Box::new(draft), id, consents };
+        match self.request(request).await {
             Response::Id(id) => id,
             other => panic!("create answered {other:?}"),
         }

@@ -47,7 +47,8 @@ async fn concurrent_edits_by_two_co_owners_merge_and_keep_both_signatures() {
     const ACHPR: usize = 1;
     let mut net = TestNet::start(&[("ohchr", MEMBER), ("achpr", MEMBER)]).await;
     net.link(OHCHR, ACHPR).await;
-    let id = net[OHCHR].create(visit("Joint visit", Label::Green, &[], &["achpr"])).await;
+    let draft = visit("Joint visit", Label::Green, &[], &[]);
+    let id = net[OHCHR].create_co_owned(draft, &[&net[ACHPR]]).await;
     net.holds(ACHPR, &[id], &[id]).await;
     net[ACHPR].stop().await;
 
@@ -128,7 +129,8 @@ async fn a_split_federation_converges_when_the_network_heals_and_after_a_restart
             net.links.insert((a, b));
         }
     }
-    let joint = net[OHCHR].create(visit("Joint visit", Label::Green, &[], &["coe"])).await;
+    let draft = visit("Joint visit", Label::Green, &[], &[]);
+    let joint = net[OHCHR].create_co_owned(draft, &[&net[COE]]).await;
     converged(&net, &everyone, &[joint]).await;
 
     for proxy in &proxies {

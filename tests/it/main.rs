@@ -28,6 +28,7 @@ mod fed_random;
 mod fed_restore;
 mod fed_roster;
 mod fed_writes;
+mod forgery;
 mod hostile;
 mod ics;
 mod joint;

@@ -143,6 +143,7 @@ pub(super) fn header(n: u16, label: Label) -> Header {
         created: chrono::Utc.timestamp_opt(1_700_000_000, 0).single().expect("time"),
         creator: PublicKey([7; 32]),
         supersedes: None,
+        consents: Vec::new(),
     }
 }
 

@@ -18,6 +18,7 @@ fn fixed_header() -> Header {
         created: at(0),
         creator: public(OHCHR_1),
         supersedes: Some(id(0x22)),
+        consents: Vec::new(),
     }
 }
 

@@ -23,6 +23,8 @@ fn joint(label: Label) -> Header {
     let mut h = header(Kind::Report, label, OHCHR_1);
     if label != Label::Red {
         h.co_owners = vec![mech("achpr")];
+        h.consents =
+            vec![crate::Consent::sign(&key(ACHPR), h.id, h.kind, &h.owner, &mech("achpr"))];
     }
     assert_eq!(h.validate(), Ok(()));
     h

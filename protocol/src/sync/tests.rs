@@ -394,6 +394,7 @@ mod wire {
             created: "2027-01-15T09:00:00Z".parse().unwrap(),
             creator: (&key.verifying_key()).into(),
             supersedes: None,
+            consents: Vec::new(),
         };
         let sig = crate::change::sign(&key, id(0, 0, None), [9; 32]);
         let payload =

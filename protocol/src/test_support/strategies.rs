@@ -94,6 +94,7 @@ pub(crate) fn arb_header() -> impl Strategy<Value = Header> {
                     created,
                     creator: PublicKey(creator),
                     supersedes,
+                    consents: Vec::new(),
                 }
             },
         )

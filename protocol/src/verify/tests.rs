@@ -35,6 +35,13 @@ impl Item {
     fn create(creator: u8, co_owners: &[&str]) -> Self {
         let mut header = header(Kind::Report, Label::Green, creator);
         header.co_owners = co_owners.iter().map(|m| mech(m)).collect();
+        header.consents = co_owners
+            .iter()
+            .map(|m| {
+                let seed = if *m == "achpr" { ACHPR } else { COE };
+                crate::Consent::sign(&key(seed), header.id, header.kind, &header.owner, &mech(m))
+            })
+            .collect();
         let signed = header.clone().sign(&key(creator));
         let mut item = Item { header, signed, doc: ItemDoc::new(), sigs: vec![] };
         item.edit(creator, "Report on the visit to Tunisia");
@@ -173,7 +180,7 @@ fn verify_changes_checks_each_change_against_the_verified_header() {
 }
 
 #[test]
-fn the_creator_must_be_a_member_of_the_owner_or_a_co_owner() {
+fn the_creator_must_be_a_member_node_of_the_owner_not_of_a_co_owner() {
     #[track_caller]
     fn creator(seed: u8, co_owners: &[&str]) -> Result<(), VerifyError> {
         let mut h = header(Kind::Event, Label::Green, seed);
@@ -181,9 +188,18 @@ fn the_creator_must_be_a_member_of_the_owner_or_a_co_owner() {
         check_creator(&h.sign(&key(seed)).verify().unwrap(), &roster())
     }
     assert!(creator(OHCHR_1, &[]).is_ok());
-    assert!(creator(ACHPR, &["achpr"]).is_ok());
-    assert!(matches!(creator(COE, &[]), Err(VerifyError::NotAllowed { .. })));
-    assert!(matches!(creator(OHCHR_MIRROR, &[]), Err(VerifyError::NotAllowed { .. })));
+    // A co-owner's node claiming the owner's authorship, even with its own consent.
+    assert!(matches!(creator(ACHPR, &["achpr"]), Err(VerifyError::Forged { .. })));
+    // A co-owner named without consent, or with a consent by a node of another mechanism.
+    assert!(matches!(creator(OHCHR_1, &["achpr"]), Err(VerifyError::Header(_))));
+    let mut h = header(Kind::Event, Label::Green, OHCHR_1);
+    h.co_owners = vec![mech("achpr")];
+    h.consents = vec![crate::Consent::sign(&key(COE), h.id, h.kind, &h.owner, &mech("achpr"))];
+    let result = check_creator(&h.sign(&key(OHCHR_1)).verify().unwrap(), &roster());
+    assert!(matches!(result, Err(VerifyError::Forged { .. })), "{result:?}");
+    assert!(matches!(creator(ACHPR, &[]), Err(VerifyError::Forged { .. })));
+    assert!(matches!(creator(COE, &[]), Err(VerifyError::Forged { .. })));
+    assert!(matches!(creator(OHCHR_MIRROR, &[]), Err(VerifyError::Forged { .. })));
     assert!(
         matches!(creator(STRANGER, &[]), Err(VerifyError::UnknownSigner(k)) if k == public(STRANGER))
     );
