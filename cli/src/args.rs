@@ -73,6 +73,10 @@ pub(crate) enum Command {
     /// A mechanism's offline authority key: certify node keys, revoke them, publish a keyset
     #[command(subcommand)]
     Authority(AuthorityCommand),
+    /// Certificates and revocations on this node: install this node's certificate, or a
+    /// revocation to pass on to the federation
+    #[command(subcommand)]
+    Cert(CertCommand),
     /// The public mirror's static export
     #[command(subcommand)]
     Mirror(MirrorCommand),
@@ -629,18 +633,34 @@ pub(crate) struct ImportArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub(crate) enum CertCommand {
+    /// Install certificates ('liaison-cert1:') or revocations ('liaison-revocation1:') signed
+    /// by an anchored authority; the node passes them on to its peers
+    Add(CertAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CertAddArgs {
+    /// The lines 'liaison authority certify' or 'liaison authority revoke' printed
+    #[arg(required = true, value_name = "CERT")]
+    pub(crate) lines: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
 pub(crate) enum RosterCommand {
-    /// Add a node by its identity card
+    /// Add a node by its identity card ('liaison1:'), or anchor a mechanism's authority by its
+    /// card ('liaison-authority1:'): then every node key it certifies is a node of that mechanism
     Add(RosterAddArgs),
     /// List the nodes this node knows
     List,
-    /// Remove a node by key, or every node of a mechanism
+    /// Remove a node by key, or every node of a mechanism and its authority
     Remove(RosterRemoveArgs),
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct RosterAddArgs {
-    /// The node's identity card, as 'liaison id' prints it
+    /// The node's identity card, as 'liaison id' prints it, or an authority card, as
+    /// 'liaison authority init' prints it
     pub(crate) card: String,
     /// Override the card's role
     #[arg(long, value_name = "ROLE")]

@@ -45,6 +45,10 @@ pub(crate) fn backup(a: BackupArgs, dir: &Path) -> Result<(), Failure> {
         Response::Cards(cards) => cards.into_iter().filter(|c| c.key != own).collect::<Vec<_>>(),
         r => return Err(Failure::system(format!("unexpected answer from the node: {r:?}"))),
     };
+    let trust = match conn.call(Request::Trust)? {
+        Response::Trust(trust) => *trust,
+        r => return Err(Failure::system(format!("unexpected answer from the node: {r:?}"))),
+    };
     let key = if a.include_key {
         let pass = passphrase("Passphrase for the key in this backup: ")?;
         let sealed = SealedKey::seal(&identity.key, &pass, rand_bytes(), rand_bytes())
@@ -53,7 +57,16 @@ pub(crate) fn backup(a: BackupArgs, dir: &Path) -> Result<(), Failure> {
     } else {
         None
     };
-    let body = Body { taken: Utc::now(), public_key: own, config, roster, records, key };
+    let body = Body {
+        taken: Utc::now(),
+        public_key: own,
+        config,
+        roster,
+        authorities: trust.authorities,
+        statements: trust.signed,
+        records,
+        key,
+    };
     backup::write(&a.file, &body, &identity.key)?;
     eprintln!(
         "backed up {} items and {} roster entries to {}{}",

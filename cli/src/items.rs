@@ -8,6 +8,9 @@ use chrono::{NaiveDate, Utc};
 use liaison_node::api::{Request, Response};
 use liaison_node::export;
 use liaison_node::{Draft, Error, InitOptions, Query, Repo};
+use liaison_protocol::trust::{
+    AUTHORITY_PREFIX, AuthorityCard, CERT_PREFIX, REVOCATION_PREFIX, Signed,
+};
 use liaison_protocol::values::parse_date;
 use liaison_protocol::{
     CallForInput, Card, Contact, CountryCode, Event, FieldError, Fields, ItemId, Kind, Label,
@@ -166,6 +169,7 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
         Command::Export(a) => export_items(a, conn),
         Command::Import(a) => import(a, conn),
         Command::Roster(c) => roster(c, conn),
+        Command::Cert(CertCommand::Add(a)) => add_statements(&a.lines, conn),
         Command::Status => crate::daemon::status(conn),
         Command::Peers(a) => crate::daemon::peers(conn, a),
         Command::Mirror(MirrorCommand::Export(a)) => {
@@ -585,8 +589,60 @@ fn import(a: ImportArgs, conn: &mut Conn) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `cert add`: certificates and revocations, each line by its prefix.
+fn add_statements(lines: &[String], conn: &mut Conn) -> Result<(), Failure> {
+    let mut statements = Vec::with_capacity(lines.len());
+    for line in lines {
+        let line = line.trim();
+        let (prefix, what) = if line.starts_with(REVOCATION_PREFIX) {
+            (REVOCATION_PREFIX, "revocation")
+        } else {
+            (CERT_PREFIX, "certificate")
+        };
+        let signed = Signed::decode(line, prefix, what)
+            .map_err(|e| Failure { code: 2, message: format!("{what}: {e}") })?;
+        statements.push(signed);
+    }
+    let outcomes = match conn.call(Request::AddStatements { statements })? {
+        Response::Statements(outcomes) => outcomes,
+        r => return Err(unexpected(r)),
+    };
+    let mut refused = 0;
+    for outcome in outcomes {
+        match outcome {
+            Ok(line) => eprintln!("installed {line}"),
+            Err(why) => {
+                refused += 1;
+                eprintln!("refused: {why}");
+            }
+        }
+    }
+    if refused > 0 {
+        return Err(Failure {
+            code: 2,
+            message: format!("{refused} refused, nothing of them kept"),
+        });
+    }
+    Ok(())
+}
+
 fn roster(c: RosterCommand, conn: &mut Conn) -> Result<(), Failure> {
     match c {
+        RosterCommand::Add(a) if a.card.trim().starts_with(AUTHORITY_PREFIX) => {
+            let card = AuthorityCard::decode(&a.card)?;
+            if a.role.is_some() || !a.addr.is_empty() {
+                return Err(Failure {
+                    code: 2,
+                    message: "--role and --addr apply to node cards, not authority cards".into(),
+                });
+            }
+            let summary = format!("{} ({})", card.mechanism, card.key.short());
+            conn.call(Request::RosterAddAuthority { card })?;
+            eprintln!(
+                "anchored the authority of {summary}: every node key it certifies is a node of \
+                 that mechanism here"
+            );
+        }
         RosterCommand::Add(a) => {
             let mut card = Card::decode(&a.card)?;
             if let Some(role) = &a.role {
@@ -609,6 +665,10 @@ fn roster(c: RosterCommand, conn: &mut Conn) -> Result<(), Failure> {
             };
             match conn.call(Request::RosterList)? {
                 Response::Cards(cards) => output::roster(&cards, &own),
+                r => return Err(unexpected(r)),
+            }
+            match conn.call(Request::Trust)? {
+                Response::Trust(trust) => output::trust(&trust),
                 r => return Err(unexpected(r)),
             }
         }

@@ -239,6 +239,48 @@ pub(crate) fn inbox(entries: &[Entry]) -> Result<(), Failure> {
     write(None, &out)
 }
 
+/// The anchored authorities, certificates and revocations, after the roster's cards.
+pub(crate) fn trust(trust: &liaison_node::api::TrustView) {
+    let mut out = String::new();
+    for a in &trust.authorities {
+        out.push_str(&format!("\nauthority of {}: {}\n", a.mechanism, a.key));
+    }
+    if !trust.certificates.is_empty() {
+        out.push_str(&format!(
+            "\n{:<10} {:<7} {:<17} {:<20} {}\n",
+            "CERTIFIED", "ROLE", "KEY", "NAME", "VALID"
+        ));
+    }
+    for c in &trust.certificates {
+        let until = c.not_after.map(|t| t.date_naive().to_string()).unwrap_or_default();
+        let revoked = trust.revocations.iter().find(|r| r.key == c.key);
+        let valid = match revoked {
+            Some(r) => format!("REVOKED ({}) {}", r.reason, r.revoked_at.date_naive()),
+            None => format!("{} .. {until}", c.not_before.date_naive()),
+        };
+        out.push_str(&format!(
+            "{:<10} {:<7} {:<17} {:<20} {valid}\n",
+            c.mechanism.as_str(),
+            c.role.as_str(),
+            format!("{}..", &c.key.to_string()[..14]),
+            clip(c.name.as_deref().unwrap_or_default(), 20),
+        ));
+    }
+    for r in trust.revocations.iter().filter(|r| !trust.certificates.iter().any(|c| c.key == r.key))
+    {
+        out.push_str(&format!(
+            "revoked: {} of {} ({}) {}\n",
+            r.key,
+            r.mechanism,
+            r.reason,
+            r.revoked_at.date_naive()
+        ));
+    }
+    if !out.is_empty() {
+        let _ = write(None, &out);
+    }
+}
+
 pub(crate) fn roster(cards: &[liaison_protocol::Card], own: &liaison_protocol::PublicKey) {
     let mut out =
         format!("{:<10} {:<7} {:<17} {:<20} {}\n", "MECHANISM", "ROLE", "KEY", "NAME", "ADDRESSES");

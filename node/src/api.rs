@@ -7,6 +7,8 @@ use liaison_protocol::{
 };
 use serde::{Deserialize, Serialize};
 
+use liaison_protocol::trust::{Added, AuthorityCard, Certificate, Revocation, Signed};
+
 use crate::export::{self, ExportFormat};
 use crate::repo::ImportReport;
 use crate::{Draft, Entry, Error, ItemView, Query, Repo};
@@ -85,6 +87,18 @@ pub enum Request {
     RosterAdd {
         /// Its card.
         card: Card,
+    },
+    /// Anchor a mechanism's authority: trust every node key it certifies, for that mechanism.
+    RosterAddAuthority {
+        /// Its card.
+        card: AuthorityCard,
+    },
+    /// The anchored authorities, and the certificates and revocations kept.
+    Trust,
+    /// Install certificates or revocations by anchored authorities (they travel on to peers).
+    AddStatements {
+        /// The signed statements.
+        statements: Vec<Signed>,
     },
     /// Remove nodes from the roster by key or mechanism.
     RosterRemove {
@@ -173,6 +187,10 @@ pub enum Response {
     Cards(Vec<Card>),
     /// The running node's state.
     Status(Box<Status>),
+    /// The anchored authorities, certificates and revocations.
+    Trust(Box<TrustView>),
+    /// What each statement installed said, or why it was refused, in order.
+    Statements(Vec<Result<String, String>>),
     /// Clusters of overlapping visits.
     Overlaps(Vec<crate::coord::Cluster>),
     /// A digest.
@@ -186,6 +204,40 @@ pub enum Response {
         /// Public items exported.
         items: usize,
     },
+}
+
+/// What a node trusts beyond its pinned cards.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TrustView {
+    /// The anchored authorities.
+    pub authorities: Vec<AuthorityCard>,
+    /// The certificates kept (by anchored authorities).
+    pub certificates: Vec<Certificate>,
+    /// The revocations kept.
+    pub revocations: Vec<Revocation>,
+    /// The certificates and revocations as signed, to pass on or back up.
+    pub signed: Vec<Signed>,
+}
+
+/// One line about a certificate or revocation taken in.
+pub fn describe(added: &Added) -> String {
+    let new = if added.is_new() { "" } else { " (already known)" };
+    match added {
+        Added::Certificate(c, _) => {
+            let until =
+                c.not_after.map(|t| format!(" until {}", t.to_rfc3339())).unwrap_or_default();
+            format!("certificate: {} {} {}{until}{new}", c.role, c.mechanism, c.key)
+        }
+        Added::Revocation(r, _) => {
+            format!(
+                "revocation: {} of {} ({}) at {}{new}",
+                r.key,
+                r.mechanism,
+                r.reason,
+                r.revoked_at.to_rfc3339()
+            )
+        }
+    }
 }
 
 /// A request carried out: the answer, and the items it changed (to push to peers).
@@ -248,6 +300,19 @@ impl Repo {
             Request::RosterAdd { card } => {
                 self.add_peer(card.clone())?;
                 (Response::Cards(vec![card]), vec![])
+            }
+            Request::RosterAddAuthority { card } => {
+                self.add_authority(&card)?;
+                (Response::Trust(Box::new(self.trust_view())), vec![])
+            }
+            Request::Trust => (Response::Trust(Box::new(self.trust_view())), vec![]),
+            Request::AddStatements { statements } => {
+                let added = self.add_statements(&statements)?;
+                let lines = added
+                    .into_iter()
+                    .map(|r| r.map(|a| describe(&a)).map_err(|e| e.to_string()))
+                    .collect();
+                (Response::Statements(lines), vec![])
             }
             Request::RosterRemove { peer } => (Response::Cards(self.remove_peer(&peer)?), vec![]),
             Request::Status => return Err(Error::NotRunning),

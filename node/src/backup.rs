@@ -12,6 +12,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _};
 use liaison_protocol::codec;
+use liaison_protocol::trust::{AuthorityCard, Signed};
 use liaison_protocol::{Card, PublicKey, Roster, verify};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -43,6 +44,12 @@ pub struct Body {
     pub config: String,
     /// The roster's cards (the node's own card left out).
     pub roster: Vec<Card>,
+    /// The anchored authorities.
+    #[serde(default)]
+    pub authorities: Vec<AuthorityCard>,
+    /// The certificates and revocations kept.
+    #[serde(default)]
+    pub statements: Vec<Signed>,
     /// Every item's record, withdrawn ones included.
     pub records: Vec<Record>,
     /// The key, sealed with a passphrase, when the backup includes it.
@@ -162,7 +169,10 @@ fn check(body: &Body) -> Result<(), Error> {
         addrs: config.listen.clone(),
     });
     for record in &body.records {
-        verify::verify_item(&record.header, &record.doc, &record.sigs, &roster)
+        // The node's own items: every signature is checked; writers were when they arrived
+        // (some may have been revoked since).
+        let held = record.sigs.iter().map(|s| s.hash).collect();
+        verify::verify_item(&record.header, &record.doc, &record.sigs, &roster, &held)
             .map_err(|e| refused(format!("an item does not verify: {e}")))?;
     }
     Ok(())
@@ -238,6 +248,12 @@ pub fn restore(body: &Body, dir: &Path, passphrase: Option<&str>) -> Result<Rest
     let roster: Vec<&Card> = body.roster.iter().filter(|c| c.key != own).collect();
     for card in &roster {
         store.put_card(card)?;
+    }
+    for card in &body.authorities {
+        store.put_authority(card)?;
+    }
+    for signed in &body.statements {
+        store.put_statement(signed)?;
     }
     Ok(Restored {
         items: body.records.len(),

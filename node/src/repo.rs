@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use liaison_protocol::codec;
 use liaison_protocol::sync::ItemPayload;
 use liaison_protocol::verify::{self, VerifiedItem};
 use liaison_protocol::{
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::identity::{Identity, InitOptions, STORE_DIR};
 use crate::store::{Entry, Query, Record, Store};
+use liaison_protocol::trust::{Added, AuthorityCard, Certificate, Signed, TrustError};
 
 /// A new item, before it is signed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,8 +131,73 @@ impl Repo {
             roster.insert(card);
         }
         roster.insert(self.identity.card());
+        for card in self.store.authorities()? {
+            roster.anchors_mut().anchor(&card);
+        }
+        // Certificates before revocations: a revocation needs nothing but its authority, but
+        // keeping them in this order makes the log read as the story happened.
+        let mut statements = self.store.statements()?;
+        statements.sort_by_key(|s| s.verify::<Certificate>().is_err());
+        for signed in statements {
+            if let Err(e) = roster.anchors_mut().add_statement(&signed) {
+                // An authority removed since: kept, and used again if it is anchored again.
+                tracing::debug!(error = %e, "a stored certificate or revocation does not apply");
+            }
+        }
         self.roster = roster;
         Ok(())
+    }
+
+    /// Anchors a mechanism's authority: every node key it certifies is then a node of that
+    /// mechanism here. Replaces an earlier authority of the same mechanism.
+    ///
+    /// # Errors
+    /// If the store fails.
+    pub fn add_authority(&mut self, card: &AuthorityCard) -> Result<(), Error> {
+        self.store.put_authority(card)?;
+        self.reload_roster()
+    }
+
+    /// The anchored authorities, certificates and revocations.
+    pub fn trust_view(&self) -> crate::api::TrustView {
+        let anchors = self.roster.anchors();
+        crate::api::TrustView {
+            authorities: anchors
+                .authorities()
+                .map(|(mechanism, key)| AuthorityCard {
+                    v: liaison_protocol::trust::STATEMENT_VERSION,
+                    mechanism: mechanism.clone(),
+                    key: *key,
+                    name: None,
+                })
+                .collect(),
+            certificates: anchors.certificates().cloned().collect(),
+            revocations: anchors.revocations().cloned().collect(),
+            signed: anchors.statements().cloned().collect(),
+        }
+    }
+
+    /// Verifies and keeps certificates and revocations (from the operator or a peer). Returns,
+    /// for each, what it said and whether it was new here, or why it was refused; a refused one
+    /// is logged and never stored.
+    ///
+    /// # Errors
+    /// If the store fails.
+    pub fn add_statements(
+        &mut self,
+        statements: &[Signed],
+    ) -> Result<Vec<Result<Added, TrustError>>, Error> {
+        let mut out = Vec::with_capacity(statements.len());
+        for signed in statements {
+            let added = self.roster.anchors_mut().add_statement(signed);
+            match &added {
+                Ok(added) if added.is_new() => self.store.put_statement(signed)?,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "refused a certificate or revocation"),
+            }
+            out.push(added);
+        }
+        Ok(out)
     }
 
     /// This node's identity.
@@ -160,8 +227,8 @@ impl Repo {
         self.reload_roster()
     }
 
-    /// Removes the nodes whose key is `key_or_mechanism`, or all nodes of that mechanism.
-    /// Returns the cards removed.
+    /// Removes the nodes whose key is `key_or_mechanism`, or all nodes of that mechanism and its
+    /// anchored authority. Returns the cards removed.
     ///
     /// # Errors
     /// If nothing matches, or the store fails.
@@ -180,7 +247,11 @@ impl Repo {
             })
             .cloned()
             .collect();
-        if matching.is_empty() {
+        let authority = key_or_mechanism
+            .parse::<Mechanism>()
+            .ok()
+            .filter(|m| self.roster.anchors().authority(m).is_some());
+        if matching.is_empty() && authority.is_none() {
             return Err(FieldError::new(
                 "peer",
                 key_or_mechanism,
@@ -190,6 +261,9 @@ impl Repo {
         }
         for card in &matching {
             self.store.remove_card(&card.key)?;
+        }
+        if let Some(mechanism) = authority {
+            self.store.remove_authority(&mechanism)?;
         }
         self.reload_roster()?;
         Ok(matching)
@@ -522,12 +596,13 @@ impl Repo {
             .map(|change| {
                 let sig = sigs.get(&change.hash.0);
                 let signer = sig.map(|s| s.signer);
-                let peer = signer.and_then(|k| self.roster.peer(&k));
+                let at = DateTime::from_timestamp(change.time, 0);
+                let peer = signer.zip(at).and_then(|(k, at)| self.roster.peer(&k, at));
                 let actor_ok =
                     sig.is_some_and(|s| change.actor.to_bytes().get(..32) == Some(&s.signer.0[..]));
                 History {
                     hash: change.hash.to_string(),
-                    time: DateTime::from_timestamp(change.time, 0),
+                    time: at,
                     signer,
                     mechanism: peer.as_ref().map(|p| p.mechanism.clone()),
                     verifies: actor_ok
@@ -550,6 +625,7 @@ impl Repo {
             &entry.record.doc,
             &entry.record.sigs,
             &self.roster,
+            &held(Some(&entry)),
         )
         .map_err(|e| corrupt(&entry, e))?;
         if item.doc.read().map_err(|e| corrupt(&entry, e))? != entry.record.state {
@@ -703,8 +779,9 @@ impl Repo {
         let mut mergeable = Vec::new();
         for (n, item) in checked.into_iter().enumerate() {
             let checked = item.and_then(|v| {
-                verify::check_signers(&v, &self.roster)?;
-                self.check_mergeable(&v).map(|local| (v, local))
+                let local = self.check_mergeable(&v)?;
+                verify::check_signers(&v, &self.roster, &held(local.as_ref()))?;
+                Ok((v, local))
             });
             match checked {
                 Ok((v, local)) => {
@@ -768,15 +845,30 @@ impl Repo {
     }
 }
 
-/// Verifies items from a peer against `roster`: header, creator, every change's signature.
-/// Pure work with no store: a node runs it off its event loop. A panic while verifying an item
-/// (inside automerge, on input no one foresaw) refuses that item and spares the rest.
-pub fn verify_payloads(roster: &Roster, items: &[ItemPayload]) -> Vec<Result<VerifiedItem, Error>> {
+/// The changes of `entry` (a stored item) this node took already, whose writers were checked
+/// then (see [`verify::Held`]).
+pub fn held(entry: Option<&Entry>) -> verify::Held {
+    entry.map(|e| e.record.sigs.iter().map(|s| s.hash).collect()).unwrap_or_default()
+}
+
+/// Verifies items from a peer against `roster`: header, creator, every change's signature,
+/// but for the changes `held` says this node holds already. Work that writes nothing: a node
+/// runs it off its event loop. A panic while verifying an item (inside automerge, on input no
+/// one foresaw) refuses that item and spares the rest.
+pub fn verify_payloads(
+    roster: &Roster,
+    items: &[ItemPayload],
+    held: impl Fn(ItemId) -> verify::Held,
+) -> Vec<Result<VerifiedItem, Error>> {
     items
         .iter()
         .map(|item| {
             refusing_panics(|| {
-                verify::verify_item(&item.header, &item.doc, &item.sigs, roster)
+                // Which local copy to compare with; the header's signature is verify_item's.
+                let held = codec::decode::<Header>(&item.header.bytes, codec::MAX_HEADER_BYTES)
+                    .map(|h| held(h.id))
+                    .unwrap_or_default();
+                verify::verify_item(&item.header, &item.doc, &item.sigs, roster, &held)
                     .map_err(Error::from)
             })
         })

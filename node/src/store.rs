@@ -6,12 +6,15 @@
 //! - `k/<kind>/<id>`, `c/<CC>/<id>`, `m/<mechanism>/<id>`, `d/<YYYY-MM-DD>/<id>`: indexes by
 //!   kind, country, mechanism (owner and co-owners) and first day.
 //! - `roster/<key:32>`: a roster [`Card`], CBOR.
+//! - `authority/<mechanism>`: an anchored [`AuthorityCard`], CBOR.
+//! - `statement/<sha256 of its bytes>`: a certificate or revocation ([`Signed`]), CBOR.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::NaiveDate;
 use liaison_protocol::codec::{self, MAX_RECORD_BYTES};
+use liaison_protocol::trust::{AuthorityCard, MAX_STATEMENT_BYTES, Signed};
 use liaison_protocol::{
     Card, ChangeSig, CountryCode, Header, ItemId, ItemState, Kind, Mechanism, PublicKey,
     SignedHeader,
@@ -211,15 +214,7 @@ impl Store {
     /// # Errors
     /// [`Error::Corrupt`] when an entry does not decode.
     pub fn roster(&self) -> Result<Vec<Card>, Error> {
-        let mut out = Vec::new();
-        for item in self.db.scan_prefix(b"roster/") {
-            let (_, value) = item.map_err(store_err)?;
-            let card = codec::decode(&value, codec::MAX_CARD_BYTES).map_err(|e| {
-                Error::Corrupt { what: "roster entry".to_owned(), why: e.to_string() }
-            })?;
-            out.push(card);
-        }
-        Ok(out)
+        self.scan_cbor(b"roster/", "roster entry", codec::MAX_CARD_BYTES)
     }
 
     /// Adds or replaces a roster card, durably.
@@ -227,11 +222,7 @@ impl Store {
     /// # Errors
     /// If sled fails.
     pub fn put_card(&self, card: &Card) -> Result<(), Error> {
-        let inserted = self.db.insert(roster_key(&card.key), codec::encode(card));
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
-        inserted.map_err(store_err)?;
-        self.db.flush().map_err(store_err)?;
-        Ok(())
+        self.put_durably(roster_key(&card.key), card)
     }
 
     /// Removes a roster card, durably. Returns whether it was there.
@@ -244,6 +235,75 @@ impl Store {
         let old = old.map_err(store_err)?;
         self.db.flush().map_err(store_err)?;
         Ok(old.is_some())
+    }
+
+    /// The anchored authorities' cards.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] when an entry does not decode.
+    pub fn authorities(&self) -> Result<Vec<AuthorityCard>, Error> {
+        self.scan_cbor(b"authority/", "authority card", codec::MAX_CARD_BYTES)
+    }
+
+    /// Anchors an authority, replacing any earlier one of its mechanism, durably.
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn put_authority(&self, card: &AuthorityCard) -> Result<(), Error> {
+        self.put_durably([&b"authority/"[..], card.mechanism.as_str().as_bytes()].concat(), card)
+    }
+
+    /// Removes the authority of `mechanism`, durably. Returns whether it was there.
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn remove_authority(&self, mechanism: &Mechanism) -> Result<bool, Error> {
+        let old = self.db.remove([&b"authority/"[..], mechanism.as_str().as_bytes()].concat());
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        let old = old.map_err(store_err)?;
+        self.db.flush().map_err(store_err)?;
+        Ok(old.is_some())
+    }
+
+    /// The certificates and revocations kept.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] when an entry does not decode.
+    pub fn statements(&self) -> Result<Vec<Signed>, Error> {
+        self.scan_cbor(b"statement/", "certificate or revocation", MAX_STATEMENT_BYTES + 128)
+    }
+
+    /// Keeps a certificate or a revocation, durably.
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn put_statement(&self, signed: &Signed) -> Result<(), Error> {
+        let hash = Sha256::digest(&signed.bytes);
+        self.put_durably([&b"statement/"[..], &hash[..]].concat(), signed)
+    }
+
+    fn scan_cbor<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: &[u8],
+        what: &str,
+        max: usize,
+    ) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(prefix) {
+            let (_, value) = item.map_err(store_err)?;
+            let decoded = codec::decode(&value, max)
+                .map_err(|e| Error::Corrupt { what: what.to_owned(), why: e.to_string() })?;
+            out.push(decoded);
+        }
+        Ok(out)
+    }
+
+    fn put_durably<T: Serialize>(&self, key: Vec<u8>, value: &T) -> Result<(), Error> {
+        let inserted = self.db.insert(key, codec::encode(value));
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        inserted.map_err(store_err)?;
+        self.db.flush().map_err(store_err)?;
+        Ok(())
     }
 
     /// Bytes the store takes on disk.

@@ -1,10 +1,17 @@
 //! The roster (the nodes a node knows) and identity cards (how a node introduces itself).
+//!
+//! A node knows another's key in one of two ways: its card was pinned by hand (`roster add
+//! CARD`), or an anchored authority certifies it (`roster add AUTHORITY-CARD`, then certificates
+//! that travel through the federation). A revocation by the key's own mechanism's authority ends
+//! both.
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{self, MAX_CARD_BYTES};
+use crate::trust::{Anchors, KeyError};
 use crate::{FieldError, Mechanism, Peer, PublicKey, Role};
 
 /// The prefix of every identity card.
@@ -51,10 +58,12 @@ impl Card {
     }
 }
 
-/// The nodes a node knows, by public key.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The nodes a node knows: pinned cards by public key, and the anchored authorities with what
+/// they certified and revoked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Roster {
     entries: BTreeMap<PublicKey, Card>,
+    anchors: Anchors,
 }
 
 impl Roster {
@@ -78,9 +87,35 @@ impl Roster {
         self.entries.get(key)
     }
 
-    /// The policy's view of the node with `key`, if known.
-    pub fn peer(&self, key: &PublicKey) -> Option<Peer> {
-        self.get(key).map(Card::peer)
+    /// The policy's view of the node with `key` at `at`: its pinned card, or else its
+    /// certificate, as long as its mechanism's authority has not revoked it.
+    pub fn peer(&self, key: &PublicKey, at: DateTime<Utc>) -> Option<Peer> {
+        self.resolve(key, at).ok()
+    }
+
+    /// As [`Roster::peer`], with why a key is not a node here.
+    ///
+    /// # Errors
+    /// [`KeyError::Unknown`] for a key neither pinned nor certified; revoked, or certified only
+    /// at other times, as [`Anchors::node`] says.
+    pub fn resolve(&self, key: &PublicKey, at: DateTime<Utc>) -> Result<Peer, KeyError> {
+        match self.entries.get(key) {
+            Some(card) => {
+                self.anchors.check_not_revoked(key, &card.mechanism)?;
+                Ok(card.peer())
+            }
+            None => self.anchors.node(key, at),
+        }
+    }
+
+    /// The authorities, certificates and revocations this roster holds.
+    pub fn anchors(&self) -> &Anchors {
+        &self.anchors
+    }
+
+    /// The same, to add to.
+    pub fn anchors_mut(&mut self) -> &mut Anchors {
+        &mut self.anchors
     }
 
     /// Every entry, by key.

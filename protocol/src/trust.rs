@@ -13,7 +13,7 @@ mod checkpoint;
 mod keyset;
 mod statements;
 
-pub use anchors::{Anchors, KeyError};
+pub use anchors::{Added, Anchors, KeyError};
 pub use armor::{ArmorError, armor, dearmor};
 pub use checkpoint::{Checkpoint, Proof, leaf_hash, merkle_root, prove};
 pub use keyset::{KEYSET_FORMAT, Keyset, KeysetFile, OpenedKeyset};

@@ -6,9 +6,12 @@ use std::collections::HashMap;
 
 use crate::doc::ChangeInfo;
 use crate::header::HeaderError;
+use crate::trust::KeyError;
+use chrono::{DateTime, Utc};
+
 use crate::{
-    ChangeSig, DocError, FieldError, Fields, Header, ItemDoc, Mechanism, PublicKey, Role, Roster,
-    SignedHeader, Verified, may_write,
+    ChangeSig, DocError, FieldError, Fields, Header, ItemDoc, Mechanism, Peer, PublicKey, Role,
+    Roster, SignedHeader, Verified, may_write,
 };
 
 /// Why an item, or a change to it, was refused.
@@ -24,6 +27,9 @@ pub enum VerifyError {
     /// A signer is not in the roster.
     #[error("signer {0} is not in the roster")]
     UnknownSigner(PublicKey),
+    /// A signer's key is certified, but not at the time it signed, or it was revoked.
+    #[error(transparent)]
+    Key(KeyError),
     /// A signer's mechanism may not write this item.
     #[error("signer {key} belongs to {mechanism}, which may not write an item owned by {owner}")]
     NotAllowed {
@@ -66,7 +72,7 @@ pub enum VerifyError {
 /// [`VerifyError::UnknownSigner`] for a key the roster does not know; [`VerifyError::Forged`]
 /// for a known key that signed for another mechanism than its own.
 pub fn check_creator(header: &Verified<Header>, roster: &Roster) -> Result<(), VerifyError> {
-    check_signed_for("the header", &header.creator, &header.owner, roster)?;
+    check_signed_for("the header", &header.creator, &header.owner, header.created, roster)?;
     check_consents(header, roster)
 }
 
@@ -77,19 +83,34 @@ pub fn check_creator(header: &Verified<Header>, roster: &Roster) -> Result<(), V
 /// [`VerifyError::Header`] for a missing or invalid consent, else as [`check_creator`].
 pub fn check_consents(header: &Header, roster: &Roster) -> Result<(), VerifyError> {
     crate::consent::check(header).map_err(HeaderError::Field)?;
-    header
-        .consents
-        .iter()
-        .try_for_each(|c| check_signed_for("a co-owner's consent", &c.signer, &c.mechanism, roster))
+    header.consents.iter().try_for_each(|c| {
+        let what = "a co-owner's consent";
+        check_signed_for(what, &c.signer, &c.mechanism, header.created, roster)
+    })
+}
+
+/// The node `key` is at `at`, as `roster` knows it.
+fn signer(key: &PublicKey, at: DateTime<Utc>, roster: &Roster) -> Result<Peer, VerifyError> {
+    roster.resolve(key, at).map_err(|e| match e {
+        KeyError::Unknown(key) => VerifyError::UnknownSigner(key),
+        other => VerifyError::Key(other),
+    })
+}
+
+/// When a change says it was made; a time outside chrono's range is refused as no time at all.
+fn change_time(change: &ChangeInfo) -> Result<DateTime<Utc>, VerifyError> {
+    DateTime::from_timestamp(change.time, 0)
+        .ok_or_else(|| VerifyError::BadSignature(change.hash.to_string()))
 }
 
 fn check_signed_for(
     what: &'static str,
     key: &PublicKey,
     claimed: &Mechanism,
+    at: DateTime<Utc>,
     roster: &Roster,
 ) -> Result<(), VerifyError> {
-    let peer = roster.peer(key).ok_or(VerifyError::UnknownSigner(*key))?;
+    let peer = signer(key, at, roster)?;
     if peer.role == Role::Member && &peer.mechanism == claimed {
         Ok(())
     } else {
@@ -122,8 +143,13 @@ pub fn check_fields(header: &Header, fields: &Fields) -> Result<(), FieldError> 
     Ok(())
 }
 
-fn check_writer(header: &Header, key: &PublicKey, roster: &Roster) -> Result<(), VerifyError> {
-    let peer = roster.peer(key).ok_or(VerifyError::UnknownSigner(*key))?;
+fn check_writer(
+    header: &Header,
+    key: &PublicKey,
+    at: DateTime<Utc>,
+    roster: &Roster,
+) -> Result<(), VerifyError> {
+    let peer = signer(key, at, roster)?;
     if may_write(header, &peer) {
         Ok(())
     } else {
@@ -135,8 +161,14 @@ fn check_writer(header: &Header, key: &PublicKey, roster: &Roster) -> Result<(),
     }
 }
 
+/// The hashes of the changes of an item a node holds already: they were checked when they
+/// arrived, so only their signatures are checked again, not their writers. A change by a key
+/// revoked since is kept where it was taken before the revocation; nowhere else.
+pub type Held = std::collections::HashSet<[u8; 32]>;
+
 /// Checks every change of `doc`: signed by the key its actor id starts with, with a valid
-/// signature over this item's id, by a node whose mechanism may write the item.
+/// signature over this item's id, by a node whose mechanism may write the item (at the time
+/// the change says it was made, and not revoked), unless it is `held` already.
 ///
 /// Returns the signatures of the document's changes (dropping any others).
 ///
@@ -147,29 +179,44 @@ pub fn verify_changes(
     doc: &ItemDoc,
     sigs: &[ChangeSig],
     roster: &Roster,
+    held: &Held,
 ) -> Result<Vec<ChangeSig>, VerifyError> {
     let by_hash: HashMap<[u8; 32], &ChangeSig> = sigs.iter().map(|s| (s.hash, s)).collect();
     let mut kept = Vec::new();
-    for ChangeInfo { hash, actor, .. } in doc.changes() {
+    for change in doc.changes() {
+        let hash = change.hash;
         let sig = by_hash.get(&hash.0).ok_or_else(|| VerifyError::Unsigned(hash.to_string()))?;
-        let actor_is_signer = actor.to_bytes().get(..32) == Some(&sig.signer.0[..]);
+        let actor_is_signer = change.actor.to_bytes().get(..32) == Some(&sig.signer.0[..]);
         if !actor_is_signer || !sig.verifies(header.id) {
             return Err(VerifyError::BadSignature(hash.to_string()));
         }
-        check_writer(header, &sig.signer, roster)?;
+        if !held.contains(&hash.0) {
+            check_writer(header, &sig.signer, change_time(&change)?, roster)?;
+        }
         kept.push((*sig).clone());
     }
     Ok(kept)
 }
 
 /// Checks again, against `roster`, that the creator and every signer of a verified item may
-/// write it: for an item verified against an older copy of the roster. No signature is checked.
+/// write it (but for the changes `held` already): for an item verified against an older copy
+/// of the roster. No signature is checked.
 ///
 /// # Errors
 /// The first signer the roster does not know or does not allow.
-pub fn check_signers(item: &VerifiedItem, roster: &Roster) -> Result<(), VerifyError> {
-    check_creator(&item.header, roster)?;
-    item.sigs.iter().try_for_each(|sig| check_writer(&item.header, &sig.signer, roster))
+pub fn check_signers(item: &VerifiedItem, roster: &Roster, held: &Held) -> Result<(), VerifyError> {
+    if held.is_empty() {
+        check_creator(&item.header, roster)?;
+    }
+    let signers: HashMap<[u8; 32], PublicKey> =
+        item.sigs.iter().map(|s| (s.hash, s.signer)).collect();
+    for change in item.doc.changes().into_iter().filter(|c| !held.contains(&c.hash.0)) {
+        let signer = signers
+            .get(&change.hash.0)
+            .ok_or_else(|| VerifyError::Unsigned(change.hash.to_string()))?;
+        check_writer(&item.header, signer, change_time(&change)?, roster)?;
+    }
+    Ok(())
 }
 
 /// An item whose header, creator and every change were verified.
@@ -185,7 +232,9 @@ pub struct VerifiedItem {
     pub sigs: Vec<ChangeSig>,
 }
 
-/// Verifies an item as it arrives from a file or a peer, before it touches any state.
+/// Verifies an item as it arrives from a file or a peer, before it touches any state. `held`
+/// are the changes of it this node holds already (see [`Held`]); the header's creator is
+/// checked only for an item the node does not hold yet.
 ///
 /// # Errors
 /// The first thing that fails.
@@ -194,11 +243,14 @@ pub fn verify_item(
     doc_bytes: &[u8],
     sigs: &[ChangeSig],
     roster: &Roster,
+    held: &Held,
 ) -> Result<VerifiedItem, VerifyError> {
     let header = signed_header.verify()?;
-    check_creator(&header, roster)?;
+    if held.is_empty() {
+        check_creator(&header, roster)?;
+    }
     let doc = ItemDoc::load(doc_bytes)?;
-    let sigs = verify_changes(&header, &doc, sigs, roster)?;
+    let sigs = verify_changes(&header, &doc, sigs, roster, held)?;
     check_fields(&header, &doc.read()?.fields)?;
     Ok(VerifiedItem { header, signed_header: signed_header.clone(), doc, sigs })
 }

@@ -27,6 +27,7 @@ mod fed_offers;
 mod fed_random;
 mod fed_restore;
 mod fed_roster;
+mod fed_trust;
 mod fed_writes;
 mod forgery;
 mod hostile;

@@ -202,6 +202,7 @@ impl RawPeer {
                     SyncRequest::Push(_) | SyncRequest::Offer(_) => {
                         SyncResponse::Ack { accepted: 0, refused: Vec::new() }
                     }
+                    SyncRequest::Statements(_) => SyncResponse::Statements(Vec::new()),
                     SyncRequest::Fetch(ids) => SyncResponse::Items(
                         self.serves
                             .iter()
@@ -210,7 +211,7 @@ impl RawPeer {
                             .collect(),
                     ),
                 };
-                if !matches!(request, SyncRequest::Reconcile(_)) {
+                if !matches!(request, SyncRequest::Reconcile(_) | SyncRequest::Statements(_)) {
                     self.received.push(request);
                 }
                 let _ =

@@ -10,6 +10,7 @@
 mod http;
 pub mod net;
 mod sync;
+mod trust;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -255,6 +256,9 @@ struct EventLoop {
     status_tx: tokio::sync::watch::Sender<Option<Status>>,
     /// This node's embargoed items and when each becomes public.
     embargoes: Vec<(DateTime<Utc>, liaison_protocol::ItemId)>,
+    /// Nodes outside the roster that connected, and until when they may introduce themselves
+    /// by a certificate (at most [`trust::MAX_STRANGERS`]).
+    strangers: HashMap<PeerId, Instant>,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -291,18 +295,36 @@ impl EventLoop {
             checked: mpsc::channel(CHECKED_QUEUE),
             status_tx,
             embargoes,
+            strangers: HashMap::new(),
         };
         this.refresh_roster();
         this
     }
 
-    /// Rebuilds peer states from the roster: new peers are added, removed ones disconnected.
+    /// Rebuilds peer states from the roster: its pinned cards and the keys its anchored
+    /// authorities certify now. New peers are added; removed or revoked ones disconnected.
     fn refresh_roster(&mut self) {
         let own = self.repo.identity().public_key();
+        let now = Utc::now();
+        let roster = self.repo.roster();
         let mut known = HashMap::new();
-        for card in self.repo.roster().iter().filter(|c| c.key != own) {
+        let pinned = roster.iter().cloned();
+        let certified = roster.anchors().certificates().map(|c| Card {
+            mechanism: c.mechanism.clone(),
+            name: c.name.clone(),
+            role: c.role,
+            key: c.key,
+            addrs: Vec::new(),
+        });
+        for card in pinned.chain(certified) {
+            if card.key == own || known.values().any(|k: &Card| k.key == card.key) {
+                continue;
+            }
+            if roster.resolve(&card.key, now).is_err() {
+                continue;
+            }
             if let Some(id) = net::peer_id(&card.key) {
-                known.insert(id, card.clone());
+                known.insert(id, card);
             }
         }
         let removed: Vec<PeerId> =
@@ -310,7 +332,7 @@ impl EventLoop {
         for id in removed {
             self.peers.remove(&id);
             let _ = self.swarm.disconnect_peer_id(id);
-            tracing::info!(peer = %id, "removed from the roster: disconnected");
+            tracing::info!(peer = %id, "removed from the roster or revoked: disconnected");
         }
         for (id, card) in known {
             let connected = self.swarm.is_connected(&id);
@@ -368,6 +390,7 @@ impl EventLoop {
                 Some(checked) = self.checked.1.recv() => self.on_checked(checked),
                 _ = tick.tick() => {
                     self.redial_due();
+                    self.drop_strangers();
                     self.publish_due_embargoes();
                     self.status_tx.send_replace(Some(self.status()));
                     if last_reconcile.elapsed() >= self.options.reconcile_every {
@@ -404,8 +427,7 @@ impl EventLoop {
         match event {
             SwarmEvent::ConnectionEstablished { peer_id, num_established, endpoint, .. } => {
                 if !self.peers.contains_key(&peer_id) && !self.options.allow_mirrors {
-                    tracing::warn!(peer = %peer_id, "refused a connection from a node outside the roster");
-                    let _ = self.swarm.disconnect_peer_id(peer_id);
+                    self.admit_stranger(peer_id);
                     return;
                 }
                 if let Some(state) = self.peers.get_mut(&peer_id) {
@@ -413,12 +435,15 @@ impl EventLoop {
                     state.next_dial = None;
                     state.refusals_now = 0;
                 }
-                // One reconciliation per new link is enough: the side that dialed starts it.
+                // One reconciliation and one exchange of certificates and revocations per new
+                // link are enough: the side that dialed starts them.
                 if num_established.get() == 1 && endpoint.is_dialer() {
+                    self.present_statements(peer_id);
                     self.start_reconcile(peer_id);
                 }
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                self.strangers.remove(&peer_id);
                 if let Some(state) = self.peers.get_mut(&peer_id) {
                     state.status.connected = false;
                 }
@@ -452,11 +477,17 @@ impl EventLoop {
         }
         let roster_change =
             matches!(request, Request::RosterAdd { .. } | Request::RosterRemove { .. });
+        let trust_change =
+            matches!(request, Request::RosterAddAuthority { .. } | Request::AddStatements { .. });
         let handled = self.repo.handle(request, Utc::now()).map_err(ApiError::from)?;
         if roster_change {
             self.sync.forget_catalogs();
             self.refresh_roster();
             self.dial_roster();
+        }
+        if trust_change {
+            self.trust_changed();
+            self.present_statements_to_all();
         }
         for id in &handled.changed {
             self.sync.note_local_change(&self.repo, *id);

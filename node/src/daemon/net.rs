@@ -96,7 +96,7 @@ fn message_limit(prefix: &[u8]) -> usize {
         _ => &[],
     };
     match name {
-        b"Push" | b"Items" | b"Reconcile" => MAX_MESSAGE_BYTES,
+        b"push" | b"items" | b"reconcile" => MAX_MESSAGE_BYTES,
         _ => MAX_SMALL_MESSAGE_BYTES,
     }
 }
@@ -270,7 +270,35 @@ pub fn keypair(key: &ed25519_dalek::SigningKey) -> libp2p::identity::Keypair {
 
 #[cfg(test)]
 mod tests {
-    use liaison_protocol::sync::{Reconcile, SyncRequest};
+    use liaison_protocol::sync::{Reconcile, SyncRequest, SyncResponse};
+    use liaison_protocol::{ItemId, codec};
+
+    use super::{MAX_MESSAGE_BYTES, MAX_SMALL_MESSAGE_BYTES, message_limit};
+
+    /// The limit is read off the encoded variant name, so it must follow serde's spelling of it.
+    #[test]
+    fn only_messages_that_carry_documents_or_catalogues_may_be_large() {
+        let reconcile = Reconcile { ranges: Vec::new() };
+        let large = [
+            codec::encode(&SyncRequest::Push(Vec::new())),
+            codec::encode(&SyncRequest::Reconcile(reconcile.clone())),
+            codec::encode(&SyncResponse::Items(Vec::new())),
+            codec::encode(&SyncResponse::Reconcile(reconcile)),
+        ];
+        for bytes in large {
+            assert_eq!(message_limit(&bytes), MAX_MESSAGE_BYTES, "{bytes:02x?}");
+        }
+        let small = [
+            codec::encode(&SyncRequest::Fetch(vec![ItemId::from_bytes([1; 16])])),
+            codec::encode(&SyncRequest::Offer(Vec::new())),
+            codec::encode(&SyncRequest::Statements(Vec::new())),
+            codec::encode(&SyncResponse::Refused("no".to_owned())),
+            codec::encode(&SyncResponse::Ack { accepted: 0, refused: Vec::new() }),
+        ];
+        for bytes in small {
+            assert_eq!(message_limit(&bytes), MAX_SMALL_MESSAGE_BYTES, "{bytes:02x?}");
+        }
+    }
 
     #[test]
     fn wire_len_is_the_encoded_length() {

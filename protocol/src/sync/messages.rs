@@ -82,6 +82,11 @@ pub enum SyncRequest {
     /// Items the sender holds that the receiver may lack, with the sender's digest of each
     /// (at most [`super::MAX_OFFER`]): fetch those you lack, from whichever peer offered them.
     Offer(#[serde(with = "entries")] Vec<(ItemId, [u8; 32])>),
+    /// Certificates and revocations the sender holds or just learned (at most
+    /// [`super::MAX_STATEMENTS`]): the receiver keeps those its anchored authorities signed and
+    /// passes on what was new to it. A node outside the receiver's roster may send this, and
+    /// only this, to introduce itself by its certificate.
+    Statements(Vec<crate::trust::Signed>),
 }
 
 /// What a node answers.
@@ -101,6 +106,9 @@ pub enum SyncResponse {
     },
     /// The whole request was refused, with why.
     Refused(String),
+    /// The answer to [`SyncRequest::Statements`]: the certificates and revocations the
+    /// answering node holds (at most [`super::MAX_STATEMENTS`]).
+    Statements(Vec<crate::trust::Signed>),
 }
 
 impl SyncRequest {

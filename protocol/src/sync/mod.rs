@@ -60,6 +60,9 @@ pub const MAX_ITEMS_ENTRIES: usize = 64 * 32;
 pub const MAX_RECONCILE_ENTRIES: usize = 128 * 1024;
 /// Most entries in one [`SyncRequest::Offer`]; more is refused.
 pub const MAX_OFFER: usize = 4096;
+/// Most certificates and revocations in one [`SyncRequest::Statements`]; more is refused. A
+/// node passes on at most this many (a federation has tens of nodes, not thousands).
+pub const MAX_STATEMENTS: usize = 1024;
 /// Most sub-ranges a range is split into.
 const MAX_SPLIT: usize = 256;
 

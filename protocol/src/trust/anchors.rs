@@ -10,12 +10,31 @@ use chrono::{DateTime, Utc};
 use super::{AuthorityCard, Certificate, KeysetFile, Reason, Revocation, Signed, TrustError};
 use crate::{FieldError, Mechanism, Peer, PublicKey};
 
-/// Authorities, certificates and revocations, all checked on the way in.
+/// Authorities, certificates and revocations, all checked on the way in. Each statement is kept
+/// with its signed form, so a node can pass on what it holds ([`Anchors::statements`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Anchors {
     authorities: BTreeMap<Mechanism, PublicKey>,
-    certificates: BTreeMap<PublicKey, Certificate>,
-    revocations: BTreeMap<PublicKey, Revocation>,
+    certificates: BTreeMap<PublicKey, (Certificate, Signed)>,
+    revocations: BTreeMap<PublicKey, (Revocation, Signed)>,
+}
+
+/// A certificate or a revocation, as [`Anchors::add_statement`] took it in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Added {
+    /// A certificate, and whether it was new here (not a copy or an older one).
+    Certificate(Certificate, bool),
+    /// A revocation, and whether it was new here.
+    Revocation(Revocation, bool),
+}
+
+impl Added {
+    /// Whether the statement told this node something it did not know.
+    pub fn is_new(&self) -> bool {
+        match self {
+            Added::Certificate(_, new) | Added::Revocation(_, new) => *new,
+        }
+    }
 }
 
 /// Why a key is not (or no longer) a node of a mechanism.
@@ -100,14 +119,38 @@ impl Anchors {
     /// # Errors
     /// A bad signature, or a certificate by an authority that is not its mechanism's.
     pub fn add_certificate(&mut self, signed: &Signed) -> Result<Certificate, TrustError> {
+        self.take_certificate(signed).map(|(cert, _)| cert)
+    }
+
+    fn take_certificate(&mut self, signed: &Signed) -> Result<(Certificate, bool), TrustError> {
         let cert = signed.verify::<Certificate>()?.into_inner();
         self.check_anchored(&cert.mechanism, cert.authority)?;
-        let newer =
-            self.certificates.get(&cert.key).is_none_or(|c| c.not_before <= cert.not_before);
-        if newer {
-            self.certificates.insert(cert.key, cert.clone());
+        let new = self.certificates.get(&cert.key).is_none_or(|(c, s)| {
+            s != signed && (c.not_before, &c.not_after) <= (cert.not_before, &cert.not_after)
+        });
+        if new {
+            self.certificates.insert(cert.key, (cert.clone(), signed.clone()));
         }
-        Ok(cert)
+        Ok((cert, new))
+    }
+
+    /// Verifies and keeps a certificate or a revocation (which one, its bytes tell).
+    ///
+    /// # Errors
+    /// As [`Anchors::add_certificate`] and [`Anchors::add_revocation`].
+    pub fn add_statement(&mut self, signed: &Signed) -> Result<Added, TrustError> {
+        match self.take_certificate(signed) {
+            Ok((cert, new)) => Ok(Added::Certificate(cert, new)),
+            Err(TrustError::Decode(_)) => {
+                self.take_revocation(signed).map(|(r, new)| Added::Revocation(r, new))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every certificate and revocation kept, signed, certificates first: what a node passes on.
+    pub fn statements(&self) -> impl Iterator<Item = &Signed> {
+        self.certificates.values().map(|(_, s)| s).chain(self.revocations.values().map(|(_, s)| s))
     }
 
     /// Verifies and keeps a revocation by an anchored authority for its own mechanism.
@@ -115,16 +158,20 @@ impl Anchors {
     /// # Errors
     /// A bad signature, or a revocation by an authority that is not its mechanism's.
     pub fn add_revocation(&mut self, signed: &Signed) -> Result<Revocation, TrustError> {
+        self.take_revocation(signed).map(|(r, _)| r)
+    }
+
+    fn take_revocation(&mut self, signed: &Signed) -> Result<(Revocation, bool), TrustError> {
         let revocation = signed.verify::<Revocation>()?.into_inner();
         self.check_anchored(&revocation.mechanism, revocation.authority)?;
         let earlier = self
             .revocations
             .get(&revocation.key)
-            .is_none_or(|r| revocation.revoked_at < r.revoked_at);
+            .is_none_or(|(r, _)| revocation.revoked_at < r.revoked_at);
         if earlier {
-            self.revocations.insert(revocation.key, revocation.clone());
+            self.revocations.insert(revocation.key, (revocation.clone(), signed.clone()));
         }
-        Ok(revocation)
+        Ok((revocation, earlier))
     }
 
     /// Takes in a keyset: anchors its authority when `anchor` (the reader chose this keyset), or
@@ -157,17 +204,42 @@ impl Anchors {
 
     /// The certificate kept for `key`.
     pub fn certificate(&self, key: &PublicKey) -> Option<&Certificate> {
-        self.certificates.get(key)
+        self.certificates.get(key).map(|(c, _)| c)
     }
 
     /// Every certificate kept.
     pub fn certificates(&self) -> impl Iterator<Item = &Certificate> {
-        self.certificates.values()
+        self.certificates.values().map(|(c, _)| c)
     }
 
     /// The revocation of `key`, if any.
     pub fn revocation(&self, key: &PublicKey) -> Option<&Revocation> {
-        self.revocations.get(key)
+        self.revocations.get(key).map(|(r, _)| r)
+    }
+
+    /// Every revocation kept.
+    pub fn revocations(&self) -> impl Iterator<Item = &Revocation> {
+        self.revocations.values().map(|(r, _)| r)
+    }
+
+    /// Refuses `key` when an anchored authority of `mechanism` revoked it.
+    ///
+    /// # Errors
+    /// [`KeyError::Revoked`].
+    pub fn check_not_revoked(
+        &self,
+        key: &PublicKey,
+        mechanism: &Mechanism,
+    ) -> Result<(), KeyError> {
+        match self.revocations.get(key) {
+            Some((r, _)) if &r.mechanism == mechanism => Err(KeyError::Revoked {
+                key: *key,
+                mechanism: r.mechanism.clone(),
+                reason: r.reason,
+                at: r.revoked_at,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The node `key` is at `at`: its mechanism and role, when an anchored authority certifies it
@@ -177,15 +249,8 @@ impl Anchors {
     /// # Errors
     /// [`KeyError`]: unknown, revoked, or outside its certificate's time.
     pub fn node(&self, key: &PublicKey, at: DateTime<Utc>) -> Result<Peer, KeyError> {
-        let cert = self.certificates.get(key).ok_or(KeyError::Unknown(*key))?;
-        if let Some(r) = self.revocations.get(key) {
-            return Err(KeyError::Revoked {
-                key: *key,
-                mechanism: r.mechanism.clone(),
-                reason: r.reason,
-                at: r.revoked_at,
-            });
-        }
+        let (cert, _) = self.certificates.get(key).ok_or(KeyError::Unknown(*key))?;
+        self.check_not_revoked(key, &cert.mechanism)?;
         if self.authorities.get(&cert.mechanism) != Some(&cert.authority) {
             return Err(KeyError::Unknown(*key));
         }

@@ -1,7 +1,7 @@
 //! Whole items against a roster: creator, signatures and writers.
 
 use crate::test_support::*;
-use crate::verify::{check_creator, verify_changes, verify_item};
+use crate::verify::{Held, check_creator, verify_changes, verify_item};
 use crate::{
     Card, ChangeSig, Edit, Header, ItemDoc, Kind, Label, Role, Roster, SignedHeader, VerifiedItem,
     VerifyError,
@@ -58,7 +58,7 @@ impl Item {
     }
 
     fn verify(&self) -> Result<VerifiedItem, VerifyError> {
-        verify_item(&self.signed, &self.doc.save(), &self.sigs, &roster())
+        verify_item(&self.signed, &self.doc.save(), &self.sigs, &roster(), &Held::new())
     }
 }
 
@@ -88,7 +88,8 @@ fn signatures_of_other_changes_are_dropped() {
     let item = Item::create(OHCHR_1, &[]);
     let mut sigs = item.sigs.clone();
     sigs.push(crate::change::sign(&key(OHCHR_1), item.header.id, [9; 32]));
-    let verified = verify_item(&item.signed, &item.doc.save(), &sigs, &roster()).unwrap();
+    let verified =
+        verify_item(&item.signed, &item.doc.save(), &sigs, &roster(), &Held::new()).unwrap();
     assert_eq!(verified.sigs, item.sigs);
 }
 
@@ -124,7 +125,7 @@ fn a_corrupted_change_signature_is_refused() {
     for i in [0, 31, 63] {
         let mut bad = item.sigs.clone();
         bad[1].signature[i] ^= 0x04;
-        let result = verify_item(&item.signed, &item.doc.save(), &bad, &roster());
+        let result = verify_item(&item.signed, &item.doc.save(), &bad, &roster(), &Held::new());
         assert!(matches!(result, Err(VerifyError::BadSignature(_))), "byte {i}: {result:?}");
     }
 }
@@ -163,7 +164,7 @@ fn signatures_replayed_onto_another_item_are_refused() {
     other.id = id(0x43);
     let other = other.sign(&key(OHCHR_1));
     assert!(other.verify().is_ok());
-    let result = verify_item(&other, &original.doc.save(), &original.sigs, &roster());
+    let result = verify_item(&other, &original.doc.save(), &original.sigs, &roster(), &Held::new());
     assert!(matches!(result, Err(VerifyError::BadSignature(_))), "{result:?}");
 }
 
@@ -172,10 +173,13 @@ fn verify_changes_checks_each_change_against_the_verified_header() {
     let mut item = Item::create(OHCHR_1, &["achpr"]);
     item.edit(ACHPR, "Joint report");
     let header = item.signed.verify().unwrap();
-    assert_eq!(verify_changes(&header, &item.doc, &item.sigs, &roster()).unwrap(), item.sigs);
+    assert_eq!(
+        verify_changes(&header, &item.doc, &item.sigs, &roster(), &Held::new()).unwrap(),
+        item.sigs
+    );
     let mut without_achpr = roster();
     without_achpr.remove(&public(ACHPR));
-    let result = verify_changes(&header, &item.doc, &item.sigs, &without_achpr);
+    let result = verify_changes(&header, &item.doc, &item.sigs, &without_achpr, &Held::new());
     assert!(matches!(result, Err(VerifyError::UnknownSigner(k)) if k == public(ACHPR)));
 }
 
@@ -210,13 +214,133 @@ fn an_item_whose_header_was_tampered_with_is_refused() {
     let item = Item::create(OHCHR_1, &[]);
     let mut signed = item.signed.clone();
     signed.signature[0] ^= 1;
-    let result = verify_item(&signed, &item.doc.save(), &item.sigs, &roster());
+    let result = verify_item(&signed, &item.doc.save(), &item.sigs, &roster(), &Held::new());
     assert!(matches!(result, Err(VerifyError::Header(_))), "{result:?}");
 }
 
 #[test]
 fn an_item_whose_document_does_not_load_is_refused() {
     let item = Item::create(OHCHR_1, &[]);
-    let result = verify_item(&item.signed, b"garbage", &item.sigs, &roster());
+    let result = verify_item(&item.signed, b"garbage", &item.sigs, &roster(), &Held::new());
     assert!(matches!(result, Err(VerifyError::Doc(_))), "{result:?}");
+}
+
+/// The ohchr authority, anchored, and what it signs.
+mod authority {
+    use super::*;
+    use crate::trust::{
+        AuthorityCard, Certificate, KeyError, Reason, Revocation, STATEMENT_VERSION, Signed,
+    };
+
+    const OHCHR_AUTHORITY: u8 = 21;
+
+    /// The usual roster, with the ohchr authority anchored and `STRANGER` certified by it as an
+    /// ohchr member from `from` minutes on.
+    fn anchored(from: i64) -> Roster {
+        let mut roster = roster();
+        let card = AuthorityCard {
+            v: STATEMENT_VERSION,
+            mechanism: mech("ohchr"),
+            key: public(OHCHR_AUTHORITY),
+            name: None,
+        };
+        roster.anchors_mut().anchor(&card);
+        let cert = Certificate {
+            v: STATEMENT_VERSION,
+            mechanism: mech("ohchr"),
+            role: Role::Member,
+            key: public(STRANGER),
+            name: Some("OHCHR New York".to_owned()),
+            not_before: at(from),
+            not_after: None,
+            authority: public(OHCHR_AUTHORITY),
+        };
+        roster.anchors_mut().add_statement(&Signed::sign(&cert, &key(OHCHR_AUTHORITY))).unwrap();
+        roster
+    }
+
+    fn revoke(roster: &mut Roster, seed: u8, reason: Reason) {
+        let revocation = Revocation {
+            v: STATEMENT_VERSION,
+            mechanism: mech("ohchr"),
+            key: public(seed),
+            reason,
+            revoked_at: at(60),
+            authority: public(OHCHR_AUTHORITY),
+        };
+        let signed = Signed::sign(&revocation, &key(OHCHR_AUTHORITY));
+        roster.anchors_mut().add_statement(&signed).unwrap();
+    }
+
+    fn verify(item: &Item, roster: &Roster, held: &Held) -> Result<VerifiedItem, VerifyError> {
+        verify_item(&item.signed, &item.doc.save(), &item.sigs, roster, held)
+    }
+
+    #[test]
+    fn a_node_certified_by_the_owners_authority_writes_like_a_pinned_one() {
+        let mut item = Item::create(OHCHR_1, &[]);
+        item.edit(STRANGER, "Report on the visit to Tunisia, annex added");
+        assert!(verify(&item, &anchored(0), &Held::new()).is_ok());
+        // Not in the roster at all without the certificate.
+        assert!(
+            matches!(item.verify(), Err(VerifyError::UnknownSigner(k)) if k == public(STRANGER))
+        );
+    }
+
+    #[test]
+    fn a_change_made_outside_the_certificates_time_is_refused() {
+        let mut item = Item::create(OHCHR_1, &[]);
+        item.edit(STRANGER, "Written a minute in, before the certificate held");
+        let result = verify(&item, &anchored(30), &Held::new());
+        assert!(
+            matches!(result, Err(VerifyError::Key(KeyError::NotValid { key, .. })) if key == public(STRANGER)),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn a_revoked_key_is_refused_whatever_time_its_change_claims_but_what_was_held_stays() {
+        for reason in [Reason::Compromised, Reason::Retired] {
+            let mut item = Item::create(OHCHR_1, &[]);
+            // Claims minute 1, long before the revocation at minute 60.
+            item.edit(OHCHR_2, "Report on the visit to Tunisia (withdrawn findings)");
+            let mut roster = anchored(0);
+            assert!(verify(&item, &roster, &Held::new()).is_ok());
+            revoke(&mut roster, OHCHR_2, reason);
+            let result = verify(&item, &roster, &Held::new());
+            assert!(
+                matches!(result, Err(VerifyError::Key(KeyError::Revoked { key, .. })) if key == public(OHCHR_2)),
+                "{reason}: {result:?}"
+            );
+            // A node that took the change before the revocation keeps it, and checks the rest.
+            let held: Held = item.sigs.iter().map(|s| s.hash).collect();
+            assert!(verify(&item, &roster, &held).is_ok());
+            item.edit(OHCHR_2, "A new change by the revoked key");
+            assert!(matches!(verify(&item, &roster, &held), Err(VerifyError::Key(_))));
+        }
+    }
+
+    #[test]
+    fn a_revocation_by_another_mechanisms_authority_does_not_touch_a_key() {
+        let mut roster = anchored(0);
+        let achpr = AuthorityCard {
+            v: STATEMENT_VERSION,
+            mechanism: mech("achpr"),
+            key: public(22),
+            name: None,
+        };
+        roster.anchors_mut().anchor(&achpr);
+        let revocation = Revocation {
+            v: STATEMENT_VERSION,
+            mechanism: mech("achpr"),
+            key: public(OHCHR_2),
+            reason: Reason::Compromised,
+            revoked_at: at(60),
+            authority: public(22),
+        };
+        roster.anchors_mut().add_statement(&Signed::sign(&revocation, &key(22))).unwrap();
+        let mut item = Item::create(OHCHR_1, &[]);
+        item.edit(OHCHR_2, "Still an ohchr node");
+        assert!(verify(&item, &roster, &Held::new()).is_ok());
+    }
 }

@@ -219,7 +219,7 @@ pub(crate) fn import(dir: &Path, items: &[ItemPayload]) -> Res<usize> {
     for chunk in items.chunks(CHUNK) {
         let mut verified = Vec::with_capacity(chunk.len());
         for p in chunk {
-            let item = verify_item(&p.header, &p.doc, &p.sigs, repo.roster())?;
+            let item = verify_item(&p.header, &p.doc, &p.sigs, repo.roster(), &Default::default())?;
             if item.header.creator != own && may_receive(&item.header, &me) {
                 verified.push(item);
             }

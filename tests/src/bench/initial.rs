@@ -177,7 +177,7 @@ fn floor(
     let roster = data::roster(&all);
     let start = Instant::now();
     for p in items {
-        verify_item(&p.header, &p.doc, &p.sigs, &roster)?;
+        verify_item(&p.header, &p.doc, &p.sigs, &roster, &Default::default())?;
     }
     Ok(rate(items.len(), start.elapsed()))
 }

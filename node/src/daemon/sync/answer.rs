@@ -17,10 +17,13 @@ use crate::sync;
 impl EventLoop {
     pub(super) fn on_sync_request(&mut self, peer: PeerId, request: SyncRequest) -> SyncResponse {
         let Some(policy) = self.policy_peer(&peer) else {
-            self.refuse(peer, "not in the roster".to_owned());
-            return SyncResponse::Refused("not in the roster".to_owned());
+            return self.on_stranger_request(peer, request);
         };
         match request {
+            SyncRequest::Statements(statements) => {
+                self.take_statements(peer, &statements);
+                SyncResponse::Statements(self.statements())
+            }
             SyncRequest::Reconcile(incoming) => {
                 self.sync.sessions.answered(peer, Instant::now());
                 match self.take_turn(peer, &policy, &incoming) {
@@ -69,6 +72,10 @@ impl EventLoop {
         request_id: OutboundRequestId,
         response: SyncResponse,
     ) {
+        if let SyncResponse::Statements(statements) = &response {
+            self.take_statements(peer, statements);
+            return;
+        }
         let Some(policy) = self.policy_peer(&peer) else { return };
         match response {
             SyncResponse::Reconcile(incoming) if incoming.ranges.is_empty() => {
@@ -102,6 +109,7 @@ impl EventLoop {
                     tracing::warn!(%peer, item = %id, reason = %why, "peer refused an item");
                 }
             }
+            SyncResponse::Statements(_) => {}
             SyncResponse::Refused(why) => {
                 tracing::warn!(%peer, reason = %why, "peer refused a request");
                 if !self.settle_fetch(request_id, &HashSet::new()) {

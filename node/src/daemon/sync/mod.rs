@@ -119,8 +119,9 @@ impl State {
 impl EventLoop {
     /// The policy's view of `peer`: its roster entry, or an anonymous mirror where allowed.
     fn policy_peer(&self, peer: &PeerId) -> Option<Peer> {
-        if let Some(card) = self.card(peer) {
-            return Some(card.peer());
+        let key = self.peers.get(peer).and_then(|p| p.status.key);
+        if let Some(peer) = key.and_then(|k| self.repo.roster().peer(&k, chrono::Utc::now())) {
+            return Some(peer);
         }
         if self.options.allow_mirrors {
             return "public".parse().ok().map(|mechanism| Peer { mechanism, role: Role::Mirror });

@@ -82,7 +82,11 @@ impl EventLoop {
     }
 
     /// Sends `request` to `peer`, counting its bytes and, for a reconciliation turn, a round trip.
-    pub(super) fn send_request(&mut self, peer: PeerId, request: SyncRequest) -> OutboundRequestId {
+    pub(in crate::daemon) fn send_request(
+        &mut self,
+        peer: PeerId,
+        request: SyncRequest,
+    ) -> OutboundRequestId {
         if let Some(state) = self.peers.get_mut(&peer) {
             state.status.bytes_sent += net::wire_len(&request);
             if matches!(request, SyncRequest::Reconcile(_)) {

@@ -66,9 +66,10 @@ impl EventLoop {
         let Some((peer, request_id, items)) = self.sync.to_verify.pop_front() else { return };
         self.sync.verifying = true;
         let roster = self.repo.roster().clone();
+        let store = self.repo.store().read_only();
         let back = self.checked.0.clone();
         tokio::task::spawn_blocking(move || {
-            let verified = verify_payloads(&roster, &items);
+            let verified = verify_payloads(&roster, &items, |id| held_in(&store, id));
             let _ = back.blocking_send(Checked { peer, request_id, items, verified });
         });
     }
@@ -109,7 +110,8 @@ impl EventLoop {
         if let Some(refused) = self.refuse_mirror_writes(peer, role) {
             return Err(refused);
         }
-        let verified = verify_payloads(self.repo.roster(), &items);
+        let store = self.repo.store().read_only();
+        let verified = verify_payloads(self.repo.roster(), &items, |id| held_in(&store, id));
         Ok(self.store_verified(peer, &items, verified))
     }
 
@@ -168,4 +170,13 @@ impl EventLoop {
         }
         (received, refused)
     }
+}
+
+/// The changes of item `id` this node holds (none when it cannot tell: every change is then
+/// checked in full, which is never less safe).
+fn held_in(
+    store: &crate::store::ReadOnlyStore,
+    id: liaison_protocol::ItemId,
+) -> liaison_protocol::verify::Held {
+    crate::repo::held(store.get(id).ok().flatten().as_ref())
 }

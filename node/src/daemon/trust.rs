@@ -1,0 +1,138 @@
+//! Certificates and revocations between nodes. When a link opens, each side sends the other
+//! what it holds and gets the other's in the answer; a node passes on to its other peers what
+//! was new to it, so a revocation reaches the whole federation. A node outside the roster may
+//! introduce itself this way: its connection is kept for [`INTRODUCTION`], and it becomes a peer
+//! if a certificate by an anchored authority names its key.
+
+use std::time::{Duration, Instant};
+
+use liaison_protocol::sync::{MAX_STATEMENTS, SyncRequest, SyncResponse};
+use liaison_protocol::trust::Signed;
+use libp2p::PeerId;
+
+use super::EventLoop;
+
+/// How long a node outside the roster has to present a certificate.
+pub(super) const INTRODUCTION: Duration = Duration::from_secs(10);
+/// Nodes outside the roster waiting to introduce themselves at once; more are disconnected.
+pub(super) const MAX_STRANGERS: usize = 16;
+
+impl EventLoop {
+    /// What this node passes on: every certificate and revocation it holds, up to the limit.
+    pub(super) fn statements(&self) -> Vec<Signed> {
+        self.repo.roster().anchors().statements().take(MAX_STATEMENTS).cloned().collect()
+    }
+
+    /// Sends `peer` every statement this node holds; its answer brings the peer's.
+    pub(super) fn present_statements(&mut self, peer: PeerId) {
+        let statements = self.statements();
+        self.send_request(peer, SyncRequest::Statements(statements));
+    }
+
+    /// After the operator changed what this node trusts: every peer gets this node's
+    /// statements, and answers with its own, which may now verify here.
+    pub(super) fn present_statements_to_all(&mut self) {
+        let connected: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
+        for peer in connected {
+            self.present_statements(peer);
+        }
+    }
+
+    /// Takes in statements from `from`: keeps those that verify, then, if any was new here,
+    /// refreshes the peers (a certified node becomes one, a revoked one is disconnected) and
+    /// passes the new ones on to every other connected peer.
+    pub(super) fn take_statements(&mut self, from: PeerId, statements: &[Signed]) {
+        if statements.len() > MAX_STATEMENTS {
+            self.refuse(from, format!("{} certificates and revocations at once", statements.len()));
+            return;
+        }
+        let added = match self.repo.add_statements(statements) {
+            Ok(added) => added,
+            Err(e) => {
+                tracing::error!(error = %e, "keeping certificates and revocations");
+                return;
+            }
+        };
+        let mut new = Vec::new();
+        for (signed, added) in statements.iter().zip(added) {
+            match added {
+                Ok(added) if added.is_new() => {
+                    tracing::info!(peer = %from, "{}", crate::api::describe(&added));
+                    new.push(signed.clone());
+                }
+                Ok(_) => {}
+                // A statement by an authority this node does not anchor is none of its
+                // business; anything else is counted against the peer.
+                Err(liaison_protocol::trust::TrustError::Field(e)) if e.field == "authority" => {}
+                Err(e) => self.note_refusal(from, format!("certificate or revocation: {e}")),
+            }
+        }
+        if new.is_empty() {
+            return;
+        }
+        self.trust_changed();
+        let others: Vec<PeerId> =
+            self.swarm.connected_peers().copied().filter(|p| *p != from).collect();
+        for peer in others {
+            self.send_request(peer, SyncRequest::Statements(new.clone()));
+        }
+    }
+
+    /// What this node trusts changed: catalogues per kind of peer are rebuilt, peers refreshed.
+    pub(super) fn trust_changed(&mut self) {
+        self.sync.forget_catalogs();
+        self.refresh_roster();
+        let introduced: Vec<PeerId> =
+            self.strangers.keys().filter(|p| self.peers.contains_key(p)).copied().collect();
+        for peer in introduced {
+            self.strangers.remove(&peer);
+            tracing::info!(%peer, "introduced by its certificate");
+            if let Some(state) = self.peers.get_mut(&peer) {
+                state.status.connected = true;
+            }
+            self.start_reconcile(peer);
+        }
+    }
+
+    /// A request from a node that is not (yet) a peer: only statements are taken, and answered
+    /// with this node's.
+    pub(super) fn on_stranger_request(
+        &mut self,
+        peer: PeerId,
+        request: SyncRequest,
+    ) -> SyncResponse {
+        match request {
+            SyncRequest::Statements(statements) if self.strangers.contains_key(&peer) => {
+                self.take_statements(peer, &statements);
+                SyncResponse::Statements(self.statements())
+            }
+            _ => {
+                self.refuse(peer, "not in the roster".to_owned());
+                SyncResponse::Refused("not in the roster".to_owned())
+            }
+        }
+    }
+
+    /// A connection from a node outside the roster, on a node that serves no anonymous
+    /// mirrors: kept for [`INTRODUCTION`] while there is room.
+    pub(super) fn admit_stranger(&mut self, peer: PeerId) {
+        if self.strangers.len() >= MAX_STRANGERS && !self.strangers.contains_key(&peer) {
+            tracing::warn!(%peer, "refused a connection from a node outside the roster");
+            let _ = self.swarm.disconnect_peer_id(peer);
+            return;
+        }
+        self.strangers.insert(peer, Instant::now() + INTRODUCTION);
+    }
+
+    /// Disconnects the nodes outside the roster whose time to introduce themselves is up.
+    pub(super) fn drop_strangers(&mut self) {
+        let now = Instant::now();
+        let due: Vec<PeerId> =
+            self.strangers.iter().filter(|(_, until)| **until <= now).map(|(p, _)| *p).collect();
+        for peer in due {
+            self.strangers.remove(&peer);
+            tracing::warn!(%peer, "disconnected a node outside the roster: no certificate by an anchored authority");
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
+    }
+}
