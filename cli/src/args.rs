@@ -164,6 +164,12 @@ pub(crate) struct VerifyArgs {
     /// A provenance document (a file, or an http URL such as a mirror's /items/ID/provenance),
     /// or a JSON export
     pub(crate) source: String,
+    /// What anchors trust in the signers (repeatable): a keyset file or URL (a mechanism's
+    /// /.well-known/liaison-keyset.json), or an authority card ('liaison-authority1:...', or a
+    /// file holding one). Without it, the roster of the node in --data-dir, if there is one.
+    /// Exit 0: every signer anchored; 3: signatures valid but a key not anchored; 2: invalid
+    #[arg(long, value_name = "KEYSET|URL|CARD")]
+    pub(crate) trust: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

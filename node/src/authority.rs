@@ -48,6 +48,9 @@ struct File {
     revocations: Vec<String>,
 }
 
+/// How long before its making a certificate starts to hold (see [`Authority::certify`]).
+pub const CLOCK_ALLOWANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
 impl Authority {
     /// Creates a new authority for `mechanism` with a fresh random key and writes its file at
     /// `path`, readable by its owner only. Refuses an existing file.
@@ -187,7 +190,9 @@ impl Authority {
             role: card.role,
             key: card.key,
             name: card.name.clone(),
-            not_before: now,
+            // Changes carry their time in whole seconds, and a node's clock may run a little
+            // behind the authority's: the certificate holds from a few minutes before now.
+            not_before: now - CLOCK_ALLOWANCE,
             not_after: until,
             authority: self.public_key(),
         };

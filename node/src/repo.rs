@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::identity::{Identity, InitOptions, STORE_DIR};
 use crate::store::{Entry, Query, Record, Store};
-use liaison_protocol::trust::{Added, AuthorityCard, Certificate, Signed, TrustError};
+use liaison_protocol::trust::{Added, AuthorityCard, Signed, TrustError};
 
 /// A new item, before it is signed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,24 +126,8 @@ impl Repo {
     }
 
     fn reload_roster(&mut self) -> Result<(), Error> {
-        let mut roster = Roster::new();
-        for card in self.store.roster()? {
-            roster.insert(card);
-        }
+        let mut roster = self.store.trust()?;
         roster.insert(self.identity.card());
-        for card in self.store.authorities()? {
-            roster.anchors_mut().anchor(&card);
-        }
-        // Certificates before revocations: a revocation needs nothing but its authority, but
-        // keeping them in this order makes the log read as the story happened.
-        let mut statements = self.store.statements()?;
-        statements.sort_by_key(|s| s.verify::<Certificate>().is_err());
-        for signed in statements {
-            if let Err(e) = roster.anchors_mut().add_statement(&signed) {
-                // An authority removed since: kept, and used again if it is anchored again.
-                tracing::debug!(error = %e, "a stored certificate or revocation does not apply");
-            }
-        }
         self.roster = roster;
         Ok(())
     }

@@ -14,9 +14,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use liaison_protocol::codec::{self, MAX_RECORD_BYTES};
-use liaison_protocol::trust::{AuthorityCard, MAX_STATEMENT_BYTES, Signed};
+use liaison_protocol::trust::{AuthorityCard, Certificate, MAX_STATEMENT_BYTES, Signed};
 use liaison_protocol::{
-    Card, ChangeSig, CountryCode, Header, ItemId, ItemState, Kind, Mechanism, PublicKey,
+    Card, ChangeSig, CountryCode, Header, ItemId, ItemState, Kind, Mechanism, PublicKey, Roster,
     SignedHeader,
 };
 use serde::{Deserialize, Serialize};
@@ -237,6 +237,31 @@ impl Store {
         Ok(old.is_some())
     }
 
+    /// The roster as stored: pinned cards, anchored authorities, and the certificates and
+    /// revocations they signed (each verified again; one that no longer applies, because its
+    /// authority was removed, is skipped).
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] when an entry does not decode.
+    pub fn trust(&self) -> Result<Roster, Error> {
+        let mut roster = Roster::new();
+        for card in self.roster()? {
+            roster.insert(card);
+        }
+        for card in self.authorities()? {
+            roster.anchors_mut().anchor(&card);
+        }
+        // Certificates first, so the log reads in the order things happened.
+        let mut statements = self.statements()?;
+        statements.sort_by_key(|s| s.verify::<Certificate>().is_err());
+        for signed in statements {
+            if let Err(e) = roster.anchors_mut().add_statement(&signed) {
+                tracing::debug!(error = %e, "a stored certificate or revocation does not apply");
+            }
+        }
+        Ok(roster)
+    }
+
     /// The anchored authorities' cards.
     ///
     /// # Errors
@@ -355,6 +380,14 @@ impl ReadOnlyStore {
     /// [`Error::Corrupt`] when an entry does not decode.
     pub fn roster(&self) -> Result<Vec<Card>, Error> {
         self.0.roster()
+    }
+
+    /// See [`Store::trust`].
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] when an entry does not decode.
+    pub fn trust(&self) -> Result<Roster, Error> {
+        self.0.trust()
     }
 }
 

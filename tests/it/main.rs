@@ -41,6 +41,7 @@ mod signatures;
 mod site_feeds;
 mod site_http;
 mod site_leaks;
+mod site_trust;
 mod site_verify;
 mod site_withdrawals;
 mod stale_mirror;

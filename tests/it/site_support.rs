@@ -441,10 +441,11 @@ pub(crate) async fn serve_copies(bodies: BTreeMap<String, String>) -> SocketAddr
     addr
 }
 
-/// Runs `liaison verify URL`.
-pub(crate) async fn verify(url: &str) -> (i32, String, String) {
+/// Runs `liaison verify URL ARGS`, with no data directory unless `args` names one.
+pub(crate) async fn verify_with(url: &str, args: &[&str]) -> (i32, String, String) {
     let out = tokio::process::Command::new(liaison_bin())
         .args(["verify", url])
+        .args(args)
         .env_remove("LIAISON_DIR")
         .output()
         .await
@@ -454,6 +455,11 @@ pub(crate) async fn verify(url: &str) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Runs `liaison verify URL` anchored in the roster of the node in `dir`.
+pub(crate) async fn verify(url: &str, dir: &std::path::Path) -> (i32, String, String) {
+    verify_with(url, &["--data-dir", dir.to_str().expect("utf-8")]).await
 }
 
 pub(crate) fn flip_hex_byte(hex: &str, at: usize) -> String {

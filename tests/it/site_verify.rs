@@ -23,7 +23,12 @@ async fn liaison_verify_accepts_the_mirrors_provenance_and_refuses_any_changed_b
         .find(|(_, title)| title.as_str() == "SR on torture: visit to Tunisia")
         .expect("the sample Tunisia visit");
     let url = format!("http://{mirror}/items/{id}/provenance");
-    let (code, stdout, stderr) = verify(&url).await;
+    let ohchr = fed.net[OHCHR].path().to_owned();
+    // With nothing to anchor the keys in, the signatures hold but no signer is trusted.
+    let (code, stdout, stderr) = verify_with(&url, &[]).await;
+    assert_eq!(code, 3, "verify {url} with no anchor: {stdout}{stderr}");
+    assert!(stderr.contains("is not anchored"), "{stderr}");
+    let (code, stdout, stderr) = verify(&url, &ohchr).await;
     assert_eq!(code, 0, "verify {url}: {stdout}{stderr}");
     assert!(stdout.starts_with("verified: visit"), "{stdout}");
     assert!(stdout.contains(&id.to_string()) && stdout.contains("owned by ohchr"), "{stdout}");
@@ -68,7 +73,7 @@ async fn liaison_verify_accepts_the_mirrors_provenance_and_refuses_any_changed_b
         serve_copies(copies.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()).await;
     for path in copies.keys() {
         let url = format!("http://{server}{path}");
-        let (code, stdout, stderr) = verify(&url).await;
+        let (code, stdout, stderr) = verify(&url, &ohchr).await;
         if path == "/genuine-copy" {
             assert_eq!(code, 0, "verify {url} (unchanged copy): {stdout}{stderr}");
         } else {

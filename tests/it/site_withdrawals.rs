@@ -100,7 +100,8 @@ async fn withdrawn_items_leave_the_mirror_and_reissued_ones_arrive_with_a_fresh_
     let item = get_json(mirror, &format!("/api/v1/items/{new}")).await;
     assert_eq!(item["fields"]["title"]["value"], "Reissued visit to Senegal");
     assert_eq!(item["supersedes"], old.to_string());
-    let (code, stdout, stderr) = verify(&format!("http://{mirror}/items/{new}/provenance")).await;
+    let url = format!("http://{mirror}/items/{new}/provenance");
+    let (code, stdout, stderr) = verify(&url, fed.net[OHCHR].path()).await;
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains(" 1 changes "), "{stdout}");
 

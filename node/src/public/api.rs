@@ -64,16 +64,30 @@ document; each of its changes has a signature: ed25519 by signer over \"liaison/
 /// The provenance document of a public item.
 pub(crate) fn provenance_json(site: &Site, entry: &Entry) -> Value {
     let r = &entry.record;
-    let roster = site.store.roster().unwrap_or_default();
+    let roster = site.store.trust().unwrap_or_default();
     let mut keys: Vec<_> = r.sigs.iter().map(|s| s.signer).chain([entry.header.creator]).collect();
     keys.sort();
     keys.dedup();
+    let anchors = roster.anchors();
     let signers: Vec<Value> = keys
         .iter()
         .map(|k| {
-            let card = roster.iter().find(|c| c.key == *k);
-            json!({"key": k, "mechanism": card.map(|c| c.mechanism.as_str()), "name": card.and_then(|c| c.name.clone())})
+            let card = roster.get(k);
+            let cert = anchors.certificate(k);
+            let mechanism = card.map(|c| &c.mechanism).or(cert.map(|c| &c.mechanism));
+            let name = card.and_then(|c| c.name.clone()).or(cert.and_then(|c| c.name.clone()));
+            let authority = cert.map(|c| c.authority);
+            json!({"key": k, "mechanism": mechanism, "name": name, "certified_by": authority})
         })
+        .collect();
+    // The signers' certificates, so that a reader who anchored only an authority card can
+    // tell which keys it certifies.
+    let certificates: Vec<String> = anchors
+        .statements()
+        .filter(|s| {
+            s.verify::<liaison_protocol::trust::Certificate>().is_ok_and(|c| keys.contains(&c.key))
+        })
+        .map(|s| s.encode(liaison_protocol::trust::CERT_PREFIX))
         .collect();
     json!({
         "id": entry.header.id,
@@ -81,6 +95,7 @@ pub(crate) fn provenance_json(site: &Site, entry: &Entry) -> Value {
         "creator": entry.header.creator,
         "provenance": Provenance::new(&r.header, &r.doc, &r.sigs),
         "signers": signers,
+        "certificates": certificates,
         "how_to_verify": HOW_TO_VERIFY,
     })
 }

@@ -1,0 +1,111 @@
+//! `liaison verify --trust KEYSET`: an NGO that anchors OHCHR's published keyset can tell a
+//! genuine item from a forged one or from one served at another item's URL; with no anchor the
+//! signatures still check, and the answer says that no key is anchored (exit 3).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use liaison_node::api::{Request, Response};
+use liaison_protocol::trust::{AuthorityCard, CERT_PREFIX, Signed};
+use liaison_protocol::{Label, Role};
+use serde_json::Value;
+
+use crate::fed_support::{TestNode, options, visit};
+use crate::site_support::{get_json, serve_copies, verify_with};
+use crate::support::liaison_bin;
+
+/// Runs `liaison authority ARGS` and returns what it printed.
+fn authority(args: &[&str]) -> String {
+    let out = Command::new(liaison_bin()).arg("authority").args(args).output().expect("run");
+    assert!(out.status.success(), "authority {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// An OHCHR node serving its public site, certified by OHCHR's authority, whose keyset is
+/// written to `keyset`.
+async fn certified_node(dir: &Path, keyset: &Path) -> TestNode {
+    let key_file = dir.join("ohchr-authority.key");
+    let file = key_file.to_str().expect("utf-8");
+    let card = authority(&["init", "--mechanism", "ohchr", "--out", file]);
+    let mut node = TestNode::init("ohchr#0", "ohchr", Role::Member);
+    let cert = authority(&["certify", "--authority", file, &node.card.encode()]);
+    authority(&["keyset", "--authority", file, "-o", keyset.to_str().expect("utf-8")]);
+    node.start_with(liaison_node::daemon::Options {
+        http: Some("127.0.0.1:0".into()),
+        ..options()
+    })
+    .await;
+    let card = AuthorityCard::decode(&card).expect("authority card");
+    node.request(Request::RosterAddAuthority { card }).await;
+    let signed = Signed::decode(&cert, CERT_PREFIX, "certificate").expect("certificate");
+    match node.request(Request::AddStatements { statements: vec![signed] }).await {
+        Response::Statements(outcomes) => {
+            assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}")
+        }
+        other => panic!("cert add answered {other:?}"),
+    }
+    node
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_anchored_in_a_keyset_tells_genuine_from_forged_and_misplaced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keyset = dir.path().join("liaison-keyset.json");
+    let keyset_arg = keyset.to_str().expect("utf-8").to_owned();
+    let node = certified_node(dir.path(), &keyset).await;
+    let site = node.running.as_ref().and_then(|r| r.http).expect("the node's public site");
+    let chile = node.create(visit("Visit to Chile", Label::Clear, &[], &[])).await;
+    let peru = node.create(visit("Visit to Peru", Label::Clear, &[], &[])).await;
+
+    let url = format!("http://{site}/items/{chile}/provenance");
+    let (code, out, err) = verify_with(&url, &["--trust", &keyset_arg]).await;
+    assert_eq!(code, 0, "the genuine item: {out}{err}");
+    assert!(out.contains("verified:") && out.contains("ohchr's keyset"), "{out}");
+    let (code, out, err) = verify_with(&url, &[]).await;
+    assert_eq!(code, 3, "no anchor: {out}{err}");
+    assert!(err.contains("is not anchored"), "{err}");
+
+    // A node OHCHR's authority never certified writes an "OHCHR" item.
+    let mut forger = TestNode::init("forger", "ohchr", Role::Member);
+    forger
+        .start_with(liaison_node::daemon::Options { http: Some("127.0.0.1:0".into()), ..options() })
+        .await;
+    let forged = forger.create(visit("Visit to Chile, cancelled", Label::Clear, &[], &[])).await;
+    let forger_site = forger.running.as_ref().and_then(|r| r.http).expect("site");
+    let genuine = get_json(site, &format!("/items/{chile}/provenance")).await;
+    let forged_doc = get_json(forger_site, &format!("/items/{forged}/provenance")).await;
+    let peru_doc = get_json(site, &format!("/items/{peru}/provenance")).await;
+    let mut renamed = genuine.clone();
+    renamed["signers"] = Value::Array(vec![]);
+
+    let copies: BTreeMap<String, String> = [
+        (format!("/items/{forged}/provenance"), forged_doc.to_string()),
+        // Peru's genuine provenance where Chile's should be.
+        (format!("/items/{chile}/provenance"), peru_doc.to_string()),
+        // Chile's, with its unsigned list of signers emptied.
+        ("/unsigned-fields".to_owned(), renamed.to_string()),
+        ("/genuine".to_owned(), genuine.to_string()),
+    ]
+    .into_iter()
+    .collect();
+    let server = serve_copies(copies).await;
+    let run = |path: String| {
+        let keyset_arg = keyset_arg.clone();
+        async move {
+            let url = format!("http://{server}{path}");
+            verify_with(&url, &["--trust", &keyset_arg]).await
+        }
+    };
+    let (code, out, err) = run(format!("/items/{forged}/provenance")).await;
+    assert_eq!(code, 3, "a key the keyset does not certify: {out}{err}");
+    assert!(err.contains(&forger.key().to_string()), "names the key: {err}");
+    let (code, out, err) = run(format!("/items/{chile}/provenance")).await;
+    assert_eq!(code, 2, "another item at this URL: {out}{err}");
+    assert!(err.contains(&format!("not for {chile}")), "{err}");
+    let (code, out, err) = run("/unsigned-fields".to_owned()).await;
+    assert_eq!(code, 2, "unsigned fields that disagree: {out}{err}");
+    assert!(err.contains("'signers'"), "{err}");
+    let (code, out, err) = run("/genuine".to_owned()).await;
+    assert_eq!(code, 0, "a genuine copy anywhere: {out}{err}");
+}
