@@ -170,6 +170,10 @@ pub(crate) struct VerifyArgs {
     /// Exit 0: every signer anchored; 3: signatures valid but a key not anchored; 2: invalid
     #[arg(long, value_name = "KEYSET|URL|CARD")]
     pub(crate) trust: Vec<String>,
+    /// Fail (exit 3) when the owner's latest checkpoint that covers this copy is older than
+    /// this (90s, 30m, 2h, 1d), or there is none: an old copy may hide a later change
+    #[arg(long, value_name = "DURATION", value_parser = crate::verify::parse_duration)]
+    pub(crate) max_age: Option<chrono::TimeDelta>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -201,6 +205,10 @@ pub(crate) struct NodeArgs {
     /// Seconds between full reconciliations with each connected peer
     #[arg(long, default_value = "30", value_name = "SECS")]
     pub(crate) reconcile_every: u64,
+    /// A member signs a checkpoint of its mechanism's public items at least this often (seconds),
+    /// and within 30 seconds (or this, if shorter) of any change to them
+    #[arg(long, default_value = "3600", value_name = "SECS")]
+    pub(crate) checkpoint_every: u64,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,7 @@ pub(crate) fn run(a: NodeArgs, dir: &Path) -> Result<(), Failure> {
             allow_mirrors: a.allow_mirrors,
             http: a.http,
             reconcile_every: Duration::from_secs(a.reconcile_every.max(1)),
+            checkpoint_every: Duration::from_secs(a.checkpoint_every.max(1)),
         };
         let mut node = daemon::start(dir.to_owned(), options).await?;
         for addr in &node.listening {

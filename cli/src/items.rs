@@ -27,7 +27,7 @@ pub(crate) fn dispatch(command: Command, dir: &Path) -> Result<(), Failure> {
         Command::Init(a) => init(a, dir),
         Command::Node(a) => crate::daemon::run(a, dir),
         Command::Demo(a) => crate::demo::run(a),
-        Command::Verify(a) => crate::verify::run(&a.source, &a.trust, dir),
+        Command::Verify(a) => crate::verify::run(&a.source, &a.trust, a.max_age, dir),
         Command::Authority(a) => crate::authority::run(a),
         Command::Backup(a) => crate::backup::backup(a, dir),
         Command::Restore(a) => crate::backup::restore(a, dir),

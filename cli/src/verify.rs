@@ -10,11 +10,16 @@
 
 use std::path::Path;
 
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
+use data_encoding::HEXLOWER_PERMISSIVE;
 use liaison_node::api::{Request, Response};
-use liaison_protocol::trust::{AUTHORITY_PREFIX, AuthorityCard, CERT_PREFIX, KeysetFile, Signed};
+use liaison_protocol::sync::heads_digest;
+use liaison_protocol::trust::{
+    AUTHORITY_PREFIX, AuthorityCard, CERT_PREFIX, CHECKPOINT_PREFIX, Checkpoint, KeyError,
+    KeysetFile, Proof, Signed, leaf_hash,
+};
 use liaison_protocol::verify::{self, VerifyError};
-use liaison_protocol::{ItemId, Provenance, Roster};
+use liaison_protocol::{ItemDoc, ItemId, Provenance, Role, Roster};
 use serde_json::Value;
 
 use crate::items::Conn;
@@ -26,7 +31,12 @@ const MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// Exit code when the signatures hold but trust in a signer is not established.
 const NOT_ANCHORED: u8 = 3;
 
-pub(crate) fn run(source: &str, trust: &[String], dir: &Path) -> Result<(), Failure> {
+pub(crate) fn run(
+    source: &str,
+    trust: &[String],
+    max_age: Option<TimeDelta>,
+    dir: &Path,
+) -> Result<(), Failure> {
     let (mut roster, anchored_by) = anchors(trust, dir)?;
     let text = read(source)?;
     let bad = |why: String| Failure { code: 2, message: format!("{source}: {why}") };
@@ -75,8 +85,14 @@ pub(crate) fn run(source: &str, trust: &[String], dir: &Path) -> Result<(), Fail
             checked.changes.len(),
             signers.join(", ")
         );
+        let fresh =
+            freshness(document, &checked, &doc, &roster, max_age).map_err(|(code, why)| {
+                Failure { code, message: format!("{source}: {}: {why}", h.id) }
+            })?;
         match trusted {
-            Ok(_) => output::line(&format!("verified: {summary}; anchored by {anchored_by}")),
+            Ok(_) => {
+                output::line(&format!("verified: {summary}; anchored by {anchored_by}; {fresh}"))
+            }
             Err(VerifyError::UnknownSigner(key)) => {
                 output::line(&format!("signatures valid: {summary}"));
                 not_anchored.push(format!(
@@ -97,6 +113,120 @@ pub(crate) fn run(source: &str, trust: &[String], dir: &Path) -> Result<(), Fail
         return Err(Failure { code: NOT_ANCHORED, message: not_anchored.join("; ") });
     }
     Ok(())
+}
+
+/// Whether the copy is the state the owner's latest checkpoint covers, and how old that is:
+/// a line to print, or the exit code and why.
+fn freshness(
+    document: &Value,
+    checked: &liaison_protocol::provenance::Checked,
+    doc: &[u8],
+    roster: &Roster,
+    max_age: Option<TimeDelta>,
+) -> Result<String, (u8, String)> {
+    let h = &checked.header;
+    let Some(line) = document.get("checkpoint").and_then(Value::as_str) else {
+        return match max_age {
+            Some(_) => {
+                Err((NOT_ANCHORED, "no checkpoint comes with it, so its age cannot be told".into()))
+            }
+            None => Ok("no checkpoint: whether this copy is current cannot be told".into()),
+        };
+    };
+    let invalid = |why: String| (2, why);
+    let checkpoint = Signed::decode(line, CHECKPOINT_PREFIX, "checkpoint")
+        .and_then(|s| s.verify::<Checkpoint>())
+        .map_err(|e| invalid(format!("checkpoint: {e}")))?
+        .into_inner();
+    if checkpoint.mechanism != h.owner {
+        return Err(invalid(format!(
+            "the checkpoint is of {}, not of the owner {}",
+            checkpoint.mechanism, h.owner
+        )));
+    }
+    match roster.resolve(&checkpoint.signer, checkpoint.time) {
+        Ok(p) if p.role == Role::Member && p.mechanism == h.owner => {}
+        Ok(p) => {
+            return Err(invalid(format!("the checkpoint is signed by a node of {}", p.mechanism)));
+        }
+        Err(KeyError::Unknown(key)) => {
+            return Err((NOT_ANCHORED, format!("the checkpoint's signer {key} is not anchored")));
+        }
+        Err(e) => return Err(invalid(format!("the checkpoint's signer: {e}"))),
+    }
+    let proof: Option<Proof> = document.get("proof").and_then(|p| {
+        let path = p.get("path")?.as_array()?;
+        Some(Proof {
+            index: p.get("index")?.as_u64()?,
+            size: p.get("size")?.as_u64()?,
+            path: path
+                .iter()
+                .map(|h| HEXLOWER_PERMISSIVE.decode(h.as_str()?.as_bytes()).ok()?.try_into().ok())
+                .collect::<Option<Vec<[u8; 32]>>>()?,
+        })
+    });
+    let state = ItemDoc::load(doc).map_err(|e| invalid(e.to_string()))?;
+    let leaf = leaf_hash(h.id, &heads_digest(&state.heads()));
+    let covered =
+        proof.is_some_and(|p| p.size == checkpoint.count && p.verifies(&leaf, &checkpoint.root));
+    let last_change = checked.changes.iter().map(|(c, _)| c.time).max().unwrap_or(i64::MIN);
+    if !covered && last_change >= checkpoint.time.timestamp() {
+        // Changed since the checkpoint: not an old copy, but nothing vouches that it is the
+        // latest either, until the owner's next checkpoint.
+        let why = format!(
+            "changed after {}'s latest checkpoint ({}): whether it is current cannot be told yet",
+            h.owner,
+            checkpoint.time.to_rfc3339()
+        );
+        return match max_age {
+            Some(_) => Err((NOT_ANCHORED, why)),
+            None => Ok(why),
+        };
+    }
+    if !covered {
+        return Err(invalid(format!(
+            "this copy is older than the state {}'s latest checkpoint ({}) covers: a later change \
+             or its withdrawal is hidden",
+            h.owner,
+            checkpoint.time.to_rfc3339()
+        )));
+    }
+    let age = Utc::now() - checkpoint.time;
+    let shown = format!("{}m{}s", age.num_minutes(), age.num_seconds() % 60);
+    if let Some(max) = max_age
+        && age > max
+    {
+        return Err((
+            NOT_ANCHORED,
+            format!(
+                "its checkpoint is {shown} old, older than --max-age: a later change may be hidden"
+            ),
+        ));
+    }
+    Ok(format!(
+        "current as of {}'s checkpoint of {} ({shown} old)",
+        h.owner,
+        checkpoint.time.to_rfc3339()
+    ))
+}
+
+/// A duration such as `90s`, `30m`, `2h` or `1d`.
+pub(crate) fn parse_duration(text: &str) -> Result<TimeDelta, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: i64 =
+        number.parse().map_err(|_| format!("{text}: expected a number and s, m, h or d"))?;
+    let seconds = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text}: expected a number and s, m, h or d")),
+    };
+    n.checked_mul(seconds)
+        .and_then(TimeDelta::try_seconds)
+        .ok_or_else(|| format!("{text}: too long"))
 }
 
 /// The roster to check signers against, and a phrase saying what anchors it ("" for nothing).

@@ -228,6 +228,15 @@ pub fn describe(added: &Added) -> String {
                 c.not_after.map(|t| format!(" until {}", t.to_rfc3339())).unwrap_or_default();
             format!("certificate: {} {} {}{until}{new}", c.role, c.mechanism, c.key)
         }
+        Added::Checkpoint(c, _) => {
+            format!(
+                "checkpoint: {} public items of {} at {} by {}{new}",
+                c.count,
+                c.mechanism,
+                c.time.to_rfc3339(),
+                c.signer
+            )
+        }
         Added::Revocation(r, _) => {
             format!(
                 "revocation: {} of {} ({}) at {}{new}",

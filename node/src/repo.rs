@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::identity::{Identity, InitOptions, STORE_DIR};
 use crate::store::{Entry, Query, Record, Store};
-use liaison_protocol::trust::{Added, AuthorityCard, Signed, TrustError};
+use liaison_protocol::trust::{Added, AuthorityCard, Checkpoint, Signed, TrustError};
 
 /// A new item, before it is signed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,8 +157,34 @@ impl Repo {
                 .collect(),
             certificates: anchors.certificates().cloned().collect(),
             revocations: anchors.revocations().cloned().collect(),
-            signed: anchors.statements().cloned().collect(),
+            signed: self.roster.statements().cloned().collect(),
         }
+    }
+
+    /// Signs a checkpoint of this node's mechanism's public items as they are now, keeps it
+    /// and returns it (to pass on), unless it would say what the latest one says and that one
+    /// is younger than `max_age`.
+    ///
+    /// # Errors
+    /// If the store fails.
+    pub fn checkpoint(
+        &mut self,
+        now: DateTime<Utc>,
+        max_age: chrono::TimeDelta,
+    ) -> Result<Option<Signed>, Error> {
+        let mechanism = self.identity.config.mechanism.clone();
+        let leaves = self.store.public_leaves(&mechanism)?;
+        let checkpoint =
+            Checkpoint::over(mechanism.clone(), self.identity.public_key(), now, &leaves);
+        if let Some((latest, _)) = self.roster.checkpoint(&mechanism)
+            && (latest.root, latest.count) == (checkpoint.root, checkpoint.count)
+            && now - latest.time < max_age
+        {
+            return Ok(None);
+        }
+        let signed = Signed::sign(&checkpoint, &self.identity.key);
+        self.add_statements(std::slice::from_ref(&signed))?;
+        Ok(Some(signed))
     }
 
     /// Verifies and keeps certificates and revocations (from the operator or a peer). Returns,
@@ -172,9 +198,13 @@ impl Repo {
         statements: &[Signed],
     ) -> Result<Vec<Result<Added, TrustError>>, Error> {
         let mut out = Vec::with_capacity(statements.len());
+        let now = Utc::now();
         for signed in statements {
-            let added = self.roster.anchors_mut().add_statement(signed);
+            let added = self.roster.add_statement(signed, now);
             match &added {
+                Ok(Added::Checkpoint(c, true)) => {
+                    self.store.put_checkpoint(&c.mechanism, signed)?
+                }
                 Ok(added) if added.is_new() => self.store.put_statement(signed)?,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "refused a certificate or revocation"),

@@ -8,6 +8,7 @@
 //! - `roster/<key:32>`: a roster [`Card`], CBOR.
 //! - `authority/<mechanism>`: an anchored [`AuthorityCard`], CBOR.
 //! - `statement/<sha256 of its bytes>`: a certificate or revocation ([`Signed`]), CBOR.
+//! - `checkpoint/<mechanism>`: the latest checkpoint of a mechanism's public items, CBOR.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -16,8 +17,8 @@ use chrono::NaiveDate;
 use liaison_protocol::codec::{self, MAX_RECORD_BYTES};
 use liaison_protocol::trust::{AuthorityCard, Certificate, MAX_STATEMENT_BYTES, Signed};
 use liaison_protocol::{
-    Card, ChangeSig, CountryCode, Header, ItemId, ItemState, Kind, Mechanism, PublicKey, Roster,
-    SignedHeader,
+    Card, ChangeSig, CountryCode, Destination, Header, ItemId, ItemState, Kind, Mechanism,
+    PublicKey, Roster, SignedHeader, may_leave,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -244,6 +245,7 @@ impl Store {
     /// # Errors
     /// [`Error::Corrupt`] when an entry does not decode.
     pub fn trust(&self) -> Result<Roster, Error> {
+        let now = chrono::Utc::now();
         let mut roster = Roster::new();
         for card in self.roster()? {
             roster.insert(card);
@@ -254,12 +256,38 @@ impl Store {
         // Certificates first, so the log reads in the order things happened.
         let mut statements = self.statements()?;
         statements.sort_by_key(|s| s.verify::<Certificate>().is_err());
-        for signed in statements {
-            if let Err(e) = roster.anchors_mut().add_statement(&signed) {
-                tracing::debug!(error = %e, "a stored certificate or revocation does not apply");
+        let checkpoints =
+            self.scan_cbor::<Signed>(b"checkpoint/", "checkpoint", MAX_STATEMENT_BYTES)?;
+        for signed in statements.into_iter().chain(checkpoints) {
+            if let Err(e) = roster.add_statement(&signed, now) {
+                tracing::debug!(error = %e, "a stored certificate, revocation or checkpoint does not apply");
             }
         }
         Ok(roster)
+    }
+
+    /// Keeps the latest checkpoint of `mechanism`, replacing the one before, durably.
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn put_checkpoint(&self, mechanism: &Mechanism, signed: &Signed) -> Result<(), Error> {
+        self.put_durably([&b"checkpoint/"[..], mechanism.as_str().as_bytes()].concat(), signed)
+    }
+
+    /// The public items `mechanism` owns (`clear`, not withdrawn), with their state digests,
+    /// sorted by id: what its checkpoints cover.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered record met.
+    pub fn public_leaves(&self, mechanism: &Mechanism) -> Result<Vec<(ItemId, [u8; 32])>, Error> {
+        let query = Query { mechanism: Some(mechanism.clone()), ..Query::default() };
+        let public = self.list(&query)?.into_iter().filter(|e| {
+            &e.header.owner == mechanism
+                && may_leave(&e.header, e.record.state.withdrawn, Destination::Public)
+        });
+        Ok(liaison_protocol::trust::leaves(
+            public.map(|e| (e.header.id, e.record.digest.as_slice().try_into().unwrap_or([0; 32]))),
+        ))
     }
 
     /// The anchored authorities' cards.
@@ -380,6 +408,14 @@ impl ReadOnlyStore {
     /// [`Error::Corrupt`] when an entry does not decode.
     pub fn roster(&self) -> Result<Vec<Card>, Error> {
         self.0.roster()
+    }
+
+    /// See [`Store::public_leaves`].
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered record met.
+    pub fn public_leaves(&self, mechanism: &Mechanism) -> Result<Vec<(ItemId, [u8; 32])>, Error> {
+        self.0.public_leaves(mechanism)
     }
 
     /// See [`Store::trust`].

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{self, MAX_CARD_BYTES};
-use crate::trust::{Anchors, KeyError};
+use crate::trust::{Added, Anchors, Checkpoint, KeyError, MAX_CLOCK_SKEW, Signed, TrustError};
 use crate::{FieldError, Mechanism, Peer, PublicKey, Role};
 
 /// The prefix of every identity card.
@@ -64,6 +64,8 @@ impl Card {
 pub struct Roster {
     entries: BTreeMap<PublicKey, Card>,
     anchors: Anchors,
+    /// The latest checkpoint of each mechanism's public items, by one of its member nodes.
+    checkpoints: BTreeMap<Mechanism, (Checkpoint, Signed)>,
 }
 
 impl Roster {
@@ -116,6 +118,66 @@ impl Roster {
     /// The same, to add to.
     pub fn anchors_mut(&mut self) -> &mut Anchors {
         &mut self.anchors
+    }
+
+    /// Verifies and keeps a certificate, a revocation or a checkpoint (which one, its bytes
+    /// tell). A checkpoint must be signed by a member node of its mechanism at its time, and
+    /// not dated more than [`MAX_CLOCK_SKEW`] after `now`; it is kept when it is the latest of
+    /// its mechanism.
+    ///
+    /// # Errors
+    /// As [`Anchors::add_statement`]; for a checkpoint, a bad signature or signer.
+    pub fn add_statement(
+        &mut self,
+        signed: &Signed,
+        now: DateTime<Utc>,
+    ) -> Result<Added, TrustError> {
+        match self.anchors.add_statement(signed) {
+            Err(TrustError::Decode(_)) => {}
+            other => return other,
+        }
+        let checkpoint = signed.verify::<Checkpoint>()?.into_inner();
+        let signer = self.resolve(&checkpoint.signer, checkpoint.time).map_err(|e| {
+            FieldError::new("checkpoint", checkpoint.signer, format!("its signer: {e}"))
+        })?;
+        if signer.role != Role::Member || signer.mechanism != checkpoint.mechanism {
+            return Err(FieldError::new(
+                "checkpoint",
+                checkpoint.signer,
+                format!(
+                    "signed by a node of {}, not a member of {}",
+                    signer.mechanism, checkpoint.mechanism
+                ),
+            )
+            .into());
+        }
+        if checkpoint.time > now + MAX_CLOCK_SKEW {
+            return Err(FieldError::new(
+                "checkpoint",
+                checkpoint.time.to_rfc3339(),
+                "dated in the future",
+            )
+            .into());
+        }
+        let newer = self
+            .checkpoints
+            .get(&checkpoint.mechanism)
+            .is_none_or(|(kept, _)| kept.time < checkpoint.time);
+        if newer {
+            self.checkpoints
+                .insert(checkpoint.mechanism.clone(), (checkpoint.clone(), signed.clone()));
+        }
+        Ok(Added::Checkpoint(checkpoint, newer))
+    }
+
+    /// The latest checkpoint kept of `mechanism`, with its signed form.
+    pub fn checkpoint(&self, mechanism: &Mechanism) -> Option<&(Checkpoint, Signed)> {
+        self.checkpoints.get(mechanism)
+    }
+
+    /// Every statement this roster passes on: certificates, revocations, latest checkpoints.
+    pub fn statements(&self) -> impl Iterator<Item = &Signed> {
+        self.anchors.statements().chain(self.checkpoints.values().map(|(_, s)| s))
     }
 
     /// Every entry, by key.

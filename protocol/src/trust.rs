@@ -15,7 +15,9 @@ mod statements;
 
 pub use anchors::{Added, Anchors, KeyError};
 pub use armor::{ArmorError, armor, dearmor};
-pub use checkpoint::{Checkpoint, Proof, leaf_hash, merkle_root, prove};
+pub use checkpoint::{
+    CHECKPOINT_PREFIX, Checkpoint, MAX_CLOCK_SKEW, Proof, leaf_hash, leaves, merkle_root, prove,
+};
 pub use keyset::{KEYSET_FORMAT, Keyset, KeysetFile, OpenedKeyset};
 pub use statements::{
     AUTHORITY_PREFIX, AuthorityCard, CERT_PREFIX, Certificate, REVOCATION_PREFIX, Reason,

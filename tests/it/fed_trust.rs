@@ -7,12 +7,15 @@
 use chrono::{Duration, Utc};
 use ed25519_dalek::SigningKey;
 use liaison_node::api::{Request, Response, TrustView};
+use liaison_node::daemon::Options;
 use liaison_protocol::trust::{
-    AuthorityCard, Certificate, Reason, Revocation, STATEMENT_VERSION, Signed,
+    AuthorityCard, Certificate, Checkpoint, Reason, Revocation, STATEMENT_VERSION, Signed,
 };
 use liaison_protocol::{ItemId, Label, Mechanism, PublicKey, VisitPatch};
 
-use crate::fed_support::{DEADLINE, MEMBER, MIRROR, TestNet, TestNode, eventually, mech, visit};
+use crate::fed_support::{
+    DEADLINE, MEMBER, MIRROR, TestNet, TestNode, eventually, mech, options, visit,
+};
 
 /// A mechanism's authority, held by the test as the secretariat holds it offline.
 struct Authority {
@@ -115,13 +118,10 @@ async fn a_certified_node_joins_with_no_action_elsewhere_and_a_revocation_reache
     const NGO: usize = 2;
     const NEW_YORK: usize = 3;
     let ohchr = Authority::new("ohchr", 41);
-    let mut net = TestNet::start(&[
-        ("ohchr", MEMBER),
-        ("coe", MEMBER),
-        ("ngo-watch", MIRROR),
-        ("ohchr", MEMBER),
-    ])
-    .await;
+    let specs = [("ohchr", MEMBER), ("coe", MEMBER), ("ngo-watch", MIRROR), ("ohchr", MEMBER)];
+    // Members sign checkpoints every second, so that they travel within the test.
+    let checkpoints = Options { checkpoint_every: std::time::Duration::from_secs(1), ..options() };
+    let mut net = TestNet::start_with(&specs, checkpoints).await;
     // Geneva runs with a certificate; the Council of Europe and the NGO's mirror anchor only
     // OHCHR's authority card, never a card of an OHCHR node.
     for i in [GENEVA, COE, NGO, NEW_YORK] {
@@ -160,6 +160,23 @@ async fn a_certified_node_joins_with_no_action_elsewhere_and_a_revocation_reache
         has_title(&net[i], green, "Visit to Chile, dates agreed").await;
     }
     has_title(&net[NGO], clear, "Visit to Peru, dates agreed").await;
+    // Geneva's checkpoints of OHCHR's public items reach COE and the mirror, which serves them.
+    for i in [COE, NGO] {
+        eventually(DEADLINE, || async {
+            let t = trust(&net[i]).await;
+            let ohchr_checkpoint = t
+                .signed
+                .iter()
+                .filter_map(|s| s.verify::<Checkpoint>().ok())
+                .any(|c| c.mechanism == mech("ohchr") && c.count >= 1);
+            if ohchr_checkpoint {
+                Ok(())
+            } else {
+                Err(format!("{} holds no checkpoint of ohchr", net[i].name))
+            }
+        })
+        .await;
+    }
     let history = net[COE].view(green).await.history;
     let by_new_york = history.iter().find(|h| h.signer == Some(net[NEW_YORK].key()));
     assert!(

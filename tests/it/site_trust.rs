@@ -1,6 +1,8 @@
 //! `liaison verify --trust KEYSET`: an NGO that anchors OHCHR's published keyset can tell a
 //! genuine item from a forged one or from one served at another item's URL; with no anchor the
-//! signatures still check, and the answer says that no key is anchored (exit 3).
+//! signatures still check, and the answer says that no key is anchored (exit 3). The owner's
+//! signed checkpoints tell a current copy from a rolled back one: an old copy served with the
+//! latest checkpoint fails, and with its own old checkpoint it fails `--max-age`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,7 +14,7 @@ use liaison_protocol::{Label, Role};
 use serde_json::Value;
 
 use crate::fed_support::{TestNode, options, visit};
-use crate::site_support::{get_json, serve_copies, verify_with};
+use crate::site_support::{get_json, get_ok, serve_copies, verify_with};
 use crate::support::liaison_bin;
 
 /// Runs `liaison authority ARGS` and returns what it printed.
@@ -33,6 +35,7 @@ async fn certified_node(dir: &Path, keyset: &Path) -> TestNode {
     authority(&["keyset", "--authority", file, "-o", keyset.to_str().expect("utf-8")]);
     node.start_with(liaison_node::daemon::Options {
         http: Some("127.0.0.1:0".into()),
+        checkpoint_every: std::time::Duration::from_secs(1),
         ..options()
     })
     .await;
@@ -108,4 +111,79 @@ async fn verify_anchored_in_a_keyset_tells_genuine_from_forged_and_misplaced() {
     assert!(err.contains("'signers'"), "{err}");
     let (code, out, err) = run("/genuine".to_owned()).await;
     assert_eq!(code, 0, "a genuine copy anywhere: {out}{err}");
+}
+
+/// The provenance the site serves for `id`, once it comes with a proof against a checkpoint
+/// of `count` items.
+async fn proven(site: std::net::SocketAddr, id: liaison_protocol::ItemId, count: u64) -> Value {
+    crate::fed_support::eventually(crate::fed_support::DEADLINE, || async {
+        let doc = get_json(site, &format!("/items/{id}/provenance")).await;
+        if doc["proof"]["size"].as_u64() == Some(count) {
+            Ok(doc)
+        } else {
+            Err(format!("no proof against a checkpoint of {count} items yet: {}", doc["proof"]))
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolled_back_copy_fails_against_the_latest_checkpoint_or_the_max_age() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keyset = dir.path().join("liaison-keyset.json");
+    let keyset_arg = keyset.to_str().expect("utf-8").to_owned();
+    let node = certified_node(dir.path(), &keyset).await;
+    let site = node.running.as_ref().and_then(|r| r.http).expect("the node's public site");
+    let chile = node.create(visit("Visit to Chile", Label::Clear, &[], &[])).await;
+    let peru = node.create(visit("Visit to Peru", Label::Clear, &[], &[])).await;
+    let chile_v1 = proven(site, chile, 2).await;
+    let peru_v1 = proven(site, peru, 2).await;
+    let url = format!("http://{site}/items/{chile}/provenance");
+    let (code, out, err) = verify_with(&url, &["--trust", &keyset_arg, "--max-age", "1h"]).await;
+    assert_eq!(code, 0, "the current copy: {out}{err}");
+    assert!(out.contains("current as of ohchr's checkpoint"), "{out}");
+    // The item's page says who signed it, who certified that key, and when the checkpoint is.
+    let page = get_ok(site, &format!("/items/{chile}/")).await;
+    assert!(page.contains("ohchr node certified by authority"), "{page}");
+    assert!(page.contains("Latest checkpoint of ohchr"), "{page}");
+
+    // Chile's dates change and Peru is withdrawn; the owner signs a new checkpoint.
+    let patch = liaison_protocol::VisitPatch {
+        title: Some("Visit to Chile, dates changed".into()),
+        ..Default::default()
+    };
+    node.request(Request::UpdateVisit { id: chile, patch }).await;
+    node.request(Request::Withdraw { id: peru }).await;
+    let chile_v2 = proven(site, chile, 1).await;
+    // A stale mirror serves the old copies, with the latest checkpoint, or with the old one.
+    let with_latest = |old: &Value| {
+        let mut copy = old.clone();
+        copy["checkpoint"] = chile_v2["checkpoint"].clone();
+        copy
+    };
+    let copies: BTreeMap<String, String> = [
+        ("/chile-old-latest".to_owned(), with_latest(&chile_v1).to_string()),
+        ("/peru-old-latest".to_owned(), with_latest(&peru_v1).to_string()),
+        ("/chile-old-old".to_owned(), chile_v1.to_string()),
+        ("/chile-current".to_owned(), chile_v2.to_string()),
+    ]
+    .into_iter()
+    .collect();
+    let server = serve_copies(copies).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    for (path, max_age, expected) in [
+        ("/chile-old-latest", None, 2),
+        ("/peru-old-latest", None, 2),
+        ("/chile-old-old", Some("1s"), 3),
+        ("/chile-current", Some("1h"), 0),
+    ] {
+        let url = format!("http://{server}{path}");
+        let mut args = vec!["--trust", keyset_arg.as_str()];
+        args.extend(max_age.iter().flat_map(|m| ["--max-age", *m]));
+        let (code, out, err) = verify_with(&url, &args).await;
+        assert_eq!(code, expected, "{path} {args:?}: {out}{err}");
+        if expected == 2 {
+            assert!(err.contains("hidden"), "{path}: {err}");
+        }
+    }
 }

@@ -125,6 +125,11 @@ const NOT_ITEMS: &[(&str, &str)] = &[
         "the local API: requests go to the event loop, answers come from api.rs",
     ),
     ("node/src/identity.rs", "writes the node's own key and config"),
+    (
+        "node/src/daemon/trust.rs",
+        "certificates, revocations and checkpoints: what authorities and members signed about \
+         keys, and a root and count over public items only (Store::public_leaves asks may_leave)",
+    ),
 ];
 
 /// Files that write everything the node holds, `red` included, for its own operator only, and

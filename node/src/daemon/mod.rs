@@ -43,7 +43,14 @@ pub struct Options {
     pub http: Option<String>,
     /// How often to reconcile with every connected peer even when nothing was pushed.
     pub reconcile_every: Duration,
+    /// A member signs a checkpoint of its public items at least this often, and within
+    /// [`CHECKPOINT_AFTER_CHANGE`] (or this, if shorter) of a change to them.
+    pub checkpoint_every: Duration,
 }
+
+/// How soon after a change to its public items a member signs a new checkpoint, at most: a
+/// mirror's copy of a changed item has no proof against the older checkpoint meanwhile.
+pub const CHECKPOINT_AFTER_CHANGE: Duration = Duration::from_secs(30);
 
 impl Default for Options {
     fn default() -> Self {
@@ -53,6 +60,7 @@ impl Default for Options {
             allow_mirrors: false,
             http: None,
             reconcile_every: Duration::from_secs(30),
+            checkpoint_every: Duration::from_secs(3600),
         }
     }
 }
@@ -259,6 +267,8 @@ struct EventLoop {
     /// Nodes outside the roster that connected, and until when they may introduce themselves
     /// by a certificate (at most [`trust::MAX_STRANGERS`]).
     strangers: HashMap<PeerId, Instant>,
+    /// When this node last looked whether to sign a checkpoint, and the store's generation then.
+    checkpointed: (Instant, u64),
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -296,6 +306,7 @@ impl EventLoop {
             status_tx,
             embargoes,
             strangers: HashMap::new(),
+            checkpointed: (Instant::now(), u64::MAX),
         };
         this.refresh_roster();
         this
@@ -391,6 +402,7 @@ impl EventLoop {
                 _ = tick.tick() => {
                     self.redial_due();
                     self.drop_strangers();
+                    self.checkpoint_due();
                     self.publish_due_embargoes();
                     self.status_tx.send_replace(Some(self.status()));
                     if last_reconcile.elapsed() >= self.options.reconcile_every {

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use liaison_protocol::sync::{MAX_STATEMENTS, SyncRequest, SyncResponse};
-use liaison_protocol::trust::Signed;
+use liaison_protocol::trust::{Added, Signed};
 use libp2p::PeerId;
 
 use super::EventLoop;
@@ -18,9 +18,10 @@ pub(super) const INTRODUCTION: Duration = Duration::from_secs(10);
 pub(super) const MAX_STRANGERS: usize = 16;
 
 impl EventLoop {
-    /// What this node passes on: every certificate and revocation it holds, up to the limit.
+    /// What this node passes on: every certificate and revocation it holds, and the latest
+    /// checkpoint of each mechanism, up to the limit.
     pub(super) fn statements(&self) -> Vec<Signed> {
-        self.repo.roster().anchors().statements().take(MAX_STATEMENTS).cloned().collect()
+        self.repo.roster().statements().take(MAX_STATEMENTS).cloned().collect()
     }
 
     /// Sends `peer` every statement this node holds; its answer brings the peer's.
@@ -54,10 +55,12 @@ impl EventLoop {
             }
         };
         let mut new = Vec::new();
+        let mut keys_changed = false;
         for (signed, added) in statements.iter().zip(added) {
             match added {
                 Ok(added) if added.is_new() => {
                     tracing::info!(peer = %from, "{}", crate::api::describe(&added));
+                    keys_changed |= !matches!(added, Added::Checkpoint(..));
                     new.push(signed.clone());
                 }
                 Ok(_) => {}
@@ -70,7 +73,9 @@ impl EventLoop {
         if new.is_empty() {
             return;
         }
-        self.trust_changed();
+        if keys_changed {
+            self.trust_changed();
+        }
         let others: Vec<PeerId> =
             self.swarm.connected_peers().copied().filter(|p| *p != from).collect();
         for peer in others {
@@ -122,6 +127,37 @@ impl EventLoop {
             return;
         }
         self.strangers.insert(peer, Instant::now() + INTRODUCTION);
+    }
+
+    /// On a member: signs a checkpoint of its mechanism's public items when they changed since
+    /// the last look (at most every [`super::CHECKPOINT_AFTER_CHANGE`]) or the last checkpoint
+    /// is as old as `checkpoint_every`, and passes it to every connected peer.
+    pub(super) fn checkpoint_due(&mut self) {
+        if self.repo.identity().config.role != liaison_protocol::Role::Member {
+            return;
+        }
+        let every = self.options.checkpoint_every;
+        let (last_look, generation) = self.checkpointed;
+        let now_generation = self.repo.store().generation();
+        let changed = now_generation != generation;
+        let elapsed = last_look.elapsed();
+        if elapsed < every.min(super::CHECKPOINT_AFTER_CHANGE) || (!changed && elapsed < every) {
+            return;
+        }
+        self.checkpointed = (Instant::now(), now_generation);
+        let max_age = chrono::TimeDelta::from_std(every).unwrap_or(chrono::TimeDelta::MAX);
+        match self.repo.checkpoint(chrono::Utc::now(), max_age) {
+            Ok(Some(signed)) => {
+                // Its own write bumped the generation: that is not a change to look at again.
+                self.checkpointed.1 = self.repo.store().generation();
+                let connected: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
+                for peer in connected {
+                    self.send_request(peer, SyncRequest::Statements(vec![signed.clone()]));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "signing a checkpoint"),
+        }
     }
 
     /// Disconnects the nodes outside the roster whose time to introduce themselves is up.

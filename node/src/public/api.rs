@@ -89,6 +89,7 @@ pub(crate) fn provenance_json(site: &Site, entry: &Entry) -> Value {
         })
         .map(|s| s.encode(liaison_protocol::trust::CERT_PREFIX))
         .collect();
+    let (checkpoint, proof) = checkpoint_and_proof(site, &roster, entry);
     json!({
         "id": entry.header.id,
         "owner": entry.header.owner,
@@ -96,8 +97,37 @@ pub(crate) fn provenance_json(site: &Site, entry: &Entry) -> Value {
         "provenance": Provenance::new(&r.header, &r.doc, &r.sigs),
         "signers": signers,
         "certificates": certificates,
+        "checkpoint": checkpoint,
+        "proof": proof,
         "how_to_verify": HOW_TO_VERIFY,
     })
+}
+
+/// The latest checkpoint of the item's owner, and the proof that this copy is the state it
+/// covers (`null` when this site holds another state than the checkpoint covers: the item
+/// changed since, here or at its owner).
+fn checkpoint_and_proof(
+    site: &Site,
+    roster: &liaison_protocol::Roster,
+    entry: &Entry,
+) -> (Value, Value) {
+    let Some((checkpoint, signed)) = roster.checkpoint(&entry.header.owner) else {
+        return (Value::Null, Value::Null);
+    };
+    let line = Value::from(signed.encode(liaison_protocol::trust::CHECKPOINT_PREFIX));
+    let digest: [u8; 32] = entry.record.digest.as_slice().try_into().unwrap_or([0; 32]);
+    let proof = site
+        .leaves(&entry.header.owner)
+        .ok()
+        .and_then(|leaves| checkpoint.prove(&leaves, entry.header.id, &digest));
+    let proof = proof.map_or(Value::Null, |p| {
+        json!({
+            "index": p.index,
+            "size": p.size,
+            "path": p.path.iter().map(|h| data_encoding::HEXLOWER.encode(h)).collect::<Vec<_>>(),
+        })
+    });
+    (line, proof)
 }
 
 pub(super) async fn provenance(

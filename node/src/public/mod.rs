@@ -70,7 +70,12 @@ pub struct Site {
     summary: Arc<Mutex<Option<Arc<Summary>>>>,
     /// Permits to read the store, one per reader.
     readers: Arc<tokio::sync::Semaphore>,
+    /// Each mechanism's public items and digests (a checkpoint's leaves), by store generation.
+    leaves: Arc<Mutex<BTreeMap<Mechanism, (u64, Leaves)>>>,
 }
+
+/// A mechanism's public items and their digests, sorted by id: a checkpoint's leaves.
+pub(crate) type Leaves = Arc<Vec<(ItemId, [u8; 32])>>;
 
 /// What the home page's country list and `/metrics` show, read in one pass over the items.
 #[derive(Debug)]
@@ -146,7 +151,26 @@ impl Site {
             orders: Arc::default(),
             summary: Arc::default(),
             readers: Arc::new(tokio::sync::Semaphore::new(readers())),
+            leaves: Arc::default(),
         }
+    }
+
+    /// The public items `mechanism` owns, with their digests, sorted by id, as the store holds
+    /// them now: read once per store generation.
+    pub(crate) fn leaves(&self, mechanism: &Mechanism) -> Result<Leaves, crate::Error> {
+        let generation = self.store.generation();
+        if let Some((g, leaves)) = self.lock_leaves().get(mechanism)
+            && *g == generation
+        {
+            return Ok(Arc::clone(leaves));
+        }
+        let leaves = Arc::new(self.store.public_leaves(mechanism)?);
+        self.lock_leaves().insert(mechanism.clone(), (generation, Arc::clone(&leaves)));
+        Ok(leaves)
+    }
+
+    fn lock_leaves(&self) -> std::sync::MutexGuard<'_, BTreeMap<Mechanism, (u64, Leaves)>> {
+        self.leaves.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A site over `store` with no running node behind it (a static export).

@@ -309,13 +309,16 @@ pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
             .into_iter()
             .map(|(k, v)| (k.replace('_', " "), v))
             .collect();
-    let roster = site.store.roster().unwrap_or_default();
-    let signer = |k: &liaison_protocol::PublicKey| {
-        roster
-            .iter()
-            .find(|c| c.key == *k)
-            .map_or("unknown node".to_owned(), |c| c.mechanism.to_string())
+    let roster = site.store.trust().unwrap_or_default();
+    // Who a key is: its pinned card's mechanism, or its certificate's, with the authority that
+    // certified it.
+    let signer = |k: &liaison_protocol::PublicKey| match roster.get(k) {
+        Some(card) => card.mechanism.to_string(),
+        None => roster.anchors().certificate(k).map_or("unknown node".to_owned(), |c| {
+            format!("{} node certified by authority {}", c.mechanism, c.authority.short())
+        }),
     };
+    let checkpoint = roster.checkpoint(&e.header.owner).map(|(c, _)| c);
     html! {
         p { (e.header.kind) " published by " strong { (e.header.owner) } @if !dates(e).is_empty() { " · " (dates(e)) } }
         table {
@@ -325,7 +328,11 @@ pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
         }
         section id="provenance" {
             h2 { "Provenance" }
-            p { "Created by the " (e.header.owner) " node with key " code { (e.header.creator) } "." }
+            p { "Created by the " (e.header.owner) " node with key " code { (e.header.creator) } " (" (signer(&e.header.creator)) ")." }
+            @if let Some(c) = checkpoint {
+                p { "Latest checkpoint of " (e.header.owner) "'s public items: " (c.count) " items at "
+                    (c.time.format("%Y-%m-%d %H:%M:%S UTC")) ", signed by " code { (c.signer.short()) } "." }
+            }
             ul {
                 @for s in &e.record.sigs {
                     li { "change " code { (data_encoding::HEXLOWER.encode(&s.hash[..8])) } " signed by " (signer(&s.signer)) " (" code { (s.signer.short()) } ")" }

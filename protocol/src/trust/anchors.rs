@@ -19,20 +19,25 @@ pub struct Anchors {
     revocations: BTreeMap<PublicKey, (Revocation, Signed)>,
 }
 
-/// A certificate or a revocation, as [`Anchors::add_statement`] took it in.
+/// A certificate, a revocation or a checkpoint, as [`Anchors::add_statement`] or
+/// [`crate::Roster::add_statement`] took it in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Added {
     /// A certificate, and whether it was new here (not a copy or an older one).
     Certificate(Certificate, bool),
     /// A revocation, and whether it was new here.
     Revocation(Revocation, bool),
+    /// A member's checkpoint, and whether it was newer than the one kept for its mechanism.
+    Checkpoint(super::Checkpoint, bool),
 }
 
 impl Added {
     /// Whether the statement told this node something it did not know.
     pub fn is_new(&self) -> bool {
         match self {
-            Added::Certificate(_, new) | Added::Revocation(_, new) => *new,
+            Added::Certificate(_, new) | Added::Revocation(_, new) | Added::Checkpoint(_, new) => {
+                *new
+            }
         }
     }
 }

@@ -61,6 +61,57 @@ impl Statement for Checkpoint {
     }
 }
 
+/// The prefix of a checkpoint's text form.
+pub const CHECKPOINT_PREFIX: &str = "liaison-checkpoint1:";
+
+/// How far ahead of the reader's clock a checkpoint's time may be; a later one is refused, so a
+/// node cannot make its checkpoint outlive the next ones by dating it ahead.
+pub const MAX_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// The leaves of a checkpoint over `items` (id and state digest), sorted by id.
+pub fn leaves(items: impl IntoIterator<Item = (ItemId, [u8; 32])>) -> Vec<(ItemId, [u8; 32])> {
+    let mut items: Vec<_> = items.into_iter().collect();
+    items.sort_by_key(|(id, _)| *id);
+    items.dedup_by_key(|(id, _)| *id);
+    items
+}
+
+impl Checkpoint {
+    /// A checkpoint by `signer` of `mechanism`'s public items, given sorted by [`leaves`].
+    pub fn over(
+        mechanism: Mechanism,
+        signer: PublicKey,
+        time: DateTime<Utc>,
+        items: &[(ItemId, [u8; 32])],
+    ) -> Self {
+        let hashes: Vec<[u8; 32]> = items.iter().map(|(id, d)| leaf_hash(*id, d)).collect();
+        Checkpoint {
+            v: STATEMENT_VERSION,
+            mechanism,
+            signer,
+            time,
+            count: hashes.len() as u64,
+            root: merkle_root(&hashes),
+        }
+    }
+
+    /// The proof that item `id` in state `digest` is among `items` (sorted by [`leaves`]), if
+    /// it is and `items` are the ones this checkpoint covers.
+    pub fn prove(
+        &self,
+        items: &[(ItemId, [u8; 32])],
+        id: ItemId,
+        digest: &[u8; 32],
+    ) -> Option<Proof> {
+        let index = items.binary_search_by_key(&id, |(i, _)| *i).ok()?;
+        if &items[index].1 != digest || items.len() as u64 != self.count {
+            return None;
+        }
+        let hashes: Vec<[u8; 32]> = items.iter().map(|(id, d)| leaf_hash(*id, d)).collect();
+        (merkle_root(&hashes) == self.root).then(|| prove(&hashes, index)).flatten()
+    }
+}
+
 /// The leaf of item `id` in state `digest`.
 pub fn leaf_hash(id: ItemId, digest: &[u8; 32]) -> [u8; 32] {
     Sha256::new()
