@@ -77,6 +77,9 @@ pub(crate) enum Command {
     /// revocation to pass on to the federation
     #[command(subcommand)]
     Cert(CertCommand),
+    /// This node's key
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// The public mirror's static export
     #[command(subcommand)]
     Mirror(MirrorCommand),
@@ -644,6 +647,13 @@ pub(crate) struct ExportArgs {
 pub(crate) struct ImportArgs {
     /// The JSON file
     pub(crate) file: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Give this (stopped) node a new key and print its new card, for its authority to
+    /// certify; what the old key signed stays valid. The old key is kept in node.key.retired
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,7 @@ pub(crate) fn dispatch(command: Command, dir: &Path) -> Result<(), Failure> {
         Command::Init(a) => init(a, dir),
         Command::Node(a) => crate::daemon::run(a, dir),
         Command::Demo(a) => crate::demo::run(a),
+        Command::Key(KeyCommand::Rotate) => rotate(dir),
         Command::Verify(a) => crate::verify::run(&a.source, &a.trust, a.max_age, dir),
         Command::Authority(a) => crate::authority::run(a),
         Command::Backup(a) => crate::backup::backup(a, dir),
@@ -190,6 +191,7 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
         | Command::Node(_)
         | Command::Demo(_)
         | Command::Verify(_)
+        | Command::Key(_)
         | Command::Authority(_)
         | Command::Backup(_)
         | Command::Restore(_)
@@ -585,6 +587,26 @@ fn import(a: ImportArgs, conn: &mut Conn) -> Result<(), Failure> {
         report.merged.len(),
         report.unchanged.len(),
         created.len()
+    );
+    Ok(())
+}
+
+/// `key rotate`: a new key for the stopped node; prints its card.
+fn rotate(dir: &Path) -> Result<(), Failure> {
+    let (repo, old) = Repo::rotate_key(dir).map_err(|e| match e {
+        Error::StoreBusy(_) => Failure {
+            code: 2,
+            message: "the node is running: stop it, rotate its key, then start it again".into(),
+        },
+        e => e.into(),
+    })?;
+    output::line(&repo.identity().card().encode());
+    eprintln!(
+        "new key {}; the old key {old} is in {} until you delete it. Next: have your \
+         authority certify the card above ('liaison authority certify'), install the \
+         certificate with 'liaison cert add', then revoke the old key as retired.",
+        repo.identity().public_key(),
+        dir.join(liaison_node::identity::RETIRED_KEY_FILE).display()
     );
     Ok(())
 }

@@ -219,6 +219,26 @@ pub struct TrustView {
     pub signed: Vec<Signed>,
 }
 
+/// Why a certificate the operator installs does not hold now, if it does not.
+fn not_current(signed: &Signed, now: DateTime<Utc>) -> Option<String> {
+    let cert = signed.verify::<Certificate>().ok()?.into_inner();
+    if cert.not_after.is_some_and(|end| end <= now) {
+        return Some(format!(
+            "the certificate of key {} expired on {}",
+            cert.key,
+            cert.not_after?.to_rfc3339()
+        ));
+    }
+    if cert.not_before > now + liaison_protocol::trust::MAX_CLOCK_SKEW {
+        return Some(format!(
+            "the certificate of key {} holds only from {}",
+            cert.key,
+            cert.not_before.to_rfc3339()
+        ));
+    }
+    None
+}
+
 /// One line about a certificate or revocation taken in.
 pub fn describe(added: &Added) -> String {
     let new = if added.is_new() { "" } else { " (already known)" };
@@ -316,11 +336,28 @@ impl Repo {
             }
             Request::Trust => (Response::Trust(Box::new(self.trust_view())), vec![]),
             Request::AddStatements { statements } => {
-                let added = self.add_statements(&statements)?;
-                let lines = added
-                    .into_iter()
-                    .map(|r| r.map(|a| describe(&a)).map_err(|e| e.to_string()))
-                    .collect();
+                // The operator installs what holds now; peers may pass on older certificates,
+                // which still vouch for what their keys signed while they held.
+                let mut lines: Vec<Result<String, String>> = Vec::new();
+                let mut current = Vec::new();
+                for signed in statements {
+                    match not_current(&signed, now) {
+                        Some(why) => {
+                            tracing::warn!(reason = %why, "refused a certificate");
+                            lines.push(Err(why));
+                        }
+                        None => {
+                            lines.push(Ok(String::new()));
+                            current.push(signed);
+                        }
+                    }
+                }
+                let mut added = self.add_statements(&current)?.into_iter();
+                for line in lines.iter_mut().filter(|l| l.is_ok()) {
+                    if let Some(result) = added.next() {
+                        *line = result.map(|a| describe(&a)).map_err(|e| e.to_string());
+                    }
+                }
                 (Response::Statements(lines), vec![])
             }
             Request::RosterRemove { peer } => (Response::Cards(self.remove_peer(&peer)?), vec![]),

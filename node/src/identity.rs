@@ -184,6 +184,49 @@ impl Identity {
     }
 }
 
+/// Where `key rotate` keeps the key it replaced, until the operator deletes it.
+pub const RETIRED_KEY_FILE: &str = "node.key.retired";
+
+impl Identity {
+    /// Gives the node in `dir` a new key from `seed`: the old key goes to
+    /// [`RETIRED_KEY_FILE`], the config names the new public key. Returns the new identity
+    /// and the old public key. What the old key signed stays valid wherever its certificate
+    /// or card is trusted; the new key needs a certificate of its own.
+    ///
+    /// # Errors
+    /// What [`Identity::load`] refuses; a retired key left by an earlier rotation (delete it
+    /// once its revocation is out); IO errors.
+    pub fn rotate(dir: &Path, seed: [u8; 32]) -> Result<(Self, PublicKey), Error> {
+        let old = Self::load(dir)?;
+        let retired = dir.join(RETIRED_KEY_FILE);
+        if retired.exists() {
+            return Err(liaison_protocol::FieldError::new(
+                "key",
+                retired.display(),
+                "an earlier rotation's key is still there: delete it once that key is revoked \
+                 as retired, then rotate again",
+            )
+            .into());
+        }
+        let key = SigningKey::from_bytes(&seed);
+        let config =
+            Config { public_key: PublicKey::from(&key.verifying_key()), ..old.config.clone() };
+        let text = toml::to_string(&config).map_err(|e| Error::Config(e.to_string()))?;
+        // The old key is kept first, then the new key and config each go in by a rename.
+        write_key(&retired, &old.key)?;
+        let (key_tmp, config_tmp) = (dir.join("node.key.tmp"), dir.join("config.toml.tmp"));
+        write_key(&key_tmp, &key)?;
+        fs::write(
+            &config_tmp,
+            format!("# Liaison node configuration. See README.md, \"Configuration\".\n{text}"),
+        )
+        .map_err(|e| Error::io(&config_tmp, e))?;
+        fs::rename(&key_tmp, dir.join(KEY_FILE)).map_err(|e| Error::io(&key_tmp, e))?;
+        fs::rename(&config_tmp, dir.join(CONFIG_FILE)).map_err(|e| Error::io(&config_tmp, e))?;
+        Ok((Self { dir: dir.to_owned(), key, config }, old.public_key()))
+    }
+}
+
 /// Reads the ed25519 seed in `path` (64 hex digits).
 ///
 /// # Errors

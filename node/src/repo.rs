@@ -214,6 +214,21 @@ impl Repo {
         Ok(out)
     }
 
+    /// Gives the stopped node in `dir` a new key (see [`Identity::rotate`]). Its old card
+    /// stays pinned in its own roster, so what the old key signed here still verifies. Returns
+    /// the node, opened, and the old public key.
+    ///
+    /// # Errors
+    /// [`Error::StoreBusy`] while the node runs; what [`Identity::rotate`] refuses.
+    pub fn rotate_key(dir: &Path) -> Result<(Self, PublicKey), Error> {
+        let old_card = Self::open(dir)?.identity.card();
+        let (identity, old) = Identity::rotate(dir, rand::random())?;
+        let mut repo = Self::with_identity(identity)?;
+        repo.store.put_card(&old_card)?;
+        repo.reload_roster()?;
+        Ok((repo, old))
+    }
+
     /// This node's identity.
     pub fn identity(&self) -> &Identity {
         &self.identity

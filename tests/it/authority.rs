@@ -133,3 +133,56 @@ fn bad_authority_input_is_refused_naming_it() {
     assert!(err.contains("chmod 600"), "{err}");
     assert_eq!(std::fs::read(&key_file).expect("read"), before, "nothing was written");
 }
+
+/// A node takes a certificate only from an authority it anchored, and only one that holds now;
+/// each refusal names the key and the reason, and nothing refused is kept.
+#[test]
+fn a_node_refuses_certificates_it_cannot_trust_naming_the_key_and_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ohchr_file, achpr_file) = (dir.path().join("ohchr.key"), dir.path().join("achpr.key"));
+    let (ohchr_arg, achpr_arg) =
+        (ohchr_file.to_str().expect("utf-8"), achpr_file.to_str().expect("utf-8"));
+    let ohchr_card = ok(&["init", "--mechanism", "ohchr", "--out", ohchr_arg]);
+    ok(&["init", "--mechanism", "achpr", "--out", achpr_arg]);
+    let node = Node::init("ohchr");
+    let key = node.card_key();
+    let cert = ok(&["certify", "--authority", ohchr_arg, &node.card()]);
+    let refused = |lines: &[&str], needle: &str| {
+        let mut args = vec!["cert", "add"];
+        args.extend(lines);
+        let run = node.run(&args);
+        assert_eq!(run.code, 2, "cert add {needle}: {run:?}");
+        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+    };
+    refused(&[&cert], "no authority of ohchr is anchored here");
+
+    node.ok(&["roster", "add", &ohchr_card]);
+    let achpr_node = Node::init("achpr");
+    let achpr_cert = ok(&["certify", "--authority", achpr_arg, &achpr_node.card()]);
+    refused(&[&achpr_cert], "no authority of achpr is anchored here");
+    refused(&["liaison-cert1:AAAAAAAA"], "certificate");
+
+    // A certificate that expired a year ago, signed by the anchored authority itself.
+    let mut authority = liaison_node::authority::Authority::open(&ohchr_file).expect("open");
+    let card = liaison_protocol::Card::decode(&node.card()).expect("card");
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(730);
+    let expired = authority
+        .certify(&card, Some(long_ago + chrono::Duration::days(365)), long_ago)
+        .expect("certify")
+        .encode(liaison_protocol::trust::CERT_PREFIX);
+    refused(&[&expired], &format!("the certificate of key {key} expired"));
+
+    let installed = node.run(&["cert", "add", &cert]);
+    assert_eq!(installed.code, 0, "{installed:?}");
+    assert!(
+        installed.stderr.contains(&format!("certificate: member ohchr {key}")),
+        "{installed:?}"
+    );
+    let listed = node.ok(&["roster", "list"]);
+    assert!(listed.contains("authority of ohchr"), "{listed}");
+    assert_eq!(
+        listed.matches("ohchr      member").count(),
+        2,
+        "the card and one certificate: {listed}"
+    );
+}

@@ -238,3 +238,42 @@ async fn a_certified_node_joins_with_no_action_elsewhere_and_a_revocation_reache
         "COE still talks to the revoked node"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_key_rotation_old_changes_still_verify_and_new_ones_carry_the_new_key() {
+    const GENEVA: usize = 0;
+    const COE: usize = 1;
+    let ohchr = Authority::new("ohchr", 43);
+    let mut net = TestNet::start(&[("ohchr", MEMBER), ("coe", MEMBER)]).await;
+    for i in [GENEVA, COE] {
+        anchor(&net[i], &ohchr).await;
+    }
+    install(&net[GENEVA], vec![ohchr.certify(&net[GENEVA])]).await;
+    let coe = net[COE].card.clone();
+    net[GENEVA].knows(&coe).await;
+    let visit = net[GENEVA].create(visit("Visit to Chile", Label::Green, &[], &[])).await;
+    has_title(&net[COE], visit, "Visit to Chile").await;
+    let old_key = net[GENEVA].key();
+
+    // Geneva's operator rotates the key of the stopped node, as the CLI does it.
+    net[GENEVA].stop().await;
+    let out = std::process::Command::new(crate::support::liaison_bin())
+        .args(["--data-dir", net[GENEVA].path().to_str().expect("utf-8"), "key", "rotate"])
+        .output()
+        .expect("liaison key rotate");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let card = liaison_protocol::Card::decode(String::from_utf8_lossy(&out.stdout).trim())
+        .expect("the new card");
+    assert_ne!(card.key, old_key);
+    net[GENEVA].card.key = card.key;
+    net[GENEVA].start().await;
+    install(&net[GENEVA], vec![ohchr.certify(&net[GENEVA])]).await;
+    retitle(&net[GENEVA], visit, "Visit to Chile, dates agreed").await;
+    has_title(&net[COE], visit, "Visit to Chile, dates agreed").await;
+    for i in [GENEVA, COE] {
+        let history = net[i].view(visit).await.history;
+        let signers: Vec<_> = history.iter().map(|h| h.signer).collect();
+        assert_eq!(signers, [Some(old_key), Some(card.key)], "{}: {history:?}", net[i].name);
+        assert!(history.iter().all(|h| h.verifies), "{}: {history:?}", net[i].name);
+    }
+}

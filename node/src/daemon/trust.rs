@@ -100,16 +100,22 @@ impl EventLoop {
     }
 
     /// A request from a node that is not (yet) a peer: only statements are taken, and answered
-    /// with this node's.
+    /// with this node's. Anything else is refused; a node introducing itself is left its time
+    /// (its other requests may cross its certificate on the way), anyone else disconnected.
     pub(super) fn on_stranger_request(
         &mut self,
         peer: PeerId,
         request: SyncRequest,
     ) -> SyncResponse {
+        let introducing = self.strangers.contains_key(&peer);
         match request {
-            SyncRequest::Statements(statements) if self.strangers.contains_key(&peer) => {
+            SyncRequest::Statements(statements) if introducing => {
                 self.take_statements(peer, &statements);
                 SyncResponse::Statements(self.statements())
+            }
+            _ if introducing => {
+                tracing::debug!(%peer, "a request before an introduction: refused");
+                SyncResponse::Refused("not in the roster: present a certificate first".to_owned())
             }
             _ => {
                 self.refuse(peer, "not in the roster".to_owned());
