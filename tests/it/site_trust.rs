@@ -169,7 +169,8 @@ async fn a_rolled_back_copy_fails_against_the_latest_checkpoint_or_the_max_age()
     ]
     .into_iter()
     .collect();
-    let server = serve_copies(copies).await;
+    let server = serve_copies(copies.clone()).await;
+    independent_check(&copies, &keyset);
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     for (path, max_age, expected) in [
         ("/chile-old-latest", None, 2),
@@ -184,6 +185,36 @@ async fn a_rolled_back_copy_fails_against_the_latest_checkpoint_or_the_max_age()
         assert_eq!(code, expected, "{path} {args:?}: {out}{err}");
         if expected == 2 {
             assert!(err.contains("hidden"), "{path}: {err}");
+        }
+    }
+}
+
+/// The independent checker (automerge's JavaScript library, TweetNaCl, cborg; nothing of
+/// Liaison's) accepts the current copy against the keyset, and refuses the rolled-back ones.
+fn independent_check(copies: &BTreeMap<String, String>, keyset: &Path) {
+    let skipped = "the independent check of items against a keyset in JavaScript";
+    let Some(js) = crate::support::js_checks(skipped) else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (path, expected) in
+        [("/chile-current", true), ("/chile-old-latest", false), ("/peru-old-latest", false)]
+    {
+        let file = dir.path().join("provenance.json");
+        std::fs::write(&file, &copies[path]).expect("write");
+        let out = Command::new("node")
+            .arg(js.join("check_item.mjs"))
+            .arg(&file)
+            .arg(keyset)
+            .output()
+            .expect("node");
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.success(),
+            expected,
+            "{path}: {printed}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if expected {
+            assert!(printed.contains("covered by the checkpoint"), "{path}: {printed}");
         }
     }
 }

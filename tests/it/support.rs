@@ -282,3 +282,24 @@ pub(crate) fn damage_record(node: &Node, id: &str, damage: fn(&mut Vec<u8>)) {
     db.insert(&key, value).expect("write");
     db.flush().expect("flush");
 }
+
+/// The folder of the JavaScript checks (`tests/js`), when its packages are installed and Node.js
+/// runs. When they are not, fails if `LIAISON_REQUIRE_NODE_CHECKS` is `1` (as `.ci/run` sets
+/// it), and otherwise says plainly which checks were skipped and why.
+pub(crate) fn js_checks(skipped: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
+    let installed = dir.join("node_modules/@automerge/automerge").is_dir();
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if installed && node {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("LIAISON_REQUIRE_NODE_CHECKS").as_deref() != Ok("1"),
+        "LIAISON_REQUIRE_NODE_CHECKS=1 but Node.js or tests/js's packages are missing"
+    );
+    eprintln!("SKIPPED: {skipped} (needs Node.js and 'npm ci' in tests/js, which .ci/run does)");
+    None
+}
