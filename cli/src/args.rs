@@ -666,8 +666,12 @@ pub(crate) enum CertCommand {
 #[derive(Debug, Args)]
 pub(crate) struct CertAddArgs {
     /// The lines 'liaison authority certify' or 'liaison authority revoke' printed
-    #[arg(required = true, value_name = "CERT")]
+    #[arg(required_unless_present = "keyset", value_name = "CERT")]
     pub(crate) lines: Vec<String>,
+    /// A keyset file of an anchored authority ('liaison authority keyset'): its certificates
+    /// and revocations, and the file itself, which the public site serves at /keysets/CODE.json
+    #[arg(long, value_name = "FILE")]
+    pub(crate) keyset: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -170,7 +170,20 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
         Command::Export(a) => export_items(a, conn),
         Command::Import(a) => import(a, conn),
         Command::Roster(c) => roster(c, conn),
-        Command::Cert(CertCommand::Add(a)) => add_statements(&a.lines, conn),
+        Command::Cert(CertCommand::Add(a)) => {
+            if let Some(path) = &a.keyset {
+                let text = std::fs::read_to_string(path).map_err(|e| Failure {
+                    code: 2,
+                    message: format!("{}: {e}", path.display()),
+                })?;
+                let file = serde_json::from_str(&text).map_err(|e| Failure {
+                    code: 2,
+                    message: format!("{}: not a keyset file: {e}", path.display()),
+                })?;
+                report_statements(conn.call(Request::AddKeyset { file })?)?;
+            }
+            if a.lines.is_empty() { Ok(()) } else { add_statements(&a.lines, conn) }
+        }
         Command::Status => crate::daemon::status(conn),
         Command::Peers(a) => crate::daemon::peers(conn, a),
         Command::Mirror(MirrorCommand::Export(a)) => {
@@ -625,7 +638,12 @@ fn add_statements(lines: &[String], conn: &mut Conn) -> Result<(), Failure> {
             .map_err(|e| Failure { code: 2, message: format!("{what}: {e}") })?;
         statements.push(signed);
     }
-    let outcomes = match conn.call(Request::AddStatements { statements })? {
+    report_statements(conn.call(Request::AddStatements { statements })?)
+}
+
+/// Prints what each statement installed said, or why it was refused.
+fn report_statements(response: Response) -> Result<(), Failure> {
+    let outcomes = match response {
         Response::Statements(outcomes) => outcomes,
         r => return Err(unexpected(r)),
     };

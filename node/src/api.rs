@@ -7,7 +7,7 @@ use liaison_protocol::{
 };
 use serde::{Deserialize, Serialize};
 
-use liaison_protocol::trust::{Added, AuthorityCard, Certificate, Revocation, Signed};
+use liaison_protocol::trust::{Added, AuthorityCard, Certificate, KeysetFile, Revocation, Signed};
 
 use crate::export::{self, ExportFormat};
 use crate::repo::ImportReport;
@@ -99,6 +99,12 @@ pub enum Request {
     AddStatements {
         /// The signed statements.
         statements: Vec<Signed>,
+    },
+    /// Install a keyset of an anchored authority: its certificates and revocations, and the file,
+    /// which the public site serves at `/keysets/CODE.json`.
+    AddKeyset {
+        /// The keyset file.
+        file: KeysetFile,
     },
     /// Remove nodes from the roster by key or mechanism.
     RosterRemove {
@@ -358,6 +364,14 @@ impl Repo {
                         *line = result.map(|a| describe(&a)).map_err(|e| e.to_string());
                     }
                 }
+                (Response::Statements(lines), vec![])
+            }
+            Request::AddKeyset { file } => {
+                let lines = self
+                    .add_keyset(&file, now)?
+                    .into_iter()
+                    .map(|r| r.map(|a| describe(&a)).map_err(|e| e.to_string()))
+                    .collect();
                 (Response::Statements(lines), vec![])
             }
             Request::RosterRemove { peer } => (Response::Cards(self.remove_peer(&peer)?), vec![]),

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::identity::{Identity, InitOptions, STORE_DIR};
 use crate::store::{Entry, Query, Record, Store};
-use liaison_protocol::trust::{Added, AuthorityCard, Checkpoint, Signed, TrustError};
+use liaison_protocol::trust::{Added, AuthorityCard, Checkpoint, KeysetFile, Signed, TrustError};
 
 /// A new item, before it is signed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,6 +185,51 @@ impl Repo {
         let signed = Signed::sign(&checkpoint, &self.identity.key);
         self.add_statements(std::slice::from_ref(&signed))?;
         Ok(Some(signed))
+    }
+
+    /// Takes in a keyset of an anchored authority: its certificates and revocations (as
+    /// [`Repo::add_statements`]), and the file itself, to serve on the public site, unless a
+    /// keyset issued later is kept already.
+    ///
+    /// # Errors
+    /// An expired or invalid keyset, one by an authority not anchored here, or a store failure.
+    pub fn add_keyset(
+        &mut self,
+        file: &KeysetFile,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Added, TrustError>>, Error> {
+        let keyset = file
+            .open(now)
+            .map_err(|e| FieldError::new("keyset", &file.format, e.to_string()))?
+            .keyset;
+        let anchored = self.roster.anchors().authority(&keyset.mechanism);
+        if anchored != Some(keyset.authority) {
+            return Err(FieldError::new(
+                "keyset",
+                keyset.authority,
+                format!(
+                    "not by the anchored authority of {}: add its authority card first",
+                    keyset.mechanism
+                ),
+            )
+            .into());
+        }
+        let statements: Vec<Signed> =
+            keyset.certificates.iter().chain(&keyset.revocations).cloned().collect();
+        let added = self.add_statements(&statements)?;
+        let later = match self.store.keyset(&keyset.mechanism)? {
+            Some(kept) => serde_json::from_str::<KeysetFile>(&kept)
+                .ok()
+                .and_then(|k| k.open(now).ok())
+                .is_none_or(|k| k.keyset.issued < keyset.issued),
+            None => true,
+        };
+        if later {
+            let json =
+                serde_json::to_string_pretty(file).map_err(|e| Error::Config(e.to_string()))?;
+            self.store.put_keyset(&keyset.mechanism, &json)?;
+        }
+        Ok(added)
     }
 
     /// Verifies and keeps certificates and revocations (from the operator or a peer). Returns,

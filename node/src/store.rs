@@ -9,6 +9,7 @@
 //! - `authority/<mechanism>`: an anchored [`AuthorityCard`], CBOR.
 //! - `statement/<sha256 of its bytes>`: a certificate or revocation ([`Signed`]), CBOR.
 //! - `checkpoint/<mechanism>`: the latest checkpoint of a mechanism's public items, CBOR.
+//! - `keyset/<mechanism>`: the latest keyset of a mechanism, as its JSON file.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -266,6 +267,29 @@ impl Store {
         Ok(roster)
     }
 
+    /// Keeps `json`, the keyset file of `mechanism`, replacing the one before, durably.
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn put_keyset(&self, mechanism: &Mechanism, json: &str) -> Result<(), Error> {
+        let key = [&b"keyset/"[..], mechanism.as_str().as_bytes()].concat();
+        let inserted = self.db.insert(key, json.as_bytes());
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        inserted.map_err(store_err)?;
+        self.db.flush().map_err(store_err)?;
+        Ok(())
+    }
+
+    /// The keyset file kept of `mechanism`.
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn keyset(&self, mechanism: &Mechanism) -> Result<Option<String>, Error> {
+        let key = [&b"keyset/"[..], mechanism.as_str().as_bytes()].concat();
+        let value = self.db.get(key).map_err(store_err)?;
+        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
     /// Keeps the latest checkpoint of `mechanism`, replacing the one before, durably.
     ///
     /// # Errors
@@ -416,6 +440,14 @@ impl ReadOnlyStore {
     /// [`Error::Corrupt`] on the first altered record met.
     pub fn public_leaves(&self, mechanism: &Mechanism) -> Result<Vec<(ItemId, [u8; 32])>, Error> {
         self.0.public_leaves(mechanism)
+    }
+
+    /// See [`Store::keyset`].
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn keyset(&self, mechanism: &Mechanism) -> Result<Option<String>, Error> {
+        self.0.keyset(mechanism)
     }
 
     /// See [`Store::trust`].

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use liaison_node::api::{Request, Response};
-use liaison_protocol::trust::{AuthorityCard, CERT_PREFIX, Signed};
+use liaison_protocol::trust::{AuthorityCard, CERT_PREFIX, KeysetFile, Signed};
 use liaison_protocol::{Label, Role};
 use serde_json::Value;
 
@@ -68,6 +68,23 @@ async fn verify_anchored_in_a_keyset_tells_genuine_from_forged_and_misplaced() {
     let (code, out, err) = verify_with(&url, &[]).await;
     assert_eq!(code, 3, "no anchor: {out}{err}");
     assert!(err.contains("is not anchored"), "{err}");
+
+    // The node serves the keyset it was given, as its authority signed it; a reader may anchor
+    // in it by URL (here the same node: in practice the mechanism's own website).
+    let file: KeysetFile =
+        serde_json::from_str(&std::fs::read_to_string(&keyset).expect("read")).expect("keyset");
+    match node.request(Request::AddKeyset { file: file.clone() }).await {
+        Response::Statements(outcomes) => {
+            assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}")
+        }
+        other => panic!("cert add --keyset answered {other:?}"),
+    }
+    let served: KeysetFile =
+        serde_json::from_value(get_json(site, "/keysets/ohchr.json").await).expect("a keyset");
+    assert_eq!(served, file);
+    let keyset_url = format!("http://{site}/keysets/ohchr.json");
+    let (code, out, err) = verify_with(&url, &["--trust", &keyset_url]).await;
+    assert_eq!(code, 0, "anchored by URL: {out}{err}");
 
     // A node OHCHR's authority never certified writes an "OHCHR" item.
     let mut forger = TestNode::init("forger", "ohchr", Role::Member);

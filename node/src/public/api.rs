@@ -141,3 +141,19 @@ pub(super) async fn provenance(
     })
     .await
 }
+
+/// `/keysets/CODE.json`: the latest keyset of mechanism CODE this node was given, as its
+/// authority signed it (readers check it; the site only passes it on).
+pub(super) async fn keyset(
+    State(site): State<Site>,
+    Path(file): Path<String>,
+) -> Result<axum::response::Response, Refusal> {
+    use axum::response::IntoResponse as _;
+    let mechanism: liaison_protocol::Mechanism =
+        file.strip_suffix(".json").and_then(|c| c.parse().ok()).ok_or(Refusal::NotFound)?;
+    site.read(move |site| {
+        let json = site.store.keyset(&mechanism)?.ok_or(Refusal::NotFound)?;
+        Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response())
+    })
+    .await
+}

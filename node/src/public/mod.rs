@@ -425,6 +425,7 @@ pub fn router(site: Site) -> Router {
         .route("/calendar.ics", get(feeds::calendar))
         .route("/deadlines.ics", get(feeds::deadlines))
         .route("/reports.atom", get(feeds::reports))
+        .route("/keysets/{file}", get(api::keyset))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics::metrics))
         .fallback(|| async { Refusal::NotFound })
