@@ -72,8 +72,28 @@ pub(crate) fn run(
             }
         }
         let (signed_header, doc) = p.decode().map_err(|e| bad(e.to_string()))?;
-        let trusted =
-            verify::verify_item(&signed_header, &doc, &p.signatures, &roster, &Default::default());
+        let (fresh, covered) =
+            freshness(document, &checked, &doc, &roster, max_age).map_err(|(code, why)| {
+                Failure { code, message: format!("{source}: {}: {why}", h.id) }
+            })?;
+        // Changes by a key revoked since stay valid where the owner's checkpoint covers this
+        // very state: a member took them before the revocation (it refuses any after).
+        let revoked: Vec<_> = checked
+            .changes
+            .iter()
+            .filter(|(_, k)| roster.anchors().revocation(k).is_some())
+            .collect();
+        let vouched: verify::Held = if covered {
+            revoked.iter().map(|(c, _)| c.hash.0).collect()
+        } else {
+            verify::Held::new()
+        };
+        let trusted = verify::verify_item(&signed_header, &doc, &p.signatures, &roster, &vouched);
+        let fresh = if vouched.is_empty() {
+            fresh
+        } else {
+            format!("{fresh}; its changes by revoked keys were taken before their revocation")
+        };
         let mut signers: Vec<String> = checked.changes.iter().map(|(_, k)| k.to_string()).collect();
         signers.dedup();
         let summary = format!(
@@ -85,10 +105,6 @@ pub(crate) fn run(
             checked.changes.len(),
             signers.join(", ")
         );
-        let fresh =
-            freshness(document, &checked, &doc, &roster, max_age).map_err(|(code, why)| {
-                Failure { code, message: format!("{source}: {}: {why}", h.id) }
-            })?;
         match trusted {
             Ok(_) => {
                 output::line(&format!("verified: {summary}; anchored by {anchored_by}; {fresh}"))
@@ -116,21 +132,23 @@ pub(crate) fn run(
 }
 
 /// Whether the copy is the state the owner's latest checkpoint covers, and how old that is:
-/// a line to print, or the exit code and why.
+/// a line to print and whether a checkpoint covers it, or the exit code and why.
 fn freshness(
     document: &Value,
     checked: &liaison_protocol::provenance::Checked,
     doc: &[u8],
     roster: &Roster,
     max_age: Option<TimeDelta>,
-) -> Result<String, (u8, String)> {
+) -> Result<(String, bool), (u8, String)> {
     let h = &checked.header;
     let Some(line) = document.get("checkpoint").and_then(Value::as_str) else {
         return match max_age {
             Some(_) => {
                 Err((NOT_ANCHORED, "no checkpoint comes with it, so its age cannot be told".into()))
             }
-            None => Ok("no checkpoint: whether this copy is current cannot be told".into()),
+            None => {
+                Ok(("no checkpoint: whether this copy is current cannot be told".into(), false))
+            }
         };
     };
     let invalid = |why: String| (2, why);
@@ -180,7 +198,7 @@ fn freshness(
         );
         return match max_age {
             Some(_) => Err((NOT_ANCHORED, why)),
-            None => Ok(why),
+            None => Ok((why, false)),
         };
     }
     if !covered {
@@ -203,11 +221,12 @@ fn freshness(
             ),
         ));
     }
-    Ok(format!(
+    let line = format!(
         "current as of {}'s checkpoint of {} ({shown} old)",
         h.owner,
         checkpoint.time.to_rfc3339()
-    ))
+    );
+    Ok((line, true))
 }
 
 /// A duration such as `90s`, `30m`, `2h` or `1d`.

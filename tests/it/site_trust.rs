@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use liaison_node::api::{Request, Response};
-use liaison_protocol::trust::{AuthorityCard, CERT_PREFIX, KeysetFile, Signed};
+use liaison_protocol::trust::{AuthorityCard, CERT_PREFIX, KeysetFile, REVOCATION_PREFIX, Signed};
 use liaison_protocol::{Label, Role};
 use serde_json::Value;
 
@@ -234,4 +234,81 @@ fn independent_check(copies: &BTreeMap<String, String>, keyset: &Path) {
             assert!(printed.contains("covered by the checkpoint"), "{path}: {printed}");
         }
     }
+}
+
+/// A change by a key revoked since still verifies where the owner's latest checkpoint covers the
+/// state that holds it (a member took it before the revocation); without that, it does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_keys_earlier_change_verifies_where_a_checkpoint_vouches_for_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keyset = dir.path().join("liaison-keyset.json");
+    let keyset_arg = keyset.to_str().expect("utf-8").to_owned();
+    let geneva = certified_node(dir.path(), &keyset).await;
+    let authority_file = dir.path().join("ohchr-authority.key");
+    let file = authority_file.to_str().expect("utf-8");
+    let site = geneva.running.as_ref().and_then(|r| r.http).expect("the node's public site");
+
+    let mut new_york = TestNode::init("ohchr#1", "ohchr", Role::Member);
+    let cert = authority(&["certify", "--authority", file, &new_york.card.encode()]);
+    new_york.start().await;
+    let card = AuthorityCard::decode(&authority(&["card", "--authority", file])).expect("card");
+    new_york.request(Request::RosterAddAuthority { card }).await;
+    let signed = Signed::decode(&cert, CERT_PREFIX, "certificate").expect("certificate");
+    new_york.request(Request::AddStatements { statements: vec![signed] }).await;
+    let geneva_card = geneva.card.clone();
+    new_york.knows(&geneva_card).await;
+
+    let chile = geneva.create(visit("Visit to Chile", Label::Clear, &[], &[])).await;
+    crate::fed_support::eventually(crate::fed_support::DEADLINE, || async {
+        if new_york.entries().await.contains_key(&chile) {
+            Ok(())
+        } else {
+            Err("not yet".to_owned())
+        }
+    })
+    .await;
+    let patch = liaison_protocol::VisitPatch {
+        title: Some("Visit to Chile, dates agreed".into()),
+        ..Default::default()
+    };
+    new_york.request(Request::UpdateVisit { id: chile, patch }).await;
+    crate::fed_support::eventually(crate::fed_support::DEADLINE, || async {
+        let doc = get_json(site, &format!("/api/v1/items/{chile}")).await;
+        if doc["fields"]["title"]["value"] == "Visit to Chile, dates agreed" {
+            Ok(())
+        } else {
+            Err("New York's change has not reached Geneva".to_owned())
+        }
+    })
+    .await;
+
+    // New York's key is revoked; the keyset says so.
+    let revocation = authority(&[
+        "revoke",
+        "--authority",
+        file,
+        &new_york.key().to_string(),
+        "--reason",
+        "compromised",
+    ]);
+    authority(&["keyset", "--authority", file, "-o", &keyset_arg]);
+    let signed = Signed::decode(&revocation, REVOCATION_PREFIX, "revocation").expect("revocation");
+    geneva.request(Request::AddStatements { statements: vec![signed] }).await;
+    let covered = proven(site, chile, 1).await;
+    let mut bare = covered.clone();
+    bare["checkpoint"] = Value::Null;
+    bare["proof"] = Value::Null;
+    let copies: BTreeMap<String, String> =
+        [("/covered".to_owned(), covered.to_string()), ("/bare".to_owned(), bare.to_string())]
+            .into_iter()
+            .collect();
+    let server = serve_copies(copies).await;
+    let (code, out, err) =
+        verify_with(&format!("http://{server}/covered"), &["--trust", &keyset_arg]).await;
+    assert_eq!(code, 0, "covered by Geneva's checkpoint: {out}{err}");
+    assert!(out.contains("taken before their revocation"), "{out}");
+    let (code, out, err) =
+        verify_with(&format!("http://{server}/bare"), &["--trust", &keyset_arg]).await;
+    assert_eq!(code, 2, "nothing vouches for it: {out}{err}");
+    assert!(err.contains("revoked"), "{err}");
 }
