@@ -212,6 +212,10 @@ pub(crate) struct NodeArgs {
     /// and within 30 seconds (or this, if shorter) of any change to them
     #[arg(long, default_value = "3600", value_name = "SECS")]
     pub(crate) checkpoint_every: u64,
+    /// Serve the operator's Prometheus metrics (sync lag and refusals per peer, store size,
+    /// queue depths) at http://ADDR:PORT/metrics; bind it where only monitoring can reach
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub(crate) metrics: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,7 @@ pub(crate) fn run(a: NodeArgs, dir: &Path) -> Result<(), Failure> {
             http: a.http,
             reconcile_every: Duration::from_secs(a.reconcile_every.max(1)),
             checkpoint_every: Duration::from_secs(a.checkpoint_every.max(1)),
+            metrics: a.metrics,
         };
         let mut node = daemon::start(dir.to_owned(), options).await?;
         for addr in &node.listening {
@@ -33,6 +34,9 @@ pub(crate) fn run(a: NodeArgs, dir: &Path) -> Result<(), Failure> {
         }
         if let Some(http) = node.http {
             eprintln!("public site on http://{http}/");
+        }
+        if let Some(metrics) = node.metrics {
+            eprintln!("metrics on http://{metrics}/metrics");
         }
         eprintln!("local API on {}; stop with Ctrl-C", node.api);
         tokio::select! {

@@ -476,6 +476,23 @@ pub struct Status {
     pub items: usize,
     /// Each roster peer.
     pub peers: Vec<PeerStatus>,
+    /// Bytes the store takes on disk.
+    #[serde(default)]
+    pub store_bytes: u64,
+    /// How full its sync queues are.
+    #[serde(default)]
+    pub queues: Queues,
+}
+
+/// How full a node's sync queues are (each is bounded; see ARCHITECTURE.md, "Sync").
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Queues {
+    /// Items offered that this node wants and has not fetched yet.
+    pub wanted: usize,
+    /// Fetches under way.
+    pub fetching: usize,
+    /// Fetch answers waiting to be verified.
+    pub to_verify: usize,
 }
 
 /// One peer's state.

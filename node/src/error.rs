@@ -72,6 +72,20 @@ pub enum Error {
     /// Another process holds the store.
     #[error("the store in {0} is in use by another liaison process (is 'liaison node' running?)")]
     StoreBusy(PathBuf),
+    /// The store was written by another release of Liaison, in a format this build does not
+    /// read.
+    #[error(
+        "the store in {path} is in format version {found}; this build reads version {supported}: \
+         run the release of Liaison that wrote it, or a later one that migrates it"
+    )]
+    StoreVersion {
+        /// The store's directory.
+        path: PathBuf,
+        /// The version it records.
+        found: u32,
+        /// The version this build reads.
+        supported: u32,
+    },
     /// The request needs a running node (`liaison node`).
     #[error("this needs a running node: start it with 'liaison node'")]
     NotRunning,

@@ -2,6 +2,7 @@
 //! This is the only module that names sled.
 //!
 //! Keys (one tree, so every write is one atomic batch):
+//! - `meta/version`: the store's format version ([`STORE_VERSION`]), 4 bytes big-endian.
 //! - `r/<id:16>`: the item's [`Record`], as `sha256(cbor) || cbor`.
 //! - `k/<kind>/<id>`, `c/<CC>/<id>`, `m/<mechanism>/<id>`, `d/<YYYY-MM-DD>/<id>`: indexes by
 //!   kind, country, mechanism (owner and co-owners) and first day.
@@ -117,6 +118,7 @@ impl Store {
                 },
             )?;
         make_files_private(dir)?;
+        check_version(&db, dir)?;
         Ok(Self { db, generation: std::sync::Arc::default() })
     }
 
@@ -456,6 +458,36 @@ impl ReadOnlyStore {
     /// [`Error::Corrupt`] when an entry does not decode.
     pub fn trust(&self) -> Result<Roster, Error> {
         self.0.trust()
+    }
+}
+
+/// The format of the store this build writes and reads, recorded under `meta/version`.
+pub const STORE_VERSION: u32 = 1;
+
+/// Records [`STORE_VERSION`] in a new store (or one from before versions were recorded, which
+/// is version 1), and refuses a store of another version: a later release migrates, an earlier
+/// one must not guess.
+fn check_version(db: &sled::Db, dir: &Path) -> Result<(), Error> {
+    match db.get(b"meta/version").map_err(store_err)? {
+        None => {
+            db.insert(b"meta/version", &STORE_VERSION.to_be_bytes()).map_err(store_err)?;
+            db.flush().map_err(store_err)?;
+            Ok(())
+        }
+        Some(bytes) => {
+            let found =
+                <[u8; 4]>::try_from(bytes.as_ref()).map(u32::from_be_bytes).map_err(|_| {
+                    Error::Corrupt {
+                        what: "store format version".to_owned(),
+                        why: format!("{} bytes", bytes.len()),
+                    }
+                })?;
+            if found == STORE_VERSION {
+                Ok(())
+            } else {
+                Err(Error::StoreVersion { path: dir.to_owned(), found, supported: STORE_VERSION })
+            }
+        }
     }
 }
 

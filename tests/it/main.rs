@@ -35,6 +35,7 @@ mod ics;
 mod joint;
 mod malformed;
 mod node_cli;
+mod operations;
 mod public_flood;
 mod roundtrip;
 mod signatures;

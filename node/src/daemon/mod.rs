@@ -8,6 +8,7 @@
 //! node receives it offers to its other peers under the same label check.
 
 mod http;
+mod metrics;
 pub mod net;
 mod sync;
 mod trust;
@@ -43,6 +44,8 @@ pub struct Options {
     pub http: Option<String>,
     /// How often to reconcile with every connected peer even when nothing was pushed.
     pub reconcile_every: Duration,
+    /// Serve the operator's Prometheus metrics on this address.
+    pub metrics: Option<String>,
     /// A member signs a checkpoint of its public items at least this often, and within
     /// [`CHECKPOINT_AFTER_CHANGE`] (or this, if shorter) of a change to them.
     pub checkpoint_every: Duration,
@@ -61,6 +64,7 @@ impl Default for Options {
             http: None,
             reconcile_every: Duration::from_secs(30),
             checkpoint_every: Duration::from_secs(3600),
+            metrics: None,
         }
     }
 }
@@ -109,6 +113,8 @@ pub struct Running {
     pub key: PublicKey,
     /// Its public site's address, if it serves one.
     pub http: Option<SocketAddr>,
+    /// The operator's metrics address, if served.
+    pub metrics: Option<SocketAddr>,
     /// The local API and public site servers, stopped with the node.
     servers: Vec<tokio::task::JoinHandle<()>>,
     stop: oneshot::Sender<()>,
@@ -197,10 +203,23 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
     let (status_tx, status_rx) = tokio::sync::watch::channel(None);
     let http = match options.http.clone().or(config.http.clone()) {
         Some(addr) => {
-            let site =
-                crate::public::Site::new(repo.store().read_only(), repo.site_title(), status_rx);
+            let site = crate::public::Site::new(
+                repo.store().read_only(),
+                repo.site_title(),
+                status_rx.clone(),
+            );
             let (bound, server) = crate::public::serve(&addr, site).await?;
             servers.push(server);
+            Some(bound)
+        }
+        None => None,
+    };
+    let metrics = match &options.metrics {
+        Some(addr) => {
+            let app = metrics::router(status_rx.clone());
+            let (bound, server) = crate::public::serve_app(addr, app).await?;
+            servers.push(server);
+            tracing::info!(%bound, "serving metrics");
             Some(bound)
         }
         None => None,
@@ -213,7 +232,7 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
     event_loop.dial_roster();
     tracing::info!(%peer_id, api = %api, listening = ?listening, "node started");
     let task = tokio::spawn(async move { event_loop.run(stopped).await });
-    Ok(Running { handle, listening, api, peer_id, key, http, servers, stop, task })
+    Ok(Running { handle, listening, api, peer_id, key, http, metrics, servers, stop, task })
 }
 
 /// How long to wait for a CLI command that holds the store to finish.
@@ -555,6 +574,8 @@ impl EventLoop {
             api: self.api.to_string(),
             items: self.sync.len(),
             peers,
+            store_bytes: self.repo.store().size_on_disk().unwrap_or(0),
+            queues: self.sync.queues(),
         }
     }
 

@@ -456,13 +456,24 @@ pub async fn serve(
     addr: &str,
     site: Site,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), Error> {
+    serve_app(addr, router(site)).await
+}
+
+/// Serves `app` on `addr` with the site's bounds: connections at once, header and connection
+/// time.
+///
+/// # Errors
+/// A bad address, or one that cannot be bound.
+pub(crate) async fn serve_app(
+    addr: &str,
+    app: Router,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), Error> {
     let addr: SocketAddr =
         addr.parse().map_err(|e| Error::Network(format!("http address {addr}: {e}")))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Error::Network(format!("http {addr}: {e}")))?;
     let bound = listener.local_addr().map_err(|e| Error::Network(e.to_string()))?;
-    let app = router(site);
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let server = tokio::spawn(async move {
         loop {

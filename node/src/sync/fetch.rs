@@ -83,9 +83,13 @@ impl<P> Scheduler<P> {
     }
 
     /// Items wanted now.
-    #[cfg(test)]
     pub(crate) fn wanted(&self) -> usize {
         self.wanted.len()
+    }
+
+    /// Fetches under way now, with every peer.
+    pub(crate) fn fetching(&self) -> usize {
+        self.fetches.len()
     }
 
     /// Whether `id` names a fetch under way.

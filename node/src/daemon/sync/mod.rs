@@ -79,6 +79,15 @@ impl State {
         self.catalogue.len()
     }
 
+    /// How full the bounded queues are now.
+    pub(super) fn queues(&self) -> crate::api::Queues {
+        crate::api::Queues {
+            wanted: self.fetches.wanted(),
+            fetching: self.fetches.fetching(),
+            to_verify: self.to_verify.len(),
+        }
+    }
+
     /// Forgets the catalogues, after the roster changed what kinds of peers there are.
     pub(super) fn forget_catalogs(&mut self) {
         self.catalogue.forget_catalogs();
