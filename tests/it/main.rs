@@ -20,6 +20,7 @@ mod deploy_files;
 mod dns;
 mod doctor;
 mod embargo;
+mod fed_addresses;
 mod fed_forgery;
 mod fed_labels;
 mod fed_mirrors;
