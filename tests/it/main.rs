@@ -35,6 +35,7 @@ mod hostile;
 mod ics;
 mod joint;
 mod malformed;
+mod netns;
 mod node_cli;
 mod public_flood;
 mod roundtrip;
