@@ -7,6 +7,7 @@
 //! first. A local write is pushed at once to every connected peer allowed to see it, and what a
 //! node receives it offers to its other peers under the same label check.
 
+mod addrs;
 mod http;
 mod metrics;
 pub mod net;
@@ -489,7 +490,22 @@ impl EventLoop {
                 self.listening.push(address);
             }
             SwarmEvent::Behaviour(net::BehaviourEvent::Sync(event)) => self.on_sync_event(event),
+            SwarmEvent::Behaviour(net::BehaviourEvent::Identify(
+                libp2p::identify::Event::Received { peer_id, info, .. },
+            )) => self.learn_addresses(peer_id, &info.listen_addrs),
             _ => {}
+        }
+    }
+
+    /// Keeps on a pinned roster card the addresses its peer announced, so that this node dials
+    /// it where it listens now, after a restart too (see [`addrs::learned`]).
+    fn learn_addresses(&mut self, peer: PeerId, announced: &[Multiaddr]) {
+        let Some(mut card) = self.card(&peer) else { return };
+        let Some(learned) = addrs::learned(&card.addrs, announced) else { return };
+        tracing::info!(%peer, addresses = ?learned, "a roster peer announced new addresses");
+        card.addrs = learned;
+        if let Err(e) = self.repo.add_peer(card) {
+            tracing::error!(%peer, error = %e, "could not keep a peer's new addresses");
         }
     }
 

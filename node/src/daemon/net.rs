@@ -164,6 +164,12 @@ where
             break;
         }
     }
+    if bytes.is_empty() {
+        // No message at all: the peer reset or abandoned the stream (yamux reads a reset as the
+        // end), as it does with requests it gave up on while the link was down. Nothing was
+        // sent that could be refused.
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "stream ended before a message"));
+    }
     Ok(match codec::decode(&bytes, limit) {
         Ok(message) => Frame::Message(message),
         Err(e) => Frame::Malformed(e.to_string()),
@@ -298,6 +304,19 @@ mod tests {
         for bytes in small {
             assert_eq!(message_limit(&bytes), MAX_SMALL_MESSAGE_BYTES, "{bytes:02x?}");
         }
+    }
+
+    /// A stream that ends before its first byte was reset or abandoned by the peer (a request it
+    /// gave up on during a partition), not a malformed message to count against it.
+    #[tokio::test]
+    async fn an_empty_stream_is_not_a_malformed_message() {
+        let budget = std::sync::Arc::new(tokio::sync::Semaphore::new(4));
+        let mut empty = futures::io::Cursor::new(Vec::new());
+        let read = super::read_frame::<_, SyncRequest>(&mut empty, &budget).await;
+        assert_eq!(read.map(|_| ()).map_err(|e| e.kind()), Err(std::io::ErrorKind::UnexpectedEof));
+        let mut cut = futures::io::Cursor::new(vec![0xa1]);
+        let read = super::read_frame::<_, SyncRequest>(&mut cut, &budget).await;
+        assert!(matches!(read, Ok(super::Frame::Malformed(_))), "{read:?}");
     }
 
     #[test]
