@@ -14,8 +14,11 @@ static ROSTER: LazyLock<Roster> = LazyLock::new(liaison_fuzz::roster);
 
 fuzz_target!(init: liaison_fuzz::init(), |data: &[u8]| {
     let Ok(payload) = codec::decode::<ItemPayload>(data, MAX_RECORD_BYTES) else { return };
-    for verified in verify_payloads(&ROSTER, std::slice::from_ref(&payload)).into_iter().flatten() {
-        verify::check_signers(&verified, &ROSTER).expect("verified signers are on the roster");
+    // As a node that holds none of it yet: every change's writer is checked.
+    let none = |_| verify::Held::new();
+    for verified in verify_payloads(&ROSTER, std::slice::from_ref(&payload), none).into_iter().flatten() {
+        let held = verify::Held::new();
+        verify::check_signers(&verified, &ROSTER, &held).expect("verified signers are on the roster");
         let _ = verified.doc.read();
         let saved = verified.doc.save();
         let loaded = ItemDoc::load(&saved).expect("a saved document loads");
