@@ -30,7 +30,15 @@ fn sigkill_while_writing_loses_no_acknowledged_write() {
         let kill_after = 5 + (round * 7) % 23;
         let mut acked = Vec::new();
         for _ in 0..kill_after {
-            acked.push(lines.next().expect("writer ended early").expect("read line"));
+            let Some(line) = lines.next() else {
+                let mut why = String::new();
+                let _ = std::io::Read::read_to_string(
+                    &mut child.stderr.take().expect("stderr"),
+                    &mut why,
+                );
+                panic!("round {round}: the writer ended early: {why}");
+            };
+            acked.push(line.expect("read line"));
         }
         child.kill().expect("SIGKILL");
         // Lines already written to the pipe were acknowledged too.

@@ -126,6 +126,10 @@ const NOT_ITEMS: &[(&str, &str)] = &[
     ),
     ("node/src/identity.rs", "writes the node's own key and config"),
     (
+        "node/src/daemon/metrics.rs",
+        "the operator's metrics: counts about peers, the store and queues, no item",
+    ),
+    (
         "node/src/daemon/trust.rs",
         "certificates, revocations and checkpoints: what authorities and members signed about \
          keys, and a root and count over public items only (Store::public_leaves asks may_leave)",
