@@ -2,14 +2,13 @@
 //! loopback, with sample data, showing what each node holds and why. The nodes are real: each
 //! has its own key and store, and they sync over libp2p like any federation.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use liaison_node::api::{Request, Response};
 use liaison_node::daemon::{self, Options, Running};
 use liaison_node::{Entry, InitOptions, Query, Repo, sample};
-use liaison_protocol::{Header, Label, Role};
+use liaison_protocol::{Card, Header, Label, Role};
 
 use crate::Failure;
 use crate::args::DemoArgs;
@@ -38,13 +37,14 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
         )
         .into());
     }
-    create_nodes(&base)?;
+    let cards = create_nodes(&base)?;
     let runtime = tokio::runtime::Runtime::new().map_err(Failure::system)?;
     runtime.block_on(async {
         let mut nodes = Vec::new();
         for (mechanism, _) in NODES {
             nodes.push(daemon::start(base.join(mechanism), Options::default()).await?);
         }
+        introduce(&nodes, &cards).await?;
         let started = Instant::now();
         for (node, (mechanism, _)) in nodes.iter().zip(NODES) {
             for draft in sample::drafts(mechanism) {
@@ -75,15 +75,9 @@ fn api(e: daemon::ApiError) -> Failure {
     Failure { code: if e.bad_input { 2 } else { 1 }, message: e.message }
 }
 
-/// A free port on loopback for a node to listen on.
-fn free_port() -> Result<u16, Failure> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(Failure::system)?;
-    Ok(listener.local_addr().map_err(Failure::system)?.port())
-}
-
-/// Creates the four nodes and gives each the others' cards.
-fn create_nodes(base: &Path) -> Result<(), Failure> {
-    let mut repos = Vec::new();
+/// Creates the nodes, each on ports the system picks when it starts; returns their cards.
+fn create_nodes(base: &Path) -> Result<Vec<Card>, Failure> {
+    let mut cards = Vec::new();
     for (mechanism, role) in NODES {
         let name = match role {
             Role::Member => format!("{} secretariat (demo)", mechanism.to_uppercase()),
@@ -91,24 +85,28 @@ fn create_nodes(base: &Path) -> Result<(), Failure> {
         };
         let http = match role {
             Role::Member => None,
-            Role::Mirror => Some(format!("127.0.0.1:{}", free_port()?)),
+            Role::Mirror => Some("127.0.0.1:0".to_owned()),
         };
         let options = InitOptions {
             mechanism: mechanism.parse()?,
             name: Some(name),
             role,
-            listen: vec![format!("/ip4/127.0.0.1/tcp/{}", free_port()?)],
-            api: Some(format!("127.0.0.1:{}", free_port()?)),
+            listen: vec!["/ip4/127.0.0.1/tcp/0".to_owned()],
+            api: Some("127.0.0.1:0".to_owned()),
             http,
         };
-        repos.push(Repo::init(&base.join(mechanism), options)?);
+        cards.push(Repo::init(&base.join(mechanism), options)?.identity().card());
     }
-    let cards: Vec<_> = repos.iter().map(|r| r.identity().card()).collect();
-    for repo in &mut repos {
-        for card in &cards {
-            if card.key != repo.identity().public_key() {
-                repo.add_peer(card.clone())?;
-            }
+    Ok(cards)
+}
+
+/// Gives each running node the others' cards, with the addresses they listen on.
+async fn introduce(nodes: &[Running], cards: &[Card]) -> Result<(), Failure> {
+    for (node, own) in nodes.iter().zip(cards) {
+        for (other, card) in nodes.iter().zip(cards).filter(|(_, c)| c.key != own.key) {
+            let addrs = other.listening.iter().map(ToString::to_string).collect();
+            let card = Card { addrs, ..card.clone() };
+            node.handle.request(Request::RosterAdd { card }).await.map_err(api)?;
         }
     }
     Ok(())

@@ -66,5 +66,18 @@ fn node_checks(
         r => return Err(Failure::system(format!("unexpected answer from the node: {r:?}"))),
     };
     found.extend(doctor::reachability(&roster, DIAL_TIMEOUT));
-    Ok(format!(": {} items and {} roster peers checked", ids.len(), roster.len()))
+    match conn.call(Request::Trust)? {
+        Response::Trust(view) => found.extend(doctor::trust(&view, &own, chrono::Utc::now())),
+        r => return Err(Failure::system(format!("unexpected answer from the node: {r:?}"))),
+    }
+    // Clocks are measured by the running node when links open; a stopped node has none.
+    let clocks = match conn.call(Request::Status) {
+        Ok(Response::Status(status)) => {
+            let measured = status.peers.iter().filter(|p| p.clock_offset_ms.is_some()).count();
+            found.extend(doctor::clocks(&status.peers));
+            format!(", clocks of {measured} connected peers")
+        }
+        _ => ", clocks not checked (the node is not running)".to_owned(),
+    };
+    Ok(format!(": {} items and {} roster peers checked{clocks}", ids.len(), roster.len()))
 }

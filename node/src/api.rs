@@ -223,6 +223,9 @@ pub struct TrustView {
     pub revocations: Vec<Revocation>,
     /// The certificates and revocations as signed, to pass on or back up.
     pub signed: Vec<Signed>,
+    /// The keysets kept (to serve), by mechanism, and when each expires.
+    #[serde(default)]
+    pub keysets: Vec<(Mechanism, DateTime<Utc>)>,
 }
 
 /// Why a certificate the operator installs does not hold now, if it does not.
@@ -531,4 +534,8 @@ pub struct PeerStatus {
     /// Round trips of the reconciliations this node started with it (each `Reconcile` it sent).
     #[serde(default)]
     pub reconcile_round_trips: u64,
+    /// How far its clock is ahead of this node's (negative: behind), in milliseconds, as
+    /// measured when the link opened (half the round trip is the error).
+    #[serde(default)]
+    pub clock_offset_ms: Option<i64>,
 }

@@ -126,3 +126,100 @@ pub fn disk(dir: &Path) -> Vec<Finding> {
         )],
     }
 }
+
+/// How far a peer's clock may be from this node's before it is a problem: certificates are
+/// read with a 10-minute allowance, checkpoints with 5.
+pub const MAX_CLOCK_OFFSET_MS: i64 = 60_000;
+
+/// Peers whose clock, measured when their link opened, is more than a minute from this node's.
+pub fn clocks(peers: &[crate::api::PeerStatus]) -> Vec<Finding> {
+    peers
+        .iter()
+        .filter_map(|p| {
+            let offset = p.clock_offset_ms?;
+            (offset.abs() > MAX_CLOCK_OFFSET_MS).then(|| Finding {
+                problem: format!(
+                    "the clock of peer {} ({}) is {:.0} s {} this node's",
+                    p.name.as_deref().unwrap_or("?"),
+                    p.key.map(|k| k.short()).unwrap_or_default(),
+                    offset.unsigned_abs() as f64 / 1000.0,
+                    if offset > 0 { "ahead of" } else { "behind" }
+                ),
+                fix: "check that both servers keep time (systemd-timesyncd or chrony); \
+                      certificates and checkpoints are read against clocks"
+                    .to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Days before a certificate's end from which `doctor` warns.
+pub const RENEW_WITHIN_DAYS: i64 = 30;
+
+/// This node's own certificate (revoked, expired or ending soon) and the keysets it serves
+/// (expired), where those exist.
+pub fn trust(
+    view: &crate::api::TrustView,
+    own: &liaison_protocol::PublicKey,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Finding> {
+    let mut found = Vec::new();
+    if let Some(r) = view.revocations.iter().find(|r| r.key == *own) {
+        found.push(Finding {
+            problem: format!("this node's key was revoked ({}) on {}", r.reason, r.revoked_at.date_naive()),
+            fix: "stop the node, run 'liaison key rotate', and have the authority certify the new key"
+                .to_owned(),
+        });
+    }
+    for cert in view.certificates.iter().filter(|c| c.key == *own) {
+        let Some(end) = cert.not_after else { continue };
+        if end <= now {
+            found.push(Finding {
+                problem: format!("this node's certificate expired on {}", end.date_naive()),
+                fix: "have the authority certify the node again ('liaison authority certify'), \
+                      then 'liaison cert add' the new certificate"
+                    .to_owned(),
+            });
+        } else if end - now < chrono::TimeDelta::days(RENEW_WITHIN_DAYS) {
+            found.push(Finding {
+                problem: format!("this node's certificate ends on {}", end.date_naive()),
+                fix: "have the authority certify the node again before then, and 'liaison cert \
+                      add' the new certificate"
+                    .to_owned(),
+            });
+        }
+    }
+    for (mechanism, expires) in &view.keysets {
+        if *expires <= now {
+            found.push(Finding {
+                problem: format!(
+                    "the keyset of {mechanism} this node serves expired on {}",
+                    expires.date_naive()
+                ),
+                fix: format!(
+                    "install a current keyset of {mechanism} with 'liaison cert add --keyset FILE'"
+                ),
+            });
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::PeerStatus;
+
+    #[test]
+    fn a_clock_more_than_a_minute_off_is_a_problem_either_way() {
+        let peer = |offset| PeerStatus {
+            name: Some("COE Strasbourg".into()),
+            clock_offset_ms: offset,
+            ..PeerStatus::default()
+        };
+        let peers = [peer(Some(59_000)), peer(None), peer(Some(-61_000)), peer(Some(3_600_000))];
+        let found = super::clocks(&peers);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].problem.contains("61 s behind"), "{found:?}");
+        assert!(found[1].problem.contains("3600 s ahead of"), "{found:?}");
+    }
+}

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::identity::{Identity, InitOptions, STORE_DIR};
 use crate::store::{Entry, Query, Record, Store};
-use liaison_protocol::trust::{Added, AuthorityCard, Checkpoint, KeysetFile, Signed, TrustError};
+use liaison_protocol::trust::{
+    Added, AuthorityCard, Checkpoint, Keyset, KeysetFile, MAX_STATEMENT_BYTES, Signed, TrustError,
+};
 
 /// A new item, before it is signed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -158,6 +160,18 @@ impl Repo {
             certificates: anchors.certificates().cloned().collect(),
             revocations: anchors.revocations().cloned().collect(),
             signed: self.roster.statements().cloned().collect(),
+            keysets: anchors
+                .authorities()
+                .filter_map(|(m, _)| {
+                    let text = self.store.keyset(m).ok()??;
+                    let file: KeysetFile = serde_json::from_str(&text).ok()?;
+                    // Read without the expiry check (it was verified when installed): doctor
+                    // reports an expired one.
+                    let bytes = data_encoding::BASE64.decode(file.keyset.as_bytes()).ok()?;
+                    let keyset: Keyset = codec::decode(&bytes, MAX_STATEMENT_BYTES).ok()?;
+                    Some((m.clone(), keyset.expires))
+                })
+                .collect(),
         }
     }
 

@@ -52,3 +52,33 @@ fn doctor_passes_a_healthy_node_and_finds_a_corrupt_record_an_open_key_and_a_los
     assert_eq!(out.matches("problem:").count(), 3, "{out}");
     assert!(sick.stderr.contains("3 problem(s) found"), "{sick:?}");
 }
+
+/// A node whose certificate ends within 30 days is told to renew it; a running node's doctor
+/// says how many peers' clocks it compared.
+#[test]
+fn doctor_warns_of_a_certificate_that_ends_soon() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("coe.key");
+    let file = file.to_str().expect("utf-8");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(crate::support::liaison_bin())
+            .arg("authority")
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let card = run(&["init", "--mechanism", "coe", "--out", file]);
+    let node = Node::init("coe");
+    std::fs::set_permissions(node.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let until = (chrono::Utc::now() + chrono::Duration::days(10)).date_naive().to_string();
+    let cert = run(&["certify", "--authority", file, &node.card(), "--until", &until]);
+    node.ok(&["roster", "add", &card]);
+    assert_eq!(node.run(&["cert", "add", &cert]).code, 0);
+    let out = node.run(&["doctor"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    // The certificate holds through the last day given.
+    assert!(out.stdout.contains("this node's certificate ends on 20"), "{out:?}");
+    assert!(out.stdout.contains("'liaison cert add'"), "{out:?}");
+}

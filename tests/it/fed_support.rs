@@ -484,7 +484,7 @@ pub(crate) fn moved(sent: &[SyncRequest]) -> BTreeSet<ItemId> {
             }
             SyncRequest::Fetch(ids) => moved.extend(ids.iter().copied()),
             SyncRequest::Offer(offered) => moved.extend(offered.iter().map(|(id, _)| *id)),
-            SyncRequest::Reconcile(_) | SyncRequest::Statements(_) => {}
+            SyncRequest::Reconcile(_) | SyncRequest::Statements(_) | SyncRequest::Clock => {}
         }
     }
     moved

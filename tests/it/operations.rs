@@ -105,4 +105,10 @@ async fn a_member_serves_its_operator_metrics() {
         assert!(text.contains(name), "{name}: {text}");
     }
     assert!(text.contains("liaison_peer_connected{") && text.contains("} 1"), "{text}");
+    // Each end measured the other's clock when the link opened: the same clock, so near zero.
+    for (a, b) in [(0, 1), (1, 0)] {
+        let peer = net[a].peer_status(net[b].key()).await.expect("a peer");
+        let offset = peer.clock_offset_ms.expect("a measured clock offset");
+        assert!(offset.abs() < 5_000, "{offset} ms");
+    }
 }

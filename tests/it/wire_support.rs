@@ -203,6 +203,7 @@ impl RawPeer {
                         SyncResponse::Ack { accepted: 0, refused: Vec::new() }
                     }
                     SyncRequest::Statements(_) => SyncResponse::Statements(Vec::new()),
+                    SyncRequest::Clock => SyncResponse::Clock(chrono::Utc::now()),
                     SyncRequest::Fetch(ids) => SyncResponse::Items(
                         self.serves
                             .iter()
@@ -211,7 +212,10 @@ impl RawPeer {
                             .collect(),
                     ),
                 };
-                if !matches!(request, SyncRequest::Reconcile(_) | SyncRequest::Statements(_)) {
+                if !matches!(
+                    request,
+                    SyncRequest::Reconcile(_) | SyncRequest::Statements(_) | SyncRequest::Clock
+                ) {
                     self.received.push(request);
                 }
                 let _ =

@@ -289,6 +289,8 @@ struct EventLoop {
     strangers: HashMap<PeerId, Instant>,
     /// When this node last looked whether to sign a checkpoint, and the store's generation then.
     checkpointed: (Instant, u64),
+    /// Clock questions under way: to whom, and when they were sent (one per link at most).
+    clock_asks: HashMap<libp2p::request_response::OutboundRequestId, (PeerId, DateTime<Utc>)>,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -327,6 +329,7 @@ impl EventLoop {
             embargoes,
             strangers: HashMap::new(),
             checkpointed: (Instant::now(), u64::MAX),
+            clock_asks: HashMap::new(),
         };
         this.refresh_roster();
         this
@@ -473,9 +476,13 @@ impl EventLoop {
                     self.present_statements(peer_id);
                     self.start_reconcile(peer_id);
                 }
+                if num_established.get() == 1 && self.peers.contains_key(&peer_id) {
+                    self.ask_clock(peer_id);
+                }
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
                 self.strangers.remove(&peer_id);
+                self.clock_asks.retain(|_, (p, _)| *p != peer_id);
                 if let Some(state) = self.peers.get_mut(&peer_id) {
                     state.status.connected = false;
                 }

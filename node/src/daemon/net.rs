@@ -298,6 +298,8 @@ mod tests {
             codec::encode(&SyncRequest::Fetch(vec![ItemId::from_bytes([1; 16])])),
             codec::encode(&SyncRequest::Offer(Vec::new())),
             codec::encode(&SyncRequest::Statements(Vec::new())),
+            codec::encode(&SyncRequest::Clock),
+            codec::encode(&SyncResponse::Clock(chrono::Utc::now())),
             codec::encode(&SyncResponse::Refused("no".to_owned())),
             codec::encode(&SyncResponse::Ack { accepted: 0, refused: Vec::new() }),
         ];

@@ -135,6 +135,37 @@ impl EventLoop {
         self.strangers.insert(peer, Instant::now() + INTRODUCTION);
     }
 
+    /// Asks `peer` its time, to measure how far apart the two clocks are.
+    pub(super) fn ask_clock(&mut self, peer: PeerId) {
+        let id = self.send_request(peer, SyncRequest::Clock);
+        // One question per link at most: the map holds no more than the peers connected.
+        self.clock_asks.retain(|_, (p, _)| *p != peer);
+        self.clock_asks.insert(id, (peer, chrono::Utc::now()));
+    }
+
+    /// A peer's time came back: its offset from this node's clock is its time minus the
+    /// middle of the round trip.
+    pub(super) fn note_clock(
+        &mut self,
+        peer: PeerId,
+        request: libp2p::request_response::OutboundRequestId,
+        theirs: chrono::DateTime<chrono::Utc>,
+    ) {
+        let Some((asked, sent)) = self.clock_asks.remove(&request) else { return };
+        if asked != peer {
+            return;
+        }
+        let now = chrono::Utc::now();
+        let middle = sent + (now - sent) / 2;
+        let offset = (theirs - middle).num_milliseconds();
+        if offset.abs() > 60_000 {
+            tracing::warn!(%peer, offset_ms = offset, "the peer's clock and this node's differ by more than a minute");
+        }
+        if let Some(state) = self.peers.get_mut(&peer) {
+            state.status.clock_offset_ms = Some(offset);
+        }
+    }
+
     /// On a member: signs a checkpoint of its mechanism's public items when they changed since
     /// the last look (at most every [`super::CHECKPOINT_AFTER_CHANGE`]) or the last checkpoint
     /// is as old as `checkpoint_every`, and passes it to every connected peer.

@@ -87,6 +87,9 @@ pub enum SyncRequest {
     /// passes on what was new to it. A node outside the receiver's roster may send this, and
     /// only this, to introduce itself by its certificate.
     Statements(Vec<crate::trust::Signed>),
+    /// What time is it where you are? (How a node tells its operator that a peer's clock, or
+    /// its own, is off: certificates and checkpoints are read against clocks.)
+    Clock,
 }
 
 /// What a node answers.
@@ -109,6 +112,8 @@ pub enum SyncResponse {
     /// The answer to [`SyncRequest::Statements`]: the certificates and revocations the
     /// answering node holds (at most [`super::MAX_STATEMENTS`]).
     Statements(Vec<crate::trust::Signed>),
+    /// The answer to [`SyncRequest::Clock`]: the answering node's time.
+    Clock(chrono::DateTime<chrono::Utc>),
 }
 
 impl SyncRequest {

@@ -24,6 +24,7 @@ impl EventLoop {
                 self.take_statements(peer, &statements);
                 SyncResponse::Statements(self.statements())
             }
+            SyncRequest::Clock => SyncResponse::Clock(chrono::Utc::now()),
             SyncRequest::Reconcile(incoming) => {
                 self.sync.sessions.answered(peer, Instant::now());
                 match self.take_turn(peer, &policy, &incoming) {
@@ -76,6 +77,10 @@ impl EventLoop {
             self.take_statements(peer, statements);
             return;
         }
+        if let SyncResponse::Clock(theirs) = response {
+            self.note_clock(peer, request_id, theirs);
+            return;
+        }
         let Some(policy) = self.policy_peer(&peer) else { return };
         match response {
             SyncResponse::Reconcile(incoming) if incoming.ranges.is_empty() => {
@@ -109,7 +114,7 @@ impl EventLoop {
                     tracing::warn!(%peer, item = %id, reason = %why, "peer refused an item");
                 }
             }
-            SyncResponse::Statements(_) => {}
+            SyncResponse::Statements(_) | SyncResponse::Clock(_) => {}
             SyncResponse::Refused(why) => {
                 tracing::warn!(%peer, reason = %why, "peer refused a request");
                 if !self.settle_fetch(request_id, &HashSet::new()) {
