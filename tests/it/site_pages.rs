@@ -5,6 +5,8 @@
 
 use liaison_protocol::{Kind, Label, Text};
 
+use crate::fed_support::{DEADLINE, eventually};
+
 use crate::mirror_support::*;
 use crate::site_support::*;
 
@@ -219,4 +221,46 @@ async fn each_kind_reads_as_itself_and_every_page_is_guarded() {
     assert_eq!(odd.status, 200, "{odd:?}");
     assert!(!odd.body.contains("webcal:") && !odd.body.contains("<b>y"), "{}", odd.body);
     assert!(odd.body.contains("href=\"/calendar.ics?country=SN\""), "{}", odd.body);
+}
+
+/// The part of `page` that says when the site last heard from the member `code`.
+fn heard_from(page: &str, code: &str) -> String {
+    page.split(&format!("({code}): "))
+        .nth(1)
+        .and_then(|s| s.split("</li>").next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Every page says when the site last heard from each member, and that it is not in touch
+/// with one that went away; a static copy says it is a copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_says_when_the_site_last_heard_from_each_member() {
+    let mut fed = Fed::start().await;
+    let mirror = fed.mirror();
+    let home = get_ok(mirror, "/").await;
+    for code in ["ohchr", "achpr", "coe"] {
+        let heard = heard_from(&home, code);
+        assert!(heard.starts_with("<time datetime=\"20"), "{code}: {heard:?}");
+        assert!(heard.ends_with(", connected"), "{code}: {heard:?}");
+    }
+    fed.net[ACHPR].stop().await;
+    eventually(DEADLINE, || async {
+        let page = get_ok(mirror, "/reports/").await;
+        let heard = heard_from(&page, "achpr");
+        if heard.starts_with("<time datetime=") && heard.ends_with(", not connected now") {
+            Ok(())
+        } else {
+            Err(format!("achpr: {heard:?}"))
+        }
+    })
+    .await;
+    assert!(heard_from(&get_ok(mirror, "/").await, "coe").ends_with(", connected"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    fed.export(MIRROR, dir.path()).await;
+    let copy = std::fs::read_to_string(dir.path().join("index.html")).expect("index.html");
+    assert!(copy.contains("A copy of the site written <time datetime="), "{copy}");
+    let css = std::fs::read_to_string(dir.path().join("site.css")).expect("site.css");
+    assert_eq!(css, get_ok(mirror, "/site.css").await, "the copy's stylesheet");
 }
