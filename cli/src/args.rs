@@ -645,6 +645,10 @@ pub(crate) struct ExportArgs {
     /// Write to FILE instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// For csv: start with the UTF-8 byte order mark, so that Excel reads Arabic and accented
+    /// text as UTF-8
+    #[arg(long)]
+    pub(crate) excel: bool,
 }
 
 #[derive(Debug, Args)]

@@ -559,12 +559,18 @@ fn list(a: ListArgs, conn: &mut Conn) -> Result<(), Failure> {
 fn export_items(a: ExportArgs, conn: &mut Conn) -> Result<(), Failure> {
     let query = query(&a.filter)?;
     let audience = crate::coord::audience(a.audience.as_deref())?;
+    if a.excel && !matches!(a.format, ExportFormat::Csv) {
+        return Err(FieldError::new("--excel", "set", "only with 'export csv'").into());
+    }
     let format = match a.format {
         ExportFormat::Ics => export::ExportFormat::Ics,
         ExportFormat::Json => export::ExportFormat::Json,
         ExportFormat::Csv => export::ExportFormat::Csv,
     };
     match conn.call(Request::Export { query, audience, format })? {
+        Response::Text(text) if a.excel => {
+            output::write(a.output.as_deref(), &format!("{}{text}", export::EXCEL_BOM))
+        }
         Response::Text(text) => output::write(a.output.as_deref(), &text),
         r => Err(unexpected(r)),
     }

@@ -336,6 +336,11 @@ pub const CSV_COLUMNS: [&str; 14] = [
     "updated",
 ];
 
+/// The UTF-8 byte order mark (EF BB BF), which `liaison export csv --excel` puts first: without
+/// it Excel reads a CSV file in the machine's legacy code page, and Arabic or accented text
+/// comes out garbled.
+pub const EXCEL_BOM: char = '\u{FEFF}';
+
 /// The CSV export of `entries`: one row each, withdrawn ones left out.
 ///
 /// # Errors

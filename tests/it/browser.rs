@@ -27,9 +27,9 @@ const FLAGS: [&str; 5] = [
 ];
 
 /// How long the browser may take over one step.
-const STEP: Duration = Duration::from_secs(30);
+pub(crate) const STEP: Duration = Duration::from_secs(30);
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 /// Waits until the tab's URL satisfies `done` (a click navigates asynchronously).
 fn wait_for_url(tab: &Tab, done: impl Fn(&str) -> bool) -> Result<String, Failure> {
@@ -61,7 +61,8 @@ fn open_visit_and_see_provenance(tab: &Tab, title: &str, key: &str) -> Result<()
     Ok(())
 }
 
-fn browse(chromium: &Path, base: &str, key: &str) -> Result<(), Failure> {
+/// A fresh headless Chromium with its own profile (deleted when the returned folder is).
+pub(crate) fn launch(chromium: &Path) -> Result<(Browser, tempfile::TempDir), Failure> {
     let profile = tempfile::tempdir()?;
     let options = LaunchOptions::default_builder()
         .path(Some(chromium.to_owned()))
@@ -72,7 +73,38 @@ fn browse(chromium: &Path, base: &str, key: &str) -> Result<(), Failure> {
         .args(FLAGS.iter().map(OsStr::new).collect())
         .idle_browser_timeout(Duration::from_secs(120))
         .build()?;
-    let browser = Browser::new(options)?;
+    Ok((Browser::new(options)?, profile))
+}
+
+/// The browser to drive, or `None` (the test then says it skipped) when it is not installed;
+/// with `LIAISON_REQUIRE_BROWSER=1`, a missing browser fails the test instead.
+pub(crate) fn chromium_or_skip() -> Option<std::path::PathBuf> {
+    let chromium = chromium();
+    if chromium.exists() {
+        return Some(chromium);
+    }
+    assert!(
+        std::env::var("LIAISON_REQUIRE_BROWSER").as_deref() != Ok("1"),
+        "LIAISON_REQUIRE_BROWSER=1 but {} is not installed",
+        chromium.display()
+    );
+    eprintln!("SKIPPED: headless Chromium not installed (.ci/run installs it)");
+    None
+}
+
+/// Runs `work` on a blocking thread (the browser's calls block) and fails the test with its
+/// error.
+pub(crate) async fn in_browser(work: impl FnOnce() -> Result<(), Failure> + Send + 'static) {
+    let outcome = tokio::task::spawn_blocking(move || work().map_err(|e| e.to_string()))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    if let Err(e) = outcome {
+        panic!("in Chromium: {e}");
+    }
+}
+
+fn browse(chromium: &Path, base: &str, key: &str) -> Result<(), Failure> {
+    let (browser, _profile) = launch(chromium)?;
     let tab = browser.new_tab()?;
     tab.set_default_timeout(STEP);
     let visit = "SR on torture: visit to Tunisia";
@@ -108,25 +140,9 @@ fn browse(chromium: &Path, base: &str, key: &str) -> Result<(), Failure> {
 /// then the visits page's form), follows a visit and sees who signed it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_finds_a_visit_by_country_and_sees_its_provenance_in_chromium() {
-    let chromium = chromium();
-    if !chromium.exists() {
-        assert!(
-            std::env::var("LIAISON_REQUIRE_BROWSER").as_deref() != Ok("1"),
-            "LIAISON_REQUIRE_BROWSER=1 but {} is not installed",
-            chromium.display()
-        );
-        eprintln!("SKIPPED: headless Chromium not installed (.ci/run installs it)");
-        return;
-    }
+    let Some(chromium) = chromium_or_skip() else { return };
     let fed = Fed::start().await;
     let base = format!("http://{}", fed.mirror());
     let key = fed.net[OHCHR].key().to_string();
-    let outcome = tokio::task::spawn_blocking(move || {
-        browse(&chromium, &base, &key).map_err(|e| e.to_string())
-    })
-    .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-    if let Err(e) = outcome {
-        panic!("in Chromium: {e}");
-    }
+    in_browser(move || browse(&chromium, &base, &key)).await;
 }

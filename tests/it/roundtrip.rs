@@ -375,6 +375,32 @@ fn csv_has_a_header_and_one_row_per_item() {
     assert_eq!(row(&all.report)[11], "A/HRC/58/55/Add.1");
 }
 
+/// `--excel` puts the UTF-8 byte order mark first, so that Excel reads Arabic and accented
+/// text as UTF-8; the rest of the file is the plain CSV, byte for byte.
+#[test]
+fn csv_for_excel_starts_with_the_byte_order_mark_and_is_otherwise_the_plain_csv() {
+    let node = Node::init("ohchr");
+    publish_everything(&node);
+    publish(
+        &node,
+        "event add --title 'الدورة العادية: Séance à Genève' --start 2027-04-01 --category session \
+         --country MA --lang ar",
+    );
+    let plain = node.path().join("plain.csv");
+    let excel = node.path().join("excel.csv");
+    node.ok(&["export", "csv", "-o", plain.to_str().expect("utf-8")]);
+    node.ok(&["export", "csv", "--excel", "-o", excel.to_str().expect("utf-8")]);
+    let (plain, excel) =
+        (std::fs::read(plain).expect("plain"), std::fs::read(excel).expect("excel"));
+    assert_eq!(excel[..3], [0xEF, 0xBB, 0xBF], "the byte order mark first");
+    assert_eq!(excel[3..], plain[..], "otherwise the plain CSV");
+    assert!(String::from_utf8(plain).expect("utf-8").contains("الدورة العادية: Séance à Genève"));
+    let stdout = node.ok(&["export", "csv", "--excel"]);
+    assert!(stdout.starts_with('\u{FEFF}'), "on standard output too");
+    let err = node.bad(&["export", "json", "--excel"]);
+    assert!(err.contains("--excel") && err.contains("csv"), "{err}");
+}
+
 #[test]
 fn the_table_fits_in_100_columns() {
     let node = Node::init("ohchr");

@@ -18,6 +18,7 @@ mod list;
 mod metrics;
 pub mod pages;
 pub mod static_site;
+mod view;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -72,6 +73,9 @@ pub struct Site {
     readers: Arc<tokio::sync::Semaphore>,
     /// Each mechanism's public items and digests (a checkpoint's leaves), by store generation.
     leaves: Arc<Mutex<BTreeMap<Mechanism, (u64, Leaves)>>>,
+    /// A copy with no running node behind it (a static export): its pages say so rather than
+    /// when it last heard from the members.
+    copy: bool,
 }
 
 /// A mechanism's public items and their digests, sorted by id: a checkpoint's leaves.
@@ -152,6 +156,7 @@ impl Site {
             summary: Arc::default(),
             readers: Arc::new(tokio::sync::Semaphore::new(readers())),
             leaves: Arc::default(),
+            copy: false,
         }
     }
 
@@ -175,7 +180,7 @@ impl Site {
 
     /// A site over `store` with no running node behind it (a static export).
     pub fn offline(store: ReadOnlyStore, title: String) -> Self {
-        Self::new(store, title, watch::channel(None).1)
+        Self { copy: true, ..Self::new(store, title, watch::channel(None).1) }
     }
 
     /// Runs `work` on a blocking thread once a reader is free; [`Refusal::Busy`] if none is
@@ -417,6 +422,7 @@ pub fn router(site: Site) -> Router {
     }
     router
         .route("/", get(pages::home))
+        .route("/site.css", get(pages::stylesheet))
         .route("/countries/{cc}/", get(pages::country))
         .route("/items/{id}/", get(pages::item))
         .route("/items/{id}/provenance", get(api::provenance))
@@ -436,7 +442,26 @@ pub fn router(site: Site) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::map_response(guarded))
         .with_state(site)
+}
+
+/// What browsers may do with the site's answers: no script at all, styles and images from the
+/// site itself only, forms that submit to it only, no framing, no sniffing of content types,
+/// and no `Referer` sent to the sites its links lead to.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Adds the headers of [`CONTENT_SECURITY_POLICY`] to every answer, refusals included.
+async fn guarded(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    response
 }
 
 /// Most connections served at once; more wait in the listen backlog.

@@ -1,27 +1,42 @@
 //! Server-rendered HTML pages: usable without JavaScript, readable on a phone, stable links.
 //! "What is planned in Tunisia in the next six months" is two clicks: the home page's country
 //! list, then the visits at the top of the country's page.
+//!
+//! Every page has one `h1`, the landmarks `header`, `nav`, `main` and `footer`, a skip link,
+//! and a footer saying when this node last heard from each member. Styles come from
+//! `/site.css`; there is no script at all.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::response::Html;
-use chrono::{NaiveDate, Utc};
-use liaison_protocol::{CallForInput, CountryCode, Kind};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use liaison_protocol::{CallForInput, CountryCode, Kind, Role};
 use maud::{DOCTYPE, Markup, html};
 
+use super::view::{day, facts, short_title, table, web_link};
 use super::{Filter, ListQuery, Refusal, Site, path_id};
+use crate::api::PeerStatus;
 use crate::store::Entry;
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:0 1rem;\
-line-height:1.45;color:#1b1b1b}nav a{margin-right:1rem}table{border-collapse:collapse;width:100%}\
-td,th{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}\
-.muted{color:#555}form label{margin-right:.8rem;display:inline-block}code{word-break:break-all}\
-ul.countries{columns:12rem}@media(max-width:40rem){td,th{display:block;border:0}tr{display:block;\
-border-bottom:1px solid #ddd;padding:.4rem 0}}";
+/// The site's stylesheet, served at `/site.css` (and written beside a static export).
+pub(crate) const STYLE: &str = include_str!("site.css");
 
 type Page = Result<Html<String>, Refusal>;
 
-fn layout(site: &Site, title: &str, body: Markup) -> Html<String> {
+/// `/site.css`.
+pub(super) async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        STYLE,
+    )
+}
+
+/// A whole page titled `title` (in the language `lang`, when it is an item's title).
+fn layout(site: &Site, title: &str, lang: Option<&str>, body: Markup) -> Html<String> {
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -29,24 +44,28 @@ fn layout(site: &Site, title: &str, body: Markup) -> Html<String> {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (site.title) }
+                link rel="stylesheet" href="/site.css";
                 link rel="alternate" type="application/atom+xml" title="Reports" href="/reports.atom";
-                style { (STYLE) }
             }
             body {
+                a class="skip" href="#main" { "Skip to main content" }
                 header {
-                    p { a href="/" { strong { (site.title) } } }
-                    nav {
-                        a href="/visits/" { "Country visits" }
-                        a href="/calendar/" { "Calendar" }
-                        a href="/reports/" { "Reports" }
-                        a href="/contacts/" { "Contacts" }
-                        a href="/calendar.ics" { "iCalendar" }
-                        a href="/deadlines.ics" { "Deadlines" }
-                        a href="/reports.atom" { "Atom" }
+                    p class="site" { a href="/" { (site.title) } }
+                    nav aria-label="Main" {
+                        ul {
+                            li { a href="/visits/" { "Country visits" } }
+                            li { a href="/calendar/" { "Calendar" } }
+                            li { a href="/reports/" { "Reports" } }
+                            li { a href="/contacts/" { "Contacts" } }
+                            li { a href="/calendar.ics" { "iCalendar" } }
+                            li { a href="/deadlines.ics" { "Deadlines" } }
+                            li { a href="/reports.atom" { "Atom" } }
+                        }
                     }
                 }
-                main { h1 { (title) } (body) }
+                main id="main" tabindex="-1" { h1 lang=[lang] { (title) } (body) }
                 footer class="muted" {
+                    (freshness(site))
                     p { "Public items of the Liaison federation. Every item is signed by the secretariat that \
                          published it; each item's page links to its provenance." }
                 }
@@ -56,11 +75,68 @@ fn layout(site: &Site, title: &str, body: Markup) -> Html<String> {
     Html(markup.into_string())
 }
 
+/// When this node last heard from each member node it follows (a completed reconciliation).
+fn freshness(site: &Site) -> Markup {
+    let now = Utc::now();
+    let Some(status) = site.status() else {
+        return html! {
+            @if site.copy {
+                p { "A copy of the site written " (moment(now, now))
+                    "; it does not change when the members publish." }
+            } @else {
+                p { "Starting: not in touch with the members yet." }
+            }
+        };
+    };
+    let members: Vec<&PeerStatus> =
+        status.peers.iter().filter(|p| p.role == Some(Role::Member)).collect();
+    html! {
+        @if members.is_empty() {
+            p { "This site follows no member node." }
+        } @else {
+            p { "When this site last heard from each member:" }
+            ul {
+                @for p in members {
+                    li {
+                        @match (&p.name, &p.mechanism) {
+                            (Some(name), Some(m)) => { (name) " (" (m) ")" },
+                            (None, Some(m)) => { (m) },
+                            (name, None) => { (name.as_deref().unwrap_or("a member node")) },
+                        }
+                        ": "
+                        @match p.last_sync {
+                            Some(t) => (moment(t, now)),
+                            None => "not since this site started",
+                        }
+                        @if p.connected { ", connected" } @else { ", not connected now" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `t` as a `time` element: how long ago, and the time itself.
+fn moment(t: DateTime<Utc>, now: DateTime<Utc>) -> Markup {
+    let ago = (now - t).num_seconds().max(0);
+    let words = match ago {
+        0..60 => "just now".to_owned(),
+        60..3600 => plural(ago / 60, "minute"),
+        3600..86_400 => plural(ago / 3600, "hour"),
+        _ => plural(ago / 86_400, "day"),
+    };
+    html! { time datetime=(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) { (words) " (" (t.format("%-d %B %Y, %H:%M UTC")) ")" } }
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 { format!("1 {unit} ago") } else { format!("{n} {unit}s ago") }
+}
+
 fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-/// The dates of an item in words: `3-14 May 2027`, `Q2 2027`, `dates to be agreed`.
+/// The dates of an item in words: `3 May 2027 to 14 May 2027`, `2027-Q2`, `dates to be agreed`.
 pub(crate) fn dates(e: &Entry) -> String {
     let f = &e.record.state.fields;
     if let Some(v) = &f.visit {
@@ -80,61 +156,17 @@ pub(crate) fn dates(e: &Entry) -> String {
 }
 
 fn span(start: NaiveDate, end: NaiveDate) -> String {
-    if start == end {
-        start.format("%-d %B %Y").to_string()
-    } else {
-        format!("{} to {}", start.format("%-d %B %Y"), end.format("%-d %B %Y"))
-    }
-}
-
-fn countries(e: &Entry) -> String {
-    let f = &e.record.state.fields;
-    match &f.visit {
-        Some(v) if v.country.code().is_none() => "an undisclosed State".to_owned(),
-        _ => f.all_countries().iter().map(CountryCode::name).collect::<Vec<_>>().join(", "),
-    }
-}
-
-fn status(e: &Entry) -> String {
-    let f = &e.record.state.fields;
-    f.visit
-        .as_ref()
-        .map(|v| v.status.to_string().replace('_', " "))
-        .or_else(|| f.event.as_ref().map(|ev| ev.status.to_string()))
-        .unwrap_or_default()
-}
-
-fn table(entries: &[Entry]) -> Markup {
-    html! {
-        @if entries.is_empty() {
-            p class="muted" { "Nothing here yet." }
-        } @else {
-            table {
-                thead { tr { th { "Dates" } th { "What" } th { "Mechanism" } th { "Country" } th { "Status" } } }
-                tbody {
-                    @for e in entries {
-                        tr {
-                            td { (dates(e)) }
-                            td { a href={ "/items/" (e.header.id) "/" } lang=(e.record.state.fields.title.lang.as_str()) { (e.record.state.fields.title.value) } }
-                            td { (e.header.owner) }
-                            td { (countries(e)) }
-                            td { (status(e)) }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    if start == end { day(start) } else { format!("{} to {}", day(start), day(end)) }
 }
 
 fn filter_form(action: &str, f: &Filter) -> Markup {
     let value = |v: Option<String>| v.unwrap_or_default();
     html! {
-        form method="get" action=(action) {
-            label { "Country " input name="country" size="3" placeholder="TN" value=(value(f.country.map(|c| c.to_string()))); }
-            label { "Mechanism " input name="mechanism" size="8" placeholder="ohchr" value=(value(f.mechanism.as_ref().map(ToString::to_string))); }
-            label { "From " input type="date" name="from" value=(value(f.from.map(|d| d.to_string()))); }
-            label { "To " input type="date" name="to" value=(value(f.to.map(|d| d.to_string()))); }
+        form class="filter" method="get" action=(action) {
+            label { "Country code" input name="country" size="4" placeholder="TN" autocomplete="off" value=(value(f.country.map(|c| c.to_string()))); }
+            label { "Mechanism" input name="mechanism" size="9" placeholder="ohchr" autocomplete="off" value=(value(f.mechanism.as_ref().map(ToString::to_string))); }
+            label { "From" input type="date" name="from" value=(value(f.from.map(|d| d.to_string()))); }
+            label { "To" input type="date" name="to" value=(value(f.to.map(|d| d.to_string()))); }
             button type="submit" { "Filter" }
         }
     }
@@ -166,10 +198,9 @@ fn upcoming_visits(site: &Site, filter: &Filter, count: usize) -> Result<Vec<Ent
     Ok(visits)
 }
 
-/// The home page's content: the next few of each kind, never every item.
-pub(crate) fn home_body(site: &Site) -> Result<Markup, Refusal> {
+/// The open calls for input of `visits`, by deadline, at most a section's rows.
+fn open_calls(visits: &[Entry]) -> Vec<(&Entry, &CallForInput)> {
     let today = today();
-    let visits = upcoming_visits(site, &Filter::default(), CALLS_AMONG)?;
     let mut calls: Vec<(&Entry, &CallForInput)> = visits
         .iter()
         .filter_map(|e| {
@@ -179,55 +210,106 @@ pub(crate) fn home_body(site: &Site) -> Result<Markup, Refusal> {
         .collect();
     calls.sort_by_key(|(_, call)| call.deadline);
     calls.truncate(SECTION_ROWS);
+    calls
+}
+
+fn calls_section(calls: &[(&Entry, &CallForInput)]) -> Markup {
+    html! {
+        section {
+            h2 { "Calls for input" }
+            @if calls.is_empty() { p class="muted" { "No open calls for input." } }
+            @else {
+                ul {
+                    @for (e, c) in calls {
+                        li { strong { "By " time datetime=(c.deadline) { (day(c.deadline)) } } ": "
+                            a href={ "/items/" (e.header.id) "/" } lang=(e.record.state.fields.title.lang.as_str()) {
+                                (short_title(&e.record.state.fields.title.value)) }
+                            " · " (web_link(&c.url, "submit input")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A host name (and port) a client asked for, when it is one that may go in a link.
+pub(super) fn link_host(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    (!host.is_empty() && host.len() <= 255 && host.chars().all(fine)).then(|| host.to_owned())
+}
+
+/// Links to subscribe to the calendar (as `webcal:` when the host is known), the calls for
+/// input and the reports, of `country` or of everything.
+fn subscribe(host: Option<&str>, country: Option<CountryCode>) -> Markup {
+    let query = country.map(|c| format!("?country={c}")).unwrap_or_default();
+    let of = country.map(|c| format!(" for {}", c.name())).unwrap_or_default();
+    html! {
+        section class="subscribe" {
+            h2 { "Subscribe" }
+            ul {
+                li {
+                    @if let Some(host) = host {
+                        a href={ "webcal://" (host) "/calendar.ics" (query) } { "Add the calendar" (of) " to your calendar app" }
+                        " (or " a href={ "/calendar.ics" (query) } { "download it as iCalendar" } ")"
+                    } @else {
+                        a href={ "/calendar.ics" (query) } { "Calendar" (of) " (iCalendar)" }
+                    }
+                }
+                li { a href={ "/deadlines.ics" (query) } { "Deadlines of calls for input" (of) " (iCalendar)" } }
+                li { a href={ "/reports.atom" (query) } { "Reports" (of) " (Atom feed)" } }
+            }
+        }
+    }
+}
+
+/// The home page's content: the next few of each kind, never every item.
+pub(crate) fn home_body(site: &Site, host: Option<&str>) -> Result<Markup, Refusal> {
+    let today = today();
+    let visits = upcoming_visits(site, &Filter::default(), CALLS_AMONG)?;
+    let calls = open_calls(&visits);
     let shown = &visits[..visits.len().min(SECTION_ROWS)];
     let events = Filter { kind: Some(Kind::Event), from: Some(today), ..Filter::default() };
     let (events, _) = site.page(&events, None, SECTION_ROWS)?;
     let reports = site.last(&Filter { kind: Some(Kind::Report), ..Filter::default() }, 10)?;
     let summary = site.summary()?;
     Ok(html! {
-        section {
-            h2 { "Calls for input" }
-            @if calls.is_empty() { p class="muted" { "No open calls for input." } }
-            ul {
-                @for (e, c) in &calls {
-                    li { strong { "by " (c.deadline.format("%-d %B %Y")) } ": "
-                        a href={ "/items/" (e.header.id) "/" } { (e.record.state.fields.title.value) } " · "
-                        a href=(c.url) { "submit" } }
-                }
-            }
-        }
-        section { h2 { "Upcoming country visits" } (table(shown))
+        (calls_section(&calls))
+        section { h2 { "Upcoming country visits" } (table(Kind::Visit, "Upcoming country visits", shown))
             p { a href={ "/visits/?from=" (today) } { "All upcoming visits" } } }
-        section { h2 { "Sessions and events" } (table(&events))
+        section { h2 { "Sessions and events" } (table(Kind::Event, "Upcoming sessions and events", &events))
             p { a href={ "/calendar/?from=" (today) } { "All upcoming sessions and events" } } }
-        section { h2 { "Latest reports" } (table(&reports)) p { a href="/reports/" { "All reports" } } }
+        section { h2 { "Latest reports" } (table(Kind::Report, "Latest reports", &reports))
+            p { a href="/reports/" { "All reports" } } }
         section {
             h2 { "By country" }
             ul class="countries" {
                 @for c in &summary.countries { li { a href={ "/countries/" (c) "/" } { (c.name()) } } }
             }
         }
+        (subscribe(host, None))
     })
 }
 
-pub(super) async fn home(State(site): State<Site>) -> Page {
-    site.read(|site| {
-        let body = home_body(site)?;
-        Ok(layout(site, "Country visits, calls for input, sessions and reports", body))
+pub(super) async fn home(State(site): State<Site>, headers: HeaderMap) -> Page {
+    let host = link_host(&headers);
+    site.read(move |site| {
+        let body = home_body(site, host.as_deref())?;
+        Ok(layout(site, "Country visits, calls for input, sessions and reports", None, body))
     })
     .await
 }
 
 /// A list page's content: the filter form, the rows, and a link to the next page.
 pub(crate) fn list_body(
-    action: &str,
+    (kind, action, title): (Kind, &str, &str),
     f: &Filter,
     entries: &[Entry],
     next: Option<String>,
 ) -> Markup {
     html! {
         (filter_form(action, f))
-        (table(entries))
+        (table(kind, title, entries))
         @if let Some(next) = next { p { a rel="next" href={ (action) (next) } { "Next page" } } }
     }
 }
@@ -246,7 +328,7 @@ pub(super) async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
     kind: Kind,
 ) -> Page {
-    let (_, path, title) = LISTS.iter().find(|(k, ..)| *k == kind).copied().unwrap_or(LISTS[0]);
+    let list = LISTS.iter().find(|(k, ..)| *k == kind).copied().unwrap_or(LISTS[0]);
     let Query(q) = q?;
     let filter = q.filter();
     if filter.kind.is_some() {
@@ -259,56 +341,65 @@ pub(super) async fn list(
         let (entries, next) =
             site.page(&Filter { kind: Some(kind), ..filter.clone() }, after, limit)?;
         let next = next.map(|cursor| q.next(&cursor));
-        Ok(layout(site, title, list_body(path, &filter, &entries, next)))
+        Ok(layout(site, list.2, None, list_body(list, &filter, &entries, next)))
     })
     .await
 }
 
 /// What is public about one country, upcoming visits first: the first rows of each section,
-/// with links to the whole lists.
-pub(crate) fn country_body(site: &Site, country: CountryCode) -> Result<Markup, Refusal> {
+/// with links to the whole lists and to subscribe.
+pub(crate) fn country_body(
+    site: &Site,
+    country: CountryCode,
+    host: Option<&str>,
+) -> Result<Markup, Refusal> {
     let today = today();
     let of = |kind| Filter { kind: Some(kind), country: Some(country), ..Filter::default() };
-    let next = upcoming_visits(site, &of(Kind::Visit), SECTION_ROWS)?;
+    let upcoming = upcoming_visits(site, &of(Kind::Visit), CALLS_AMONG)?;
+    let calls = open_calls(&upcoming);
+    let next = &upcoming[..upcoming.len().min(SECTION_ROWS)];
     let past: Vec<Entry> = site
         .last(&of(Kind::Visit), SECTION_ROWS * 2)?
         .into_iter()
         .filter(|e| ended(e, today))
         .take(SECTION_ROWS)
         .collect();
-    let (events, _) = site.page(&of(Kind::Event), None, SECTION_ROWS)?;
+    let events = Filter { from: Some(today), ..of(Kind::Event) };
+    let (events, _) = site.page(&events, None, SECTION_ROWS)?;
     let reports = site.last(&of(Kind::Report), SECTION_ROWS)?;
     let (contacts, _) = site.page(&of(Kind::Contact), None, SECTION_ROWS)?;
+    let name = country.name();
     Ok(html! {
-        section { h2 { "Planned and upcoming visits" } (table(&next)) }
-        section { h2 { "Sessions and events" } (table(&events)) }
-        section { h2 { "Reports" } (table(&reports)) }
-        section { h2 { "Past visits" } (table(&past)) }
-        section { h2 { "Contacts covering " (country.name()) } (table(&contacts)) }
-        p { "All of them: "
-            @for (_, path, title) in LISTS { a href={ (path) "?country=" (country) } { (title) } " · " }
-            a href={ "/calendar.ics?country=" (country) } { "Calendar feed for " (country.name()) } " · "
-            a href={ "/reports.atom?country=" (country) } { "Reports feed" } }
+        section { h2 { "Planned and upcoming visits" } (table(Kind::Visit, &format!("Planned and upcoming visits to {name}"), next)) }
+        (calls_section(&calls))
+        section { h2 { "Sessions and events" } (table(Kind::Event, &format!("Upcoming sessions and events on {name}"), &events)) }
+        section { h2 { "Reports" } (table(Kind::Report, &format!("Latest reports on {name}"), &reports)) }
+        section { h2 { "Past visits" } (table(Kind::Visit, &format!("Past visits to {name}"), &past)) }
+        section { h2 { "Contacts covering " (name) } (table(Kind::Contact, &format!("Contacts covering {name}"), &contacts)) }
+        section {
+            h2 { "All of them" }
+            ul { @for (_, path, title) in LISTS { li { a href={ (path) "?country=" (country) } { (title) " on " (name) } } } }
+        }
+        (subscribe(host, Some(country)))
     })
 }
 
-pub(super) async fn country(State(site): State<Site>, Path(cc): Path<String>) -> Page {
+pub(super) async fn country(
+    State(site): State<Site>,
+    Path(cc): Path<String>,
+    headers: HeaderMap,
+) -> Page {
     let country: CountryCode = cc.parse().map_err(|_| Refusal::NotFound)?;
+    let host = link_host(&headers);
     site.read(move |site| {
-        let body = country_body(site, country)?;
-        Ok(layout(site, &country.name(), body))
+        let body = country_body(site, country, host.as_deref())?;
+        Ok(layout(site, &country.name(), None, body))
     })
     .await
 }
 
-/// One item with its provenance.
+/// One item: its facts by kind, then its provenance.
 pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
-    let f = &e.record.state.fields;
-    let rows: Vec<(String, String)> =
-        crate::export::flatten(&serde_json::to_value(f).unwrap_or_default())
-            .into_iter()
-            .map(|(k, v)| (k.replace('_', " "), v))
-            .collect();
     let roster = site.store.trust().unwrap_or_default();
     // Who a key is: its pinned card's mechanism, or its certificate's, with the authority that
     // certified it.
@@ -319,13 +410,10 @@ pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
         }),
     };
     let checkpoint = roster.checkpoint(&e.header.owner).map(|(c, _)| c);
+    let dates = dates(e);
     html! {
-        p { (e.header.kind) " published by " strong { (e.header.owner) } @if !dates(e).is_empty() { " · " (dates(e)) } }
-        table {
-            @for (k, v) in &rows { tr { th { (k) } td { (v) } } }
-            tr { th { "revision" } td { (e.record.state.revision) } }
-            tr { th { "updated" } td { (e.record.state.updated.format("%Y-%m-%d %H:%M UTC")) } }
-        }
+        p class="muted" { (kind_name(e.header.kind)) " published by " strong { (e.header.owner) } @if !dates.is_empty() { " · " (dates) } }
+        (facts(site, e))
         section id="provenance" {
             h2 { "Provenance" }
             p { "Created by the " (e.header.owner) " node with key " code { (e.header.creator) } " (" (signer(&e.header.creator)) ")." }
@@ -344,17 +432,32 @@ pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
     }
 }
 
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Visit => "Country visit",
+        Kind::Event => "Event",
+        Kind::Report => "Report",
+        Kind::Contact => "Contact",
+        Kind::Proposal => "Proposal",
+    }
+}
+
 pub(super) async fn item(State(site): State<Site>, Path(id): Path<String>) -> Page {
     let id = path_id(&id)?;
     site.read(move |site| {
         let entry = site.item(id)?.ok_or(Refusal::NotFound)?;
-        let body = item_body(site, &entry);
-        Ok(layout(site, &entry.record.state.fields.title.value, body))
+        Ok(item_page(site, &entry))
     })
     .await
 }
 
+/// An item's whole page, its title in its own language.
+pub(crate) fn item_page(site: &Site, e: &Entry) -> Html<String> {
+    let title = &e.record.state.fields.title;
+    layout(site, &title.value, Some(title.lang.as_str()), item_body(site, e))
+}
+
 /// A whole page, for the static export.
 pub(crate) fn page(site: &Site, title: &str, body: Markup) -> String {
-    layout(site, title, body).0
+    layout(site, title, None, body).0
 }

@@ -8,7 +8,7 @@ use liaison_protocol::CountryCode;
 
 use super::api::{provenance_json, public_json};
 use super::feeds::atom;
-use super::pages::{self, country_body, home_body, item_body, list_body, page};
+use super::pages::{self, STYLE, country_body, home_body, item_page, list_body, page};
 use super::{Filter, Refusal, Site};
 use crate::{Error, export};
 
@@ -62,13 +62,14 @@ pub fn export(site: &Site, dir: &Path) -> Result<Written, Error> {
         &page(
             site,
             "Country visits, calls for input, sessions and reports",
-            home_body(site).map_err(refusal)?,
+            home_body(site, None).map_err(refusal)?,
         ),
         &mut w,
     )?;
-    for (kind, path, title) in pages::LISTS {
+    write(dir, "site.css", STYLE, &mut w)?;
+    for list @ (kind, path, title) in pages::LISTS {
         let entries = site.items(&Filter { kind: Some(kind), ..Filter::default() })?;
-        let body = list_body(path, &Filter::default(), &entries, None);
+        let body = list_body(list, &Filter::default(), &entries, None);
         write(dir, &format!("{}index.html", &path[1..]), &page(site, title, body), &mut w)?;
     }
     let mut countries: Vec<CountryCode> =
@@ -76,7 +77,7 @@ pub fn export(site: &Site, dir: &Path) -> Result<Written, Error> {
     countries.sort();
     countries.dedup();
     for c in &countries {
-        let body = country_body(site, *c).map_err(refusal)?;
+        let body = country_body(site, *c, None).map_err(refusal)?;
         write(dir, &format!("countries/{c}/index.html"), &page(site, &c.name(), body), &mut w)?;
         let one = site.items(&Filter { country: Some(*c), ..Filter::default() })?;
         write(
@@ -88,13 +89,7 @@ pub fn export(site: &Site, dir: &Path) -> Result<Written, Error> {
     }
     for e in &all {
         let id = e.header.id;
-        let title = &e.record.state.fields.title.value;
-        write(
-            dir,
-            &format!("items/{id}/index.html"),
-            &page(site, title, item_body(site, e)),
-            &mut w,
-        )?;
+        write(dir, &format!("items/{id}/index.html"), &item_page(site, e).0, &mut w)?;
         write(dir, &format!("items/{id}/provenance"), &pretty(&provenance_json(site, e)), &mut w)?;
         write(dir, &format!("api/v1/items/{id}"), &pretty(&public_json(e)), &mut w)?;
     }
