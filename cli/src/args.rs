@@ -48,6 +48,8 @@ pub(crate) enum Command {
     Contact(ContactCommand),
     /// List items, newest dates last
     List(ListArgs),
+    /// Search the text of the items this node holds, best matches first
+    Search(SearchArgs),
     /// Show one item: fields, label, who may see it, history and signatures
     Show(ShowArgs),
     /// Withdraw an item: it vanishes from mirrors and exports
@@ -581,6 +583,29 @@ pub(crate) struct ListArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SearchArgs {
+    /// The words: all must match; "a phrase", -excluded, title:word (at most 200 characters)
+    pub(crate) text: String,
+    #[command(flatten)]
+    pub(crate) filter: FilterArgs,
+    /// Only items whose dates end on or after this day
+    #[arg(long, value_name = "DATE")]
+    pub(crate) from: Option<String>,
+    /// Only items whose dates start on or before this day
+    #[arg(long, value_name = "DATE")]
+    pub(crate) to: Option<String>,
+    /// Include withdrawn items
+    #[arg(long)]
+    pub(crate) withdrawn: bool,
+    /// Most items shown
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub(crate) limit: u16,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: ShowFormat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -138,6 +138,7 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
         Command::Overlaps(a) => crate::coord::overlaps(conn, a),
         Command::Digest(a) => crate::coord::digest(conn, a),
         Command::List(a) => list(a, conn),
+        Command::Search(a) => search(a, conn),
         Command::Show(a) => {
             let id = resolve(conn, &a.id)?;
             match conn.call(Request::View { id })? {
@@ -552,6 +553,18 @@ fn list(a: ListArgs, conn: &mut Conn) -> Result<(), Failure> {
     }
     match conn.call(Request::List { query })? {
         Response::Entries(entries) => output::list(&entries, a.format),
+        r => Err(unexpected(r)),
+    }
+}
+
+fn search(a: SearchArgs, conn: &mut Conn) -> Result<(), Failure> {
+    let mut query = query(&a.filter)?;
+    query.from = opt(&a.from, |s| parse_date("from", s))?;
+    query.to = opt(&a.to, |s| parse_date("to", s))?;
+    query.withdrawn = a.withdrawn;
+    let request = Request::Search { text: a.text, query, limit: usize::from(a.limit) };
+    match conn.call(request)? {
+        Response::Found(found) => output::found(&found, a.format),
         r => Err(unexpected(r)),
     }
 }

@@ -78,6 +78,65 @@ pub(crate) fn list(entries: &[Entry], format: ListFormat) -> Result<(), Failure>
     }
 }
 
+/// What a search found: per item, its id, kind, owner, label and title with the words found
+/// in `[brackets]`, then a fragment of its other text; or JSON.
+pub(crate) fn found(
+    found: &liaison_node::search::Results,
+    format: ShowFormat,
+) -> Result<(), Failure> {
+    let marked = |h: &liaison_node::search::Highlight| -> String {
+        h.pieces
+            .iter()
+            .map(|(text, found)| if *found { format!("[{text}]") } else { text.clone() })
+            .collect()
+    };
+    match format {
+        ShowFormat::Json => {
+            let results: Vec<Value> = found
+                .results
+                .iter()
+                .map(|m| {
+                    let item =
+                        export::ExportItem { provenance: None, ..export::export_item(&m.entry) };
+                    json!({"item": item, "score": m.score, "highlights": m.highlights})
+                })
+                .collect();
+            let all = json!({"total": found.total, "results": results});
+            write(None, &(serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"))
+        }
+        ShowFormat::Text => {
+            let mut out = String::new();
+            for m in &found.results {
+                let e = &m.entry;
+                let title = m
+                    .highlights
+                    .iter()
+                    .find(|h| h.field == "title")
+                    .map_or_else(|| e.record.state.fields.title.value.clone(), marked);
+                let withdrawn = if e.record.state.withdrawn { " (withdrawn)" } else { "" };
+                let id = e.header.id.to_string();
+                out.push_str(&format!(
+                    "{}  {}  {}  {}{withdrawn}  {title}\n",
+                    &id[..8],
+                    e.header.kind,
+                    e.header.owner,
+                    e.header.label
+                ));
+                for h in m.highlights.iter().filter(|h| h.field != "title") {
+                    out.push_str(&format!("          …{}…\n", marked(h).replace('\n', " ")));
+                }
+            }
+            out.push_str(&match (found.total, found.results.len()) {
+                (0, _) => "(no items found)\n".to_owned(),
+                (1, _) => "1 item found\n".to_owned(),
+                (n, shown) if shown < n => format!("{n} items found, the best {shown} shown\n"),
+                (n, _) => format!("{n} items found\n"),
+            });
+            write(None, &out)
+        }
+    }
+}
+
 const WIDTHS: [usize; 7] = [8, 7, 6, 12, 7, 17, 10];
 const TABLE_WIDTH: usize = 100;
 

@@ -59,6 +59,15 @@ pub enum Request {
         /// The query.
         query: Query,
     },
+    /// Items whose text matches words, best first (`liaison search`).
+    Search {
+        /// The words, in the query syntax of [`crate::search`].
+        text: String,
+        /// Which items: the filters of a list.
+        query: Query,
+        /// Most items answered.
+        limit: usize,
+    },
     /// One item with its verified history.
     View {
         /// The item.
@@ -176,6 +185,8 @@ pub enum Response {
     Withdrawn(bool),
     /// Items.
     Entries(Vec<Entry>),
+    /// What a search found.
+    Found(Box<crate::search::Results>),
     /// One item.
     View(Box<ItemView>),
     /// Item ids.
@@ -316,6 +327,9 @@ impl Repo {
                 (Response::Id(new), vec![id, new])
             }
             Request::List { query } => (Response::Entries(self.list(&query)?), vec![]),
+            Request::Search { text, query, limit } => {
+                (Response::Found(Box::new(self.search(&text, &query, limit)?)), vec![])
+            }
             Request::View { id } => (Response::View(Box::new(self.view(id)?)), vec![]),
             Request::Ids => (Response::Ids(self.store().ids()?), vec![]),
             Request::Export { query, audience, format } => {

@@ -86,6 +86,9 @@ pub enum Error {
         /// The version this build reads.
         supported: u32,
     },
+    /// A search query is refused.
+    #[error(transparent)]
+    Search(#[from] crate::search::QueryError),
     /// The request needs a running node (`liaison node`).
     #[error("this needs a running node: start it with 'liaison node'")]
     NotRunning,

@@ -29,6 +29,7 @@ pub mod joint;
 pub mod public;
 pub mod repo;
 pub mod sample;
+pub mod search;
 pub mod store;
 mod sync;
 

@@ -100,6 +100,9 @@ pub struct Repo {
     roster: Roster,
     /// Follows the public key in the actor id of this process's changes.
     session: [u8; 8],
+    /// The search index of what the operator may see, made at the first search and brought
+    /// up to date at each search after the store changed.
+    search: Option<crate::search::Index>,
 }
 
 impl Repo {
@@ -122,7 +125,8 @@ impl Repo {
 
     fn with_identity(identity: Identity) -> Result<Self, Error> {
         let store = Store::open(&identity.dir.join(STORE_DIR))?;
-        let mut repo = Self { identity, store, roster: Roster::new(), session: rand::random() };
+        let mut repo =
+            Self { identity, store, roster: Roster::new(), session: rand::random(), search: None };
         repo.reload_roster()?;
         Ok(repo)
     }
@@ -658,6 +662,39 @@ impl Repo {
     /// [`Error::Corrupt`] on an altered record.
     pub fn list(&self, query: &Query) -> Result<Vec<Entry>, Error> {
         self.store.list(query)
+    }
+
+    /// The items matching `query` whose text matches the words `text`, best first, at most
+    /// `limit`: what [`Repo::list`] shows the operator, withdrawn items only when `query` asks.
+    ///
+    /// # Errors
+    /// [`Error::Search`] for a query refused; the store's and the index's failures.
+    pub fn search(
+        &mut self,
+        text: &str,
+        query: &Query,
+        limit: usize,
+    ) -> Result<crate::search::Results, Error> {
+        crate::search::check_query(text)?;
+        let generation = self.store.generation();
+        let mut index = match self.search.take() {
+            Some(index) => index,
+            None => crate::search::Index::new()?,
+        };
+        let all = Query { withdrawn: true, ..Query::default() };
+        index.refresh(generation, || self.store.list(&all))?;
+        let index = self.search.insert(index);
+        let among: std::collections::HashSet<ItemId> =
+            self.store.list(query)?.iter().map(|e| e.header.id).collect();
+        let found = index.search(text, Some(&among), 0, limit)??;
+        let mut results = Vec::with_capacity(found.hits.len());
+        for hit in &found.hits {
+            if let Some(entry) = self.store.get(hit.id)?.filter(|e| query.matches(e)) {
+                let highlights = found.highlights(&entry);
+                results.push(crate::search::Match { entry, score: hit.score, highlights });
+            }
+        }
+        Ok(crate::search::Results { total: found.total, results })
     }
 
     /// Item `id` with its verified history.

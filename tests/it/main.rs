@@ -46,6 +46,7 @@ mod site_feeds;
 mod site_http;
 mod site_leaks;
 mod site_pages;
+mod site_search;
 mod site_trust;
 mod site_verify;
 mod site_withdrawals;

@@ -92,7 +92,7 @@ impl ListQuery {
 
 /// `text` escaped for a query string: letters, digits and `-._~` as they are, the rest as
 /// `%XX` bytes.
-fn query_escape(text: &str) -> String {
+pub(super) fn query_escape(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {

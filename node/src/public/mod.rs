@@ -17,6 +17,7 @@ mod kept;
 mod list;
 mod metrics;
 pub mod pages;
+mod search;
 pub mod static_site;
 mod view;
 
@@ -76,6 +77,17 @@ pub struct Site {
     /// A copy with no running node behind it (a static export): its pages say so rather than
     /// when it last heard from the members.
     copy: bool,
+    /// The search index of the public items, made at the first search and brought up to date
+    /// at each search after the store changed.
+    search: Arc<Mutex<Option<crate::search::Index>>>,
+}
+
+/// What a search found: how many public items match, and the page asked for, each read back
+/// through [`Site::item`] with its score and the words found in it.
+#[derive(Debug)]
+pub(crate) struct Searched {
+    pub total: usize,
+    pub results: Vec<(Entry, crate::search::Hit, Vec<crate::search::Highlight>)>,
 }
 
 /// A mechanism's public items and their digests, sorted by id: a checkpoint's leaves.
@@ -157,6 +169,7 @@ impl Site {
             readers: Arc::new(tokio::sync::Semaphore::new(readers())),
             leaves: Arc::default(),
             copy: false,
+            search: Arc::default(),
         }
     }
 
@@ -315,6 +328,57 @@ impl Site {
         Ok(order)
     }
 
+    /// The public items matching `filter` whose text matches the query `text`, best first:
+    /// `count` of them after the first `offset`, and how many match in all; `Ok(Err(why))`
+    /// when the query is refused.
+    ///
+    /// The index is made of [`Site::items`] only, brought up to date first when the store
+    /// changed, and every hit is read again through [`Site::item`].
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record; the index's failures.
+    pub(crate) fn search(
+        &self,
+        text: &str,
+        filter: &Filter,
+        offset: usize,
+        count: usize,
+    ) -> Result<Result<Searched, crate::search::QueryError>, Error> {
+        if let Err(e) = crate::search::check_query(text) {
+            return Ok(Err(e));
+        }
+        // Read before the items are, as for kept answers.
+        let generation = self.store.generation();
+        let mut kept = self.search.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut index = match kept.take() {
+            Some(index) => index,
+            None => crate::search::Index::new()?,
+        };
+        // An index that failed half-way is dropped, and made anew at the next search.
+        index.refresh(generation, || self.items(&Filter::default()))?;
+        let index = kept.insert(index);
+        let among: Option<std::collections::HashSet<ItemId>> = if *filter == Filter::default() {
+            None
+        } else {
+            Some(self.order(filter)?.iter().map(|(_, id)| *id).collect())
+        };
+        let found = match index.search(text, among.as_ref(), offset, count)? {
+            Ok(found) => found,
+            Err(e) => return Ok(Err(e)),
+        };
+        drop(kept);
+        let query = filter.query();
+        let mut results = Vec::with_capacity(found.hits.len());
+        for hit in &found.hits {
+            // Checked again: the item may have changed or been withdrawn since.
+            if let Some(entry) = self.item(hit.id)?.filter(|e| query.matches(e)) {
+                let highlights = found.highlights(&entry);
+                results.push((entry, hit.clone(), highlights));
+            }
+        }
+        Ok(Ok(Searched { total: found.total, results }))
+    }
+
     /// One public item; `None` both when it does not exist and when it is not public.
     ///
     /// # Errors
@@ -428,6 +492,8 @@ pub fn router(site: Site) -> Router {
         .route("/items/{id}/provenance", get(api::provenance))
         .route("/api/v1/items", get(api::items))
         .route("/api/v1/items/{id}", get(api::item))
+        .route("/search", get(search::page))
+        .route("/api/v1/search", get(search::api))
         .route("/calendar.ics", get(feeds::calendar))
         .route("/deadlines.ics", get(feeds::deadlines))
         .route("/reports.atom", get(feeds::reports))

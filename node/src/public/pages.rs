@@ -36,7 +36,7 @@ pub(super) async fn stylesheet() -> impl IntoResponse {
 }
 
 /// A whole page titled `title` (in the language `lang`, when it is an item's title).
-fn layout(site: &Site, title: &str, lang: Option<&str>, body: Markup) -> Html<String> {
+pub(super) fn layout(site: &Site, title: &str, lang: Option<&str>, body: Markup) -> Html<String> {
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -57,6 +57,7 @@ fn layout(site: &Site, title: &str, lang: Option<&str>, body: Markup) -> Html<St
                             li { a href="/calendar/" { "Calendar" } }
                             li { a href="/reports/" { "Reports" } }
                             li { a href="/contacts/" { "Contacts" } }
+                            @if !site.copy { li { a href="/search" { "Search" } } }
                             li { a href="/calendar.ics" { "iCalendar" } }
                             li { a href="/deadlines.ics" { "Deadlines" } }
                             li { a href="/reports.atom" { "Atom" } }
@@ -432,7 +433,7 @@ pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
     }
 }
 
-fn kind_name(kind: Kind) -> &'static str {
+pub(super) fn kind_name(kind: Kind) -> &'static str {
     match kind {
         Kind::Visit => "Country visit",
         Kind::Event => "Event",

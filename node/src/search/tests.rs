@@ -1,0 +1,45 @@
+//! The query checks and the cutting of highlighted fragments.
+
+use super::*;
+
+#[test]
+fn a_query_is_checked_for_length_before_it_is_parsed() {
+    assert_eq!(check_query("  torture "), Ok("torture"));
+    assert_eq!(check_query("   "), Err(QueryError::Empty));
+    let long = "a".repeat(MAX_QUERY_CHARS + 1);
+    assert_eq!(check_query(&long), Err(QueryError::TooLong(MAX_QUERY_CHARS + 1)));
+    // Characters, not bytes: 200 Arabic letters are allowed.
+    assert!(check_query(&"ب".repeat(MAX_QUERY_CHARS)).is_ok());
+}
+
+#[test]
+fn a_malformed_query_is_refused_with_what_the_parser_said() {
+    let index = Index::new().expect("index");
+    for bad in ["nosuchfield:word", "title:(", "\"unclosed"] {
+        match index.search(bad, None, 0, 10).expect("search") {
+            Err(QueryError::Invalid { query, why }) => {
+                assert_eq!(query, bad);
+                assert!(!why.is_empty(), "{bad}");
+            }
+            Err(other) => panic!("{bad}: {other}"),
+            Ok(found) => panic!("{bad}: parsed, found {}", found.total),
+        }
+    }
+    assert!(index.search("torture AND detention", None, 0, 10).expect("search").is_ok());
+}
+
+#[test]
+fn a_fragment_is_cut_at_the_words_found() {
+    let text = "Visit to Genève: détention";
+    assert_eq!(
+        pieces(text, &[9..16, 18..28]),
+        vec![
+            ("Visit to ".to_owned(), false),
+            ("Genève".to_owned(), true),
+            (": ".to_owned(), false),
+            ("détention".to_owned(), true),
+        ]
+    );
+    // A range off a character boundary is skipped rather than cutting a character.
+    assert_eq!(pieces("è", &[0..1]), vec![("è".to_owned(), false)]);
+}
