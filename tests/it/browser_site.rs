@@ -234,6 +234,8 @@ async fn every_kind_of_page_passes_axe_and_fits_a_phone_in_chromium() {
         ("visits".to_owned(), "/visits/".to_owned()),
         ("contacts".to_owned(), "/contacts/".to_owned()),
         ("country".to_owned(), "/countries/SN/".to_owned()),
+        ("search results".to_owned(), "/search?q=visit".to_owned()),
+        ("refused search".to_owned(), "/search?q=nosuchfield%3Ax".to_owned()),
     ];
     for kind in ["visit", "event", "report", "contact"] {
         // The marked public items have every field of their kind, links and files included.
