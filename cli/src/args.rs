@@ -274,9 +274,11 @@ pub(crate) struct LabelArgs {
 /// Fields every item kind has.
 #[derive(Debug, Args, Clone, Default)]
 pub(crate) struct CommonArgs {
-    /// Language of the title, a BCP 47 tag
+    /// Language of the title and summary, a BCP 47 tag
     #[arg(long, default_value = "en", value_name = "TAG")]
     pub(crate) lang: String,
+    #[command(flatten)]
+    pub(crate) languages: LanguageArgs,
     /// A theme (repeatable): torture, detention, defenders, ...
     #[arg(long = "theme", value_name = "TEXT")]
     pub(crate) themes: Vec<String>,
@@ -287,6 +289,20 @@ pub(crate) struct CommonArgs {
     /// the node then reissues it as clear, without its history
     #[arg(long, value_name = "DATETIME")]
     pub(crate) embargo_until: Option<String>,
+}
+
+/// The summary, and the title and summary in other languages than the item's own.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct LanguageArgs {
+    /// A short summary, in the item's language
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) summary: Option<String>,
+    /// The title in another language (repeatable): LANG=TEXT, such as fr="Visite en Tunisie"
+    #[arg(long = "title-in", value_name = "LANG=TEXT")]
+    pub(crate) title_in: Vec<String>,
+    /// The summary in another language (repeatable): LANG=TEXT
+    #[arg(long = "summary-in", value_name = "LANG=TEXT")]
+    pub(crate) summary_in: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -418,6 +434,9 @@ pub(crate) struct VisitUpdateArgs {
     /// Forget the planned dates: dates to be agreed
     #[arg(long, conflicts_with_all = ["from", "planned"])]
     pub(crate) dates_to_be_agreed: bool,
+    /// A new summary; titles and summaries in other languages, each replacing the one it names
+    #[command(flatten)]
+    pub(crate) languages: LanguageArgs,
     #[command(flatten)]
     pub(crate) visit: VisitFieldArgs,
 }
@@ -490,9 +509,6 @@ pub(crate) struct ReportPublishArgs {
     /// A country it concerns (repeatable)
     #[arg(long = "country", value_name = "CC")]
     pub(crate) countries: Vec<String>,
-    /// A short summary
-    #[arg(long, value_name = "TEXT")]
-    pub(crate) summary: Option<String>,
     /// The visit it reports on
     #[arg(long, value_name = "ID")]
     pub(crate) related_visit: Option<String>,

@@ -15,7 +15,7 @@ use liaison_protocol::values::parse_date;
 use liaison_protocol::{
     CallForInput, Card, Contact, CountryCode, Event, FieldError, Fields, ItemId, Kind, Label,
     LangTag, Link, Location, Mechanism, Planned, ProgrammeEntry, Report, ReportFile, Site, Span,
-    StatusStep, Text, Visit, VisitPatch, VisitStatus, When,
+    StatusStep, Text, Translations, Visit, VisitPatch, VisitStatus, When,
 };
 
 use crate::Failure;
@@ -325,8 +325,29 @@ fn label(a: &LabelArgs) -> Result<(Label, Vec<Mechanism>), FieldError> {
     Ok((label, audience))
 }
 
+/// `LANG=TEXT` arguments of `flag` as texts by language.
+fn translations(flag: &str, args: &[String]) -> Result<Translations, FieldError> {
+    let mut texts = Translations::new();
+    for arg in args {
+        let (lang, text) = arg.split_once('=').ok_or_else(|| {
+            FieldError::new(flag, arg, "expected LANG=TEXT such as fr=Visite en Tunisie")
+        })?;
+        let lang: LangTag = lang
+            .trim()
+            .parse()
+            .map_err(|e: FieldError| FieldError { field: flag.to_owned(), ..e })?;
+        if texts.insert(lang, text.to_owned()).is_some() {
+            return Err(FieldError::new(flag, arg, "each language once"));
+        }
+    }
+    Ok(texts)
+}
+
 fn common(title: String, a: &CommonArgs) -> Result<Fields, FieldError> {
     let mut fields = Fields::new(Text { value: title, lang: LangTag::from_str(&a.lang)? });
+    fields.summary.clone_from(&a.languages.summary);
+    fields.title_in = translations("title-in", &a.languages.title_in)?;
+    fields.summary_in = translations("summary-in", &a.languages.summary_in)?;
     fields.embargo_until = opt(&a.embargo_until, parse_moment)?;
     fields.themes = a.themes.clone();
     fields.links = a
@@ -437,6 +458,9 @@ fn visit_update(a: VisitUpdateArgs, conn: &mut Conn) -> Result<(), Failure> {
     patch.country = opt(&a.country, str::parse)?;
     patch.mandate.clone_from(&a.mandate);
     patch.title.clone_from(&a.title);
+    patch.summary.clone_from(&a.languages.summary);
+    patch.title_in = translations("title-in", &a.languages.title_in)?;
+    patch.summary_in = translations("summary-in", &a.languages.summary_in)?;
     patch.dates_to_be_agreed = a.dates_to_be_agreed;
     let moved = patch.planned.is_some()
         || patch.actual.is_some()
@@ -503,10 +527,12 @@ fn report_draft(a: ReportPublishArgs) -> Result<Draft, Failure> {
         doc_type: a.doc_type.parse()?,
         issued: parse_date("issued", &a.issued)?,
         files,
-        summary: a.summary.clone(),
+        // A report's summary stays where reports have always kept it.
+        summary: a.common.languages.summary.clone(),
         related_visit: opt(&a.related_visit, str::parse)?,
     };
     let mut fields = common(a.title.clone(), &a.common)?;
+    fields.summary = None;
     fields.countries = countries(&a.countries)?;
     fields.report = Some(report);
     draft(Kind::Report, fields, &a.label)

@@ -383,14 +383,17 @@ fn pieces(fragment: &str, marked: &[Range<usize>]) -> Vec<(String, bool)> {
     out
 }
 
-/// An item's text in the index's three fields: its title; its lead (a visit's mandate, a
-/// report's symbol and summary, a contact's function, unit and name); and everything else in
+/// An item's text in the index's three fields: its title in every language it has; its lead
+/// (its summary in every language, a visit's mandate, a report's symbol, a contact's function,
+/// unit and name); and everything else in
 /// words (themes, places, notes, sessions, the countries by name and code, the mechanisms).
 /// Each is cut at [`FIELD_CAP`] bytes.
 pub(crate) fn texts(entry: &Entry) -> [String; 3] {
     let f = &entry.record.state.fields;
     let mut lead: Vec<&str> = Vec::new();
     let mut rest: Vec<String> = Vec::new();
+    lead.extend(f.summary_text());
+    lead.extend(f.summary_in.values().map(String::as_str));
     if let Some(v) = &f.visit {
         lead.push(&v.mandate);
         for s in &v.sites {
@@ -414,7 +417,6 @@ pub(crate) fn texts(entry: &Entry) -> [String; 3] {
     }
     if let Some(r) = &f.report {
         lead.extend(r.symbol.as_deref());
-        lead.extend(r.summary.as_deref());
         rest.push(r.doc_type.as_str().replace('_', " "));
     }
     if let Some(c) = &f.contact {
@@ -431,7 +433,10 @@ pub(crate) fn texts(entry: &Entry) -> [String; 3] {
     rest.push(entry.header.owner.to_string());
     rest.extend(entry.header.co_owners.iter().map(ToString::to_string));
     rest.push(entry.header.kind.to_string());
-    [capped(&f.title.value), capped(&lead.join(" · ")), capped(&rest.join(" · "))]
+    let titles: Vec<&str> = std::iter::once(f.title.value.as_str())
+        .chain(f.title_in.values().map(String::as_str))
+        .collect();
+    [capped(&titles.join(" · ")), capped(&lead.join(" · ")), capped(&rest.join(" · "))]
 }
 
 /// `text` cut to at most [`FIELD_CAP`] bytes, at a character boundary.

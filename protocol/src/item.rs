@@ -3,7 +3,9 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::values::{check_email, check_phone, check_url};
+use crate::values::{
+    Translations, check_email, check_phone, check_text, check_translations, check_url,
+};
 use crate::words::words;
 use crate::{CountryCode, FieldError, ItemId, Label, LangTag, Planned, Text, VisitCountry, When};
 
@@ -199,6 +201,16 @@ pub struct Link {
 pub struct Fields {
     /// The title, with its language.
     pub title: Text,
+    /// The title in other languages than `title.lang`, by language.
+    #[serde(default, skip_serializing_if = "Translations::is_empty")]
+    pub title_in: Translations,
+    /// A short summary in the title's language, for every kind. A report's own
+    /// `report.summary` predates it and still counts ([`Fields::summary_text`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The summary in other languages than `title.lang`, by language.
+    #[serde(default, skip_serializing_if = "Translations::is_empty")]
+    pub summary_in: Translations,
     /// Countries the item is about (a visit's State and sites are in `visit`).
     #[serde(default)]
     pub countries: Vec<CountryCode>,
@@ -477,6 +489,9 @@ impl Fields {
     pub fn new(title: Text) -> Self {
         Self {
             title,
+            title_in: Translations::new(),
+            summary: None,
+            summary_in: Translations::new(),
             countries: Vec::new(),
             themes: Vec::new(),
             links: Vec::new(),
@@ -487,6 +502,16 @@ impl Fields {
             contact: None,
             proposal: None,
         }
+    }
+
+    /// The summary in the title's language: the item's own, or else a report's.
+    pub fn summary_text(&self) -> Option<&str> {
+        self.summary.as_deref().or_else(|| self.report.as_ref()?.summary.as_deref())
+    }
+
+    /// The summary as a [`Text`] in the title's language, if the item has one.
+    pub fn summary_own(&self) -> Option<Text> {
+        self.summary_text().map(|s| Text { value: s.to_owned(), lang: self.title.lang.clone() })
     }
 
     /// The kind whose details are set, if exactly one is.
@@ -560,6 +585,16 @@ impl Fields {
             ));
         }
         text("title", &self.title.value, true)?;
+        check_translations("title_in", &self.title_in, &self.title.lang)?;
+        opt_text("summary", &self.summary)?;
+        check_translations("summary_in", &self.summary_in, &self.title.lang)?;
+        if !self.summary_in.is_empty() && self.summary_text().is_none() {
+            return Err(FieldError::new(
+                "summary_in",
+                format!("{} languages", self.summary_in.len()),
+                "a summary in the title's language first (--summary)",
+            ));
+        }
         list("countries", &self.countries)?;
         list("themes", &self.themes)?;
         self.themes.iter().try_for_each(|t| text("themes", t, true))?;
@@ -779,20 +814,7 @@ impl Contact {
 }
 
 fn text(field: &str, value: &str, required: bool) -> Result<(), FieldError> {
-    if required && value.trim().is_empty() {
-        return Err(FieldError::new(field, value, "must not be empty"));
-    }
-    if value.len() > MAX_TEXT {
-        return Err(FieldError::new(
-            field,
-            format!("{}...", value.chars().take(40).collect::<String>()),
-            format!("at most {MAX_TEXT} bytes"),
-        ));
-    }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(FieldError::new(field, value.escape_debug(), "no control characters"));
-    }
-    Ok(())
+    check_text(field, value, required)
 }
 
 /// Checks that a date's year is in [`YEARS`].

@@ -72,5 +72,8 @@ pub use patch::VisitPatch;
 pub use provenance::Provenance;
 pub use roster::{Card, Roster};
 pub use sync::{Catalog, Reconcile, Reconciler, Step, SyncError, SyncRequest, SyncResponse};
-pub use values::{CountryCode, LangTag, Planned, Precision, Text, VisitCountry, When};
+pub use values::{
+    CountryCode, LangTag, MAX_TRANSLATIONS, Planned, Precision, Text, Translations, VisitCountry,
+    When, check_translations, text_for,
+};
 pub use verify::{VerifiedItem, VerifyError};

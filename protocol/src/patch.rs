@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     CallForInput, FieldError, Fields, Planned, ProgrammeEntry, Site, Span, StatusStep,
-    VisitCountry, VisitType,
+    Translations, VisitCountry, VisitType,
 };
 
 /// A change to a visit. Every field left `None` or empty keeps what the visit has.
@@ -15,6 +15,15 @@ pub struct VisitPatch {
     /// A new title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Titles in other languages to set, each replacing the one in its language.
+    #[serde(default, skip_serializing_if = "Translations::is_empty")]
+    pub title_in: Translations,
+    /// A new summary, in the title's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Summaries in other languages to set, each replacing the one in its language.
+    #[serde(default, skip_serializing_if = "Translations::is_empty")]
+    pub summary_in: Translations,
     /// A new mandate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mandate: Option<String>,
@@ -102,6 +111,11 @@ impl VisitPatch {
         if let Some(t) = &self.title {
             fields.title.value.clone_from(t);
         }
+        fields.title_in.extend(self.title_in.clone());
+        if let Some(s) = &self.summary {
+            fields.summary = Some(s.clone());
+        }
+        fields.summary_in.extend(self.summary_in.clone());
         Ok(())
     }
 }

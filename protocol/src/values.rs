@@ -1,5 +1,6 @@
 //! Validated values the items are made of: countries, language tags, dates, links, addresses.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -122,7 +123,7 @@ impl fmt::Display for VisitCountry {
 }
 
 /// A well-formed BCP 47 language tag (`en`, `fr`, `es`, `ar`, `pt-BR`, `zh-Hans`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct LangTag(String);
 
@@ -130,6 +131,16 @@ impl LangTag {
     /// The tag as text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The primary language subtag (`pt` of `pt-BR`), as written.
+    pub fn primary(&self) -> &str {
+        self.0.split('-').next().unwrap_or_default()
+    }
+
+    /// Whether this tag is of the language `primary` (`fr` matches `fr` and `fr-CA`), in any case.
+    pub fn is_of(&self, primary: &str) -> bool {
+        self.primary().eq_ignore_ascii_case(primary)
     }
 }
 
@@ -185,6 +196,90 @@ pub struct Text {
     /// Its language.
     #[serde(default)]
     pub lang: LangTag,
+}
+
+/// An item's text in languages other than its own (`title_in`, `summary_in`): one text per
+/// BCP 47 tag. The text in the item's own language stays in its own field (`title`).
+pub type Translations = BTreeMap<LangTag, String>;
+
+/// Most languages one field may be translated into: more than the six UN languages and the
+/// regional ones, few enough to bound an item.
+pub const MAX_TRANSLATIONS: usize = 16;
+
+/// Checks the translations of `field`, whose own text is in `own`: at most
+/// [`MAX_TRANSLATIONS`], each a non-empty text of at most [`crate::item::MAX_TEXT`] bytes without
+/// control characters, none in `own`'s language or in a language given twice (tags differ in
+/// case only: `fr`, `FR`).
+///
+/// # Errors
+/// The first entry that breaks a rule, named `field.TAG`.
+pub fn check_translations(
+    field: &str,
+    texts: &Translations,
+    own: &LangTag,
+) -> Result<(), FieldError> {
+    if texts.len() > MAX_TRANSLATIONS {
+        return Err(FieldError::new(
+            field,
+            format!("{} languages", texts.len()),
+            format!("at most {MAX_TRANSLATIONS} languages"),
+        ));
+    }
+    let mut seen: Vec<String> = Vec::with_capacity(texts.len());
+    for (tag, text) in texts {
+        let name = format!("{field}.{tag}");
+        let lower = tag.as_str().to_ascii_lowercase();
+        if lower == own.as_str().to_ascii_lowercase() {
+            return Err(FieldError::new(
+                name,
+                tag,
+                "a language other than the item's own: its own text is the main field",
+            ));
+        }
+        if seen.contains(&lower) {
+            return Err(FieldError::new(name, tag, "each language once"));
+        }
+        seen.push(lower);
+        check_text(&name, text, true)?;
+    }
+    Ok(())
+}
+
+/// The text of `own` and `others` for a reader of the language `primary` (`fr`): `own` when
+/// it is in that language, else a translation in it (an exact tag first, then a regional
+/// one), else `None`.
+pub fn text_for<'a>(
+    own: &'a Text,
+    others: &'a Translations,
+    primary: &str,
+) -> Option<(&'a LangTag, &'a str)> {
+    if own.lang.is_of(primary) {
+        return Some((&own.lang, &own.value));
+    }
+    let exact = others.iter().find(|(tag, _)| tag.as_str().eq_ignore_ascii_case(primary));
+    exact
+        .or_else(|| others.iter().find(|(tag, _)| tag.is_of(primary)))
+        .map(|(tag, text)| (tag, text.as_str()))
+}
+
+/// Checks one text: not empty when `required`, at most [`crate::item::MAX_TEXT`] bytes, no control
+/// characters but newlines and tabs.
+pub(crate) fn check_text(field: &str, value: &str, required: bool) -> Result<(), FieldError> {
+    let max = crate::item::MAX_TEXT;
+    if required && value.trim().is_empty() {
+        return Err(FieldError::new(field, value, "must not be empty"));
+    }
+    if value.len() > max {
+        return Err(FieldError::new(
+            field,
+            format!("{}...", value.chars().take(40).collect::<String>()),
+            format!("at most {max} bytes"),
+        ));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(FieldError::new(field, value.escape_debug(), "no control characters"));
+    }
+    Ok(())
 }
 
 /// Parses a calendar date `YYYY-MM-DD`.

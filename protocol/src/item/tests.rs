@@ -339,6 +339,80 @@ fn control_characters_are_refused_but_newlines_and_tabs_are_not() {
     );
 }
 
+#[test]
+fn titles_and_summaries_in_other_languages_are_checked() {
+    let tag = |t: &str| t.parse::<crate::LangTag>().unwrap();
+    let fr = |f: &mut Fields| {
+        f.title_in.insert(tag("fr"), "Visite en Tunisie".to_owned());
+    };
+    check(Kind::Visit, Label::Clear, fr, None);
+    // The title's own language belongs in `title`, whatever the case of its tag.
+    check(
+        Kind::Visit,
+        Label::Clear,
+        |f| drop(f.title_in.insert(tag("EN"), "x".into())),
+        Some("title_in.EN"),
+    );
+    check(
+        Kind::Visit,
+        Label::Clear,
+        |f| drop(f.title_in.insert(tag("ar"), " ".into())),
+        Some("title_in.ar"),
+    );
+    check(
+        Kind::Visit,
+        Label::Clear,
+        |f| drop(f.title_in.insert(tag("es"), "x".repeat(MAX_TEXT + 1))),
+        Some("title_in.es"),
+    );
+    check(
+        Kind::Visit,
+        Label::Clear,
+        |f| {
+            f.title_in.insert(tag("fr"), "a".into());
+            f.title_in.insert(tag("FR"), "b".into());
+        },
+        Some("title_in.fr"),
+    );
+    check(
+        Kind::Event,
+        Label::Clear,
+        |f| {
+            for n in 0..=crate::MAX_TRANSLATIONS {
+                f.title_in.insert(tag(&format!("fr-x-{n}")), "t".into());
+            }
+        },
+        Some("title_in"),
+    );
+    // A summary in other languages needs one in the title's language first: the item's own,
+    // or a report's.
+    check(
+        Kind::Event,
+        Label::Clear,
+        |f| drop(f.summary_in.insert(tag("fr"), "R".into())),
+        Some("summary_in"),
+    );
+    check(
+        Kind::Event,
+        Label::Clear,
+        |f| {
+            f.summary = Some("A session".into());
+            f.summary_in.insert(tag("fr"), "Une session".into());
+        },
+        None,
+    );
+    check(
+        Kind::Report,
+        Label::Clear,
+        |f| {
+            report(f).summary = Some("Findings".into());
+            f.summary_in.insert(tag("pt-BR"), "Conclusões".into());
+        },
+        None,
+    );
+    check(Kind::Event, Label::Clear, |f| f.summary = Some("\u{7}".into()), Some("summary"));
+}
+
 /// The JSON shape of fields, for every kind.
 mod props {
     use proptest::prelude::*;

@@ -1,7 +1,7 @@
 //! proptest strategies for every wire type, and helpers to damage encoded bytes.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use proptest::collection::vec;
+use proptest::collection::{btree_map, vec};
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -262,12 +262,21 @@ pub(crate) fn arb_fields() -> impl Strategy<Value = Fields> {
         arb_report().prop_map(|r| (None, None, Some(r), None)),
         arb_contact().prop_map(|c| (None, None, None, Some(c))),
     ];
-    (common, details).prop_map(
+    let languages = (
+        btree_map(arb_lang(), arb_string(), 0..3),
+        option::of(arb_string()),
+        btree_map(arb_lang(), arb_string(), 0..3),
+    );
+    (common, details, languages).prop_map(
         |(
             (title, lang, countries, themes, links, embargo_until),
             (event, visit, report, contact),
+            (title_in, summary, summary_in),
         )| Fields {
             title: Text { value: title, lang },
+            title_in,
+            summary,
+            summary_in,
             countries,
             themes,
             links,

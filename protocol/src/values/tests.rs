@@ -190,3 +190,18 @@ fn urls_must_be_absolute_http_or_https() {
         assert_eq!(check_url("url", bad).unwrap_err().field, "url", "{bad}");
     }
 }
+
+#[test]
+fn a_reader_gets_the_text_in_their_language_or_none() {
+    let own = crate::Text { value: "Visit to Chile".into(), lang: "en".parse().unwrap() };
+    let mut others = crate::Translations::new();
+    others.insert("pt-BR".parse().unwrap(), "Visita ao Chile (BR)".into());
+    others.insert("pt".parse().unwrap(), "Visita ao Chile".into());
+    others.insert("es-419".parse().unwrap(), "Visita a Chile".into());
+    let text =
+        |primary| crate::text_for(&own, &others, primary).map(|(tag, t)| (tag.to_string(), t));
+    assert_eq!(text("en"), Some(("en".into(), "Visit to Chile")));
+    assert_eq!(text("pt"), Some(("pt".into(), "Visita ao Chile")), "the exact tag first");
+    assert_eq!(text("es"), Some(("es-419".into(), "Visita a Chile")), "then a regional one");
+    assert_eq!(text("ar"), None);
+}
