@@ -44,6 +44,7 @@ mod roundtrip;
 mod signatures;
 mod site_feeds;
 mod site_http;
+mod site_languages;
 mod site_leaks;
 mod site_pages;
 mod site_search;

@@ -120,11 +120,11 @@ async fn each_kind_reads_as_itself_and_every_page_is_guarded() {
         visit.as_str(),
         "the visit's page",
         &[
-            "<dt>Mandate</dt><dd>zzpublicclearvisit mandate</dd>",
+            "<dt>Mandate</dt><dd dir=\"auto\">zzpublicclearvisit mandate</dd>",
             "<a href=\"/countries/SN/\">Senegal</a>",
-            "<dt>Status</dt><dd>Scheduled</dd>",
+            "<dt>Status</dt><dd dir=\"auto\">Scheduled</dd>",
             "2 August 2027 to 6 August 2027",
-            "<strong>1 July 2027</strong>",
+            "<strong>By 1 July 2027</strong>",
             "<a href=\"https://example.org/zzpublicclearvisit/cfi\">",
             "<ol class=\"timeline\">",
             "<time datetime=\"2026-09-01\">1 September 2026</time>: Requested",
@@ -136,7 +136,7 @@ async fn each_kind_reads_as_itself_and_every_page_is_guarded() {
         report.as_str(),
         "the report's page",
         &[
-            "<dt>Symbol</dt><dd>zzpublicclearreport/symbol</dd>",
+            "<dt>Symbol</dt><dd dir=\"auto\">zzpublicclearreport/symbol</dd>",
             "<a href=\"https://example.org/zzpublicclearreport.pdf\">English</a> (application/pdf)",
             "<a href=\"https://example.org/fr/zzpublicclearreport.pdf\">French</a>",
             "<time datetime=\"2026-10-15\">15 October 2026</time>",
@@ -147,8 +147,8 @@ async fn each_kind_reads_as_itself_and_every_page_is_guarded() {
         contact.as_str(),
         "the contact's page",
         &[
-            "<dt>Role</dt><dd>Desk officer</dd>",
-            "<dt>Unit</dt><dd>zzpublicclearcontact unit</dd>",
+            "<dt>Role</dt><dd dir=\"auto\">Desk officer</dd>",
+            "<dt>Unit</dt><dd dir=\"auto\">zzpublicclearcontact unit</dd>",
             "<a href=\"mailto:zzpublicclearcontact@example.org\">",
             "<a href=\"tel:+41229170000\">",
         ],
@@ -158,10 +158,10 @@ async fn each_kind_reads_as_itself_and_every_page_is_guarded() {
         event.as_str(),
         "the event's page",
         &[
-            "<dt>Category</dt><dd>Meeting</dd>",
+            "<dt>Category</dt><dd dir=\"auto\">Meeting</dd>",
             "1 September 2027 to 2 September 2027",
             "zzpublicclearevent venue, <a href=\"/countries/SN/\">Senegal</a>",
-            "<dt>Session</dt><dd>zzpublicclearevent session</dd>",
+            "<dt>Session</dt><dd dir=\"auto\">zzpublicclearevent session</dd>",
         ],
     );
 

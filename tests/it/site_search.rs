@@ -19,6 +19,9 @@ const IN_TITLE: &str = "kestrelword";
 const IN_MANDATE: &str = "ospreyterm";
 const IN_SUMMARY: &str = "heronphrase";
 const RETITLED: &str = "merlinword";
+/// A word of the visit's French title only, and of the report's Spanish summary only.
+const IN_FRENCH_TITLE: &str = "martinetmot";
+const IN_SPANISH_SUMMARY: &str = "vencejofrase";
 
 /// A visit with [`IN_TITLE`] in its title and [`IN_MANDATE`] in its mandate, a report with
 /// [`IN_SUMMARY`] in its summary, and an event with [`IN_TITLE`] in its themes only.
@@ -29,6 +32,7 @@ fn drafts() -> Vec<Draft> {
         match draft.kind {
             Kind::Visit => {
                 f.title.value = format!("Visit about {IN_TITLE} and detention");
+                f.title_in.insert(lang("fr"), format!("Visite sur {IN_FRENCH_TITLE}"));
                 if let Some(v) = &mut f.visit {
                     v.mandate = format!("Special Rapporteur on {IN_MANDATE}");
                 }
@@ -37,12 +41,26 @@ fn drafts() -> Vec<Draft> {
                 if let Some(r) = &mut f.report {
                     r.summary = Some(format!("Findings on {IN_SUMMARY} in places of detention"));
                 }
+                f.summary_in.insert(lang("es"), format!("Conclusiones sobre {IN_SPANISH_SUMMARY}"));
             }
             Kind::Event => f.themes = vec![IN_TITLE.to_owned()],
             _ => {}
         }
     }
     drafts
+}
+
+fn lang(tag: &str) -> liaison_protocol::LangTag {
+    tag.parse().expect("a language tag")
+}
+
+/// A visit only members may see, with the public visit's French word in its French title.
+fn restricted_french_visit() -> Draft {
+    let mut drafts = marked_drafts_with("zzfindgreen", Label::Green, &[]);
+    let mut visit = drafts.remove(0);
+    assert_eq!(visit.kind, Kind::Visit);
+    visit.fields.title_in.insert(lang("fr"), format!("Visite {IN_FRENCH_TITLE}"));
+    visit
 }
 
 /// `/api/v1/search` with `query` (already escaped); must answer 200.
@@ -71,6 +89,7 @@ async fn search_finds_public_items_only_and_follows_changes() {
         ids.insert(kind, ohchr.create(draft).await);
     }
     let id = |kind: Kind| ids[&kind].to_string();
+    ohchr.create(restricted_french_visit()).await;
     let mirror = fed.mirror();
     eventually(DEADLINE, || async {
         let got = found(mirror, &format!("q={IN_SUMMARY}")).await;
@@ -84,6 +103,12 @@ async fn search_finds_public_items_only_and_follows_changes() {
         assert_eq!(by_title, [id(Kind::Visit), id(Kind::Event)], "{name}: title above themes");
         assert_eq!(found(addr, &format!("q={IN_MANDATE}")).await, [id(Kind::Visit)], "{name}");
         assert_eq!(found(addr, &format!("q={IN_SUMMARY}")).await, [id(Kind::Report)], "{name}");
+        // A word of a title or summary in another language than the item's own; the visit
+        // only members see, with the same French word, is never found.
+        let french = found(addr, &format!("q={IN_FRENCH_TITLE}")).await;
+        assert_eq!(french, [id(Kind::Visit)], "{name}");
+        let spanish = found(addr, &format!("q={IN_SPANISH_SUMMARY}")).await;
+        assert_eq!(spanish, [id(Kind::Report)], "{name}");
         // All words must match.
         assert_eq!(found(addr, &format!("q={IN_TITLE}+{IN_SUMMARY}")).await.len(), 0, "{name}");
         // Filters narrow: kind, mechanism, dates (the visit is in August 2027, the event in

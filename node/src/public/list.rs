@@ -47,6 +47,10 @@ pub(crate) struct ListQuery {
     cursor: Option<String>,
     /// Items per page, 1 to [`MAX_LIMIT`].
     limit: Option<String>,
+    /// The reader's language, read by [`super::i18n::Reader`]; the API and the feeds carry
+    /// every language whatever it says.
+    #[serde(rename = "lang")]
+    _lang: Option<String>,
 }
 
 impl ListQuery {

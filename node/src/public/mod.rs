@@ -13,6 +13,7 @@
 
 mod api;
 mod feeds;
+mod i18n;
 mod kept;
 mod list;
 mod metrics;
@@ -479,8 +480,8 @@ pub fn router(site: Site) -> Router {
     for (kind, path, _) in pages::LISTS {
         router = router.route(
             path,
-            get(move |axum::extract::State(site): axum::extract::State<Site>, q| {
-                pages::list(site, q, kind)
+            get(move |axum::extract::State(site): axum::extract::State<Site>, r, q| {
+                pages::list(site, r, q, kind)
             }),
         );
     }
@@ -527,6 +528,13 @@ async fn guarded(mut response: Response) -> Response {
     );
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    // A page's language follows the reader's Accept-Language (unless `?lang=` says otherwise,
+    // which is in the URL): caches must keep one copy per language.
+    let html =
+        headers.get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    if html {
+        headers.insert(header::VARY, header::HeaderValue::from_static("Accept-Language"));
+    }
     response
 }
 

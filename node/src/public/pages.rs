@@ -11,10 +11,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use liaison_protocol::{CallForInput, CountryCode, Kind, Role};
+use liaison_protocol::{CallForInput, CountryCode, Kind, LangTag, Role, Text};
 use maud::{DOCTYPE, Markup, html};
 
-use super::view::{day, facts, short_title, table, web_link};
+use super::i18n::{Lang, Msg, Reader};
+use super::view::{facts, short_title, table, web_link};
 use super::{Filter, ListQuery, Refusal, Site, path_id};
 use crate::api::PeerStatus;
 use crate::store::Entry;
@@ -35,11 +36,45 @@ pub(super) async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-/// A whole page titled `title` (in the language `lang`, when it is an item's title).
-pub(super) fn layout(site: &Site, title: &str, lang: Option<&str>, body: Markup) -> Html<String> {
+/// Links to the page at `path` in each language of the site, the reader's marked as current.
+fn switcher(r: Reader, path: &str) -> Markup {
+    let path = strip_lang(path);
+    html! {
+        nav class="languages" aria-label=(r.t(Msg::LanguageMenu)) {
+            ul {
+                @for lang in Lang::ALL {
+                    li {
+                        a href=(Reader { lang, pinned: true }.href(&path)) lang=(lang.code()) hreflang=(lang.code())
+                            aria-current=[(lang == r.lang).then_some("true")] { (lang.own_name()) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `path` without its `lang=` query pairs.
+fn strip_lang(path: &str) -> String {
+    let Some((base, query)) = path.split_once('?') else { return path.to_owned() };
+    let kept: Vec<&str> =
+        query.split('&').filter(|p| !p.starts_with("lang=") && !p.is_empty()).collect();
+    if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) }
+}
+
+/// A whole page titled `title` (in the language `lang`, when it is an item's title), for the
+/// reader `r`, at `path` (which the language switcher links to in each language).
+pub(super) fn layout_for(
+    site: &Site,
+    r: Reader,
+    path: &str,
+    title: &str,
+    lang: Option<&str>,
+    body: Markup,
+) -> Html<String> {
+    let nav = |path: &str, msg: Msg| html! { li { a href=(r.href(path)) { (r.t(msg)) } } };
     let markup = html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(r.lang.code()) dir=(r.lang.dir()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -48,32 +83,37 @@ pub(super) fn layout(site: &Site, title: &str, lang: Option<&str>, body: Markup)
                 link rel="alternate" type="application/atom+xml" title="Reports" href="/reports.atom";
             }
             body {
-                a class="skip" href="#main" { "Skip to main content" }
+                a class="skip" href="#main" { (r.t(Msg::SkipToMain)) }
                 header {
-                    p class="site" { a href="/" { (site.title) } }
-                    nav aria-label="Main" {
+                    p class="site" { a href=(r.href("/")) { (site.title) } }
+                    nav aria-label=(r.t(Msg::MainMenu)) {
                         ul {
-                            li { a href="/visits/" { "Country visits" } }
-                            li { a href="/calendar/" { "Calendar" } }
-                            li { a href="/reports/" { "Reports" } }
-                            li { a href="/contacts/" { "Contacts" } }
-                            @if !site.copy { li { a href="/search" { "Search" } } }
+                            (nav("/visits/", Msg::Visits))
+                            (nav("/calendar/", Msg::Calendar))
+                            (nav("/reports/", Msg::Reports))
+                            (nav("/contacts/", Msg::Contacts))
+                            @if !site.copy { (nav("/search", Msg::Search)) }
                             li { a href="/calendar.ics" { "iCalendar" } }
-                            li { a href="/deadlines.ics" { "Deadlines" } }
+                            li { a href="/deadlines.ics" { (r.t(Msg::Deadlines)) } }
                             li { a href="/reports.atom" { "Atom" } }
                         }
                     }
+                    @if !site.copy { (switcher(r, path)) }
                 }
-                main id="main" tabindex="-1" { h1 lang=[lang] { (title) } (body) }
+                main id="main" tabindex="-1" { h1 lang=[lang] dir=[lang.map(|_| "auto")] { (title) } (body) }
                 footer class="muted" {
                     (freshness(site))
-                    p { "Public items of the Liaison federation. Every item is signed by the secretariat that \
-                         published it; each item's page links to its provenance." }
+                    p { (r.t(Msg::Footer)) }
                 }
             }
         }
     };
     Html(markup.into_string())
+}
+
+/// A whole page in English, as the static export writes it.
+pub(super) fn layout(site: &Site, title: &str, lang: Option<&str>, body: Markup) -> Html<String> {
+    layout_for(site, Reader::default(), "/", title, lang, body)
 }
 
 /// When this node last heard from each member node it follows (a completed reconciliation).
@@ -137,8 +177,14 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-/// The dates of an item in words: `3 May 2027 to 14 May 2027`, `2027-Q2`, `dates to be agreed`.
+/// The dates of an item in words: `May 3, 2027 to May 14, 2027`, `2027-Q2`, `dates to be agreed`.
 pub(crate) fn dates(e: &Entry) -> String {
+    dates_for(Reader::default(), e)
+}
+
+/// The dates of an item in the reader's words.
+pub(crate) fn dates_for(r: Reader, e: &Entry) -> String {
+    let span = |start, end| span(r, start, end);
     let f = &e.record.state.fields;
     if let Some(v) = &f.visit {
         if let Some(a) = v.actual {
@@ -147,7 +193,7 @@ pub(crate) fn dates(e: &Entry) -> String {
         return match v.planned {
             Some(p) if p.precision == liaison_protocol::Precision::Day => span(p.start, p.end),
             Some(p) => p.to_string(),
-            None => "dates to be agreed".to_owned(),
+            None => r.t(Msg::DatesToBeAgreed).to_owned(),
         };
     }
     match f.span() {
@@ -156,19 +202,21 @@ pub(crate) fn dates(e: &Entry) -> String {
     }
 }
 
-fn span(start: NaiveDate, end: NaiveDate) -> String {
-    if start == end { day(start) } else { format!("{} to {}", day(start), day(end)) }
+/// Two days in words, or one when they are the same.
+pub(crate) fn span(r: Reader, start: NaiveDate, end: NaiveDate) -> String {
+    if start == end { r.day(start) } else { r.fill(Msg::Span, &[&r.day(start), &r.day(end)]) }
 }
 
-fn filter_form(action: &str, f: &Filter) -> Markup {
+fn filter_form(r: Reader, action: &str, f: &Filter) -> Markup {
     let value = |v: Option<String>| v.unwrap_or_default();
     html! {
         form class="filter" method="get" action=(action) {
-            label { "Country code" input name="country" size="4" placeholder="TN" autocomplete="off" value=(value(f.country.map(|c| c.to_string()))); }
-            label { "Mechanism" input name="mechanism" size="9" placeholder="ohchr" autocomplete="off" value=(value(f.mechanism.as_ref().map(ToString::to_string))); }
-            label { "From" input type="date" name="from" value=(value(f.from.map(|d| d.to_string()))); }
-            label { "To" input type="date" name="to" value=(value(f.to.map(|d| d.to_string()))); }
-            button type="submit" { "Filter" }
+            @if r.pinned { input type="hidden" name="lang" value=(r.lang.code()); }
+            label { (r.t(Msg::CountryCode)) input name="country" size="4" placeholder="TN" autocomplete="off" value=(value(f.country.map(|c| c.to_string()))); }
+            label { (r.t(Msg::Mechanism)) input name="mechanism" size="9" placeholder="ohchr" autocomplete="off" value=(value(f.mechanism.as_ref().map(ToString::to_string))); }
+            label { (r.t(Msg::From)) input type="date" name="from" value=(value(f.from.map(|d| d.to_string()))); }
+            label { (r.t(Msg::To)) input type="date" name="to" value=(value(f.to.map(|d| d.to_string()))); }
+            button type="submit" { (r.t(Msg::Filter)) }
         }
     }
 }
@@ -214,18 +262,20 @@ fn open_calls(visits: &[Entry]) -> Vec<(&Entry, &CallForInput)> {
     calls
 }
 
-fn calls_section(calls: &[(&Entry, &CallForInput)]) -> Markup {
+fn calls_section(r: Reader, calls: &[(&Entry, &CallForInput)]) -> Markup {
     html! {
         section {
-            h2 { "Calls for input" }
-            @if calls.is_empty() { p class="muted" { "No open calls for input." } }
+            h2 { (r.t(Msg::CallsForInput)) }
+            @if calls.is_empty() { p class="muted" { (r.t(Msg::NoOpenCalls)) } }
             @else {
                 ul {
                     @for (e, c) in calls {
-                        li { strong { "By " time datetime=(c.deadline) { (day(c.deadline)) } } ": "
-                            a href={ "/items/" (e.header.id) "/" } lang=(e.record.state.fields.title.lang.as_str()) {
-                                (short_title(&e.record.state.fields.title.value)) }
-                            " · " (web_link(&c.url, "submit input")) }
+                        @let f = &e.record.state.fields;
+                        @let title = r.pick(&f.title, &f.title_in);
+                        li { strong { time datetime=(c.deadline) { (r.fill(Msg::By, &[&r.day(c.deadline)])) } } ": "
+                            a href=(r.href(&format!("/items/{}/", e.header.id))) lang=(title.lang.as_str()) dir="auto" {
+                                (short_title(title.text)) }
+                            " · " (web_link(&c.url, r.t(Msg::SubmitInput))) }
                     }
                 }
             }
@@ -242,23 +292,21 @@ pub(super) fn link_host(headers: &HeaderMap) -> Option<String> {
 
 /// Links to subscribe to the calendar (as `webcal:` when the host is known), the calls for
 /// input and the reports, of `country` or of everything.
-fn subscribe(host: Option<&str>, country: Option<CountryCode>) -> Markup {
+fn subscribe(r: Reader, host: Option<&str>, country: Option<CountryCode>) -> Markup {
     let query = country.map(|c| format!("?country={c}")).unwrap_or_default();
-    let of = country.map(|c| format!(" for {}", c.name())).unwrap_or_default();
+    let of = country.map(|c| format!(" · {}", r.country(c))).unwrap_or_default();
     html! {
         section class="subscribe" {
-            h2 { "Subscribe" }
+            h2 { (r.t(Msg::Subscribe)) }
             ul {
                 li {
+                    a href={ "/calendar.ics" (query) } { (r.t(Msg::CalendarFeed)) (of) }
                     @if let Some(host) = host {
-                        a href={ "webcal://" (host) "/calendar.ics" (query) } { "Add the calendar" (of) " to your calendar app" }
-                        " (or " a href={ "/calendar.ics" (query) } { "download it as iCalendar" } ")"
-                    } @else {
-                        a href={ "/calendar.ics" (query) } { "Calendar" (of) " (iCalendar)" }
+                        " · " a href={ "webcal://" (host) "/calendar.ics" (query) } { "webcal" }
                     }
                 }
-                li { a href={ "/deadlines.ics" (query) } { "Deadlines of calls for input" (of) " (iCalendar)" } }
-                li { a href={ "/reports.atom" (query) } { "Reports" (of) " (Atom feed)" } }
+                li { a href={ "/deadlines.ics" (query) } { (r.t(Msg::DeadlinesFeed)) (of) } }
+                li { a href={ "/reports.atom" (query) } { (r.t(Msg::ReportsFeed)) (of) } }
             }
         }
     }
@@ -266,6 +314,11 @@ fn subscribe(host: Option<&str>, country: Option<CountryCode>) -> Markup {
 
 /// The home page's content: the next few of each kind, never every item.
 pub(crate) fn home_body(site: &Site, host: Option<&str>) -> Result<Markup, Refusal> {
+    home_body_for(site, Reader::default(), host)
+}
+
+/// The home page's content for the reader `r`.
+fn home_body_for(site: &Site, r: Reader, host: Option<&str>) -> Result<Markup, Refusal> {
     let today = today();
     let visits = upcoming_visits(site, &Filter::default(), CALLS_AMONG)?;
     let calls = open_calls(&visits);
@@ -275,44 +328,64 @@ pub(crate) fn home_body(site: &Site, host: Option<&str>) -> Result<Markup, Refus
     let reports = site.last(&Filter { kind: Some(Kind::Report), ..Filter::default() }, 10)?;
     let summary = site.summary()?;
     Ok(html! {
-        (calls_section(&calls))
-        section { h2 { "Upcoming country visits" } (table(Kind::Visit, "Upcoming country visits", shown))
-            p { a href={ "/visits/?from=" (today) } { "All upcoming visits" } } }
-        section { h2 { "Sessions and events" } (table(Kind::Event, "Upcoming sessions and events", &events))
-            p { a href={ "/calendar/?from=" (today) } { "All upcoming sessions and events" } } }
-        section { h2 { "Latest reports" } (table(Kind::Report, "Latest reports", &reports))
-            p { a href="/reports/" { "All reports" } } }
+        (calls_section(r, &calls))
+        section { h2 { (r.t(Msg::UpcomingVisits)) } (table(r, Kind::Visit, r.t(Msg::UpcomingVisits), shown))
+            p { a href=(r.href(&format!("/visits/?from={today}"))) { (r.t(Msg::AllUpcomingVisits)) } } }
+        section { h2 { (r.t(Msg::Events)) } (table(r, Kind::Event, r.t(Msg::UpcomingEvents), &events))
+            p { a href=(r.href(&format!("/calendar/?from={today}"))) { (r.t(Msg::AllUpcomingEvents)) } } }
+        section { h2 { (r.t(Msg::LatestReports)) } (table(r, Kind::Report, r.t(Msg::LatestReports), &reports))
+            p { a href=(r.href("/reports/")) { (r.t(Msg::AllReports)) } } }
         section {
-            h2 { "By country" }
+            h2 { (r.t(Msg::ByCountry)) }
             ul class="countries" {
-                @for c in &summary.countries { li { a href={ "/countries/" (c) "/" } { (c.name()) } } }
+                @for c in &summary.countries { li { a href=(r.href(&format!("/countries/{c}/"))) { (r.country(*c)) } } }
             }
         }
-        (subscribe(host, None))
+        (subscribe(r, host, None))
     })
 }
 
-pub(super) async fn home(State(site): State<Site>, headers: HeaderMap) -> Page {
+pub(super) async fn home(State(site): State<Site>, r: Reader, headers: HeaderMap) -> Page {
     let host = link_host(&headers);
     site.read(move |site| {
-        let body = home_body(site, host.as_deref())?;
-        Ok(layout(site, "Country visits, calls for input, sessions and reports", None, body))
+        let body = home_body_for(site, r, host.as_deref())?;
+        Ok(layout_for(site, r, "/", r.t(Msg::HomeTitle), None, body))
     })
     .await
 }
 
 /// A list page's content: the filter form, the rows, and a link to the next page.
 pub(crate) fn list_body(
-    (kind, action, title): (Kind, &str, &str),
+    list: (Kind, &str, &str),
+    f: &Filter,
+    entries: &[Entry],
+    next: Option<String>,
+) -> Markup {
+    list_body_for(Reader::default(), list, f, entries, next)
+}
+
+fn list_body_for(
+    r: Reader,
+    (kind, action, _): (Kind, &str, &str),
     f: &Filter,
     entries: &[Entry],
     next: Option<String>,
 ) -> Markup {
     html! {
-        (filter_form(action, f))
-        (table(kind, title, entries))
-        @if let Some(next) = next { p { a rel="next" href={ (action) (next) } { "Next page" } } }
+        (filter_form(r, action, f))
+        (table(r, kind, list_title(r, kind), entries))
+        @if let Some(next) = next { p { a rel="next" href=(r.href(&format!("{action}{next}"))) { (r.t(Msg::NextPage)) } } }
     }
+}
+
+/// The title of the list of `kind`, in the reader's language.
+fn list_title(r: Reader, kind: Kind) -> &'static str {
+    r.t(match kind {
+        Kind::Event => Msg::Events,
+        Kind::Report => Msg::Reports,
+        Kind::Contact => Msg::ContactsTitle,
+        Kind::Visit | Kind::Proposal => Msg::Visits,
+    })
 }
 
 /// The list pages: kind, path and title, one place for the router and the static export.
@@ -326,6 +399,7 @@ pub(crate) const LISTS: [(Kind, &str, &str); 4] = [
 /// One page of the list of `kind`, filtered by the query, from its cursor on.
 pub(super) async fn list(
     site: Site,
+    r: Reader,
     q: Result<Query<ListQuery>, QueryRejection>,
     kind: Kind,
 ) -> Page {
@@ -342,7 +416,8 @@ pub(super) async fn list(
         let (entries, next) =
             site.page(&Filter { kind: Some(kind), ..filter.clone() }, after, limit)?;
         let next = next.map(|cursor| q.next(&cursor));
-        Ok(layout(site, list.2, None, list_body(list, &filter, &entries, next)))
+        let body = list_body_for(r, list, &filter, &entries, next);
+        Ok(layout_for(site, r, list.1, list_title(r, kind), None, body))
     })
     .await
 }
@@ -351,6 +426,15 @@ pub(super) async fn list(
 /// with links to the whole lists and to subscribe.
 pub(crate) fn country_body(
     site: &Site,
+    country: CountryCode,
+    host: Option<&str>,
+) -> Result<Markup, Refusal> {
+    country_body_for(site, Reader::default(), country, host)
+}
+
+fn country_body_for(
+    site: &Site,
+    r: Reader,
     country: CountryCode,
     host: Option<&str>,
 ) -> Result<Markup, Refusal> {
@@ -369,38 +453,41 @@ pub(crate) fn country_body(
     let (events, _) = site.page(&events, None, SECTION_ROWS)?;
     let reports = site.last(&of(Kind::Report), SECTION_ROWS)?;
     let (contacts, _) = site.page(&of(Kind::Contact), None, SECTION_ROWS)?;
-    let name = country.name();
+    let name = r.country(country);
+    let of = |msg| format!("{} · {name}", r.t(msg));
     Ok(html! {
-        section { h2 { "Planned and upcoming visits" } (table(Kind::Visit, &format!("Planned and upcoming visits to {name}"), next)) }
-        (calls_section(&calls))
-        section { h2 { "Sessions and events" } (table(Kind::Event, &format!("Upcoming sessions and events on {name}"), &events)) }
-        section { h2 { "Reports" } (table(Kind::Report, &format!("Latest reports on {name}"), &reports)) }
-        section { h2 { "Past visits" } (table(Kind::Visit, &format!("Past visits to {name}"), &past)) }
-        section { h2 { "Contacts covering " (name) } (table(Kind::Contact, &format!("Contacts covering {name}"), &contacts)) }
+        section { h2 { (r.t(Msg::PlannedVisits)) } (table(r, Kind::Visit, &of(Msg::PlannedVisits), next)) }
+        (calls_section(r, &calls))
+        section { h2 { (r.t(Msg::Events)) } (table(r, Kind::Event, &of(Msg::UpcomingEvents), &events)) }
+        section { h2 { (r.t(Msg::Reports)) } (table(r, Kind::Report, &of(Msg::LatestReports), &reports)) }
+        section { h2 { (r.t(Msg::PastVisits)) } (table(r, Kind::Visit, &of(Msg::PastVisits), &past)) }
+        section { h2 { (r.fill(Msg::ContactsCovering, &[&name])) } (table(r, Kind::Contact, &r.fill(Msg::ContactsCovering, &[&name]), &contacts)) }
         section {
-            h2 { "All of them" }
-            ul { @for (_, path, title) in LISTS { li { a href={ (path) "?country=" (country) } { (title) " on " (name) } } } }
+            h2 { (r.t(Msg::AllOfThem)) }
+            ul { @for (kind, path, _) in LISTS { li { a href=(r.href(&format!("{path}?country={country}"))) { (list_title(r, kind)) " · " (name) } } } }
         }
-        (subscribe(host, Some(country)))
+        (subscribe(r, host, Some(country)))
     })
 }
 
 pub(super) async fn country(
     State(site): State<Site>,
+    r: Reader,
     Path(cc): Path<String>,
     headers: HeaderMap,
 ) -> Page {
     let country: CountryCode = cc.parse().map_err(|_| Refusal::NotFound)?;
     let host = link_host(&headers);
     site.read(move |site| {
-        let body = country_body(site, country, host.as_deref())?;
-        Ok(layout(site, &country.name(), None, body))
+        let body = country_body_for(site, r, country, host.as_deref())?;
+        let path = format!("/countries/{country}/");
+        Ok(layout_for(site, r, &path, &r.country(country), None, body))
     })
     .await
 }
 
 /// One item: its facts by kind, then its provenance.
-pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
+pub(crate) fn item_body(site: &Site, r: Reader, e: &Entry) -> Markup {
     let roster = site.store.trust().unwrap_or_default();
     // Who a key is: its pinned card's mechanism, or its certificate's, with the authority that
     // certified it.
@@ -411,12 +498,30 @@ pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
         }),
     };
     let checkpoint = roster.checkpoint(&e.header.owner).map(|(c, _)| c);
-    let dates = dates(e);
+    let dates = dates_for(r, e);
+    let f = &e.record.state.fields;
+    let title = r.pick(&f.title, &f.title_in);
+    let summary = f.summary_own();
+    let summary = summary.as_ref().map(|own| r.pick(own, &f.summary_in));
+    let here = Text { value: String::new(), lang: r.lang.code().parse().unwrap_or_default() };
+    let fallback = |msg, shown: &LangTag| {
+        html! {
+            p class="muted fallback" { (r.fill(msg, &[&r.language(shown), &r.language(&here.lang)])) }
+        }
+    };
     html! {
-        p class="muted" { (kind_name(e.header.kind)) " published by " strong { (e.header.owner) } @if !dates.is_empty() { " · " (dates) } }
-        (facts(site, e))
+        @if title.fallback { (fallback(Msg::TitleFallback, title.lang)) }
+        p class="muted" { (r.fill(Msg::PublishedByOwner, &[kind_name(r, e.header.kind)])) " " strong { (e.header.owner) } @if !dates.is_empty() { " · " (dates) } }
+        @if let Some(s) = summary {
+            section {
+                h2 { (r.t(Msg::Summary)) }
+                @if s.fallback { (fallback(Msg::SummaryFallback, s.lang)) }
+                p lang=(s.lang.as_str()) dir="auto" { (s.text) }
+            }
+        }
+        (facts(site, r, e))
         section id="provenance" {
-            h2 { "Provenance" }
+            h2 { (r.t(Msg::Provenance)) }
             p { "Created by the " (e.header.owner) " node with key " code { (e.header.creator) } " (" (signer(&e.header.creator)) ")." }
             @if let Some(c) = checkpoint {
                 p { "Latest checkpoint of " (e.header.owner) "'s public items: " (c.count) " items at "
@@ -433,29 +538,37 @@ pub(crate) fn item_body(site: &Site, e: &Entry) -> Markup {
     }
 }
 
-pub(super) fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Visit => "Country visit",
-        Kind::Event => "Event",
-        Kind::Report => "Report",
-        Kind::Contact => "Contact",
-        Kind::Proposal => "Proposal",
-    }
+pub(super) fn kind_name(r: Reader, kind: Kind) -> &'static str {
+    r.t(match kind {
+        Kind::Visit => Msg::KindVisit,
+        Kind::Event => Msg::KindEvent,
+        Kind::Report => Msg::KindReport,
+        Kind::Contact => Msg::KindContact,
+        Kind::Proposal => Msg::KindProposal,
+    })
 }
 
-pub(super) async fn item(State(site): State<Site>, Path(id): Path<String>) -> Page {
+pub(super) async fn item(State(site): State<Site>, r: Reader, Path(id): Path<String>) -> Page {
     let id = path_id(&id)?;
     site.read(move |site| {
         let entry = site.item(id)?.ok_or(Refusal::NotFound)?;
-        Ok(item_page(site, &entry))
+        Ok(item_page_for(site, r, &entry))
     })
     .await
 }
 
-/// An item's whole page, its title in its own language.
+/// An item's whole page in English, as the static export writes it.
 pub(crate) fn item_page(site: &Site, e: &Entry) -> Html<String> {
-    let title = &e.record.state.fields.title;
-    layout(site, &title.value, Some(title.lang.as_str()), item_body(site, e))
+    item_page_for(site, Reader::default(), e)
+}
+
+/// An item's whole page for the reader `r`: its title in the reader's language when it has
+/// one, else in its own, saying so.
+fn item_page_for(site: &Site, r: Reader, e: &Entry) -> Html<String> {
+    let f = &e.record.state.fields;
+    let title = r.pick(&f.title, &f.title_in);
+    let path = format!("/items/{}/", e.header.id);
+    layout_for(site, r, &path, title.text, Some(title.lang.as_str()), item_body(site, r, e))
 }
 
 /// A whole page, for the static export.

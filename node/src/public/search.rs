@@ -16,8 +16,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::api::public_json;
+use super::i18n::{Msg, Reader};
 use super::list::query_escape;
-use super::pages::{dates, kind_name, layout};
+use super::pages::{dates_for, kind_name, layout_for};
 use super::{Filter, Refusal, Searched, Site, parsed, parsed_date};
 use crate::search::{Highlight, MAX_QUERY_CHARS};
 
@@ -48,6 +49,9 @@ pub(super) struct SearchQuery {
     page: Option<String>,
     /// Results per page, 1 to [`MAX_LIMIT`].
     limit: Option<String>,
+    /// The reader's language, read by [`super::i18n::Reader`].
+    #[serde(rename = "lang")]
+    _lang: Option<String>,
 }
 
 impl SearchQuery {
@@ -152,23 +156,24 @@ pub(super) async fn api(
 /// when they are refused).
 pub(super) async fn page(
     State(site): State<Site>,
+    r: Reader,
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let Query(q) = query?;
     site.read(move |site| {
         let (page, limit) = q.paging()?;
         if q.q.trim().is_empty() && q.q.chars().count() <= MAX_QUERY_CHARS {
-            let body = html! { (form(&q)) };
-            return Ok(layout(site, "Search", None, body).into_response());
+            let body = html! { (form(r, &q)) };
+            return Ok(layout_for(site, r, "/search", r.t(Msg::Search), None, body).into_response());
         }
         let searched = match run(site, &q)? {
             Ok(searched) => searched,
             Err(why) => {
                 let body = html! {
-                    (form(&q))
+                    (form(r, &q))
                     p class="problem" role="alert" { "This search cannot be run: " (why) }
                 };
-                let page = layout(site, "Search", None, body);
+                let page = layout_for(site, r, "/search", r.t(Msg::Search), None, body);
                 return Ok((StatusCode::BAD_REQUEST, page).into_response());
             }
         };
@@ -176,61 +181,59 @@ pub(super) async fn page(
         let previous = (page > 1).then(|| q.at_page(page - 1));
         let first = (page - 1) * limit + 1;
         let body = html! {
-            (form(&q))
+            (form(r, &q))
             section aria-labelledby="results" {
                 h2 id="results" {
-                    @if searched.total == 0 { "No public item matches" }
-                    @else if searched.results.len() == searched.total { (count(searched.total)) " found" }
-                    @else { (count(searched.total)) " found, " (first) " to " (first + searched.results.len() - 1) " shown" }
+                    @if searched.total == 0 { (r.t(Msg::NoMatch)) }
+                    @else if searched.results.len() == searched.total { (r.fill(Msg::Found, &[&r.number(searched.total as u64)])) }
+                    @else { (r.fill(Msg::Found, &[&r.number(searched.total as u64)])) " · " (r.fill(Msg::Span, &[&r.number(first as u64), &r.number((first + searched.results.len() - 1) as u64)])) }
                 }
                 ol class="results" start=(first) {
-                    @for (entry, _, highlights) in &searched.results { (result(entry, highlights)) }
+                    @for (entry, _, highlights) in &searched.results { (result(r, entry, highlights)) }
                 }
                 @if previous.is_some() || next.is_some() {
                     nav aria-label="Result pages" {
                         ul class="pages" {
-                            @if let Some(p) = previous { li { a rel="prev" href={ "/search" (p) } { "Previous page" } } }
-                            @if let Some(n) = next { li { a rel="next" href={ "/search" (n) } { "Next page" } } }
+                            @if let Some(p) = previous { li { a rel="prev" href=(r.href(&format!("/search{p}"))) { "Previous page" } } }
+                            @if let Some(n) = next { li { a rel="next" href=(r.href(&format!("/search{n}"))) { (r.t(Msg::NextPage)) } } }
                         }
                     }
                 }
             }
         };
-        Ok(layout(site, &format!("Search: {}", q.q.trim()), None, body).into_response())
+        let title = format!("{}: {}", r.t(Msg::Search), q.q.trim());
+        Ok(layout_for(site, r, "/search", &title, None, body).into_response())
     })
     .await
 }
 
-fn count(n: usize) -> String {
-    if n == 1 { "1 item".to_owned() } else { format!("{n} items") }
-}
-
 /// The search form: the words, then the filters, each with its label.
-fn form(q: &SearchQuery) -> Markup {
+fn form(r: Reader, q: &SearchQuery) -> Markup {
     let value = |v: Option<String>| v.unwrap_or_default();
     let kinds = [
-        (Kind::Visit, "Country visits"),
-        (Kind::Event, "Sessions and events"),
-        (Kind::Report, "Reports"),
-        (Kind::Contact, "Contacts"),
+        (Kind::Visit, r.t(Msg::Visits)),
+        (Kind::Event, r.t(Msg::Events)),
+        (Kind::Report, r.t(Msg::Reports)),
+        (Kind::Contact, r.t(Msg::Contacts)),
     ];
     html! {
         form class="filter search" method="get" action="/search" role="search" {
-            label class="words" { "Words to search for"
-                input type="search" name="q" maxlength=(MAX_QUERY_CHARS) value=(q.q); }
-            label { "Kind"
+            @if r.pinned { input type="hidden" name="lang" value=(r.lang.code()); }
+            label class="words" { (r.t(Msg::WordsToSearch))
+                input type="search" name="q" maxlength=(MAX_QUERY_CHARS) value=(q.q) dir="auto"; }
+            label { (r.t(Msg::Kind))
                 select name="kind" {
-                    option value="" { "Any kind" }
+                    option value="" { (r.t(Msg::AnyKind)) }
                     @for (kind, name) in kinds {
                         option value=(kind) selected[q.kind == Some(kind)] { (name) }
                     }
                 }
             }
-            label { "Country code" input name="country" size="4" placeholder="TN" autocomplete="off" value=(value(q.country.map(|c| c.to_string()))); }
-            label { "Mechanism" input name="mechanism" size="9" placeholder="ohchr" autocomplete="off" value=(value(q.mechanism.as_ref().map(ToString::to_string))); }
-            label { "From" input type="date" name="from" value=(value(q.from.map(|d| d.to_string()))); }
-            label { "To" input type="date" name="to" value=(value(q.to.map(|d| d.to_string()))); }
-            button type="submit" { "Search" }
+            label { (r.t(Msg::CountryCode)) input name="country" size="4" placeholder="TN" autocomplete="off" value=(value(q.country.map(|c| c.to_string()))); }
+            label { (r.t(Msg::Mechanism)) input name="mechanism" size="9" placeholder="ohchr" autocomplete="off" value=(value(q.mechanism.as_ref().map(ToString::to_string))); }
+            label { (r.t(Msg::From)) input type="date" name="from" value=(value(q.from.map(|d| d.to_string()))); }
+            label { (r.t(Msg::To)) input type="date" name="to" value=(value(q.to.map(|d| d.to_string()))); }
+            button type="submit" { (r.t(Msg::Search)) }
         }
     }
 }
@@ -242,19 +245,19 @@ fn marked(h: &Highlight) -> Markup {
 
 /// One result: its title (words found marked) linked to its page, what it is, and a fragment
 /// of its other text with the words found.
-fn result(e: &crate::store::Entry, highlights: &[Highlight]) -> Markup {
+fn result(r: Reader, e: &crate::store::Entry, highlights: &[Highlight]) -> Markup {
     let title = &e.record.state.fields.title;
-    let dates = dates(e);
+    let dates = dates_for(r, e);
     let title_marks = highlights.iter().find(|h| h.field == "title");
     html! {
         li {
             h3 {
-                a href={ "/items/" (e.header.id) "/" } lang=(title.lang.as_str()) {
+                a href=(r.href(&format!("/items/{}/", e.header.id))) lang=(title.lang.as_str()) dir="auto" {
                     @if let Some(h) = title_marks { (marked(h)) } @else { (title.value) }
                 }
             }
-            p class="muted" { (kind_name(e.header.kind)) " · " (e.header.owner) @if !dates.is_empty() { " · " (dates) } }
-            @for h in highlights.iter().filter(|h| h.field != "title") { p { "…" (marked(h)) "…" } }
+            p class="muted" { (kind_name(r, e.header.kind)) " · " (e.header.owner) @if !dates.is_empty() { " · " (dates) } }
+            @for h in highlights.iter().filter(|h| h.field != "title") { p dir="auto" { "…" (marked(h)) "…" } }
         }
     }
 }

@@ -3,14 +3,12 @@
 //! is shown as text. Items an item points to (joint visits, related items) are shown only when
 //! they are public themselves, through [`Site::item`].
 
-use chrono::NaiveDate;
-use liaison_protocol::{
-    CountryCode, Event, ItemId, Kind, LangTag, Report, Visit, VisitCountry, When,
-};
+use liaison_protocol::{CountryCode, Event, ItemId, Kind, Report, Visit, VisitCountry, When};
 use maud::{Markup, html};
 
 use super::Site;
-use super::pages::dates;
+use super::i18n::{Msg, Reader};
+use super::pages::{dates_for, span};
 use crate::store::Entry;
 
 /// Longest title a list shows, in characters; the item's own page shows it whole.
@@ -53,50 +51,47 @@ pub(crate) fn words(word: &str) -> String {
     })
 }
 
-/// A day in words: `3 May 2027`.
-pub(crate) fn day(d: NaiveDate) -> String {
-    d.format("%-d %B %Y").to_string()
+/// A link to a country's page, by name in the reader's language.
+fn country(r: Reader, c: CountryCode) -> Markup {
+    html! { a href=(r.href(&format!("/countries/{c}/"))) { (r.country(c)) } }
 }
 
-/// A link to a country's page, by name.
-fn country(c: CountryCode) -> Markup {
-    html! { a href={ "/countries/" (c) "/" } { (c.name()) } }
-}
-
-fn country_list(countries: &[CountryCode]) -> Markup {
+fn country_list(r: Reader, countries: &[CountryCode]) -> Markup {
     html! {
-        @for (i, c) in countries.iter().enumerate() { @if i > 0 { ", " } (country(*c)) }
+        @for (i, c) in countries.iter().enumerate() { @if i > 0 { ", " } (country(r, *c)) }
     }
 }
 
 /// A visit's State by name, or that it is undisclosed.
-fn visit_country(v: &Visit) -> Markup {
+fn visit_country(r: Reader, v: &Visit) -> Markup {
     match v.country {
-        VisitCountry::Code(c) => country(c),
-        VisitCountry::Undisclosed => html! { "An undisclosed State" },
+        VisitCountry::Code(c) => country(r, c),
+        VisitCountry::Undisclosed => html! { (r.t(Msg::UndisclosedState)) },
     }
 }
 
-/// The title of `e`, linked to its page, clamped to two lines and [`TITLE_CAP`] characters.
-fn title_link(e: &Entry) -> Markup {
-    let title = &e.record.state.fields.title;
+/// The title of `e` in the reader's language where it has one, linked to its page, clamped to
+/// two lines and [`TITLE_CAP`] characters.
+fn title_link(r: Reader, e: &Entry) -> Markup {
+    let f = &e.record.state.fields;
+    let title = r.pick(&f.title, &f.title_in);
     html! {
-        a class="clamp" href={ "/items/" (e.header.id) "/" } lang=(title.lang.as_str()) { (short_title(&title.value)) }
+        a class="clamp" href=(r.href(&format!("/items/{}/", e.header.id))) lang=(title.lang.as_str()) dir="auto" { (short_title(title.text)) }
     }
 }
 
 /// One column of a list: its label and what its cell shows.
-type Column = (&'static str, fn(&Entry) -> Markup);
+type Column = (Msg, fn(Reader, &Entry) -> Markup);
 
-fn owner(e: &Entry) -> Markup {
+fn owner(_: Reader, e: &Entry) -> Markup {
     html! { (e.header.owner) }
 }
 
-fn when(e: &Entry) -> Markup {
-    html! { (dates(e)) }
+fn when(r: Reader, e: &Entry) -> Markup {
+    html! { (dates_for(r, e)) }
 }
 
-fn status(e: &Entry) -> Markup {
+fn status(_: Reader, e: &Entry) -> Markup {
     let f = &e.record.state.fields;
     let word = f
         .visit
@@ -107,54 +102,63 @@ fn status(e: &Entry) -> Markup {
     html! { (words(word)) }
 }
 
-fn all_countries(e: &Entry) -> Markup {
-    country_list(&e.record.state.fields.all_countries())
+fn all_countries(r: Reader, e: &Entry) -> Markup {
+    country_list(r, &e.record.state.fields.all_countries())
 }
 
 const VISIT_COLUMNS: [Column; 6] = [
-    ("Dates", when),
-    ("Visit", title_link),
-    ("Mandate", |e| html! { @if let Some(v) = &e.record.state.fields.visit { (v.mandate) } }),
+    (Msg::Dates, when),
+    (Msg::Visit, title_link),
     (
-        "Country",
-        |e| html! { @if let Some(v) = &e.record.state.fields.visit { (visit_country(v)) } },
+        Msg::Mandate,
+        |_, e| html! { @if let Some(v) = &e.record.state.fields.visit { span dir="auto" { (v.mandate) } } },
     ),
-    ("Mechanism", owner),
-    ("Status", status),
+    (
+        Msg::Country,
+        |r, e| html! { @if let Some(v) = &e.record.state.fields.visit { (visit_country(r, v)) } },
+    ),
+    (Msg::Mechanism, owner),
+    (Msg::Status, status),
 ];
 
 const EVENT_COLUMNS: [Column; 6] = [
-    ("Dates", when),
-    ("Event", title_link),
-    ("Category", |e| {
+    (Msg::Dates, when),
+    (Msg::Event, title_link),
+    (Msg::Category, |_, e| {
         html! { @if let Some(ev) = &e.record.state.fields.event { (words(ev.category.as_str())) } }
     }),
-    ("Place", |e| html! { @if let Some(ev) = &e.record.state.fields.event { (place(ev)) } }),
-    ("Mechanism", owner),
-    ("Status", status),
+    (
+        Msg::Place,
+        |r, e| html! { @if let Some(ev) = &e.record.state.fields.event { (place(r, ev)) } },
+    ),
+    (Msg::Mechanism, owner),
+    (Msg::Status, status),
 ];
 
 const REPORT_COLUMNS: [Column; 6] = [
-    ("Issued", when),
-    ("Report", title_link),
-    ("Symbol", |e| {
+    (Msg::Issued, when),
+    (Msg::Report, title_link),
+    (Msg::Symbol, |_, e| {
         html! { @if let Some(s) = e.record.state.fields.report.as_ref().and_then(|r| r.symbol.as_ref()) { (s) } }
     }),
-    ("Type", |e| {
+    (Msg::Type, |_, e| {
         html! { @if let Some(r) = &e.record.state.fields.report { (words(r.doc_type.as_str())) } }
     }),
-    ("Countries", all_countries),
-    ("Mechanism", owner),
+    (Msg::Countries, all_countries),
+    (Msg::Mechanism, owner),
 ];
 
 const CONTACT_COLUMNS: [Column; 5] = [
-    ("Contact", title_link),
-    ("Role", |e| {
+    (Msg::Contact, title_link),
+    (Msg::Role, |_, e| {
         html! { @if let Some(c) = &e.record.state.fields.contact { (words(c.role.as_str())) } }
     }),
-    ("Unit", |e| html! { @if let Some(c) = &e.record.state.fields.contact { (c.org_unit) } }),
-    ("Covers", all_countries),
-    ("Mechanism", owner),
+    (
+        Msg::Unit,
+        |_, e| html! { @if let Some(c) = &e.record.state.fields.contact { span dir="auto" { (c.org_unit) } } },
+    ),
+    (Msg::Covers, all_countries),
+    (Msg::Mechanism, owner),
 ];
 
 fn columns(kind: Kind) -> &'static [Column] {
@@ -169,18 +173,18 @@ fn columns(kind: Kind) -> &'static [Column] {
 /// A list of items of one kind: a table with that kind's columns and the caption `caption`
 /// (read by screen readers; the page's heading shows it), or a line saying it is empty. On a
 /// phone each row becomes a block whose cells carry their column's label (`data-label`).
-pub(crate) fn table(kind: Kind, caption: &str, entries: &[Entry]) -> Markup {
+pub(crate) fn table(r: Reader, kind: Kind, caption: &str, entries: &[Entry]) -> Markup {
     let columns = columns(kind);
     html! {
         @if entries.is_empty() {
-            p class="muted" { "Nothing here yet." }
+            p class="muted" { (r.t(Msg::NothingYet)) }
         } @else {
             table class="rows" {
                 caption class="vh" { (caption) }
-                thead { tr { @for (label, _) in columns { th scope="col" { (label) } } } }
+                thead { tr { @for (label, _) in columns { th scope="col" { (r.t(*label)) } } } }
                 tbody {
                     @for e in entries.iter().filter(|e| e.header.kind == kind) {
-                        tr { @for (label, cell) in columns { td data-label=(label) { (cell(e)) } } }
+                        tr { @for (label, cell) in columns { td data-label=(r.t(*label)) { (cell(r, e)) } } }
                     }
                 }
             }
@@ -189,18 +193,18 @@ pub(crate) fn table(kind: Kind, caption: &str, entries: &[Entry]) -> Markup {
 }
 
 /// Where an event takes place: the place in words and its country.
-fn place(ev: &Event) -> Markup {
+fn place(r: Reader, ev: &Event) -> Markup {
     let Some(l) = &ev.location else { return html! {} };
     html! {
-        @if let Some(text) = &l.text { (text) }
+        @if let Some(text) = &l.text { span dir="auto" { (text) } }
         @if let (Some(_), Some(_)) = (&l.text, l.country) { ", " }
-        @if let Some(c) = l.country { (country(c)) }
+        @if let Some(c) = l.country { (country(r, c)) }
     }
 }
 
 /// One fact of an item's page.
 fn fact(term: &str, value: Markup) -> Markup {
-    html! { div { dt { (term) } dd { (value) } } }
+    html! { div { dt { (term) } dd dir="auto" { (value) } } }
 }
 
 /// Links to the items `ids` names that are public; the others are left out, as if unknown.
@@ -208,65 +212,45 @@ fn public_items(site: &Site, ids: &[ItemId]) -> Vec<Entry> {
     ids.iter().filter_map(|id| site.item(*id).ok().flatten()).collect()
 }
 
-fn item_links(items: &[Entry]) -> Markup {
+fn item_links(r: Reader, items: &[Entry]) -> Markup {
     html! {
-        ul { @for e in items { li { (title_link(e)) " (" (e.header.owner) ")" } } }
+        ul { @for e in items { li { (title_link(r, e)) " (" (e.header.owner) ")" } } }
     }
 }
 
 /// An event's start or end in words, with its time and offset when it has one.
-fn moment(w: When) -> String {
+fn moment(r: Reader, w: When) -> String {
     match w {
-        When::Date(d) => day(d),
+        When::Date(d) => r.day(d),
         When::DateTime(t) => {
-            format!("{}, {} (UTC{})", day(t.date_naive()), t.format("%H:%M"), t.format("%:z"))
+            format!("{}, {} (UTC{})", r.day(t.date_naive()), t.format("%H:%M"), t.format("%:z"))
         }
     }
 }
 
-/// A language's English name, for the common ones; otherwise its tag.
-fn language(tag: &LangTag) -> String {
-    let primary = tag.as_str().split('-').next().unwrap_or_default().to_ascii_lowercase();
-    let name = match primary.as_str() {
-        "en" => "English",
-        "fr" => "French",
-        "es" => "Spanish",
-        "ar" => "Arabic",
-        "ru" => "Russian",
-        "zh" => "Chinese",
-        "pt" => "Portuguese",
-        "de" => "German",
-        "it" => "Italian",
-        "nl" => "Dutch",
-        _ => return tag.as_str().to_owned(),
-    };
-    if primary == tag.as_str() { name.to_owned() } else { format!("{name} ({tag})") }
-}
-
-fn visit_facts(site: &Site, e: &Entry, v: &Visit) -> Markup {
+fn visit_facts(site: &Site, r: Reader, e: &Entry, v: &Visit) -> Markup {
     let dates = match (v.actual, v.planned) {
-        (Some(a), _) if a.start == a.end => day(a.start),
-        (Some(a), _) => format!("{} to {}", day(a.start), day(a.end)),
-        (None, Some(p)) if p.precision == liaison_protocol::Precision::Day => dates(e),
+        (Some(a), _) => span(r, a.start, a.end),
+        (None, Some(p)) if p.precision == liaison_protocol::Precision::Day => dates_for(r, e),
         (None, Some(p)) => format!("planned for {p}; the exact dates are not fixed yet"),
         (None, None) => "to be agreed with the State".to_owned(),
     };
     let partners: Vec<_> = e.header.co_owners.iter().filter(|m| **m != e.header.owner).collect();
     let joint = public_items(site, &v.joint_with);
     html! {
-        (fact("Mandate", html! { (v.mandate) }))
-        (fact("Country", visit_country(v)))
+        (fact(r.t(Msg::Mandate), html! { (v.mandate) }))
+        (fact(r.t(Msg::Country), visit_country(r, v)))
         @if !v.sites.is_empty() {
-            (fact("Places", html! { ul { @for s in &v.sites {
-                li { @if let Some(p) = &s.place { (p) ", " } (country(s.country)) }
+            (fact(r.t(Msg::Places), html! { ul { @for s in &v.sites {
+                li { @if let Some(p) = &s.place { (p) ", " } (country(r, s.country)) }
             } } }))
         }
-        (fact("Type", html! { (words(v.visit_type.as_str())) }))
-        (fact("Dates", html! { (dates) }))
-        (fact("Status", html! { (words(v.status.as_str())) }))
+        (fact(r.t(Msg::Type), html! { (words(v.visit_type.as_str())) }))
+        (fact(r.t(Msg::Dates), html! { (dates) }))
+        (fact(r.t(Msg::Status), html! { (words(v.status.as_str())) }))
         @if let Some(call) = &v.call_for_input {
-            (fact("Call for input", html! {
-                "Submissions by " strong { (day(call.deadline)) } ": " (web_link(&call.url, "the call for input"))
+            (fact(r.t(Msg::CallsForInput), html! {
+                strong { (r.fill(Msg::By, &[&r.day(call.deadline)])) } ": " (web_link(&call.url, r.t(Msg::SubmitInput)))
             }))
         }
         @if !partners.is_empty() || !joint.is_empty() {
@@ -274,32 +258,32 @@ fn visit_facts(site: &Site, e: &Entry, v: &Visit) -> Markup {
                 @if !partners.is_empty() {
                     p { "A joint visit of " (e.header.owner) @for m in &partners { " and " (m) } "." }
                 }
-                @if !joint.is_empty() { (item_links(&joint)) }
+                @if !joint.is_empty() { (item_links(r, &joint)) }
             }))
         }
         @if let Some(report) = &v.report {
             @match report.parse::<ItemId>() {
-                Ok(id) => @if let Some(r) = site.item(id).ok().flatten() {
-                    (fact("Report", title_link(&r)))
+                Ok(id) => @if let Some(item) = site.item(id).ok().flatten() {
+                    (fact(r.t(Msg::Report), title_link(r, &item)))
                 },
-                Err(_) => (fact("Report", html! { (report) })),
+                Err(_) => (fact(r.t(Msg::Report), html! { (report) })),
             }
         }
     }
 }
 
 /// A visit's status history, oldest first, as a timeline.
-fn timeline(v: &Visit) -> Markup {
+fn timeline(r: Reader, v: &Visit) -> Markup {
     let mut steps: Vec<_> = v.status_history.iter().collect();
     steps.sort_by_key(|s| s.date);
     html! {
         @if !steps.is_empty() {
             section {
-                h2 { "Status history" }
+                h2 { (r.t(Msg::StatusHistory)) }
                 ol class="timeline" {
                     @for s in steps {
                         li {
-                            time datetime=(s.date) { (day(s.date)) } ": " (words(s.status.as_str()))
+                            time datetime=(s.date) { (r.day(s.date)) } ": " (words(s.status.as_str()))
                             @if let Some(note) = &s.note { br; span class="muted" { (note) } }
                         }
                     }
@@ -309,42 +293,44 @@ fn timeline(v: &Visit) -> Markup {
     }
 }
 
-fn event_facts(site: &Site, ev: &Event) -> Markup {
+fn event_facts(site: &Site, r: Reader, ev: &Event) -> Markup {
     let related = public_items(site, &ev.related);
     html! {
-        (fact("Category", html! { (words(ev.category.as_str())) }))
-        (fact("Dates", html! {
-            (moment(ev.start)) @if let Some(end) = ev.end { @if end != ev.start { " to " (moment(end)) } }
+        (fact(r.t(Msg::Category), html! { (words(ev.category.as_str())) }))
+        (fact(r.t(Msg::Dates), html! {
+            @if let Some(end) = ev.end.filter(|end| *end != ev.start) {
+                (r.fill(Msg::Span, &[&moment(r, ev.start), &moment(r, end)]))
+            } @else { (moment(r, ev.start)) }
         }))
-        @if ev.location.is_some() { (fact("Place", place(ev))) }
+        @if ev.location.is_some() { (fact(r.t(Msg::Place), place(r, ev))) }
         @if let Some(s) = &ev.session { (fact("Session", html! { (s) })) }
-        (fact("Status", html! { (words(ev.status.as_str())) }))
-        @if !related.is_empty() { (fact("Related", item_links(&related))) }
+        (fact(r.t(Msg::Status), html! { (words(ev.status.as_str())) }))
+        @if !related.is_empty() { (fact("Related", item_links(r, &related))) }
     }
 }
 
-fn report_facts(site: &Site, r: &Report) -> Markup {
+fn report_facts(site: &Site, reader: Reader, r: &Report) -> Markup {
     html! {
-        @if let Some(s) = &r.symbol { (fact("Symbol", html! { (s) })) }
-        (fact("Type", html! { (words(r.doc_type.as_str())) }))
-        (fact("Issued", html! { time datetime=(r.issued) { (day(r.issued)) } }))
+        @if let Some(s) = &r.symbol { (fact(reader.t(Msg::Symbol), html! { (s) })) }
+        (fact(reader.t(Msg::Type), html! { (words(r.doc_type.as_str())) }))
+        (fact(reader.t(Msg::Issued), html! { time datetime=(r.issued) { (reader.day(r.issued)) } }))
         @if let Some(v) = r.related_visit.and_then(|id| site.item(id).ok().flatten()) {
-            (fact("On the visit", title_link(&v)))
+            (fact("On the visit", title_link(reader, &v)))
         }
     }
 }
 
-/// A report's language versions, one link each, and its summary.
-fn report_files(r: &Report) -> Markup {
+/// A report's language versions, one link each (its summary is on the item's page, in the
+/// reader's language where it has one).
+fn report_files(reader: Reader, r: &Report) -> Markup {
     html! {
-        @if let Some(s) = &r.summary { section { h2 { "Summary" } p { (s) } } }
         section {
-            h2 { "Language versions" }
+            h2 { (reader.t(Msg::LanguageVersions)) }
             @if r.files.is_empty() { p class="muted" { "No file is published yet." } }
             ul {
                 @for f in &r.files {
                     li {
-                        (web_link(&f.url, &language(&f.lang)))
+                        (web_link(&f.url, &reader.language(&f.lang)))
                         @if let Some(t) = &f.media_type { " (" (t) ")" }
                         @if let Some(sha) = &f.sha256 { br; span class="muted" { "SHA-256 " code { (sha) } } }
                     }
@@ -360,11 +346,11 @@ fn plain_address(address: &str) -> bool {
     !address.contains(['?', '#', '%', '&', '/'])
 }
 
-fn contact_facts(c: &liaison_protocol::Contact) -> Markup {
+fn contact_facts(r: Reader, c: &liaison_protocol::Contact) -> Markup {
     html! {
-        (fact("Role", html! { (words(c.role.as_str())) }))
+        (fact(r.t(Msg::Role), html! { (words(c.role.as_str())) }))
         (fact("Function", html! { (c.function_title) }))
-        (fact("Unit", html! { (c.org_unit) }))
+        (fact(r.t(Msg::Unit), html! { (c.org_unit) }))
         @if let Some(name) = &c.person_name { (fact("Name", html! { (name) })) }
         @if !c.emails.is_empty() {
             (fact("E-mail", html! { ul { @for m in &c.emails { li {
@@ -374,12 +360,12 @@ fn contact_facts(c: &liaison_protocol::Contact) -> Markup {
         @if !c.phones.is_empty() {
             (fact("Telephone", html! { ul { @for p in &c.phones { li { a href={ "tel:" (p) } { (p) } } } } }))
         }
-        @if !c.coverage_countries.is_empty() { (fact("Covers", country_list(&c.coverage_countries))) }
+        @if !c.coverage_countries.is_empty() { (fact(r.t(Msg::Covers), country_list(r, &c.coverage_countries))) }
         @if !c.coverage_themes.is_empty() { (fact("Themes covered", html! { (c.coverage_themes.join(", ")) })) }
         @if c.valid_from.is_some() || c.valid_until.is_some() {
             (fact("Valid", html! {
-                @if let Some(d) = c.valid_from { "from " (day(d)) " " }
-                @if let Some(d) = c.valid_until { "until " (day(d)) }
+                @if let Some(d) = c.valid_from { "from " (r.day(d)) " " }
+                @if let Some(d) = c.valid_until { "until " (r.day(d)) }
             }))
         }
     }
@@ -387,30 +373,30 @@ fn contact_facts(c: &liaison_protocol::Contact) -> Markup {
 
 /// The facts of an item's page, by its kind, then the countries, themes and links all kinds
 /// have; then the sections of its kind (a visit's status history, a report's files).
-pub(crate) fn facts(site: &Site, e: &Entry) -> Markup {
+pub(crate) fn facts(site: &Site, r: Reader, e: &Entry) -> Markup {
     let f = &e.record.state.fields;
     let own_countries = f.visit.is_none() && f.contact.is_none() && !f.countries.is_empty();
     html! {
         dl class="facts" {
-            @if let Some(v) = &f.visit { (visit_facts(site, e, v)) }
-            @if let Some(ev) = &f.event { (event_facts(site, ev)) }
-            @if let Some(r) = &f.report { (report_facts(site, r)) }
-            @if let Some(c) = &f.contact { (contact_facts(c)) }
-            @if own_countries { (fact("Countries", country_list(&f.countries))) }
-            @if !f.themes.is_empty() { (fact("Themes", html! { (f.themes.join(", ")) })) }
+            @if let Some(v) = &f.visit { (visit_facts(site, r, e, v)) }
+            @if let Some(ev) = &f.event { (event_facts(site, r, ev)) }
+            @if let Some(report) = &f.report { (report_facts(site, r, report)) }
+            @if let Some(c) = &f.contact { (contact_facts(r, c)) }
+            @if own_countries { (fact(r.t(Msg::Countries), country_list(r, &f.countries))) }
+            @if !f.themes.is_empty() { (fact(r.t(Msg::Themes), html! { (f.themes.join(", ")) })) }
             @if !f.links.is_empty() {
-                (fact("Links", html! { ul { @for l in &f.links {
+                (fact(r.t(Msg::Links), html! { ul { @for l in &f.links {
                     li { (words(&l.rel)) ": " (web_link(&l.href, &l.href)) }
                 } } }))
             }
-            (fact("Published by", html! { (e.header.owner) }))
-            (fact("Last updated", html! {
-                time datetime=(e.record.state.updated.to_rfc3339()) { (e.record.state.updated.format("%-d %B %Y, %H:%M UTC")) }
+            (fact(r.t(Msg::PublishedBy), html! { (e.header.owner) }))
+            (fact(r.t(Msg::LastUpdated), html! {
+                time datetime=(e.record.state.updated.to_rfc3339()) { (r.day(e.record.state.updated.date_naive())) (e.record.state.updated.format(", %H:%M UTC")) }
                 " (revision " (e.record.state.revision) ")"
             }))
         }
-        @if let Some(v) = &f.visit { (timeline(v)) }
-        @if let Some(r) = &f.report { (report_files(r)) }
+        @if let Some(v) = &f.visit { (timeline(r, v)) }
+        @if let Some(report) = &f.report { (report_files(r, report)) }
     }
 }
 
