@@ -160,7 +160,7 @@ async fn each_kind_reads_as_itself_and_every_page_is_guarded() {
         &[
             "<dt>Category</dt><dd dir=\"auto\">Meeting</dd>",
             "1 September 2027 to 2 September 2027",
-            "zzpublicclearevent venue, <a href=\"/countries/SN/\">Senegal</a>",
+            "<span dir=\"auto\">zzpublicclearevent venue</span>, <a href=\"/countries/SN/\">Senegal</a>",
             "<dt>Session</dt><dd dir=\"auto\">zzpublicclearevent session</dd>",
         ],
     );
@@ -182,14 +182,14 @@ async fn each_kind_reads_as_itself_and_every_page_is_guarded() {
     // A long title: cut with an ellipsis and clamped in lists, whole on its own page.
     let list = get_ok(mirror, "/visits/?country=SN").await;
     let cut = list
-        .split(&format!("<a class=\"clamp\" href=\"/items/{long_id}/\" lang=\"en\">"))
+        .split(&format!("<a class=\"clamp\" href=\"/items/{long_id}/\" lang=\"en\" dir=\"auto\">"))
         .nth(1)
         .and_then(|rest| rest.split("</a>").next())
         .unwrap_or_else(|| panic!("the long title is not listed:\n{list}"));
     assert!(cut.ends_with('…') && cut.chars().count() <= 121, "cut: {cut:?}");
     assert!(long_title.starts_with(cut.trim_end_matches('…')), "a prefix: {cut:?}");
     let whole = get_ok(mirror, &format!("/items/{long_id}/")).await;
-    assert!(whole.contains(&format!("<h1 lang=\"en\">{long_title}</h1>")), "the whole title");
+    assert!(whole.contains(&format!("<h1 lang=\"en\" dir=\"auto\">{long_title}</h1>")), "the whole title");
 
     // A country's page: its visits, events, reports, calls for input and contacts, and its
     // calendar to subscribe to.
