@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::browser::{Failure, STEP, chromium_or_skip, in_browser, launch};
 use crate::mirror_support::{Fed, PUBLIC};
-use crate::site_support::get_json;
+use crate::site_support::{get_json, get_ok};
 
 /// The viewports: a desktop browser, and a phone as wide as an iPhone 12 to 15.
 const DESKTOP: (u32, u32) = (1280, 900);
@@ -222,7 +222,8 @@ fn check(chromium: &Path, base: &str, pages: &[(String, String)]) -> Result<(), 
 }
 
 /// axe-core finds no serious or critical violation on the home page, a list, a country page
-/// and an item page of each kind, at desktop and phone widths; nothing scrolls sideways on a
+/// and an item page of each kind, and on Arabic (right-to-left) ones, at desktop and phone
+/// widths; nothing scrolls sideways on a
 /// 390 px phone and table cells keep their labels there; the keyboard reaches the skip link.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_page_passes_axe_and_fits_a_phone_in_chromium() {
@@ -247,6 +248,19 @@ async fn every_kind_of_page_passes_axe_and_fits_a_phone_in_chromium() {
             .find(|i| i["fields"]["title"]["value"].as_str().is_some_and(|t| t.contains(PUBLIC)))
             .unwrap_or_else(|| panic!("no public {kind} in Senegal: {answer}"));
         pages.push((kind.to_owned(), format!("/items/{}/", item["id"].as_str().unwrap_or("?"))));
+    }
+    // The same in Arabic, right to left: the home page, a list, a country and the visit.
+    let visit = pages.iter().find(|(name, _)| name == "visit").map(|(_, p)| p.clone());
+    for (name, path) in [
+        ("arabic home", "/".to_owned()),
+        ("arabic visits", "/visits/".to_owned()),
+        ("arabic country", "/countries/SN/".to_owned()),
+        ("arabic visit", visit.unwrap_or_default()),
+    ] {
+        let path = format!("{path}?lang=ar");
+        let page = get_ok(mirror, &path).await;
+        assert!(page.contains("<html lang=\"ar\" dir=\"rtl\">"), "{path}: not Arabic");
+        pages.push((name.to_owned(), path));
     }
     let base = format!("http://{mirror}");
     in_browser(move || check(&chromium, &base, &pages)).await;
