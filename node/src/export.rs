@@ -257,10 +257,10 @@ fn vevent(entry: &Entry) -> Option<icalendar::Event> {
     let mut ev = icalendar::Event::new();
     ev.uid(&format!("{}@liaison", h.id))
         .timestamp(state.updated)
-        .summary(&f.title.value)
         .sequence(u32::try_from(state.revision).unwrap_or(u32::MAX))
         .created(h.created)
         .last_modified(state.updated);
+    languages(&mut ev, f);
     if let Some(link) = f.links.first() {
         ev.url(&link.href);
     }
@@ -318,8 +318,31 @@ fn vevent(entry: &Entry) -> Option<icalendar::Event> {
     Some(ev.done())
 }
 
-/// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 14] = [
+/// An item's title and summary in every language it has, on an iCalendar event: `SUMMARY` and
+/// `DESCRIPTION` in the item's own language (with their `LANGUAGE` parameter, which RFC 5545
+/// allows on both), and one `X-LIAISON-TITLE` and `X-LIAISON-DESCRIPTION` per other language
+/// with its `LANGUAGE` (RFC 5545 allows one `SUMMARY` and one `DESCRIPTION` per event; calendar
+/// apps show those and keep the others).
+fn languages(ev: &mut icalendar::Event, f: &Fields) {
+    let lang = f.title.lang.as_str();
+    let property = |key: &str, value: &str, lang: &str| {
+        icalendar::Property::new(key, value).add_parameter("LANGUAGE", lang).done()
+    };
+    ev.append_property(property("SUMMARY", &f.title.value, lang));
+    if let Some(summary) = f.summary_text() {
+        ev.append_property(property("DESCRIPTION", summary, lang));
+    }
+    for (key, texts) in [("X-LIAISON-TITLE", &f.title_in), ("X-LIAISON-DESCRIPTION", &f.summary_in)] {
+        for (lang, text) in texts {
+            ev.append_multi_property(property(key, text, lang.as_str()));
+        }
+    }
+}
+
+/// The CSV columns, in order: `summary` is in the item's language (`lang`); `title_in` and
+/// `summary_in` hold the other languages as a JSON object by language tag (`{"fr":"..."}`),
+/// empty when there are none.
+pub const CSV_COLUMNS: [&str; 17] = [
     "id",
     "kind",
     "owner",
@@ -334,6 +357,9 @@ pub const CSV_COLUMNS: [&str; 14] = [
     "detail",
     "revision",
     "updated",
+    "summary",
+    "title_in",
+    "summary_in",
 ];
 
 /// The UTF-8 byte order mark (EF BB BF), which `liaison export csv --excel` puts first: without
@@ -369,7 +395,7 @@ fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The cells of `entry`'s row, in [`CSV_COLUMNS`] order; also what tables show.
-pub fn row(entry: &Entry) -> [String; 14] {
+pub fn row(entry: &Entry) -> [String; 17] {
     let (h, s) = (&entry.header, &entry.record.state);
     let f = &s.fields;
     let countries = match &f.visit {
@@ -416,7 +442,15 @@ pub fn row(entry: &Entry) -> [String; 14] {
         detail,
         s.revision.to_string(),
         s.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        f.summary_text().unwrap_or_default().to_owned(),
+        in_languages(&f.title_in),
+        in_languages(&f.summary_in),
     ]
+}
+
+/// Texts in other languages as a CSV cell: a JSON object by language tag, or nothing.
+fn in_languages(texts: &liaison_protocol::Translations) -> String {
+    if texts.is_empty() { String::new() } else { serde_json::to_string(texts).unwrap_or_default() }
 }
 
 /// Start, end and precision of an item, as text (empty when it has none).

@@ -80,6 +80,14 @@ fn ics_export_follows_the_data_model_and_parses() {
         "hearing",
         "--status",
         "tentative",
+        "--summary",
+        "A hearing on defenders",
+        "--title-in",
+        "fr=Audience",
+        "--title-in",
+        "ar=جلسة استماع",
+        "--summary-in",
+        "fr=Une audience sur les défenseurs",
     ]);
     let scheduled = node.publish(&[
         "visit",
@@ -167,6 +175,17 @@ fn ics_export_follows_the_data_model_and_parses() {
     assert_eq!(h["DTSTART"].1, "20270310T090000Z");
     assert_eq!(h["DTEND"].1, "20270310T113000Z");
     assert_eq!(h["STATUS"].1, "TENTATIVE");
+    // Every language: the item's own in SUMMARY and DESCRIPTION, the others beside them.
+    let unfolded = ics.replace("\r\n ", "");
+    for line in [
+        "SUMMARY;LANGUAGE=en:Hearing",
+        "DESCRIPTION;LANGUAGE=en:A hearing on defenders",
+        "X-LIAISON-TITLE;LANGUAGE=fr:Audience",
+        "X-LIAISON-TITLE;LANGUAGE=ar:جلسة استماع",
+        "X-LIAISON-DESCRIPTION;LANGUAGE=fr:Une audience sur les défenseurs",
+    ] {
+        assert!(unfolded.contains(line), "no {line} in\n{unfolded}");
+    }
 
     // Visit status mapping, and SEQUENCE grows on update.
     assert_eq!(v["STATUS"].1, "CONFIRMED");

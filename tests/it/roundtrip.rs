@@ -34,7 +34,9 @@ fn publish_everything(node: &Node) -> Everything {
          --programme '2027-05-11|Canberra|Attorney-General, Department' \
          --programme '2027-05-14|Nauru|Meeting with detainees' --notes 'Confirm Nauru access' \
          --label amber --audience coe,achpr --theme detention --theme torture \
-         --link https://www.ohchr.org/au --link alternate=https://www.ohchr.org/fr/au --lang en-AU",
+         --link https://www.ohchr.org/au --link alternate=https://www.ohchr.org/fr/au --lang en-AU \
+         --title-in 'fr=Visite en Australie' --title-in 'ar=زيارة إلى أستراليا' \
+         --summary 'A follow-up visit' --summary-in 'es=Una visita de seguimiento'",
     );
     let forecast = publish(
         node,
@@ -75,6 +77,9 @@ fn expected_fields(all: &Everything) -> [Value; 5] {
     let link = |rel: &str, href: &str| json!({"rel": rel, "href": href});
     [
         json!({"title": {"value": "Visit to Australia", "lang": "en-AU"},
+            "title_in": {"ar": "زيارة إلى أستراليا", "fr": "Visite en Australie"},
+            "summary": "A follow-up visit",
+            "summary_in": {"es": "Una visita de seguimiento"},
             "themes": ["detention", "torture"],
             "links": [link("related", "https://www.ohchr.org/au"),
                 link("alternate", "https://www.ohchr.org/fr/au")],
@@ -363,7 +368,7 @@ fn csv_has_a_header_and_one_row_per_item() {
     let rows = parse_csv(&csv);
     assert_eq!(rows[0], liaison_node::export::CSV_COLUMNS.map(String::from).to_vec());
     assert_eq!(rows.len(), 5, "a header and 4 items: {csv}");
-    assert!(rows.iter().all(|r| r.len() == 14), "{rows:?}");
+    assert!(rows.iter().all(|r| r.len() == 17), "{rows:?}");
     let row = |id: &str| rows.iter().find(|r| r[0] == id).expect("a row per item").clone();
     let visit = row(&all.visit);
     assert_eq!(visit[1..6], ["visit", "ohchr", "amber", "Visit to Australia", "en-AU"]);
@@ -373,6 +378,12 @@ fn csv_has_a_header_and_one_row_per_item() {
     assert_eq!(contact[4], "Focal point, regional mechanisms, Special Procedures Branch");
     assert_eq!(row(&all.event)[7], "2027-03-03T10:00:00+01:00");
     assert_eq!(row(&all.report)[11], "A/HRC/58/55/Add.1");
+    // Every language: the summary in the item's own, the others as JSON by language.
+    assert_eq!(visit[14], "A follow-up visit");
+    assert_eq!(visit[15], r#"{"ar":"زيارة إلى أستراليا","fr":"Visite en Australie"}"#);
+    assert_eq!(visit[16], r#"{"es":"Una visita de seguimiento"}"#);
+    assert_eq!(row(&all.report)[14], r#"Detention, in "quotes", and commas"#, "a report's own");
+    assert_eq!(row(&all.event)[15], "", "no other language");
 }
 
 /// `--excel` puts the UTF-8 byte order mark first, so that Excel reads Arabic and accented
