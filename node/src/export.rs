@@ -332,7 +332,8 @@ fn languages(ev: &mut icalendar::Event, f: &Fields) {
     if let Some(summary) = f.summary_text() {
         ev.append_property(property("DESCRIPTION", summary, lang));
     }
-    for (key, texts) in [("X-LIAISON-TITLE", &f.title_in), ("X-LIAISON-DESCRIPTION", &f.summary_in)] {
+    for (key, texts) in [("X-LIAISON-TITLE", &f.title_in), ("X-LIAISON-DESCRIPTION", &f.summary_in)]
+    {
         for (lang, text) in texts {
             ev.append_multi_property(property(key, text, lang.as_str()));
         }

@@ -136,6 +136,19 @@ fn bad_periods_dates_and_language_tags_are_refused() {
     let file = format!("{REPORT} --file english=https://undocs.org/r.pdf");
     refused(&node, &file, &["lang", "'english'", "BCP 47"]);
     refused(&node, &format!("{VISIT} --link 'not a url'"), &["links.href", "'not a url'", "http"]);
+    // Titles and summaries in other languages: LANG=TEXT, a real tag, another language than
+    // the item's own, not empty, a summary of its own first.
+    refused(&node, &format!("{VISIT} --title-in Visite"), &["title-in", "'Visite'", "LANG=TEXT"]);
+    refused(&node, &format!("{VISIT} --title-in english=T"), &["title-in", "'english'", "BCP 47"]);
+    refused(&node, &format!("{VISIT} --title-in en=T"), &["title_in.en", "other than"]);
+    refused(&node, &format!("{VISIT} --title-in 'fr= '"), &["title_in.fr", "empty"]);
+    refused(&node, &format!("{EVENT} --summary-in fr=R"), &["summary_in", "--summary"]);
+    refused(
+        &node,
+        &format!("visit update {id} --title-in fr=A --title-in fr=B"),
+        &["title-in", "once"],
+    );
+    refused(&node, &format!("visit update {id} --title-in en=T"), &["title_in.en", "other than"]);
 }
 
 #[test]

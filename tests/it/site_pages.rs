@@ -189,7 +189,10 @@ async fn each_kind_reads_as_itself_and_every_page_is_guarded() {
     assert!(cut.ends_with('…') && cut.chars().count() <= 121, "cut: {cut:?}");
     assert!(long_title.starts_with(cut.trim_end_matches('…')), "a prefix: {cut:?}");
     let whole = get_ok(mirror, &format!("/items/{long_id}/")).await;
-    assert!(whole.contains(&format!("<h1 lang=\"en\" dir=\"auto\">{long_title}</h1>")), "the whole title");
+    assert!(
+        whole.contains(&format!("<h1 lang=\"en\" dir=\"auto\">{long_title}</h1>")),
+        "the whole title"
+    );
 
     // A country's page: its visits, events, reports, calls for input and contacts, and its
     // calendar to subscribe to.
