@@ -23,7 +23,13 @@ async fn page(addr: std::net::SocketAddr, path: &str, accept: &str) -> Answer {
 async fn french_and_arabic_readers_get_the_site_in_their_language() {
     let fed = Fed::start().await;
     let mirror = fed.mirror();
-    let mut draft = marked_drafts_with("zzlang", Label::Clear, &[]).remove(0);
+    let mut drafts = marked_drafts_with("zzlang", Label::Clear, &[]);
+    let mut report = drafts.remove(2);
+    assert_eq!(report.kind, Kind::Report);
+    report.fields.title_in.insert("fr".parse().expect("tag"), "Rapport zzlangue".to_owned());
+    report.fields.summary_in.insert("ar".parse().expect("tag"), "ملخص التقرير".to_owned());
+    let report = fed.net[OHCHR].create(report).await;
+    let mut draft = drafts.remove(0);
     assert_eq!(draft.kind, Kind::Visit);
     let fields = &mut draft.fields;
     fields.title_in.insert("fr".parse().expect("tag"), FRENCH_TITLE.to_owned());
@@ -89,4 +95,25 @@ async fn french_and_arabic_readers_get_the_site_in_their_language() {
     let json = get_json(mirror, &format!("/api/v1/items/{id}")).await;
     assert_eq!(json["fields"]["title_in"]["fr"], FRENCH_TITLE, "{json}");
     assert_eq!(json["fields"]["summary_in"]["fr"], FRENCH_SUMMARY, "{json}");
+
+    // So does the Atom feed: the title and summary with their language, the others in the
+    // entry's content, each in a block with its own.
+    until_status(mirror, &format!("/items/{report}/"), 200).await;
+    let atom = get_ok(mirror, "/reports.atom").await;
+    let feed = feed_rs::parser::parse(atom.as_bytes()).expect("an Atom feed");
+    let entry = feed
+        .entries
+        .iter()
+        .find(|e| e.id == format!("urn:uuid:{report}"))
+        .unwrap_or_else(|| panic!("no entry for the report: {atom}"));
+    let content = entry.content.as_ref().and_then(|c| c.body.clone()).unwrap_or_default();
+    assert!(
+        content.contains("<div lang=\"fr\" dir=\"auto\"><h2>Rapport zzlangue</h2></div>"),
+        "{content}"
+    );
+    assert!(
+        content.contains("<div lang=\"ar\" dir=\"auto\"><p>ملخص التقرير</p></div>"),
+        "{content}"
+    );
+    assert!(atom.contains("<title xml:lang=\"en\">zzlangclearreport title</title>"), "{atom}");
 }

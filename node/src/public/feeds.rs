@@ -76,7 +76,7 @@ pub(super) async fn reports(
 
 /// The Atom feed (RFC 4287) of the report items in `entries`, newest first.
 pub(crate) fn atom(title: &str, entries: &[Entry]) -> String {
-    use atom_syndication::{Entry as AtomEntry, Feed, Link, Person, Text};
+    use atom_syndication::{Content, Entry as AtomEntry, Feed, Link, Person, Text};
     let mut reports: Vec<&Entry> =
         entries.iter().filter(|e| e.record.state.fields.report.is_some()).collect();
     reports.sort_by_key(|e| {
@@ -102,19 +102,27 @@ pub(crate) fn atom(title: &str, entries: &[Entry]) -> String {
                     ..Link::default()
                 });
             }
-            let summary = report
-                .and_then(|r| r.summary.clone())
+            let summary = s
+                .fields
+                .summary_text()
+                .map(str::to_owned)
                 .or_else(|| report.and_then(|r| r.symbol.clone()));
+            let lang = Some(s.fields.title.lang.to_string());
             AtomEntry {
                 id: format!("urn:uuid:{}", h.id),
-                title: Text::plain(s.fields.title.value.clone()),
+                title: Text { lang: lang.clone(), ..Text::plain(s.fields.title.value.clone()) },
                 updated: s.updated.fixed_offset(),
                 published: report
                     .and_then(|r| r.issued.and_hms_opt(0, 0, 0))
                     .map(|t| t.and_utc().fixed_offset()),
                 authors: vec![Person { name: h.owner.to_string(), ..Person::default() }],
                 links,
-                summary: summary.map(Text::plain),
+                summary: summary.map(|text| Text { lang, ..Text::plain(text) }),
+                content: other_languages(&s.fields).map(|html| Content {
+                    value: Some(html),
+                    content_type: Some("html".into()),
+                    ..Content::default()
+                }),
                 ..AtomEntry::default()
             }
         })
@@ -129,4 +137,23 @@ pub(crate) fn atom(title: &str, entries: &[Entry]) -> String {
         ..Feed::default()
     };
     feed.to_string()
+}
+
+/// An Atom entry's title and summary in the languages other than its own, as HTML content: one
+/// block per language with its `lang`; `None` when the item has no other language. (Atom has
+/// one title and one summary per entry, each with its `xml:lang`.)
+fn other_languages(f: &liaison_protocol::Fields) -> Option<String> {
+    let langs: std::collections::BTreeSet<&liaison_protocol::LangTag> =
+        f.title_in.keys().chain(f.summary_in.keys()).collect();
+    (!langs.is_empty()).then(|| {
+        maud::html! {
+            @for lang in langs {
+                div lang=(lang) dir="auto" {
+                    @if let Some(title) = f.title_in.get(lang) { h2 { (title) } }
+                    @if let Some(summary) = f.summary_in.get(lang) { p { (summary) } }
+                }
+            }
+        }
+        .into_string()
+    })
 }
