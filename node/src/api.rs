@@ -14,6 +14,9 @@ use crate::repo::ImportReport;
 use crate::{Draft, Entry, Error, ItemView, Query, Repo};
 
 /// Something asked of a node.
+// A visit's patch is the largest request (its titles and summaries in other languages among
+// it); requests are made one at a time, so its size costs nothing worth a box at every caller.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Request {

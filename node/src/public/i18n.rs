@@ -151,6 +151,12 @@ impl Reader {
         msg.text(self.lang)
     }
 
+    /// A word of the data model (a status, type, category or role such as `dates_proposed`) in
+    /// the reader's language; a word the table lacks (a link's `rel`) in English words.
+    pub(crate) fn word(self, word: &str) -> String {
+        messages::word(word, self.lang).map_or_else(|| super::view::words(word), str::to_owned)
+    }
+
     /// `msg` with `{0}`, `{1}`, ... replaced by `args`.
     pub(crate) fn fill(self, msg: Msg, args: &[&str]) -> String {
         args.iter()

@@ -102,7 +102,7 @@ pub(super) fn layout_for(
                 }
                 main id="main" tabindex="-1" { h1 lang=[lang] dir=[lang.map(|_| "auto")] { (title) } (body) }
                 footer class="muted" {
-                    (freshness(site))
+                    (freshness(site, r))
                     p { (r.t(Msg::Footer)) }
                 }
             }
@@ -117,15 +117,15 @@ pub(super) fn layout(site: &Site, title: &str, lang: Option<&str>, body: Markup)
 }
 
 /// When this node last heard from each member node it follows (a completed reconciliation).
-fn freshness(site: &Site) -> Markup {
+fn freshness(site: &Site, r: Reader) -> Markup {
     let now = Utc::now();
     let Some(status) = site.status() else {
         return html! {
             @if site.copy {
-                p { "A copy of the site written " (moment(now, now))
+                p { "A copy of the site written " (moment(r, now, now))
                     "; it does not change when the members publish." }
             } @else {
-                p { "Starting: not in touch with the members yet." }
+                p { (r.t(Msg::Starting)) }
             }
         };
     };
@@ -133,9 +133,9 @@ fn freshness(site: &Site) -> Markup {
         status.peers.iter().filter(|p| p.role == Some(Role::Member)).collect();
     html! {
         @if members.is_empty() {
-            p { "This site follows no member node." }
+            p { (r.t(Msg::FollowsNone)) }
         } @else {
-            p { "When this site last heard from each member:" }
+            p { (r.t(Msg::LastHeard)) }
             ul {
                 @for p in members {
                     li {
@@ -146,10 +146,10 @@ fn freshness(site: &Site) -> Markup {
                         }
                         ": "
                         @match p.last_sync {
-                            Some(t) => (moment(t, now)),
-                            None => "not since this site started",
+                            Some(t) => (moment(r, t, now)),
+                            None => (r.t(Msg::NotSinceStart)),
                         }
-                        @if p.connected { ", connected" } @else { ", not connected now" }
+                        ", " @if p.connected { (r.t(Msg::Connected)) } @else { (r.t(Msg::NotConnected)) }
                     }
                 }
             }
@@ -158,19 +158,16 @@ fn freshness(site: &Site) -> Markup {
 }
 
 /// `t` as a `time` element: how long ago, and the time itself.
-fn moment(t: DateTime<Utc>, now: DateTime<Utc>) -> Markup {
-    let ago = (now - t).num_seconds().max(0);
+fn moment(r: Reader, t: DateTime<Utc>, now: DateTime<Utc>) -> Markup {
+    let ago = u64::try_from((now - t).num_seconds()).unwrap_or(0);
     let words = match ago {
-        0..60 => "just now".to_owned(),
-        60..3600 => plural(ago / 60, "minute"),
-        3600..86_400 => plural(ago / 3600, "hour"),
-        _ => plural(ago / 86_400, "day"),
+        0..60 => r.t(Msg::JustNow).to_owned(),
+        60..3600 => r.fill(Msg::MinutesAgo, &[&r.number(ago / 60)]),
+        3600..86_400 => r.fill(Msg::HoursAgo, &[&r.number(ago / 3600)]),
+        _ => r.fill(Msg::DaysAgo, &[&r.number(ago / 86_400)]),
     };
-    html! { time datetime=(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) { (words) " (" (t.format("%-d %B %Y, %H:%M UTC")) ")" } }
-}
-
-fn plural(n: i64, unit: &str) -> String {
-    if n == 1 { format!("1 {unit} ago") } else { format!("{n} {unit}s ago") }
+    let when = format!("{}, {}", r.day(t.date_naive()), t.format("%H:%M UTC"));
+    html! { time datetime=(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) { (words) " (" (when) ")" } }
 }
 
 fn today() -> NaiveDate {
@@ -522,7 +519,7 @@ pub(crate) fn item_body(site: &Site, r: Reader, e: &Entry) -> Markup {
         (facts(site, r, e))
         section id="provenance" {
             h2 { (r.t(Msg::Provenance)) }
-            p { "Created by the " (e.header.owner) " node with key " code { (e.header.creator) } " (" (signer(&e.header.creator)) ")." }
+            p { (r.fill(Msg::CreatedBy, &[e.header.owner.as_str()])) " " code { (e.header.creator) } " (" (signer(&e.header.creator)) ")." }
             @if let Some(c) = checkpoint {
                 p { "Latest checkpoint of " (e.header.owner) "'s public items: " (c.count) " items at "
                     (c.time.format("%Y-%m-%d %H:%M:%S UTC")) ", signed by " code { (c.signer.short()) } "." }
@@ -532,7 +529,7 @@ pub(crate) fn item_body(site: &Site, r: Reader, e: &Entry) -> Markup {
                     li { "change " code { (data_encoding::HEXLOWER.encode(&s.hash[..8])) } " signed by " (signer(&s.signer)) " (" code { (s.signer.short()) } ")" }
                 }
             }
-            p { a href={ "/items/" (e.header.id) "/provenance" } { "Signed header, document and signatures (JSON)" }
+            p { a href={ "/items/" (e.header.id) "/provenance" } { (r.t(Msg::SignedFiles)) }
                 ", to check with " code { "liaison verify URL" } " or any ed25519 tool." }
         }
     }

@@ -171,7 +171,7 @@ pub(super) async fn page(
             Err(why) => {
                 let body = html! {
                     (form(r, &q))
-                    p class="problem" role="alert" { "This search cannot be run: " (why) }
+                    p class="problem" role="alert" { (r.t(Msg::CannotRun)) " " (why) }
                 };
                 let page = layout_for(site, r, "/search", r.t(Msg::Search), None, body);
                 return Ok((StatusCode::BAD_REQUEST, page).into_response());
@@ -192,9 +192,9 @@ pub(super) async fn page(
                     @for (entry, _, highlights) in &searched.results { (result(r, entry, highlights)) }
                 }
                 @if previous.is_some() || next.is_some() {
-                    nav aria-label="Result pages" {
+                    nav aria-label=(r.t(Msg::ResultPages)) {
                         ul class="pages" {
-                            @if let Some(p) = previous { li { a rel="prev" href=(r.href(&format!("/search{p}"))) { "Previous page" } } }
+                            @if let Some(p) = previous { li { a rel="prev" href=(r.href(&format!("/search{p}"))) { (r.t(Msg::PreviousPage)) } } }
                             @if let Some(n) = next { li { a rel="next" href=(r.href(&format!("/search{n}"))) { (r.t(Msg::NextPage)) } } }
                         }
                     }

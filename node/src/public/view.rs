@@ -91,7 +91,7 @@ fn when(r: Reader, e: &Entry) -> Markup {
     html! { (dates_for(r, e)) }
 }
 
-fn status(_: Reader, e: &Entry) -> Markup {
+fn status(r: Reader, e: &Entry) -> Markup {
     let f = &e.record.state.fields;
     let word = f
         .visit
@@ -99,7 +99,7 @@ fn status(_: Reader, e: &Entry) -> Markup {
         .map(|v| v.status.as_str())
         .or_else(|| f.event.as_ref().map(|ev| ev.status.as_str()))
         .unwrap_or_default();
-    html! { (words(word)) }
+    html! { (r.word(word)) }
 }
 
 fn all_countries(r: Reader, e: &Entry) -> Markup {
@@ -124,8 +124,8 @@ const VISIT_COLUMNS: [Column; 6] = [
 const EVENT_COLUMNS: [Column; 6] = [
     (Msg::Dates, when),
     (Msg::Event, title_link),
-    (Msg::Category, |_, e| {
-        html! { @if let Some(ev) = &e.record.state.fields.event { (words(ev.category.as_str())) } }
+    (Msg::Category, |r, e| {
+        html! { @if let Some(ev) = &e.record.state.fields.event { (r.word(ev.category.as_str())) } }
     }),
     (
         Msg::Place,
@@ -141,8 +141,8 @@ const REPORT_COLUMNS: [Column; 6] = [
     (Msg::Symbol, |_, e| {
         html! { @if let Some(s) = e.record.state.fields.report.as_ref().and_then(|r| r.symbol.as_ref()) { (s) } }
     }),
-    (Msg::Type, |_, e| {
-        html! { @if let Some(r) = &e.record.state.fields.report { (words(r.doc_type.as_str())) } }
+    (Msg::Type, |reader, e| {
+        html! { @if let Some(r) = &e.record.state.fields.report { (reader.word(r.doc_type.as_str())) } }
     }),
     (Msg::Countries, all_countries),
     (Msg::Mechanism, owner),
@@ -150,8 +150,8 @@ const REPORT_COLUMNS: [Column; 6] = [
 
 const CONTACT_COLUMNS: [Column; 5] = [
     (Msg::Contact, title_link),
-    (Msg::Role, |_, e| {
-        html! { @if let Some(c) = &e.record.state.fields.contact { (words(c.role.as_str())) } }
+    (Msg::Role, |r, e| {
+        html! { @if let Some(c) = &e.record.state.fields.contact { (r.word(c.role.as_str())) } }
     }),
     (
         Msg::Unit,
@@ -245,18 +245,19 @@ fn visit_facts(site: &Site, r: Reader, e: &Entry, v: &Visit) -> Markup {
                 li { @if let Some(p) = &s.place { (p) ", " } (country(r, s.country)) }
             } } }))
         }
-        (fact(r.t(Msg::Type), html! { (words(v.visit_type.as_str())) }))
+        (fact(r.t(Msg::Type), html! { (r.word(v.visit_type.as_str())) }))
         (fact(r.t(Msg::Dates), html! { (dates) }))
-        (fact(r.t(Msg::Status), html! { (words(v.status.as_str())) }))
+        (fact(r.t(Msg::Status), html! { (r.word(v.status.as_str())) }))
         @if let Some(call) = &v.call_for_input {
             (fact(r.t(Msg::CallsForInput), html! {
                 strong { (r.fill(Msg::By, &[&r.day(call.deadline)])) } ": " (web_link(&call.url, r.t(Msg::SubmitInput)))
             }))
         }
         @if !partners.is_empty() || !joint.is_empty() {
-            (fact("Joint with", html! {
+            (fact(r.t(Msg::JointWith), html! {
                 @if !partners.is_empty() {
-                    p { "A joint visit of " (e.header.owner) @for m in &partners { " and " (m) } "." }
+                    @let all: Vec<String> = std::iter::once(&e.header.owner).chain(partners.iter().copied()).map(ToString::to_string).collect();
+                    p { (r.fill(Msg::JointVisitOf, &[&all.join(", ")])) }
                 }
                 @if !joint.is_empty() { (item_links(r, &joint)) }
             }))
@@ -283,7 +284,7 @@ fn timeline(r: Reader, v: &Visit) -> Markup {
                 ol class="timeline" {
                     @for s in steps {
                         li {
-                            time datetime=(s.date) { (r.day(s.date)) } ": " (words(s.status.as_str()))
+                            time datetime=(s.date) { (r.day(s.date)) } ": " (r.word(s.status.as_str()))
                             @if let Some(note) = &s.note { br; span class="muted" { (note) } }
                         }
                     }
@@ -296,26 +297,26 @@ fn timeline(r: Reader, v: &Visit) -> Markup {
 fn event_facts(site: &Site, r: Reader, ev: &Event) -> Markup {
     let related = public_items(site, &ev.related);
     html! {
-        (fact(r.t(Msg::Category), html! { (words(ev.category.as_str())) }))
+        (fact(r.t(Msg::Category), html! { (r.word(ev.category.as_str())) }))
         (fact(r.t(Msg::Dates), html! {
             @if let Some(end) = ev.end.filter(|end| *end != ev.start) {
                 (r.fill(Msg::Span, &[&moment(r, ev.start), &moment(r, end)]))
             } @else { (moment(r, ev.start)) }
         }))
         @if ev.location.is_some() { (fact(r.t(Msg::Place), place(r, ev))) }
-        @if let Some(s) = &ev.session { (fact("Session", html! { (s) })) }
-        (fact(r.t(Msg::Status), html! { (words(ev.status.as_str())) }))
-        @if !related.is_empty() { (fact("Related", item_links(r, &related))) }
+        @if let Some(s) = &ev.session { (fact(r.t(Msg::Session), html! { (s) })) }
+        (fact(r.t(Msg::Status), html! { (r.word(ev.status.as_str())) }))
+        @if !related.is_empty() { (fact(r.t(Msg::Related), item_links(r, &related))) }
     }
 }
 
 fn report_facts(site: &Site, reader: Reader, r: &Report) -> Markup {
     html! {
         @if let Some(s) = &r.symbol { (fact(reader.t(Msg::Symbol), html! { (s) })) }
-        (fact(reader.t(Msg::Type), html! { (words(r.doc_type.as_str())) }))
+        (fact(reader.t(Msg::Type), html! { (reader.word(r.doc_type.as_str())) }))
         (fact(reader.t(Msg::Issued), html! { time datetime=(r.issued) { (reader.day(r.issued)) } }))
         @if let Some(v) = r.related_visit.and_then(|id| site.item(id).ok().flatten()) {
-            (fact("On the visit", title_link(reader, &v)))
+            (fact(reader.t(Msg::OnTheVisit), title_link(reader, &v)))
         }
     }
 }
@@ -326,7 +327,7 @@ fn report_files(reader: Reader, r: &Report) -> Markup {
     html! {
         section {
             h2 { (reader.t(Msg::LanguageVersions)) }
-            @if r.files.is_empty() { p class="muted" { "No file is published yet." } }
+            @if r.files.is_empty() { p class="muted" { (reader.t(Msg::NoFileYet)) } }
             ul {
                 @for f in &r.files {
                     li {
@@ -348,24 +349,24 @@ fn plain_address(address: &str) -> bool {
 
 fn contact_facts(r: Reader, c: &liaison_protocol::Contact) -> Markup {
     html! {
-        (fact(r.t(Msg::Role), html! { (words(c.role.as_str())) }))
-        (fact("Function", html! { (c.function_title) }))
+        (fact(r.t(Msg::Role), html! { (r.word(c.role.as_str())) }))
+        (fact(r.t(Msg::Function), html! { (c.function_title) }))
         (fact(r.t(Msg::Unit), html! { (c.org_unit) }))
-        @if let Some(name) = &c.person_name { (fact("Name", html! { (name) })) }
+        @if let Some(name) = &c.person_name { (fact(r.t(Msg::Name), html! { (name) })) }
         @if !c.emails.is_empty() {
-            (fact("E-mail", html! { ul { @for m in &c.emails { li {
+            (fact(r.t(Msg::Email), html! { ul { @for m in &c.emails { li {
                 @if plain_address(m) { a href={ "mailto:" (m) } { (m) } } @else { (m) }
             } } } }))
         }
         @if !c.phones.is_empty() {
-            (fact("Telephone", html! { ul { @for p in &c.phones { li { a href={ "tel:" (p) } { (p) } } } } }))
+            (fact(r.t(Msg::Telephone), html! { ul { @for p in &c.phones { li { a href={ "tel:" (p) } { (p) } } } } }))
         }
         @if !c.coverage_countries.is_empty() { (fact(r.t(Msg::Covers), country_list(r, &c.coverage_countries))) }
-        @if !c.coverage_themes.is_empty() { (fact("Themes covered", html! { (c.coverage_themes.join(", ")) })) }
+        @if !c.coverage_themes.is_empty() { (fact(r.t(Msg::ThemesCovered), html! { (c.coverage_themes.join(", ")) })) }
         @if c.valid_from.is_some() || c.valid_until.is_some() {
-            (fact("Valid", html! {
-                @if let Some(d) = c.valid_from { "from " (r.day(d)) " " }
-                @if let Some(d) = c.valid_until { "until " (r.day(d)) }
+            (fact(r.t(Msg::Valid), html! {
+                @if let Some(d) = c.valid_from { (r.fill(Msg::ValidFrom, &[&r.day(d)])) " " }
+                @if let Some(d) = c.valid_until { (r.fill(Msg::ValidUntil, &[&r.day(d)])) }
             }))
         }
     }
@@ -386,13 +387,13 @@ pub(crate) fn facts(site: &Site, r: Reader, e: &Entry) -> Markup {
             @if !f.themes.is_empty() { (fact(r.t(Msg::Themes), html! { (f.themes.join(", ")) })) }
             @if !f.links.is_empty() {
                 (fact(r.t(Msg::Links), html! { ul { @for l in &f.links {
-                    li { (words(&l.rel)) ": " (web_link(&l.href, &l.href)) }
+                    li { (r.word(&l.rel)) ": " (web_link(&l.href, &l.href)) }
                 } } }))
             }
             (fact(r.t(Msg::PublishedBy), html! { (e.header.owner) }))
             (fact(r.t(Msg::LastUpdated), html! {
                 time datetime=(e.record.state.updated.to_rfc3339()) { (r.day(e.record.state.updated.date_naive())) (e.record.state.updated.format(", %H:%M UTC")) }
-                " (revision " (e.record.state.revision) ")"
+                " (" (r.fill(Msg::Revision, &[&r.number(e.record.state.revision)])) ")"
             }))
         }
         @if let Some(v) = &f.visit { (timeline(r, v)) }

@@ -140,4 +140,173 @@ messages! {
     Provenance => ["Provenance", "Provenance", "Procedencia", "Proveniência", "المصدر"],
     StatusHistory => ["Status history", "Historique des statuts", "Historial de estados", "Histórico de situações", "سجل الحالات"],
     LanguageVersions => ["Language versions", "Versions linguistiques", "Versiones lingüísticas", "Versões linguísticas", "النسخ اللغوية"],
+    JointWith => ["Joint with", "Conjointe avec", "Conjunta con", "Conjunta com", "مشتركة مع"],
+    JointVisitOf => ["A joint visit of {0}.", "Une visite conjointe de : {0}.", "Una visita conjunta de: {0}.", "Uma visita conjunta de: {0}.", "زيارة مشتركة لكل من: {0}."],
+    Session => ["Session", "Session", "Sesión", "Sessão", "الدورة"],
+    Related => ["Related", "Éléments liés", "Relacionado", "Relacionado", "ذو صلة"],
+    OnTheVisit => ["On the visit", "Sur la visite", "Sobre la visita", "Sobre a visita", "عن الزيارة"],
+    NoFileYet => ["No file is published yet.", "Aucun fichier n'est encore publié.", "Todavía no se ha publicado ningún archivo.", "Nenhum arquivo publicado ainda.", "لم يُنشر أي ملف بعد."],
+    Function => ["Function", "Fonction", "Cargo", "Função", "المهمة"],
+    Name => ["Name", "Nom", "Nombre", "Nome", "الاسم"],
+    Email => ["E-mail", "Courriel", "Correo electrónico", "E-mail", "البريد الإلكتروني"],
+    Telephone => ["Telephone", "Téléphone", "Teléfono", "Telefone", "الهاتف"],
+    ThemesCovered => ["Themes covered", "Thèmes couverts", "Temas abarcados", "Temas abrangidos", "المواضيع المشمولة"],
+    Valid => ["Valid", "Valable", "Vigente", "Válido", "صالح"],
+    ValidFrom => ["from {0}", "à partir du {0}", "desde el {0}", "a partir de {0}", "اعتبارًا من {0}"],
+    ValidUntil => ["until {0}", "jusqu'au {0}", "hasta el {0}", "até {0}", "حتى {0}"],
+    Revision => ["revision {0}", "révision {0}", "revisión {0}", "revisão {0}", "المراجعة {0}"],
+    Starting => ["Starting: not in touch with the members yet.", "Démarrage : pas encore en contact avec les membres.", "Iniciando: aún sin contacto con los miembros.", "Iniciando: ainda sem contato com os membros.", "قيد التشغيل: لا اتصال بالأعضاء بعد."],
+    FollowsNone => ["This site follows no member node.", "Ce site ne suit aucun nœud membre.", "Este sitio no sigue ningún nodo miembro.", "Este site não acompanha nenhum nó membro.", "لا يتابع هذا الموقع أي عقدة عضو."],
+    LastHeard => ["When this site last heard from each member:", "Dernières nouvelles de chaque membre reçues par ce site :", "Última vez que este sitio tuvo noticias de cada miembro:", "Última vez que este site recebeu notícias de cada membro:", "آخر مرة تلقى فيها هذا الموقع أخبارًا من كل عضو:"],
+    NotSinceStart => ["not since this site started", "pas depuis le démarrage du site", "no desde que se inició el sitio", "não desde o início do site", "لا شيء منذ بدء تشغيل الموقع"],
+    Connected => ["connected", "connecté", "conectado", "conectado", "متصل"],
+    NotConnected => ["not connected now", "non connecté", "no conectado ahora", "não conectado agora", "غير متصل الآن"],
+    JustNow => ["just now", "à l'instant", "ahora mismo", "agora mesmo", "الآن"],
+    MinutesAgo => ["{0} min ago", "il y a {0} min", "hace {0} min", "há {0} min", "منذ {0} دقيقة"],
+    HoursAgo => ["{0} h ago", "il y a {0} h", "hace {0} h", "há {0} h", "منذ {0} ساعة"],
+    DaysAgo => ["{0} d ago", "il y a {0} j", "hace {0} d", "há {0} d", "منذ {0} يوم"],
+    CreatedBy => ["Created by the {0} node with key", "Créé par le nœud de {0}, clé", "Creado por el nodo de {0}, clave", "Criado pelo nó de {0}, chave", "أنشأته عقدة {0} بالمفتاح"],
+    SignedFiles => ["Signed header, document and signatures (JSON)", "En-tête signé, document et signatures (JSON)", "Encabezado firmado, documento y firmas (JSON)", "Cabeçalho assinado, documento e assinaturas (JSON)", "الترويسة الموقعة والوثيقة والتوقيعات (JSON)"],
+    CannotRun => ["This search cannot be run:", "Cette recherche ne peut pas être lancée :", "Esta búsqueda no se puede realizar:", "Esta pesquisa não pode ser feita:", "لا يمكن إجراء هذا البحث:"],
+    PreviousPage => ["Previous page", "Page précédente", "Página anterior", "Página anterior", "الصفحة السابقة"],
+    ResultPages => ["Result pages", "Pages de résultats", "Páginas de resultados", "Páginas de resultados", "صفحات النتائج"],
+}
+
+/// The data model's words (statuses, types, categories, roles) as a reader reads them, by the
+/// word itself (`dates_proposed`), in the order of [`Lang::ALL`]. A word shared by several
+/// kinds (`cancelled`, `other`) reads the same in each.
+const WORDS: &[(&str, [&str; 5])] = &[
+    // Visit statuses.
+    ("requested", ["Requested", "Demandée", "Solicitada", "Solicitada", "مطلوبة"]),
+    (
+        "reminder_sent",
+        [
+            "Reminder sent",
+            "Rappel envoyé",
+            "Recordatorio enviado",
+            "Lembrete enviado",
+            "أُرسل تذكير",
+        ],
+    ),
+    ("invited", ["Invited", "Invitée", "Invitada", "Convidada", "تمت الدعوة"]),
+    (
+        "acknowledged",
+        [
+            "Acknowledged",
+            "Accusé de réception",
+            "Acuse de recibo",
+            "Recebimento confirmado",
+            "تم الإقرار",
+        ],
+    ),
+    ("accepted", ["Accepted", "Acceptée", "Aceptada", "Aceita", "مقبولة"]),
+    (
+        "dates_proposed",
+        [
+            "Dates proposed",
+            "Dates proposées",
+            "Fechas propuestas",
+            "Datas propostas",
+            "تواريخ مقترحة",
+        ],
+    ),
+    ("scheduled", ["Scheduled", "Programmée", "Programada", "Agendada", "مجدولة"]),
+    ("underway", ["Under way", "En cours", "En curso", "Em curso", "جارية"]),
+    ("completed", ["Completed", "Terminée", "Finalizada", "Concluída", "مكتملة"]),
+    ("postponed", ["Postponed", "Reportée", "Aplazada", "Adiada", "مؤجلة"]),
+    ("declined", ["Declined", "Refusée", "Rechazada", "Recusada", "مرفوضة"]),
+    ("cancelled", ["Cancelled", "Annulé", "Cancelado", "Cancelado", "ملغاة"]),
+    // Visit types.
+    ("official", ["Official", "Officielle", "Oficial", "Oficial", "رسمية"]),
+    ("follow_up", ["Follow-up", "De suivi", "De seguimiento", "De acompanhamento", "متابعة"]),
+    ("promotional", ["Promotional", "De promotion", "De promoción", "De promoção", "ترويجية"]),
+    ("in_loco", ["In loco", "In loco", "In loco", "In loco", "ميدانية"]),
+    ("working", ["Working", "De travail", "De trabajo", "De trabalho", "عمل"]),
+    ("periodic", ["Periodic", "Périodique", "Periódica", "Periódica", "دورية"]),
+    ("ad_hoc", ["Ad hoc", "Ad hoc", "Ad hoc", "Ad hoc", "مخصصة"]),
+    ("joint", ["Joint", "Conjointe", "Conjunta", "Conjunta", "مشتركة"]),
+    ("other", ["Other", "Autre", "Otro", "Outro", "أخرى"]),
+    // Event categories and statuses.
+    ("session", ["Session", "Session", "Sesión", "Sessão", "دورة"]),
+    ("meeting", ["Meeting", "Réunion", "Reunión", "Reunião", "اجتماع"]),
+    ("hearing", ["Hearing", "Audience", "Audiencia", "Audiência", "جلسة استماع"]),
+    ("deadline", ["Deadline", "Échéance", "Plazo", "Prazo", "موعد نهائي"]),
+    ("launch", ["Launch", "Lancement", "Presentación", "Lançamento", "إطلاق"]),
+    ("tentative", ["Tentative", "Provisoire", "Provisional", "Provisório", "مبدئية"]),
+    ("confirmed", ["Confirmed", "Confirmé", "Confirmado", "Confirmado", "مؤكدة"]),
+    // Report types.
+    (
+        "mission_report",
+        [
+            "Mission report",
+            "Rapport de mission",
+            "Informe de misión",
+            "Relatório de missão",
+            "تقرير بعثة",
+        ],
+    ),
+    (
+        "end_of_visit_statement",
+        [
+            "End-of-visit statement",
+            "Déclaration de fin de visite",
+            "Declaración de fin de visita",
+            "Declaração de fim de visita",
+            "بيان نهاية الزيارة",
+        ],
+    ),
+    (
+        "press_release",
+        [
+            "Press release",
+            "Communiqué de presse",
+            "Comunicado de prensa",
+            "Comunicado de imprensa",
+            "بيان صحفي",
+        ],
+    ),
+    (
+        "concluding_observations",
+        [
+            "Concluding observations",
+            "Observations finales",
+            "Observaciones finales",
+            "Observações finais",
+            "ملاحظات ختامية",
+        ],
+    ),
+    (
+        "annual_report",
+        ["Annual report", "Rapport annuel", "Informe anual", "Relatório anual", "تقرير سنوي"],
+    ),
+    (
+        "thematic_report",
+        [
+            "Thematic report",
+            "Rapport thématique",
+            "Informe temático",
+            "Relatório temático",
+            "تقرير مواضيعي",
+        ],
+    ),
+    ("decision", ["Decision", "Décision", "Decisión", "Decisão", "قرار"]),
+    // Contact roles.
+    ("focal_point", ["Focal point", "Point focal", "Punto focal", "Ponto focal", "جهة تنسيق"]),
+    ("secretary", ["Secretary", "Secrétaire", "Secretario", "Secretário", "أمين"]),
+    (
+        "desk_officer",
+        [
+            "Desk officer",
+            "Chargé de dossier",
+            "Oficial de país",
+            "Oficial responsável",
+            "موظف مكتب",
+        ],
+    ),
+    ("press", ["Press", "Presse", "Prensa", "Imprensa", "الصحافة"]),
+];
+
+/// The data model's `word` in `lang`, if the table has it.
+pub(crate) fn word(word: &str, lang: Lang) -> Option<&'static str> {
+    WORDS.iter().find(|(w, _)| *w == word).map(|(_, texts)| texts[lang.index()])
 }

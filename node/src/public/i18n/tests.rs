@@ -64,3 +64,28 @@ fn names_dates_and_numbers_come_from_cldr() {
     assert_eq!(r(Lang::Fr).language(&"en".parse().unwrap()), "anglais");
     assert_eq!(r(Lang::Fr).fill(Msg::Span, &["a", "b"]), "du a au b");
 }
+
+#[test]
+fn every_word_of_the_data_model_reads_in_every_language() {
+    use liaison_protocol::{
+        ContactRole, DocType, EventCategory, EventStatus, VisitStatus, VisitType,
+    };
+    let mut all: Vec<&str> = Vec::new();
+    all.extend(VisitStatus::ALL.iter().map(|w| w.as_str()));
+    all.extend(VisitType::ALL.iter().map(|w| w.as_str()));
+    all.extend(EventCategory::ALL.iter().map(|w| w.as_str()));
+    all.extend(EventStatus::ALL.iter().map(|w| w.as_str()));
+    all.extend(DocType::ALL.iter().map(|w| w.as_str()));
+    all.extend(ContactRole::ALL.iter().map(|w| w.as_str()));
+    for word in all {
+        for lang in Lang::ALL {
+            let text = super::messages::word(word, lang).unwrap_or_default();
+            assert!(!text.trim().is_empty(), "{word} lacks {lang:?}");
+        }
+        let arabic = super::messages::word(word, Lang::Ar).unwrap_or_default();
+        assert!(arabic.chars().any(|c| ('\u{600}'..='\u{6ff}').contains(&c)), "{word}: {arabic}");
+    }
+    let r = Reader { lang: Lang::Fr, pinned: false };
+    assert_eq!(r.word("dates_proposed"), "Dates proposées");
+    assert_eq!(r.word("related_item"), "Related item", "a word the table lacks");
+}
