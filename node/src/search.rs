@@ -386,7 +386,8 @@ fn pieces(fragment: &str, marked: &[Range<usize>]) -> Vec<(String, bool)> {
 /// An item's text in the index's three fields: its title in every language it has; its lead
 /// (its summary in every language, a visit's mandate, a report's symbol, a contact's function,
 /// unit and name); and everything else in
-/// words (themes, places, notes, sessions, the countries by name and code, the mechanisms).
+/// words (themes, places, notes, sessions, the countries by code and by name in each language
+/// of the public site, the mechanisms).
 /// Each is cut at [`FIELD_CAP`] bytes.
 pub(crate) fn texts(entry: &Entry) -> [String; 3] {
     let f = &entry.record.state.fields;
@@ -428,7 +429,7 @@ pub(crate) fn texts(entry: &Entry) -> [String; 3] {
     }
     rest.extend(f.themes.iter().cloned());
     for c in f.all_countries() {
-        rest.push(format!("{} ({c})", c.name()));
+        rest.push(format!("{} ({c})", crate::public::i18n::country_names(c).join(", ")));
     }
     rest.push(entry.header.owner.to_string());
     rest.extend(entry.header.co_owners.iter().map(ToString::to_string));

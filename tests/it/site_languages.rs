@@ -91,6 +91,19 @@ async fn french_and_arabic_readers_get_the_site_in_their_language() {
     assert!(english.contains("2 August 2027 to 6 August 2027"), "{english}");
     assert!(english.contains("Senegal"), "{english}");
 
+    // Search finds a country by its name in any language of the site, and a title by a word
+    // of its French version.
+    for q in ["%D8%A7%D9%84%D8%B3%D9%86%D8%BA%D8%A7%D9%84", "zzlangue"] {
+        let found = get_json(mirror, &format!("/api/v1/search?q={q}&kind=visit")).await;
+        let ids: Vec<&str> = found["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["item"]["id"].as_str())
+            .collect();
+        assert!(ids.contains(&id.to_string().as_str()), "q={q}: {found}");
+    }
+
     // The JSON carries every language.
     let json = get_json(mirror, &format!("/api/v1/items/{id}")).await;
     assert_eq!(json["fields"]["title_in"]["fr"], FRENCH_TITLE, "{json}");

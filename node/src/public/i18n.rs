@@ -248,6 +248,14 @@ impl Reader {
     }
 }
 
+/// `c`'s names in every language of the site, without repeats, for the search index.
+pub(crate) fn country_names(c: CountryCode) -> Vec<String> {
+    let mut names: Vec<String> =
+        Lang::ALL.into_iter().map(|lang| Reader { lang, pinned: false }.country(c)).collect();
+    names.dedup();
+    names
+}
+
 /// An item's text as a reader gets it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Picked<'a> {

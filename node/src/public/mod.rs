@@ -13,7 +13,7 @@
 
 mod api;
 mod feeds;
-mod i18n;
+pub(crate) mod i18n;
 mod kept;
 mod list;
 mod metrics;
