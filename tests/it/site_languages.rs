@@ -80,6 +80,11 @@ async fn french_and_arabic_readers_get_the_site_in_their_language() {
     // Lists and the home page too; the switcher links every language.
     let list = page(mirror, "/visits/?country=SN", "fr").await.body;
     assert!(list.contains(FRENCH_TITLE) && list.contains("<th scope=\"col\">Pays</th>"), "{list}");
+    // The switcher keeps the filters, and the search it is on.
+    assert!(list.contains("href=\"/visits/?country=SN&amp;lang=es\""), "{list}");
+    let search = page(mirror, "/search?q=zzlangue&lang=pt", "fr").await.body;
+    assert!(search.contains("href=\"/search?q=zzlangue&amp;lang=ar\""), "{search}");
+    assert!(search.contains("<html lang=\"pt\""), "{search}");
     let home = page(mirror, "/?lang=ar", "fr").await.body;
     assert!(home.contains("حسب البلد") && home.contains("السنغال"), "{home}");
     for lang in ["en", "fr", "es", "pt", "ar"] {

@@ -480,9 +480,12 @@ pub fn router(site: Site) -> Router {
     for (kind, path, _) in pages::LISTS {
         router = router.route(
             path,
-            get(move |axum::extract::State(site): axum::extract::State<Site>, r, q| {
-                pages::list(site, r, q, kind)
-            }),
+            get(
+                move |axum::extract::State(site): axum::extract::State<Site>,
+                      r,
+                      axum::extract::RawQuery(raw): axum::extract::RawQuery,
+                      q| { pages::list(site, r, raw, q, kind) },
+            ),
         );
     }
     router

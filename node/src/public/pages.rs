@@ -297,9 +297,11 @@ fn subscribe(r: Reader, host: Option<&str>, country: Option<CountryCode>) -> Mar
             h2 { (r.t(Msg::Subscribe)) }
             ul {
                 li {
-                    a href={ "/calendar.ics" (query) } { (r.t(Msg::CalendarFeed)) (of) }
                     @if let Some(host) = host {
-                        " · " a href={ "webcal://" (host) "/calendar.ics" (query) } { "webcal" }
+                        a href={ "webcal://" (host) "/calendar.ics" (query) } { (r.t(Msg::AddCalendar)) (of) }
+                        " (" a href={ "/calendar.ics" (query) } { (r.t(Msg::DownloadIcs)) } ")"
+                    } @else {
+                        a href={ "/calendar.ics" (query) } { (r.t(Msg::CalendarFeed)) (of) }
                     }
                 }
                 li { a href={ "/deadlines.ics" (query) } { (r.t(Msg::DeadlinesFeed)) (of) } }
@@ -397,6 +399,7 @@ pub(crate) const LISTS: [(Kind, &str, &str); 4] = [
 pub(super) async fn list(
     site: Site,
     r: Reader,
+    raw: Option<String>,
     q: Result<Query<ListQuery>, QueryRejection>,
     kind: Kind,
 ) -> Page {
@@ -414,7 +417,8 @@ pub(super) async fn list(
             site.page(&Filter { kind: Some(kind), ..filter.clone() }, after, limit)?;
         let next = next.map(|cursor| q.next(&cursor));
         let body = list_body_for(r, list, &filter, &entries, next);
-        Ok(layout_for(site, r, list.1, list_title(r, kind), None, body))
+        let here = raw.map_or_else(|| list.1.to_owned(), |q| format!("{}?{q}", list.1));
+        Ok(layout_for(site, r, &here, list_title(r, kind), None, body))
     })
     .await
 }

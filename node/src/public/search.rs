@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -157,14 +157,17 @@ pub(super) async fn api(
 pub(super) async fn page(
     State(site): State<Site>,
     r: Reader,
+    RawQuery(raw): RawQuery,
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let Query(q) = query?;
+    // The switcher links to this very search in each language.
+    let here = raw.map_or_else(|| "/search".to_owned(), |q| format!("/search?{q}"));
     site.read(move |site| {
         let (page, limit) = q.paging()?;
         if q.q.trim().is_empty() && q.q.chars().count() <= MAX_QUERY_CHARS {
             let body = html! { (form(r, &q)) };
-            return Ok(layout_for(site, r, "/search", r.t(Msg::Search), None, body).into_response());
+            return Ok(layout_for(site, r, &here, r.t(Msg::Search), None, body).into_response());
         }
         let searched = match run(site, &q)? {
             Ok(searched) => searched,
@@ -173,7 +176,7 @@ pub(super) async fn page(
                     (form(r, &q))
                     p class="problem" role="alert" { (r.t(Msg::CannotRun)) " " (why) }
                 };
-                let page = layout_for(site, r, "/search", r.t(Msg::Search), None, body);
+                let page = layout_for(site, r, &here, r.t(Msg::Search), None, body);
                 return Ok((StatusCode::BAD_REQUEST, page).into_response());
             }
         };
@@ -202,7 +205,7 @@ pub(super) async fn page(
             }
         };
         let title = format!("{}: {}", r.t(Msg::Search), q.q.trim());
-        Ok(layout_for(site, r, "/search", &title, None, body).into_response())
+        Ok(layout_for(site, r, &here, &title, None, body).into_response())
     })
     .await
 }

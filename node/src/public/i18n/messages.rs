@@ -72,6 +72,8 @@ messages! {
     ByCountry => ["By country", "Par pays", "Por país", "Por país", "حسب البلد"],
     ContactsTitle => ["Contacts of the secretariats", "Contacts des secrétariats", "Contactos de las secretarías", "Contatos dos secretariados", "جهات الاتصال في الأمانات"],
     Subscribe => ["Subscribe", "S'abonner", "Suscribirse", "Assinar", "اشترك"],
+    AddCalendar => ["Add the calendar to your calendar app", "Ajouter le calendrier à votre agenda", "Añadir el calendario a su aplicación de calendario", "Adicionar o calendário ao seu aplicativo de agenda", "أضف التقويم إلى تطبيق التقويم لديك"],
+    DownloadIcs => ["or download it as iCalendar", "ou le télécharger au format iCalendar", "o descargarlo en formato iCalendar", "ou baixá-lo em formato iCalendar", "أو نزّله بصيغة iCalendar"],
     CalendarFeed => ["Calendar (iCalendar)", "Calendrier (iCalendar)", "Calendario (iCalendar)", "Calendário (iCalendar)", "التقويم (iCalendar)"],
     DeadlinesFeed => ["Deadlines of calls for input (iCalendar)", "Échéances des appels à contributions (iCalendar)", "Plazos de las convocatorias (iCalendar)", "Prazos das chamadas (iCalendar)", "المواعيد النهائية لدعوات المساهمات (iCalendar)"],
     ReportsFeed => ["Reports (Atom feed)", "Rapports (flux Atom)", "Informes (canal Atom)", "Relatórios (feed Atom)", "التقارير (موجز Atom)"],
