@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use liaison_protocol::{CallForInput, CountryCode, Kind, LangTag, Role, Text};
+use liaison_protocol::{CallForInput, CountryCode, Kind, LangTag, Role};
 use maud::{DOCTYPE, Markup, html};
 
 use super::i18n::{Lang, Msg, Reader};
@@ -504,10 +504,10 @@ pub(crate) fn item_body(site: &Site, r: Reader, e: &Entry) -> Markup {
     let title = r.pick(&f.title, &f.title_in);
     let summary = f.summary_own();
     let summary = summary.as_ref().map(|own| r.pick(own, &f.summary_in));
-    let here = Text { value: String::new(), lang: r.lang.code().parse().unwrap_or_default() };
+    let wanted: LangTag = r.lang.code().parse().unwrap_or_default();
     let fallback = |msg, shown: &LangTag| {
         html! {
-            p class="muted fallback" { (r.fill(msg, &[&r.language(shown), &r.language(&here.lang)])) }
+            p class="muted fallback" { (r.fill(msg, &[&r.language(shown), &r.language(&wanted)])) }
         }
     };
     html! {
