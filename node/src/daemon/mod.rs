@@ -309,7 +309,7 @@ impl EventLoop {
         api: SocketAddr,
         status_tx: tokio::sync::watch::Sender<Option<Status>>,
     ) -> Self {
-        let sync = sync::State::new(&repo);
+        let sync = sync::State::new(&repo, options.reconcile_every);
         let peers = HashMap::new();
         let embargoes = repo.embargoes().unwrap_or_else(|e| {
             tracing::error!(error = %e, "reading embargoes");
@@ -415,7 +415,6 @@ impl EventLoop {
 
     async fn run(mut self, mut stopped: oneshot::Receiver<()>) -> Result<(), Error> {
         let mut tick = tokio::time::interval(Duration::from_millis(250));
-        let mut last_reconcile = Instant::now();
         loop {
             tokio::select! {
                 _ = &mut stopped => break,
@@ -428,13 +427,7 @@ impl EventLoop {
                     self.checkpoint_due();
                     self.publish_due_embargoes();
                     self.status_tx.send_replace(Some(self.status()));
-                    if last_reconcile.elapsed() >= self.options.reconcile_every {
-                        last_reconcile = Instant::now();
-                        let connected: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
-                        for peer in connected {
-                            self.start_reconcile(peer);
-                        }
-                    }
+                    self.run_sync(crate::sync::Input::Tick);
                 }
             }
         }
@@ -474,7 +467,9 @@ impl EventLoop {
                 // link are enough: the side that dialed starts them.
                 if num_established.get() == 1 && endpoint.is_dialer() {
                     self.present_statements(peer_id);
-                    self.start_reconcile(peer_id);
+                }
+                if num_established.get() == 1 {
+                    self.connected(peer_id, endpoint.is_dialer());
                 }
                 if num_established.get() == 1 && self.peers.contains_key(&peer_id) {
                     self.ask_clock(peer_id);
@@ -535,7 +530,7 @@ impl EventLoop {
             matches!(request, Request::RosterAddAuthority { .. } | Request::AddStatements { .. });
         let handled = self.repo.handle(request, Utc::now()).map_err(ApiError::from)?;
         if roster_change {
-            self.sync.forget_catalogs();
+            self.run_sync(crate::sync::Input::RosterChanged);
             self.refresh_roster();
             self.dial_roster();
         }
@@ -544,11 +539,10 @@ impl EventLoop {
             self.present_statements_to_all();
         }
         for id in &handled.changed {
-            self.sync.note_local_change(&self.repo, *id);
             self.note_embargo(*id);
         }
         if !handled.changed.is_empty() {
-            self.push(&handled.changed);
+            self.wrote(&handled.changed);
         }
         Ok(handled.response)
     }
@@ -574,12 +568,7 @@ impl EventLoop {
         for id in due {
             self.embargoes.retain(|(_, e)| *e != id);
             match self.repo.publish_embargoed(id, now) {
-                Ok(Some(new)) => {
-                    for changed in [id, new] {
-                        self.sync.note_local_change(&self.repo, changed);
-                    }
-                    self.push(&[id, new]);
-                }
+                Ok(Some(new)) => self.wrote(&[id, new]),
                 Ok(None) => {}
                 Err(e) => {
                     tracing::error!(item = %id, error = %e, "could not publish an embargoed item")

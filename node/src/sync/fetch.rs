@@ -268,6 +268,12 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
         self.wanted.get(id).is_some_and(|w| w.digest == *digest && w.holders.contains(&peer))
     }
 
+    /// The scheduler's bounds.
+    #[cfg(test)]
+    pub(crate) fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// Fetches under way with `peer`.
     #[cfg(test)]
     pub(crate) fn in_flight(&self, peer: P) -> usize {

@@ -15,6 +15,7 @@ use super::{Catalogue, Digest, Sessions};
 
 mod decide;
 mod fed;
+mod machine;
 mod session;
 mod sim;
 
@@ -175,6 +176,7 @@ fn the_pure_parts_do_no_io_and_read_no_clock() {
         include_str!("sessions.rs"),
         include_str!("decide.rs"),
         include_str!("turn.rs"),
+        include_str!("machine.rs"),
     ];
     for source in sources {
         for banned in ["libp2p", "tokio", "sled", "::now()", "std::fs", "std::net", "rand::"] {
