@@ -309,7 +309,7 @@ impl EventLoop {
         api: SocketAddr,
         status_tx: tokio::sync::watch::Sender<Option<Status>>,
     ) -> Self {
-        let sync = sync::State::new(&repo, options.reconcile_every);
+        let sync = sync::State::new(&repo, options.reconcile_every, options.allow_mirrors);
         let peers = HashMap::new();
         let embargoes = repo.embargoes().unwrap_or_else(|e| {
             tracing::error!(error = %e, "reading embargoes");

@@ -7,9 +7,10 @@
 //! swarm events into inputs and carries out the outputs, and tests drive several machines
 //! against each other in memory.
 //!
-//! Who a peer is for the policy (its mechanism and role, or none for a node that is not a peer)
-//! comes from the roster, which the event loop holds: each call is handed a lookup, `views`,
-//! that answers it at the time of the call.
+//! Who a peer is for the policy comes from the roster, which the event loop holds: each call is
+//! handed a lookup, `views`, that gives a node's roster entry (its mechanism and role) at the
+//! time of the call, if it has one; a node without one is an anonymous mirror where this node
+//! serves them ([`Machine::view`]), and otherwise no peer at all.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt::{Debug, Display};
@@ -60,6 +61,9 @@ pub(crate) struct Refusal {
 /// What happened, as the machine is told.
 #[derive(Debug)]
 pub(crate) enum Input<P> {
+    /// `peer` sent a request that does not decode (malformed or oversized); it is refused, and
+    /// answered with [`Output::Answer`] where it can be.
+    Malformed { peer: P, why: String },
     /// A link to `peer` opened; `dialed` says whether this node dialed it (that side starts the
     /// link's first reconciliation).
     Connected { peer: P, dialed: bool },
@@ -134,6 +138,8 @@ pub(crate) struct Queues {
 #[derive(Debug)]
 pub(crate) struct Machine<P> {
     role: Role,
+    /// Whether nodes outside the roster are served as anonymous mirrors.
+    allow_mirrors: bool,
     /// How often every link is reconciled.
     every: Duration,
     catalogue: Catalogue,
@@ -152,21 +158,30 @@ pub(crate) struct Machine<P> {
 
 impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
     /// The machine of a node of role `role` holding `catalogue`, reconciling every link every
-    /// `every`, started at `now`.
-    pub(crate) fn new(role: Role, every: Duration, catalogue: Catalogue, now: Instant) -> Self {
-        Self::with_limits(role, every, catalogue, now, Limits::default())
+    /// `every`, serving nodes outside the roster as anonymous mirrors if `allow_mirrors`,
+    /// started at `now`.
+    pub(crate) fn new(
+        role: Role,
+        every: Duration,
+        allow_mirrors: bool,
+        catalogue: Catalogue,
+        now: Instant,
+    ) -> Self {
+        Self::with_limits(role, every, allow_mirrors, catalogue, now, Limits::default())
     }
 
     /// [`Machine::new`], with the fetch scheduler's bounds given.
     pub(crate) fn with_limits(
         role: Role,
         every: Duration,
+        allow_mirrors: bool,
         catalogue: Catalogue,
         now: Instant,
         limits: Limits,
     ) -> Self {
         Self {
             role,
+            allow_mirrors,
             every,
             catalogue,
             reconciler: Reconciler::default(),
@@ -177,6 +192,20 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
             to_verify: VecDeque::new(),
             verifying: false,
         }
+    }
+
+    /// The policy's view of a node whose roster entry is `listed`: that entry, or an anonymous
+    /// mirror where this node serves them; `None` for a node that is not a peer.
+    pub(crate) fn view_of(&self, listed: Option<Peer>) -> Option<Peer> {
+        listed.or_else(|| {
+            let anonymous =
+                "public".parse().ok().map(|mechanism| Peer { mechanism, role: Role::Mirror });
+            anonymous.filter(|_| self.allow_mirrors)
+        })
+    }
+
+    fn view(&self, step: &Step<'_, P>, peer: &P) -> Option<Peer> {
+        self.view_of((step.views)(peer))
     }
 
     /// Items held.
@@ -198,8 +227,8 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
         self.scheduler.is_fetch(fetch)
     }
 
-    /// Takes `input` at `now`; `views` says who a peer is for the policy now (`None` for a node
-    /// that is not a peer). Returns what to do, in order.
+    /// Takes `input` at `now`; `views` gives a node's roster entry now, if it has one. Returns
+    /// what to do, in order.
     pub(crate) fn handle(
         &mut self,
         input: Input<P>,
@@ -221,6 +250,11 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
             }
             Input::Disconnected { peer } => self.disconnected(&mut step, peer),
             Input::RosterChanged => self.catalogue.forget_catalogs(),
+            Input::Malformed { peer, why } => {
+                let why = format!("malformed request: {why}");
+                step.out.push(Output::Refuse { peer, why: why.clone() });
+                step.answer(SyncResponse::Refused(why));
+            }
             Input::Request { peer, request } => self.request(&mut step, peer, request),
             Input::Response { peer, fetch, response } => {
                 self.response(&mut step, peer, fetch, response);
@@ -252,7 +286,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
     /// Starts a reconciliation with `peer`, unless one is under way or the peer started one
     /// lately (one session per link and interval is enough; both ends share it).
     fn start_reconcile(&mut self, step: &mut Step<'_, P>, peer: P) {
-        let Some(view) = (step.views)(&peer) else { return };
+        let Some(view) = self.view(step, &peer) else { return };
         if !self.sessions.start(peer, step.now, self.every) {
             return;
         }
@@ -270,7 +304,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
     }
 
     fn request(&mut self, step: &mut Step<'_, P>, peer: P, request: SyncRequest) {
-        let Some(view) = (step.views)(&peer) else { return };
+        let Some(view) = self.view(step, &peer) else { return };
         let refused = |step: &mut Step<'_, P>, why: String, answer: String| {
             step.out.push(Output::Refuse { peer, why });
             step.answer(SyncResponse::Refused(answer));
@@ -332,7 +366,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
         fetch: Option<FetchId>,
         response: SyncResponse,
     ) {
-        let Some(view) = (step.views)(&peer) else { return };
+        let Some(view) = self.view(step, &peer) else { return };
         match response {
             SyncResponse::Reconcile(incoming) if incoming.ranges.is_empty() => {
                 self.finish_reconcile(step, peer);
@@ -434,7 +468,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
     /// starts fetching it. Returns how many items were queued.
     fn want(&mut self, step: &mut Step<'_, P>, peer: P, offered: Vec<(ItemId, Digest)>) -> u32 {
         // A member takes nothing from a mirror, so it does not ask one either.
-        let takes = (step.views)(&peer).is_none_or(|p| takes_from(self.role, p.role));
+        let takes = self.view(step, &peer).is_none_or(|p| takes_from(self.role, p.role));
         if offered.is_empty() || !takes {
             return 0;
         }
@@ -533,7 +567,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
             })
             .collect();
         for peer in &self.connected {
-            let Some(view) = (step.views)(peer) else { continue };
+            let Some(view) = self.view(step, peer) else { continue };
             let scheduler = &self.scheduler;
             let relayed = relays(from, *peer, &arrived, |id, digest, p| {
                 scheduler.known_holder(id, digest, p)
@@ -558,7 +592,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
             return;
         }
         for peer in &self.connected {
-            let Some(view) = (step.views)(peer) else { continue };
+            let Some(view) = self.view(step, peer) else { continue };
             if !sends_to(self.role, view.role) {
                 continue;
             }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeZone as _;
 use liaison_protocol::{Header, ItemId, Kind, Label, Peer, PublicKey, Role, SCHEMA_VERSION};
+use proptest::prelude::*;
 
 use super::fetch::{Limits, Scheduler};
 use super::{Catalogue, Digest, Sessions};
@@ -183,4 +184,25 @@ fn the_pure_parts_do_no_io_and_read_no_clock() {
             assert!(!source.contains(banned), "the sync engine names {banned}");
         }
     }
+}
+
+/// A federation to start from, for the simulations: the roles, then for each item its label and
+/// the version each member holds (0 = none), and for each mirror which `clear` items it holds in
+/// version 1.
+#[derive(Debug, Clone)]
+pub(super) struct Setup {
+    pub(super) roles: Vec<Role>,
+    pub(super) items: Vec<(Label, Vec<u8>)>,
+    pub(super) stale: Vec<Vec<bool>>,
+}
+
+pub(super) fn setup() -> impl Strategy<Value = Setup> {
+    (2usize..4, 1usize..3).prop_flat_map(|(members, mirrors)| {
+        let label = prop_oneof![Just(Label::Clear), Just(Label::Green)];
+        let item = (label, prop::collection::vec(0u8..4, members));
+        let items = prop::collection::vec(item, 1..60);
+        let stale = prop::collection::vec(prop::collection::vec(any::<bool>(), 60), mirrors);
+        let roles = [vec![Role::Member; members], vec![Role::Mirror; mirrors]].concat();
+        (Just(roles), items, stale).prop_map(|(roles, items, stale)| Setup { roles, items, stale })
+    })
 }

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use liaison_protocol::sync::{ItemPayload, SyncRequest, SyncResponse};
 use liaison_protocol::verify::VerifiedItem;
-use liaison_protocol::{ItemId, Peer, Role};
+use liaison_protocol::{ItemId, Peer};
 use libp2p::PeerId;
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 
@@ -47,7 +47,7 @@ pub(super) struct State {
 }
 
 impl State {
-    pub(super) fn new(repo: &Repo, every: std::time::Duration) -> Self {
+    pub(super) fn new(repo: &Repo, every: std::time::Duration, allow_mirrors: bool) -> Self {
         let catalogue = match repo.catalog() {
             Ok(all) => Catalogue::new(all),
             Err(e) => {
@@ -56,7 +56,7 @@ impl State {
             }
         };
         let role = repo.identity().config.role;
-        let machine = Machine::new(role, every, catalogue, Instant::now());
+        let machine = Machine::new(role, every, allow_mirrors, catalogue, Instant::now());
         Self { machine, requests: HashMap::new() }
     }
 
@@ -71,35 +71,24 @@ impl State {
     }
 }
 
-/// The policy's view of `peer`: its roster entry, or an anonymous mirror where allowed.
-fn view(
-    repo: &Repo,
-    peers: &HashMap<PeerId, PeerState>,
-    allow_mirrors: bool,
-    peer: &PeerId,
-) -> Option<Peer> {
-    let key = peers.get(peer).and_then(|p| p.status.key);
-    if let Some(peer) = key.and_then(|k| repo.roster().peer(&k, chrono::Utc::now())) {
-        return Some(peer);
-    }
-    if allow_mirrors {
-        return "public".parse().ok().map(|mechanism| Peer { mechanism, role: Role::Mirror });
-    }
-    None
+/// The roster's entry for `peer` now, if it has one.
+fn listed(repo: &Repo, peers: &HashMap<PeerId, PeerState>, peer: &PeerId) -> Option<Peer> {
+    let key = peers.get(peer).and_then(|p| p.status.key)?;
+    repo.roster().peer(&key, chrono::Utc::now())
 }
 
 impl EventLoop {
     /// The policy's view of `peer`: its roster entry, or an anonymous mirror where allowed.
     fn policy_peer(&self, peer: &PeerId) -> Option<Peer> {
-        view(&self.repo, &self.peers, self.options.allow_mirrors, peer)
+        self.sync.machine.view_of(listed(&self.repo, &self.peers, peer))
     }
 
     /// Hands `input` to the machine and carries out what it answers; returns its answer to the
     /// request being handled, if any.
     pub(in crate::daemon) fn run_sync(&mut self, input: Input<PeerId>) -> Option<Answer> {
         let outputs = {
-            let (repo, peers, allow) = (&self.repo, &self.peers, self.options.allow_mirrors);
-            let views = |p: &PeerId| view(repo, peers, allow, p);
+            let (repo, peers) = (&self.repo, &self.peers);
+            let views = |p: &PeerId| listed(repo, peers, p);
             self.sync.machine.handle(input, Instant::now(), &views)
         };
         let mut answer = None;
@@ -168,8 +157,11 @@ impl EventLoop {
                         self.on_sync_request(peer, request)
                     }
                     Frame::Malformed(why) => {
-                        self.refuse(peer, format!("malformed request: {why}"));
-                        SyncResponse::Refused(format!("malformed request: {why}"))
+                        let why = why.to_string();
+                        match self.run_sync(Input::Malformed { peer, why }) {
+                            Some(Answer::Message(response)) => response,
+                            _ => SyncResponse::Refused("malformed request".to_owned()),
+                        }
                     }
                 };
                 self.count_bytes(peer, net::wire_len(&response), 0);
@@ -201,7 +193,7 @@ impl EventLoop {
                 if let libp2p::request_response::InboundFailure::Io(e) = &error
                     && e.kind() == std::io::ErrorKind::InvalidData
                 {
-                    self.refuse(peer, format!("malformed request: {e}"));
+                    self.run_sync(Input::Malformed { peer, why: e.to_string() });
                 } else {
                     tracing::debug!(%peer, %error, "inbound sync request failed");
                 }

@@ -16,7 +16,7 @@ use proptest::prelude::*;
 
 use super::super::fetch::Limits;
 use super::super::{Answer, Catalogue, FetchId, Input, Machine, Output, Taken, takes_from};
-use super::{digest, header, id};
+use super::{Setup, digest, header, id, setup};
 
 const EVERY: Duration = Duration::from_secs(30);
 
@@ -109,7 +109,7 @@ impl Net {
                 );
                 Node {
                     role: *role,
-                    machine: Machine::with_limits(*role, EVERY, catalogue, now, limits),
+                    machine: Machine::with_limits(*role, EVERY, false, catalogue, now, limits),
                     store,
                     asked: HashMap::new(),
                     verifying: None,
@@ -452,17 +452,8 @@ impl Net {
     }
 }
 
-/// A federation to start from: the roles, then for each item its label and the version each
-/// member holds (0 = none), and for each mirror which `clear` items it holds in version 1.
-#[derive(Debug, Clone)]
-struct Setup {
-    roles: Vec<Role>,
-    items: Vec<(Label, Vec<u8>)>,
-    stale: Vec<Vec<bool>>,
-}
-
 impl Setup {
-    fn start(&self) -> Net {
+    fn machines(&self) -> Net {
         let mut stores = vec![BTreeMap::new(); self.roles.len()];
         let mut labels = BTreeMap::new();
         for (i, (label, versions)) in (0u16..).zip(&self.items) {
@@ -483,17 +474,6 @@ impl Setup {
         }
         Net::new(&self.roles, stores, labels)
     }
-}
-
-fn setup() -> impl Strategy<Value = Setup> {
-    (2usize..4, 1usize..3).prop_flat_map(|(members, mirrors)| {
-        let label = prop_oneof![Just(Label::Clear), Just(Label::Green)];
-        let item = (label, prop::collection::vec(0u8..4, members));
-        let items = prop::collection::vec(item, 1..60);
-        let stale = prop::collection::vec(prop::collection::vec(any::<bool>(), 60), mirrors);
-        let roles = [vec![Role::Member; members], vec![Role::Mirror; mirrors]].concat();
-        (Just(roles), items, stale).prop_map(|(roles, items, stale)| Setup { roles, items, stale })
-    })
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -519,7 +499,7 @@ proptest! {
         setup in setup(),
         ops in prop::collection::vec(op(), 0..300),
     ) {
-        let mut net = setup.start();
+        let mut net = setup.machines();
         for op in ops {
             net.step(op);
         }
@@ -573,4 +553,27 @@ fn a_peer_that_vanishes_mid_fetch_leaves_its_fetches_to_the_others() {
     }
     net.finish();
     net.assert_converged();
+}
+
+#[test]
+fn a_node_outside_the_roster_is_an_anonymous_mirror_only_where_allowed() {
+    let catalogue = || {
+        Catalogue::new([
+            (header(1, Label::Clear), digest(1, 1)),
+            (header(2, Label::Green), digest(2, 1)),
+        ])
+    };
+    let unlisted = |_: &usize| None;
+    let fetch = || Input::Request { peer: 9, request: SyncRequest::Fetch(vec![id(1), id(2)]) };
+    let now = Instant::now();
+    let mut serving = Machine::new(Role::Member, EVERY, true, catalogue(), now);
+    let answer = serving.handle(fetch(), now, &unlisted);
+    assert_eq!(answer, vec![Output::Answer(Answer::Items(vec![id(1)]))], "clear items only");
+    let mut closed = Machine::new(Role::Member, EVERY, false, catalogue(), now);
+    assert!(closed.handle(fetch(), now, &unlisted).is_empty(), "not a peer: nothing answered");
+    // A request that does not decode is refused and counted, whoever sent it.
+    let out = closed.handle(Input::Malformed { peer: 9, why: "truncated".into() }, now, &unlisted);
+    let why = "malformed request: truncated".to_owned();
+    let answer = Output::Answer(Answer::Message(SyncResponse::Refused(why.clone())));
+    assert_eq!(out, vec![Output::Refuse { peer: 9, why }, answer]);
 }
