@@ -260,12 +260,8 @@ struct PeerState {
     next_dial: Option<Instant>,
     /// Current redial backoff.
     backoff: Duration,
-    /// Refusals since the peer connected; it is disconnected past [`MAX_REFUSALS`].
-    refusals_now: u32,
 }
 
-/// Refusals tolerated from a connected peer before it is disconnected.
-const MAX_REFUSALS: u32 = 3;
 /// Longest wait between redials.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -461,16 +457,13 @@ impl EventLoop {
                 if let Some(state) = self.peers.get_mut(&peer_id) {
                     state.status.connected = true;
                     state.next_dial = None;
-                    state.refusals_now = 0;
                 }
                 // One reconciliation and one exchange of certificates and revocations per new
                 // link are enough: the side that dialed starts them.
                 if num_established.get() == 1 && endpoint.is_dialer() {
                     self.present_statements(peer_id);
                 }
-                if num_established.get() == 1 {
-                    self.connected(peer_id, endpoint.is_dialer());
-                }
+                self.connected(peer_id, endpoint.is_dialer(), num_established.get() == 1);
                 if num_established.get() == 1 && self.peers.contains_key(&peer_id) {
                     self.ask_clock(peer_id);
                 }
@@ -591,7 +584,6 @@ impl EventLoop {
         }
     }
 
-    /// Counts a refusal from `peer`, and disconnects it when it persists.
     /// Counts a refusal that says nothing about the peer's intent (an item signed by a node not
     /// in this node's roster): shown in `liaison peers`, never grounds to disconnect.
     fn note_refusal(&mut self, peer: PeerId, why: String) {
@@ -602,18 +594,18 @@ impl EventLoop {
         }
     }
 
+    /// Refuses what `peer` sent outside sync: the sync machine counts it with its own, and
+    /// disconnects a peer whose refusals persist.
     fn refuse(&mut self, peer: PeerId, why: String) {
+        self.run_sync(crate::sync::Input::Refused { peer, why });
+    }
+
+    /// Counts and shows a refusal of what `peer` sent.
+    fn count_refusal(&mut self, peer: PeerId, why: String) {
         tracing::warn!(%peer, reason = %why, "refused");
-        let Some(state) = self.peers.get_mut(&peer) else {
-            let _ = self.swarm.disconnect_peer_id(peer);
-            return;
-        };
-        state.status.refused += 1;
-        state.status.last_refusal = Some(why);
-        state.refusals_now += 1;
-        if state.refusals_now > MAX_REFUSALS {
-            tracing::warn!(%peer, "too many refusals: disconnecting");
-            let _ = self.swarm.disconnect_peer_id(peer);
+        if let Some(state) = self.peers.get_mut(&peer) {
+            state.status.refused += 1;
+            state.status.last_refusal = Some(why);
         }
     }
 }

@@ -12,7 +12,7 @@
 //! time of the call, if it has one; a node without one is an anonymous mirror where this node
 //! serves them ([`Machine::view`]), and otherwise no peer at all.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt::{Debug, Display};
 use std::hash::Hash;
 use std::time::{Duration, Instant};
@@ -32,6 +32,8 @@ use super::{
 pub(crate) const MAX_BATCH_ITEMS: usize = 256;
 /// Most ids a peer may ask for at once.
 pub(crate) const MAX_FETCH: usize = 4096;
+/// Refusals tolerated from a connected peer before it is disconnected.
+pub(crate) const MAX_REFUSALS: u32 = 3;
 
 /// An item the store took from a peer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,9 +66,9 @@ pub(crate) enum Input<P> {
     /// `peer` sent a request that does not decode (malformed or oversized); it is refused, and
     /// answered with [`Output::Answer`] where it can be.
     Malformed { peer: P, why: String },
-    /// A link to `peer` opened; `dialed` says whether this node dialed it (that side starts the
-    /// link's first reconciliation).
-    Connected { peer: P, dialed: bool },
+    /// A connection to `peer` opened (`first`: its link opened); `dialed` says whether this
+    /// node dialed it (that side starts the link's first reconciliation).
+    Connected { peer: P, dialed: bool, first: bool },
     /// A node that connected from outside the roster introduced itself by a certificate and
     /// is a peer now.
     Introduced { peer: P },
@@ -74,6 +76,9 @@ pub(crate) enum Input<P> {
     Disconnected { peer: P },
     /// The roster, or what this node trusts, changed what kinds of peers there are.
     RosterChanged,
+    /// The event loop refused something `peer` sent outside sync (certificates): counted
+    /// like the machine's own refusals.
+    Refused { peer: P, why: String },
     /// `peer` asks a sync request (a reconciliation turn, an offer, a fetch or a push); the
     /// machine answers it with one [`Output::Answer`], at once or once its items are stored.
     Request { peer: P, request: SyncRequest },
@@ -110,8 +115,11 @@ pub(crate) enum Output<P> {
     Changed { from: P, ids: Vec<ItemId> },
     /// A reconciliation with `peer` completed, whichever side started it.
     Synced { peer: P },
-    /// Count a refusal against `peer`: one that persists disconnects it.
+    /// Count and show a refusal of what `peer` sent.
     Refuse { peer: P, why: String },
+    /// Close the links to `peer`: a node that is no peer was refused, or a peer was refused
+    /// more than [`MAX_REFUSALS`] times since it connected.
+    Disconnect { peer: P },
     /// Count a refusal that is no grounds to disconnect `peer`.
     NoteRefusal { peer: P, why: String },
 }
@@ -150,6 +158,8 @@ pub(crate) struct Machine<P> {
     connected: BTreeSet<P>,
     /// When this node last started a round of reconciliations.
     last_round: Instant,
+    /// Refusals from each peer since it last connected.
+    refusals: HashMap<P, u32>,
     /// Fetch answers waiting to be verified (at most a few per peer).
     to_verify: VecDeque<(P, FetchId, Vec<ItemPayload>)>,
     /// Whether one is being verified.
@@ -188,6 +198,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
             sessions: Sessions::default(),
             scheduler: Scheduler::new(limits),
             connected: BTreeSet::new(),
+            refusals: HashMap::new(),
             last_round: now,
             to_verify: VecDeque::new(),
             verifying: false,
@@ -238,9 +249,12 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
         let mut out = Vec::new();
         let mut step = Step { out: &mut out, now, views };
         match input {
-            Input::Connected { peer, dialed } => {
-                self.connected.insert(peer);
-                if dialed {
+            Input::Connected { peer, dialed, first } => {
+                self.refusals.insert(peer, 0);
+                if first {
+                    self.connected.insert(peer);
+                }
+                if first && dialed {
                     self.start_reconcile(&mut step, peer);
                 }
             }
@@ -252,9 +266,10 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
             Input::RosterChanged => self.catalogue.forget_catalogs(),
             Input::Malformed { peer, why } => {
                 let why = format!("malformed request: {why}");
-                step.out.push(Output::Refuse { peer, why: why.clone() });
+                self.refuse(&mut step, peer, why.clone());
                 step.answer(SyncResponse::Refused(why));
             }
+            Input::Refused { peer, why } => self.refuse(&mut step, peer, why),
             Input::Request { peer, request } => self.request(&mut step, peer, request),
             Input::Response { peer, fetch, response } => {
                 self.response(&mut step, peer, fetch, response);
@@ -297,6 +312,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
     /// Forgets a peer whose link closed, and moves its fetches to other peers.
     fn disconnected(&mut self, step: &mut Step<'_, P>, peer: P) {
         self.connected.remove(&peer);
+        self.refusals.remove(&peer);
         self.sessions.forget(&peer);
         for other in self.scheduler.forget(&peer) {
             self.pump(step, other);
@@ -305,8 +321,8 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
 
     fn request(&mut self, step: &mut Step<'_, P>, peer: P, request: SyncRequest) {
         let Some(view) = self.view(step, &peer) else { return };
-        let refused = |step: &mut Step<'_, P>, why: String, answer: String| {
-            step.out.push(Output::Refuse { peer, why });
+        let refused = |this: &mut Self, step: &mut Step<'_, P>, why: String, answer: String| {
+            this.refuse(step, peer, why);
             step.answer(SyncResponse::Refused(answer));
         };
         match request {
@@ -319,7 +335,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
                         }
                         step.answer(SyncResponse::Reconcile(reply.unwrap_or_default()));
                     }
-                    Err(e) => refused(step, format!("reconcile: {e}"), e.to_string()),
+                    Err(e) => refused(self, step, format!("reconcile: {e}"), e.to_string()),
                 }
             }
             SyncRequest::Push(items) => {
@@ -332,7 +348,8 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
             SyncRequest::Offer(offered) => {
                 if offered.len() > MAX_OFFER {
                     let why = format!("offered {} items at once", offered.len());
-                    return refused(step, why, format!("at most {MAX_OFFER} items per offer"));
+                    let answer = format!("at most {MAX_OFFER} items per offer");
+                    return refused(self, step, why, answer);
                 }
                 if self.refuse_mirror_writes(step, peer, view.role) {
                     step.answer(SyncResponse::Refused(MIRROR.to_owned()));
@@ -344,7 +361,8 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
             SyncRequest::Fetch(ids) => {
                 if ids.len() > MAX_FETCH {
                     let why = format!("asked for {} items at once", ids.len());
-                    return refused(step, why, format!("at most {MAX_FETCH} ids per fetch"));
+                    let answer = format!("at most {MAX_FETCH} ids per fetch");
+                    return refused(self, step, why, answer);
                 }
                 // A denied item is left out exactly like a missing one.
                 let ids = ids
@@ -377,15 +395,14 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
                     Ok((None, _)) => self.finish_reconcile(step, peer),
                     Err(e) => {
                         self.sessions.end(&peer);
-                        step.out.push(Output::Refuse { peer, why: format!("reconcile: {e}") });
+                        self.refuse(step, peer, format!("reconcile: {e}"));
                     }
                 }
             }
             SyncResponse::Items(items) => {
                 // Only what this node asked for: anything else is an unasked push.
                 let Some(fetch) = fetch.filter(|f| self.scheduler.is_fetch(*f)) else {
-                    let why = "items nobody asked for".to_owned();
-                    step.out.push(Output::Refuse { peer, why });
+                    self.refuse(step, peer, "items nobody asked for".to_owned());
                     return;
                 };
                 if self.refuse_mirror_writes(step, peer, view.role) {
@@ -422,7 +439,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
             Some(why) => {
                 self.sessions.end(&peer);
                 self.settle(step, fetch, &[]);
-                step.out.push(Output::Refuse { peer, why: format!("malformed response: {why}") });
+                self.refuse(step, peer, format!("malformed response: {why}"));
             }
             None => {
                 if !self.settle(step, fetch, &[]) {
@@ -456,12 +473,28 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
 
     /// Members take nothing from mirrors; mirrors pass signed items on to each other. Refuses
     /// and returns `true` when this node takes nothing from a peer of role `role`.
-    fn refuse_mirror_writes(&self, step: &mut Step<'_, P>, peer: P, role: Role) -> bool {
+    fn refuse_mirror_writes(&mut self, step: &mut Step<'_, P>, peer: P, role: Role) -> bool {
         if takes_from(self.role, role) {
             return false;
         }
-        step.out.push(Output::Refuse { peer, why: MIRROR.to_owned() });
+        self.refuse(step, peer, MIRROR.to_owned());
         true
+    }
+
+    /// Refuses what `peer` sent, and disconnects it when it is no roster peer, or when its
+    /// refusals since it connected pass [`MAX_REFUSALS`].
+    fn refuse(&mut self, step: &mut Step<'_, P>, peer: P, why: String) {
+        step.out.push(Output::Refuse { peer, why });
+        if (step.views)(&peer).is_none() {
+            step.out.push(Output::Disconnect { peer });
+            return;
+        }
+        let refusals = self.refusals.entry(peer).or_default();
+        *refusals += 1;
+        if *refusals > MAX_REFUSALS {
+            tracing::warn!(%peer, "too many refusals: disconnecting");
+            step.out.push(Output::Disconnect { peer });
+        }
     }
 
     /// Queues what `peer` offered (or reconciliation found it holds) and this node lacks, and
@@ -526,11 +559,11 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
             let why = format!("item {}: {error}", id.map_or("?".to_owned(), |i| i.to_string()));
             // A signer this node does not know is a gap in its own roster, not proof the
             // relaying peer misbehaves: counted and shown, but never grounds to disconnect.
-            step.out.push(if unknown_signer {
-                Output::NoteRefusal { peer: from, why }
+            if unknown_signer {
+                step.out.push(Output::NoteRefusal { peer: from, why });
             } else {
-                Output::Refuse { peer: from, why }
-            });
+                self.refuse(step, from, why);
+            }
             refused.push((id.unwrap_or(ItemId::from_bytes([0; 16])), error));
         }
         let changed: Vec<ItemId> =
@@ -607,14 +640,15 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
     }
 
     /// Panics unless the machine keeps its bounds: the scheduler's (see
-    /// [`Scheduler::check`]), and at most one verification under way.
+    /// [`Scheduler::check`]); answers to fetches under way waiting to be verified, at most
+    /// the fetches allowed under way with `peers` peers (an answer that came before its peer
+    /// vanished is still verified and stored, and counts no more); and answers wait only while
+    /// one is being verified.
     #[cfg(test)]
     pub(crate) fn check(&self, peers: usize) {
         self.scheduler.check();
-        assert!(
-            self.to_verify.len() <= peers * self.scheduler.limits().in_flight,
-            "too many answers to verify"
-        );
+        let live = self.to_verify.iter().filter(|(_, f, _)| self.scheduler.is_fetch(*f)).count();
+        assert!(live <= peers * self.scheduler.limits().in_flight, "too many answers to verify");
         assert!(self.verifying || self.to_verify.is_empty(), "answers wait with none verified");
     }
 

@@ -115,7 +115,10 @@ impl EventLoop {
             Output::Store { from, items } => return self.store_pushed(from, items),
             Output::Changed { from, ids } => self.changed(from, &ids),
             Output::Synced { peer } => self.note_synced(peer),
-            Output::Refuse { peer, why } => self.refuse(peer, why),
+            Output::Refuse { peer, why } => self.count_refusal(peer, why),
+            Output::Disconnect { peer } => {
+                let _ = self.swarm.disconnect_peer_id(peer);
+            }
             Output::NoteRefusal { peer, why } => self.note_refusal(peer, why),
         }
         None
@@ -133,9 +136,10 @@ impl EventLoop {
         self.run_sync(Input::Written { items });
     }
 
-    /// A link to `peer` opened; `dialed` says whether this node dialed it.
-    pub(in crate::daemon) fn connected(&mut self, peer: PeerId, dialed: bool) {
-        self.run_sync(Input::Connected { peer, dialed });
+    /// A connection to `peer` opened (`first`: its link opened); `dialed` says whether this
+    /// node dialed it.
+    pub(in crate::daemon) fn connected(&mut self, peer: PeerId, dialed: bool, first: bool) {
+        self.run_sync(Input::Connected { peer, dialed, first });
     }
 
     /// Forgets a peer that disconnected, and moves its fetches to other peers.
