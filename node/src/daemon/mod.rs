@@ -450,8 +450,12 @@ impl EventLoop {
     fn on_swarm_event(&mut self, event: SwarmEvent<net::BehaviourEvent>) {
         match event {
             SwarmEvent::ConnectionEstablished { peer_id, num_established, endpoint, .. } => {
+                let first = num_established.get() == 1;
                 if !self.peers.contains_key(&peer_id) && !self.options.allow_mirrors {
                     self.admit_stranger(peer_id);
+                    // Its link is one like any other: it is synced with once it becomes a peer,
+                    // by an introduction or by the operator adding it to the roster.
+                    self.connected(peer_id, false, first);
                     return;
                 }
                 if let Some(state) = self.peers.get_mut(&peer_id) {
@@ -460,11 +464,11 @@ impl EventLoop {
                 }
                 // One reconciliation and one exchange of certificates and revocations per new
                 // link are enough: the side that dialed starts them.
-                if num_established.get() == 1 && endpoint.is_dialer() {
+                if first && endpoint.is_dialer() {
                     self.present_statements(peer_id);
                 }
-                self.connected(peer_id, endpoint.is_dialer(), num_established.get() == 1);
-                if num_established.get() == 1 && self.peers.contains_key(&peer_id) {
+                self.connected(peer_id, endpoint.is_dialer(), first);
+                if first && self.peers.contains_key(&peer_id) {
                     self.ask_clock(peer_id);
                 }
             }
