@@ -1,8 +1,9 @@
 //! Unit tests of the sync engine's pure parts: the scheduler fetches each item once, from one
 //! peer at a time, moves fetches to other holders when a fetch fails or a peer vanishes, keeps
 //! its bounds; sessions keep one per link and interval; the catalogue of a kind of peer holds
-//! only what it may receive. `decide` tests who sends what to whom; the simulation in `sim`
-//! drives several peers against each other.
+//! only what it may receive. `decide` tests who sends what to whom; `session` whole
+//! reconciliation sessions; the simulations drive several nodes against each other: schedulers
+//! alone in `sim`, the parts in `fed`, and whole machines in `machine`.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
