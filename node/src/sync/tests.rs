@@ -95,6 +95,24 @@ fn a_vanished_peers_fetches_move_to_another_holder_and_its_offers_are_forgotten(
 }
 
 #[test]
+fn what_waited_for_a_vanished_peer_goes_to_another_holder_whose_offer_was_passed_over() {
+    let mut s = Scheduler::<u8>::default();
+    s.want(1, offer(&[7]), nothing);
+    let fetch = s.pump(1, nothing).remove(0);
+    // Peers 2 and 3 offer it too while it is being fetched from 1: their offers are passed over.
+    for peer in [2, 3] {
+        s.want(peer, offer(&[7]), nothing);
+        assert!(s.pump(peer, nothing).is_empty());
+    }
+    // Peer 1 vanishes: the item waits for peer 2, which vanishes before it is asked.
+    assert_eq!(s.forget(&1), vec![2]);
+    assert_eq!(s.fetched(fetch.id, &HashSet::new()), None);
+    assert_eq!(s.forget(&2), vec![3], "the item goes on to peer 3");
+    assert_eq!(s.pump(3, nothing)[0].ids, vec![id(7)]);
+    s.check();
+}
+
+#[test]
 fn fetches_are_batched_and_bounded_per_peer_and_wanted_items_are_bounded() {
     let few = Limits { queued: 4, ..Limits::default() };
     let all: Vec<u16> = (0..20).collect();

@@ -446,11 +446,8 @@ impl Net {
                 assert!(node.machine.catalogue().holds(&id(*i), &digest(*i, *v)), "node {j}");
             }
             assert_eq!(node.machine.len(), expected.len(), "node {j}'s catalogue");
-            // (Rarely, one item stays wanted with nothing under way once the network is quiet,
-            // until a peer that offered it disconnects: within the bound, asserted below.)
             let q = node.machine.queues();
-            assert_eq!((q.fetching, q.to_verify), (0, 0), "node {j} is left waiting");
-            assert!(q.wanted <= self.limits.wanted);
+            assert_eq!((q.wanted, q.fetching, q.to_verify), (0, 0, 0), "node {j} is left waiting");
         }
         assert!(self.refusals.is_empty(), "honest nodes refused: {:?}", self.refusals);
     }
