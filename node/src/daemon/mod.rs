@@ -260,12 +260,8 @@ struct PeerState {
     next_dial: Option<Instant>,
     /// Current redial backoff.
     backoff: Duration,
-    /// Refusals since the peer connected; it is disconnected past [`MAX_REFUSALS`].
-    refusals_now: u32,
 }
 
-/// Refusals tolerated from a connected peer before it is disconnected.
-const MAX_REFUSALS: u32 = 3;
 /// Longest wait between redials.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -309,7 +305,7 @@ impl EventLoop {
         api: SocketAddr,
         status_tx: tokio::sync::watch::Sender<Option<Status>>,
     ) -> Self {
-        let sync = sync::State::new(&repo);
+        let sync = sync::State::new(&repo, options.reconcile_every, options.allow_mirrors);
         let peers = HashMap::new();
         let embargoes = repo.embargoes().unwrap_or_else(|e| {
             tracing::error!(error = %e, "reading embargoes");
@@ -415,7 +411,6 @@ impl EventLoop {
 
     async fn run(mut self, mut stopped: oneshot::Receiver<()>) -> Result<(), Error> {
         let mut tick = tokio::time::interval(Duration::from_millis(250));
-        let mut last_reconcile = Instant::now();
         loop {
             tokio::select! {
                 _ = &mut stopped => break,
@@ -428,13 +423,7 @@ impl EventLoop {
                     self.checkpoint_due();
                     self.publish_due_embargoes();
                     self.status_tx.send_replace(Some(self.status()));
-                    if last_reconcile.elapsed() >= self.options.reconcile_every {
-                        last_reconcile = Instant::now();
-                        let connected: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
-                        for peer in connected {
-                            self.start_reconcile(peer);
-                        }
-                    }
+                    self.run_sync(crate::sync::Input::Tick);
                 }
             }
         }
@@ -461,22 +450,25 @@ impl EventLoop {
     fn on_swarm_event(&mut self, event: SwarmEvent<net::BehaviourEvent>) {
         match event {
             SwarmEvent::ConnectionEstablished { peer_id, num_established, endpoint, .. } => {
+                let first = num_established.get() == 1;
                 if !self.peers.contains_key(&peer_id) && !self.options.allow_mirrors {
                     self.admit_stranger(peer_id);
+                    // Its link is one like any other: it is synced with once it becomes a peer,
+                    // by an introduction or by the operator adding it to the roster.
+                    self.connected(peer_id, false, first);
                     return;
                 }
                 if let Some(state) = self.peers.get_mut(&peer_id) {
                     state.status.connected = true;
                     state.next_dial = None;
-                    state.refusals_now = 0;
                 }
                 // One reconciliation and one exchange of certificates and revocations per new
                 // link are enough: the side that dialed starts them.
-                if num_established.get() == 1 && endpoint.is_dialer() {
+                if first && endpoint.is_dialer() {
                     self.present_statements(peer_id);
-                    self.start_reconcile(peer_id);
                 }
-                if num_established.get() == 1 && self.peers.contains_key(&peer_id) {
+                self.connected(peer_id, endpoint.is_dialer(), first);
+                if first && self.peers.contains_key(&peer_id) {
                     self.ask_clock(peer_id);
                 }
             }
@@ -535,7 +527,7 @@ impl EventLoop {
             matches!(request, Request::RosterAddAuthority { .. } | Request::AddStatements { .. });
         let handled = self.repo.handle(request, Utc::now()).map_err(ApiError::from)?;
         if roster_change {
-            self.sync.forget_catalogs();
+            self.run_sync(crate::sync::Input::RosterChanged);
             self.refresh_roster();
             self.dial_roster();
         }
@@ -544,11 +536,10 @@ impl EventLoop {
             self.present_statements_to_all();
         }
         for id in &handled.changed {
-            self.sync.note_local_change(&self.repo, *id);
             self.note_embargo(*id);
         }
         if !handled.changed.is_empty() {
-            self.push(&handled.changed);
+            self.wrote(&handled.changed);
         }
         Ok(handled.response)
     }
@@ -574,12 +565,7 @@ impl EventLoop {
         for id in due {
             self.embargoes.retain(|(_, e)| *e != id);
             match self.repo.publish_embargoed(id, now) {
-                Ok(Some(new)) => {
-                    for changed in [id, new] {
-                        self.sync.note_local_change(&self.repo, changed);
-                    }
-                    self.push(&[id, new]);
-                }
+                Ok(Some(new)) => self.wrote(&[id, new]),
                 Ok(None) => {}
                 Err(e) => {
                     tracing::error!(item = %id, error = %e, "could not publish an embargoed item")
@@ -602,7 +588,6 @@ impl EventLoop {
         }
     }
 
-    /// Counts a refusal from `peer`, and disconnects it when it persists.
     /// Counts a refusal that says nothing about the peer's intent (an item signed by a node not
     /// in this node's roster): shown in `liaison peers`, never grounds to disconnect.
     fn note_refusal(&mut self, peer: PeerId, why: String) {
@@ -613,18 +598,18 @@ impl EventLoop {
         }
     }
 
+    /// Refuses what `peer` sent outside sync: the sync machine counts it with its own, and
+    /// disconnects a peer whose refusals persist.
     fn refuse(&mut self, peer: PeerId, why: String) {
+        self.run_sync(crate::sync::Input::Refused { peer, why });
+    }
+
+    /// Counts and shows a refusal of what `peer` sent.
+    fn count_refusal(&mut self, peer: PeerId, why: String) {
         tracing::warn!(%peer, reason = %why, "refused");
-        let Some(state) = self.peers.get_mut(&peer) else {
-            let _ = self.swarm.disconnect_peer_id(peer);
-            return;
-        };
-        state.status.refused += 1;
-        state.status.last_refusal = Some(why);
-        state.refusals_now += 1;
-        if state.refusals_now > MAX_REFUSALS {
-            tracing::warn!(%peer, "too many refusals: disconnecting");
-            let _ = self.swarm.disconnect_peer_id(peer);
+        if let Some(state) = self.peers.get_mut(&peer) {
+            state.status.refused += 1;
+            state.status.last_refusal = Some(why);
         }
     }
 }

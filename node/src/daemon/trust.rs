@@ -85,7 +85,7 @@ impl EventLoop {
 
     /// What this node trusts changed: catalogues per kind of peer are rebuilt, peers refreshed.
     pub(super) fn trust_changed(&mut self) {
-        self.sync.forget_catalogs();
+        self.run_sync(crate::sync::Input::RosterChanged);
         self.refresh_roster();
         let introduced: Vec<PeerId> =
             self.strangers.keys().filter(|p| self.peers.contains_key(p)).copied().collect();
@@ -95,7 +95,7 @@ impl EventLoop {
             if let Some(state) = self.peers.get_mut(&peer) {
                 state.status.connected = true;
             }
-            self.start_reconcile(peer);
+            self.run_sync(crate::sync::Input::Introduced { peer });
         }
     }
 

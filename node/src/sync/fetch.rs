@@ -247,7 +247,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
     /// Forgets what `peer` offered and was asked, when it vanishes; returns the peers given its
     /// fetches instead: pump each.
     pub(crate) fn forget(&mut self, peer: &P) -> Vec<P> {
-        self.queues.remove(peer);
+        let queued = self.queues.remove(peer).unwrap_or_default();
         let mut asked = Vec::new();
         self.fetches.retain(|_, (p, ids)| {
             if p == peer {
@@ -255,17 +255,41 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
             }
             p != peer
         });
-        let more = self.settle(*peer, asked, &HashSet::new());
+        let mut more = self.settle(*peer, asked, &HashSet::new());
         for want in self.wanted.values_mut() {
             want.holders.retain(|h| h != peer);
         }
         self.wanted.retain(|_, w| w.from.is_some() || !w.holders.is_empty());
+        // What waited in its queue goes to another holder, as a failed fetch's items do: the
+        // other holders' own offers of it may have been passed over while it was being fetched
+        // from someone else.
+        let mut moved: HashMap<P, Vec<(ItemId, Digest)>> = HashMap::new();
+        for (id, _) in queued {
+            let Some(want) = self.wanted.get(&id).filter(|w| w.from.is_none()) else { continue };
+            if let Some(next) = want.holders.first() {
+                moved.entry(*next).or_default().push((id, want.digest));
+            }
+        }
+        for (next, items) in moved {
+            let queue = self.queues.entry(next).or_default();
+            let there: HashSet<ItemId> = queue.iter().map(|(id, _)| *id).collect();
+            queue.extend(items.into_iter().filter(|(id, _)| !there.contains(id)));
+            more.push(next);
+        }
+        more.sort_unstable();
+        more.dedup();
         more
     }
 
     /// Whether `peer` is known to hold `id` in state `digest` (it offered that state).
     pub(crate) fn known_holder(&self, id: &ItemId, digest: &Digest, peer: P) -> bool {
         self.wanted.get(id).is_some_and(|w| w.digest == *digest && w.holders.contains(&peer))
+    }
+
+    /// The scheduler's bounds.
+    #[cfg(test)]
+    pub(crate) fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// Fetches under way with `peer`.

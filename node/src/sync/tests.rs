@@ -1,20 +1,23 @@
 //! Unit tests of the sync engine's pure parts: the scheduler fetches each item once, from one
 //! peer at a time, moves fetches to other holders when a fetch fails or a peer vanishes, keeps
 //! its bounds; sessions keep one per link and interval; the catalogue of a kind of peer holds
-//! only what it may receive. `decide` tests who sends what to whom; the simulation in `sim`
-//! drives several peers against each other.
+//! only what it may receive. `decide` tests who sends what to whom; `session` whole
+//! reconciliation sessions; the simulations drive several nodes against each other: schedulers
+//! alone in `sim`, the parts in `fed`, and whole machines in `machine`.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone as _;
 use liaison_protocol::{Header, ItemId, Kind, Label, Peer, PublicKey, Role, SCHEMA_VERSION};
+use proptest::prelude::*;
 
 use super::fetch::{Limits, Scheduler};
 use super::{Catalogue, Digest, Sessions};
 
 mod decide;
 mod fed;
+mod machine;
 mod session;
 mod sim;
 
@@ -88,6 +91,24 @@ fn a_vanished_peers_fetches_move_to_another_holder_and_its_offers_are_forgotten(
     assert_eq!(s.wanted(), 1, "items only the vanished peer offered are no longer wanted");
     assert!(!s.known_holder(&id(2), &digest(2, 0), 1));
     assert!(s.known_holder(&id(1), &digest(1, 0), 2));
+    s.check();
+}
+
+#[test]
+fn what_waited_for_a_vanished_peer_goes_to_another_holder_whose_offer_was_passed_over() {
+    let mut s = Scheduler::<u8>::default();
+    s.want(1, offer(&[7]), nothing);
+    let fetch = s.pump(1, nothing).remove(0);
+    // Peers 2 and 3 offer it too while it is being fetched from 1: their offers are passed over.
+    for peer in [2, 3] {
+        s.want(peer, offer(&[7]), nothing);
+        assert!(s.pump(peer, nothing).is_empty());
+    }
+    // Peer 1 vanishes: the item waits for peer 2, which vanishes before it is asked.
+    assert_eq!(s.forget(&1), vec![2]);
+    assert_eq!(s.fetched(fetch.id, &HashSet::new()), None);
+    assert_eq!(s.forget(&2), vec![3], "the item goes on to peer 3");
+    assert_eq!(s.pump(3, nothing)[0].ids, vec![id(7)]);
     s.check();
 }
 
@@ -175,10 +196,32 @@ fn the_pure_parts_do_no_io_and_read_no_clock() {
         include_str!("sessions.rs"),
         include_str!("decide.rs"),
         include_str!("turn.rs"),
+        include_str!("machine.rs"),
     ];
     for source in sources {
         for banned in ["libp2p", "tokio", "sled", "::now()", "std::fs", "std::net", "rand::"] {
             assert!(!source.contains(banned), "the sync engine names {banned}");
         }
     }
+}
+
+/// A federation to start from, for the simulations: the roles, then for each item its label and
+/// the version each member holds (0 = none), and for each mirror which `clear` items it holds in
+/// version 1.
+#[derive(Debug, Clone)]
+pub(super) struct Setup {
+    pub(super) roles: Vec<Role>,
+    pub(super) items: Vec<(Label, Vec<u8>)>,
+    pub(super) stale: Vec<Vec<bool>>,
+}
+
+pub(super) fn setup() -> impl Strategy<Value = Setup> {
+    (2usize..4, 1usize..3).prop_flat_map(|(members, mirrors)| {
+        let label = prop_oneof![Just(Label::Clear), Just(Label::Green)];
+        let item = (label, prop::collection::vec(0u8..4, members));
+        let items = prop::collection::vec(item, 1..60);
+        let stale = prop::collection::vec(prop::collection::vec(any::<bool>(), 60), mirrors);
+        let roles = [vec![Role::Member; members], vec![Role::Mirror; mirrors]].concat();
+        (Just(roles), items, stale).prop_map(|(roles, items, stale)| Setup { roles, items, stale })
+    })
 }

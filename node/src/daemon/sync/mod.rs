@@ -1,7 +1,7 @@
-//! Sync with peers: the glue between the swarm, the store and the sync engine's pure parts
-//! (`crate::sync`: the catalogue, sessions, fetch scheduler and who-sends-what decisions).
-//! Requests in and responses out are in `answer`, items coming in in `take`, items going out in
-//! `send`.
+//! Sync with peers: the glue between the swarm, the store and the sync engine's state machine
+//! (`crate::sync::Machine`). It turns swarm events into the machine's inputs and carries out
+//! what the machine answers, and decides nothing itself: requests in and responses out are
+//! in `answer`, verifying and storing items in `take`, messages and items out in `send`.
 //!
 //! A local write is pushed whole to every connected peer allowed to see it, at once. Everything
 //! else moves by offer and fetch: a node offers ids with their digests (what reconciliation
@@ -10,61 +10,44 @@
 //! even when all its peers hold it, and a node that joins a federation pulls its backlog at the
 //! pace it can verify it.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashMap;
 use std::time::Instant;
 
-use liaison_protocol::sync::{ItemPayload, Reconciler, SyncRequest, SyncResponse};
+use liaison_protocol::sync::{ItemPayload, SyncRequest, SyncResponse};
 use liaison_protocol::verify::VerifiedItem;
-use liaison_protocol::{ItemId, Peer, Role};
+use liaison_protocol::{ItemId, Peer};
 use libp2p::PeerId;
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 
-use super::EventLoop;
 use super::net::{self, Frame};
+use super::{EventLoop, PeerState};
 use crate::Repo;
-use crate::sync::{Catalogue, Fetch, FetchId, Scheduler, Sessions};
+use crate::sync::{Answer, Catalogue, FetchId, Input, Machine, Output};
 
 mod answer;
 mod send;
 mod take;
 
-/// Most items in one push, or in one answer to a fetch.
-const MAX_BATCH_ITEMS: usize = 256;
-/// Most bytes of documents in one push or items message, well under the message limit.
-const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
-/// Most ids a peer may ask for at once.
-const MAX_FETCH: usize = 4096;
-
 /// A fetch answer, verified off the event loop, to be stored.
 #[derive(Debug)]
 pub(super) struct Checked {
     peer: PeerId,
-    request_id: OutboundRequestId,
+    fetch: FetchId,
     items: Vec<ItemPayload>,
     verified: Vec<Result<VerifiedItem, crate::Error>>,
 }
 
-/// Items refused, with why, as an acknowledgement lists them.
-type Refusals = Vec<(ItemId, String)>;
-
-/// What the sync side of the event loop keeps: the pure parts (`crate::sync`) and the requests
-/// that carry their fetches.
-#[derive(Debug, Default)]
+/// What the sync side of the event loop keeps: the machine, and the requests that carry its
+/// fetches.
+#[derive(Debug)]
 pub(super) struct State {
-    catalogue: Catalogue,
-    reconciler: Reconciler,
-    sessions: Sessions<PeerId>,
-    fetches: Scheduler<PeerId>,
+    machine: Machine<PeerId>,
     /// The fetch each request under way carries.
     requests: HashMap<OutboundRequestId, FetchId>,
-    /// Fetch answers waiting to be verified (at most a few per peer).
-    to_verify: VecDeque<(PeerId, OutboundRequestId, Vec<ItemPayload>)>,
-    /// Whether one is being verified.
-    verifying: bool,
 }
 
 impl State {
-    pub(super) fn new(repo: &Repo) -> Self {
+    pub(super) fn new(repo: &Repo, every: std::time::Duration, allow_mirrors: bool) -> Self {
         let catalogue = match repo.catalog() {
             Ok(all) => Catalogue::new(all),
             Err(e) => {
@@ -72,93 +55,98 @@ impl State {
                 Catalogue::default()
             }
         };
-        Self { catalogue, ..Self::default() }
+        let role = repo.identity().config.role;
+        let machine = Machine::new(role, every, allow_mirrors, catalogue, Instant::now());
+        Self { machine, requests: HashMap::new() }
     }
 
     pub(super) fn len(&self) -> usize {
-        self.catalogue.len()
+        self.machine.len()
     }
 
     /// How full the bounded queues are now.
     pub(super) fn queues(&self) -> crate::api::Queues {
-        crate::api::Queues {
-            wanted: self.fetches.wanted(),
-            fetching: self.fetches.fetching(),
-            to_verify: self.to_verify.len(),
-        }
+        let q = self.machine.queues();
+        crate::api::Queues { wanted: q.wanted, fetching: q.fetching, to_verify: q.to_verify }
     }
+}
 
-    /// Forgets the catalogues, after the roster changed what kinds of peers there are.
-    pub(super) fn forget_catalogs(&mut self) {
-        self.catalogue.forget_catalogs();
-    }
-
-    /// Records the current digest of item `id` after a write.
-    pub(super) fn note_local_change(&mut self, repo: &Repo, id: ItemId) {
-        match repo.catalog_entry(id) {
-            Ok(Some((header, digest))) => self.catalogue.set(header, digest),
-            Ok(None) => self.catalogue.remove(&id),
-            Err(e) => tracing::error!(item = %id, error = %e, "reading a written item"),
-        }
-    }
-
-    /// Queues the items `peer` offered that this node lacks in that state; returns how many.
-    fn want(&mut self, peer: PeerId, offered: Vec<(ItemId, [u8; 32])>) -> u32 {
-        let catalogue = &self.catalogue;
-        self.fetches.want(peer, offered, |id, digest| catalogue.holds(id, digest))
-    }
-
-    /// The fetches to send to `peer` now.
-    fn next_fetches(&mut self, peer: PeerId) -> Vec<Fetch<PeerId>> {
-        let catalogue = &self.catalogue;
-        self.fetches.pump(peer, |id, digest| catalogue.holds(id, digest))
-    }
-
-    /// Forgets what `peer` offered and was asked, when it disconnects; returns the peers given
-    /// its fetches instead.
-    pub(super) fn forget(&mut self, peer: &PeerId) -> Vec<PeerId> {
-        self.sessions.forget(peer);
-        let more = self.fetches.forget(peer);
-        let fetches = &self.fetches;
-        self.requests.retain(|_, fetch| fetches.is_fetch(*fetch));
-        more
-    }
+/// The roster's entry for `peer` now, if it has one.
+fn listed(repo: &Repo, peers: &HashMap<PeerId, PeerState>, peer: &PeerId) -> Option<Peer> {
+    let key = peers.get(peer).and_then(|p| p.status.key)?;
+    repo.roster().peer(&key, chrono::Utc::now())
 }
 
 impl EventLoop {
     /// The policy's view of `peer`: its roster entry, or an anonymous mirror where allowed.
     fn policy_peer(&self, peer: &PeerId) -> Option<Peer> {
-        let key = self.peers.get(peer).and_then(|p| p.status.key);
-        if let Some(peer) = key.and_then(|k| self.repo.roster().peer(&k, chrono::Utc::now())) {
-            return Some(peer);
+        self.sync.machine.view_of(listed(&self.repo, &self.peers, peer))
+    }
+
+    /// Hands `input` to the machine and carries out what it answers; returns its answer to the
+    /// request being handled, if any.
+    pub(in crate::daemon) fn run_sync(&mut self, input: Input<PeerId>) -> Option<Answer> {
+        let outputs = {
+            let (repo, peers) = (&self.repo, &self.peers);
+            let views = |p: &PeerId| listed(repo, peers, p);
+            self.sync.machine.handle(input, Instant::now(), &views)
+        };
+        let mut answer = None;
+        for output in outputs {
+            if let Some(a) = self.carry_out(output) {
+                answer = Some(a);
+            }
         }
-        if self.options.allow_mirrors {
-            return "public".parse().ok().map(|mechanism| Peer { mechanism, role: Role::Mirror });
+        answer
+    }
+
+    /// Carries out one of the machine's outputs; returns an answer to the request being handled.
+    fn carry_out(&mut self, output: Output<PeerId>) -> Option<Answer> {
+        match output {
+            Output::Send { to, request, fetch } => {
+                let request_id = self.send_request(to, request);
+                if let Some(fetch) = fetch {
+                    self.sync.requests.insert(request_id, fetch);
+                }
+            }
+            Output::Push { to, ids } => self.push_items(to, &ids),
+            Output::Answer(answer) => return Some(answer),
+            Output::Verify { from, fetch, items } => self.verify(from, fetch, items),
+            Output::Store { from, items } => return self.store_pushed(from, items),
+            Output::Changed { from, ids } => self.changed(from, &ids),
+            Output::Synced { peer } => self.note_synced(peer),
+            Output::Refuse { peer, why } => self.count_refusal(peer, why),
+            Output::Disconnect { peer } => {
+                let _ = self.swarm.disconnect_peer_id(peer);
+            }
+            Output::NoteRefusal { peer, why } => self.note_refusal(peer, why),
         }
         None
     }
 
-    fn role(&self) -> Role {
-        self.repo.identity().config.role
+    /// This node wrote the items `ids`: the machine records them and pushes them to peers.
+    pub(in crate::daemon) fn wrote(&mut self, ids: &[ItemId]) {
+        let mut items = Vec::new();
+        for id in ids {
+            match self.repo.catalog_entry(*id) {
+                Ok(entry) => items.push((*id, entry)),
+                Err(e) => tracing::error!(item = %id, error = %e, "reading a written item"),
+            }
+        }
+        self.run_sync(Input::Written { items });
     }
 
-    /// Starts a reconciliation with `peer`, unless one is under way or the peer started one
-    /// lately (one session per link and interval is enough; both ends' share it).
-    pub(in crate::daemon) fn start_reconcile(&mut self, peer: PeerId) {
-        let Some(policy) = self.policy_peer(&peer) else { return };
-        if !self.sync.sessions.start(peer, Instant::now(), self.options.reconcile_every) {
-            return;
-        }
-        let reconciler = self.sync.reconciler;
-        let opening = reconciler.start(self.sync.catalogue.catalog(&policy));
-        self.send_request(peer, SyncRequest::Reconcile(opening));
+    /// A connection to `peer` opened (`first`: its link opened); `dialed` says whether this
+    /// node dialed it.
+    pub(in crate::daemon) fn connected(&mut self, peer: PeerId, dialed: bool, first: bool) {
+        self.run_sync(Input::Connected { peer, dialed, first });
     }
 
     /// Forgets a peer that disconnected, and moves its fetches to other peers.
     pub(in crate::daemon) fn forget_peer(&mut self, peer: &PeerId) {
-        for other in self.sync.forget(peer) {
-            self.pump(other);
-        }
+        self.run_sync(Input::Disconnected { peer: *peer });
+        let machine = &self.sync.machine;
+        self.sync.requests.retain(|_, fetch| machine.is_fetch(*fetch));
     }
 
     pub(in crate::daemon) fn on_sync_event(
@@ -173,8 +161,11 @@ impl EventLoop {
                         self.on_sync_request(peer, request)
                     }
                     Frame::Malformed(why) => {
-                        self.refuse(peer, format!("malformed request: {why}"));
-                        SyncResponse::Refused(format!("malformed request: {why}"))
+                        let why = why.to_string();
+                        match self.run_sync(Input::Malformed { peer, why }) {
+                            Some(Answer::Message(response)) => response,
+                            _ => SyncResponse::Refused("malformed request".to_owned()),
+                        }
                     }
                 };
                 self.count_bytes(peer, net::wire_len(&response), 0);
@@ -192,23 +183,21 @@ impl EventLoop {
                     self.on_sync_response(peer, request_id, response);
                 }
                 Frame::Malformed(why) => {
-                    self.sync.sessions.end(&peer);
-                    self.settle_fetch(request_id, &HashSet::new());
-                    self.refuse(peer, format!("malformed response: {why}"));
+                    let fetch = self.sync.requests.remove(&request_id);
+                    self.run_sync(Input::Failed { peer, fetch, malformed: Some(why.to_string()) });
                 }
             },
             Event::OutboundFailure { peer, error, request_id, .. } => {
                 tracing::debug!(%peer, %error, "sync request failed");
-                if !self.settle_fetch(request_id, &HashSet::new()) {
-                    self.sync.sessions.end(&peer);
-                }
+                let fetch = self.sync.requests.remove(&request_id);
+                self.run_sync(Input::Failed { peer, fetch, malformed: None });
             }
             Event::InboundFailure { peer, error, .. } => {
                 // A request that does not decode (malformed or oversized) counts against the peer.
                 if let libp2p::request_response::InboundFailure::Io(e) = &error
                     && e.kind() == std::io::ErrorKind::InvalidData
                 {
-                    self.refuse(peer, format!("malformed request: {e}"));
+                    self.run_sync(Input::Malformed { peer, why: e.to_string() });
                 } else {
                     tracing::debug!(%peer, %error, "inbound sync request failed");
                 }

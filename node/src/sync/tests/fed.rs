@@ -13,7 +13,7 @@ use proptest::prelude::*;
 
 use super::super::fetch::{FetchId, Scheduler};
 use super::super::{Arrived, Catalogue, Digest, offers, relays, takes_from, turn};
-use super::{digest, header, id};
+use super::{Setup, digest, header, id, setup};
 
 #[derive(Debug, Clone)]
 enum Msg {
@@ -253,15 +253,6 @@ impl Fed {
     }
 }
 
-/// A federation to start from: the roles, then for each item its label and the version each
-/// member holds (0 = none), and for each mirror which `clear` items it holds in version 1.
-#[derive(Debug, Clone)]
-struct Setup {
-    roles: Vec<Role>,
-    items: Vec<(Label, Vec<u8>)>,
-    stale: Vec<Vec<bool>>,
-}
-
 impl Setup {
     /// The federation, every link up, and the newest state of each item with its label.
     fn start(&self) -> (Fed, BTreeMap<ItemId, (Label, Digest)>) {
@@ -296,17 +287,6 @@ impl Setup {
         let links = (0..count).flat_map(|a| (a + 1..count).map(move |b| (a, b))).collect();
         (Fed { nodes, labels, links, wire: Vec::new() }, newest)
     }
-}
-
-fn setup() -> impl Strategy<Value = Setup> {
-    (2usize..4, 1usize..3).prop_flat_map(|(members, mirrors)| {
-        let label = prop_oneof![Just(Label::Clear), Just(Label::Green)];
-        let item = (label, prop::collection::vec(0u8..4, members));
-        let items = prop::collection::vec(item, 1..60);
-        let stale = prop::collection::vec(prop::collection::vec(any::<bool>(), 60), mirrors);
-        let roles = [vec![Role::Member; members], vec![Role::Mirror; mirrors]].concat();
-        (Just(roles), items, stale).prop_map(|(roles, items, stale)| Setup { roles, items, stale })
-    })
 }
 
 fn op() -> impl Strategy<Value = Op> {
