@@ -259,6 +259,7 @@ fn subscribe(host: Option<&str>, country: Option<CountryCode>) -> Markup {
                 }
                 li { a href={ "/deadlines.ics" (query) } { "Deadlines of calls for input" (of) " (iCalendar)" } }
                 li { a href={ "/reports.atom" (query) } { "Reports" (of) " (Atom feed)" } }
+                li { a href={ "/api/v1/items" (query) } { "Every item" (of) " (JSON)" } }
             }
         }
     }
