@@ -76,7 +76,11 @@ fn target(page: &str, link: &str) -> Option<String> {
     let mut parts: Vec<&str> = if link.starts_with('/') {
         Vec::new()
     } else {
-        page.split('/').collect::<Vec<_>>().split_last().map(|(_, d)| d.to_vec()).unwrap_or_default()
+        page.split('/')
+            .collect::<Vec<_>>()
+            .split_last()
+            .map(|(_, d)| d.to_vec())
+            .unwrap_or_default()
     };
     let segments: Vec<&str> = link.trim_start_matches('/').split('/').collect();
     for (i, segment) in segments.iter().enumerate() {
@@ -230,14 +234,21 @@ async fn every_link_of_the_static_export_resolves_and_each_country_holds_its_own
             let expected: BTreeSet<String> = match file {
                 "calendar.ics" => calendar_ids(&live).iter().map(|u| u[..36].to_owned()).collect(),
                 "items.json" => live_ids.clone(),
-                "reports.atom" => {
-                    live.iter().filter(|i| i["kind"] == "report").map(|i| i["id"].as_str().unwrap_or_default().to_owned()).collect()
-                }
+                "reports.atom" => live
+                    .iter()
+                    .filter(|i| i["kind"] == "report")
+                    .map(|i| i["id"].as_str().unwrap_or_default().to_owned())
+                    .collect(),
                 _ => ids.iter().filter(|id| live_ids.contains(*id)).cloned().collect(),
             };
             assert_eq!(ids, expected, "{path}");
         }
-        for (_, list, _) in [("visits", "visits", ""), ("calendar", "calendar", ""), ("reports", "reports", ""), ("contacts", "contacts", "")] {
+        for (_, list, _) in [
+            ("visits", "visits", ""),
+            ("calendar", "calendar", ""),
+            ("reports", "reports", ""),
+            ("contacts", "contacts", ""),
+        ] {
             let path = format!("{scope}/{code}/{list}/index.html");
             assert!(written.contains_key(&path), "{path} not written");
             assert!(linked.contains(&path), "{path}: no page links it");

@@ -242,7 +242,11 @@ async fn each_filtered_feed_has_its_own_id_title_and_absolute_links() {
         let feed = identity(member, &format!("/reports.atom{suffix}")).await;
         assert!(feed.id.starts_with("urn:liaison:feed:"), "{}", feed.id);
         assert_eq!(feed.self_link, format!("/reports.atom{suffix}"));
-        assert!(feed.entry_links.iter().all(|l| l.starts_with("/items/")), "{:?}", feed.entry_links);
+        assert!(
+            feed.entry_links.iter().all(|l| l.starts_with("/items/")),
+            "{:?}",
+            feed.entry_links
+        );
         assert!(urns.insert(feed.id.clone()), "{query}: the id {} is another feed's", feed.id);
     }
 }

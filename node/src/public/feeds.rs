@@ -69,7 +69,13 @@ impl Feed {
     /// The feed of `q` from the public items `entries` (every item matching `q`, or for an
     /// Atom feed at least its [`ATOM_ENTRIES`] latest reports), found at `path` (its path on
     /// the site, from `/`).
-    pub(crate) fn render(self, site: &Site, q: &FeedQuery, path: &str, entries: &[Entry]) -> String {
+    pub(crate) fn render(
+        self,
+        site: &Site,
+        q: &FeedQuery,
+        path: &str,
+        entries: &[Entry],
+    ) -> String {
         let title = q.title(self, site);
         match self {
             Feed::Calendar => export::to_ics(entries, &title),

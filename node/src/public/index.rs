@@ -86,7 +86,12 @@ impl PublicIndex {
         Ok(())
     }
 
-    fn update(&mut self, store: &ReadOnlyStore, generation: u64, ids: &[ItemId]) -> Result<(), Error> {
+    fn update(
+        &mut self,
+        store: &ReadOnlyStore,
+        generation: u64,
+        ids: &[ItemId],
+    ) -> Result<(), Error> {
         for id in ids {
             self.remove(*id);
             if let Some(entry) = store.get(*id)?.filter(is_public) {

@@ -378,7 +378,12 @@ impl Site {
             None => (self.store.generation(), None),
         };
         // An index that failed half-way is dropped, and made anew at the next search.
-        index.refresh(generation, changed, || self.items(&Filter::default()), |id| self.item(id))?;
+        index.refresh(
+            generation,
+            changed,
+            || self.items(&Filter::default()),
+            |id| self.item(id),
+        )?;
         let index = kept.insert(index);
         let among: Option<std::collections::HashSet<ItemId>> = if *filter == Filter::default() {
             None

@@ -201,8 +201,12 @@ fn scope_files(site: &Site, scope: &Scope, out: &mut Out<'_>) -> Result<(), Erro
         let entries = feed.entries(site, &q)?;
         out.file(&path, &feed.render(site, &q, &path, &entries))?;
     }
-    let items: Vec<serde_json::Value> = site.items(&scope.filter())?.iter().map(public_json).collect();
-    out.file(&scope.items_json(), &pretty(&serde_json::json!({"items": items, "next_cursor": null})))
+    let items: Vec<serde_json::Value> =
+        site.items(&scope.filter())?.iter().map(public_json).collect();
+    out.file(
+        &scope.items_json(),
+        &pretty(&serde_json::json!({"items": items, "next_cursor": null})),
+    )
 }
 
 /// The home page's list of mechanisms, each with its own page.
