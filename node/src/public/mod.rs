@@ -196,7 +196,8 @@ impl Site {
         self.leaves.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The same site, reached at `url` (`public_url`; see [`Site::base`]).
+    /// The same site, reached at `url` (`public_url` in `config.toml`): feeds' ids and links
+    /// start with it.
     #[must_use]
     pub fn reached_at(self, url: Option<&str>) -> Self {
         Self { base: url.map(|u| u.trim_end_matches('/').to_owned()), ..self }

@@ -5,7 +5,7 @@
 //! `countries/TN/items.json`) and once per mechanism (`mechanisms/achpr/...`), and the lists'
 //! upcoming rows (`visits/upcoming/`). Every file has an extension or is a directory's
 //! `index.html`, so a server names its type. Every link of every page is rewritten to the file
-//! that stands for it ([`static_link`]); a link the export cannot stand for fails the export
+//! that stands for it (`static_link`); a link the export cannot stand for fails the export
 //! rather than leaving a page pointing nowhere.
 
 use std::path::Path;
