@@ -10,9 +10,9 @@ use std::ops::Bound;
 use chrono::NaiveDate;
 use liaison_protocol::{CountryCode, ItemId, Kind, Label, Mechanism};
 
-use super::{Filter, SortKey, is_public, sort_key};
+use super::{Filter, SortKey, sort_key};
 use crate::Error;
-use crate::store::{Entry, Query, ReadOnlyStore};
+use crate::store::{Entry, Query};
 
 /// What the site filters a public item by.
 #[derive(Debug, Clone)]
@@ -57,49 +57,45 @@ pub(crate) struct PublicIndex {
 }
 
 impl PublicIndex {
-    /// Brings the index up to date with `store`: the items changed since it was last, or every
-    /// item when those changes are not remembered.
+    /// The store generation the index is up to date with, if any.
+    pub(crate) fn generation(&self) -> Option<u64> {
+        self.generation
+    }
+
+    /// Brings the index to the store at `generation`: `changed` names the items changed since
+    /// [`PublicIndex::generation`], each read again with `one` (`None` when it is not public
+    /// now); when it is `None`, the index is made anew of what `all` returns, every public
+    /// item.
     ///
     /// # Errors
-    /// [`Error::Corrupt`] on an altered record; the index is then read whole next time.
-    pub(crate) fn refresh(&mut self, store: &ReadOnlyStore) -> Result<(), Error> {
-        let changed = match self.generation {
-            Some(generation) => store.changed_since(generation),
-            None => (store.generation(), None),
-        };
-        let result = match changed {
-            (now, Some(ids)) => self.update(store, now, &ids),
-            (now, None) => self.rebuild(store, now),
-        };
-        if result.is_err() {
-            self.generation = None;
-        }
-        result
-    }
-
-    fn rebuild(&mut self, store: &ReadOnlyStore, generation: u64) -> Result<(), Error> {
-        *self = PublicIndex::default();
-        for entry in store.list(&Query::default())?.iter().filter(|e| is_public(e)) {
-            self.insert(entry.header.id, Facts::of(entry));
-        }
-        self.generation = Some(generation);
-        Ok(())
-    }
-
-    fn update(
+    /// What `all` or `one` return; the index is then read whole next time.
+    pub(crate) fn refresh(
         &mut self,
-        store: &ReadOnlyStore,
         generation: u64,
-        ids: &[ItemId],
+        changed: Option<Vec<ItemId>>,
+        all: impl FnOnce() -> Result<Vec<Entry>, Error>,
+        mut one: impl FnMut(ItemId) -> Result<Option<Entry>, Error>,
     ) -> Result<(), Error> {
-        for id in ids {
-            self.remove(*id);
-            if let Some(entry) = store.get(*id)?.filter(is_public) {
-                self.insert(*id, Facts::of(&entry));
-            }
+        if self.generation == Some(generation) {
+            return Ok(());
         }
-        self.generation = Some(generation);
-        Ok(())
+        let result = match changed.filter(|_| self.generation.is_some()) {
+            Some(ids) => ids.into_iter().try_for_each(|id| {
+                self.remove(id);
+                if let Some(entry) = one(id)? {
+                    self.insert(id, Facts::of(&entry));
+                }
+                Ok(())
+            }),
+            None => all().map(|entries| {
+                *self = PublicIndex::default();
+                for entry in &entries {
+                    self.insert(entry.header.id, Facts::of(entry));
+                }
+            }),
+        };
+        self.generation = result.is_ok().then_some(generation);
+        result
     }
 
     fn insert(&mut self, id: ItemId, facts: Facts) {

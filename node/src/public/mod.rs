@@ -286,8 +286,21 @@ impl Site {
         count: usize,
     ) -> Result<Vec<SortKey>, Error> {
         let mut index = self.lock_index();
-        index.refresh(&self.store)?;
+        self.refresh(&mut index)?;
         Ok(index.keys(filter, after, backwards, count))
+    }
+
+    /// Brings `index` up to date with the store: the items changed since it last was, or
+    /// every public item when those changes are no longer remembered.
+    fn refresh(&self, index: &mut index::PublicIndex) -> Result<(), Error> {
+        // The changes since the index's generation, read before the items are.
+        let (generation, changed) = match index.generation() {
+            Some(g) => self.store.changed_since(g),
+            None => (self.store.generation(), None),
+        };
+        let all =
+            || Ok(self.store.list(&Query::default())?.into_iter().filter(is_public).collect());
+        index.refresh(generation, changed, all, |id| self.item(id))
     }
 
     fn lock_index(&self) -> std::sync::MutexGuard<'_, index::PublicIndex> {
@@ -299,7 +312,7 @@ impl Site {
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
     pub fn warm(&self) -> Result<(), Error> {
-        self.lock_index().refresh(&self.store)
+        self.refresh(&mut self.lock_index())
     }
 
     /// The first `count` of the items `keys` name that are still public and match `filter`.
@@ -342,7 +355,7 @@ impl Site {
 
     fn read_summary(&self, generation: u64) -> Result<Arc<Summary>, Error> {
         let mut index = self.lock_index();
-        index.refresh(&self.store)?;
+        self.refresh(&mut index)?;
         let (mut countries, counts) = index.summary();
         drop(index);
         countries.sort_by_key(CountryCode::name);
