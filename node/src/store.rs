@@ -629,3 +629,35 @@ fn make_files_private(dir: &Path) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_items_changed_since_a_generation_are_told_while_remembered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let (a, b) = (ItemId::from_random_bytes([1; 16]), ItemId::from_random_bytes([2; 16]));
+        assert_eq!(store.changed_since(0), (0, Some(Vec::new())));
+        store.changed(vec![a]);
+        store.changed(Vec::new());
+        store.changed(vec![b, a]);
+        let mut both = vec![a, b];
+        both.sort();
+        assert_eq!(store.changed_since(0), (3, Some(both)));
+        assert_eq!(
+            store.changed_since(2),
+            (3, Some(vec![b, a].into_iter().collect::<BTreeSet<_>>().into_iter().collect()))
+        );
+        assert_eq!(store.changed_since(3), (3, Some(Vec::new())));
+        // A generation this store never made, and one older than what it remembers.
+        assert_eq!(store.changed_since(4), (3, None));
+        for _ in 0..REMEMBERED_WRITES {
+            store.changed(Vec::new());
+        }
+        let now = store.generation();
+        assert_eq!(store.changed_since(0), (now, None));
+        assert_eq!(store.changed_since(now - 1), (now, Some(Vec::new())));
+    }
+}
