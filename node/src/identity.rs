@@ -43,6 +43,11 @@ pub struct Config {
     /// is reported as an overlap.
     #[serde(default = "default_window")]
     pub overlap_window_days: u32,
+    /// The address the public site is reached at (`https://mirror.example.org`), from which
+    /// feeds form their ids and absolute links; without it they are formed as described in
+    /// README ("Public mirrors").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
     /// The node's public key, to catch a key file swapped under the config.
     pub public_key: PublicKey,
 }
@@ -144,6 +149,7 @@ impl Identity {
             http: options.http,
             allow_mirrors: false,
             overlap_window_days: crate::coord::DEFAULT_WINDOW_DAYS,
+            public_url: None,
             public_key: PublicKey::from(&key.verifying_key()),
         };
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -170,6 +176,10 @@ impl Identity {
         let text = fs::read_to_string(&config_path).map_err(|e| Error::io(&config_path, e))?;
         let config: Config =
             toml::from_str(&text).map_err(|e| config_error(&config_path, &text, &e))?;
+        if let Some(url) = &config.public_url {
+            check_public_url(url)
+                .map_err(|e| Error::Config(format!("{}: {e}", config_path.display())))?;
+        }
         // A data directory made before directories were made private is tightened here.
         make_private_dir(dir)?;
         let key_path = dir.join(KEY_FILE);
@@ -182,6 +192,23 @@ impl Identity {
         }
         Ok(Self { dir: dir.to_owned(), key, config })
     }
+}
+
+/// Checks a `public_url`: an absolute `http` or `https` URL with no query or fragment, so
+/// that paths can follow it.
+///
+/// # Errors
+/// A [`liaison_protocol::FieldError`] naming the value and what is allowed.
+pub fn check_public_url(url: &str) -> Result<(), liaison_protocol::FieldError> {
+    liaison_protocol::values::check_url("public_url", url)?;
+    if url.contains(['?', '#']) || url.len() > 200 {
+        return Err(liaison_protocol::FieldError::new(
+            "public_url",
+            url,
+            "the site's address, with no query or fragment, at most 200 characters",
+        ));
+    }
+    Ok(())
 }
 
 /// Where `key rotate` keeps the key it replaced, until the operator deletes it.

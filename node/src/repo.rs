@@ -676,13 +676,16 @@ impl Repo {
         limit: usize,
     ) -> Result<crate::search::Results, Error> {
         crate::search::check_query(text)?;
-        let generation = self.store.generation();
         let mut index = match self.search.take() {
             Some(index) => index,
             None => crate::search::Index::new()?,
         };
+        let (generation, changed) = match index.generation() {
+            Some(g) => self.store.changed_since(g),
+            None => (self.store.generation(), None),
+        };
         let all = Query { withdrawn: true, ..Query::default() };
-        index.refresh(generation, || self.store.list(&all))?;
+        index.refresh(generation, changed, || self.store.list(&all), |id| self.store.get(id))?;
         let index = self.search.insert(index);
         let among: std::collections::HashSet<ItemId> =
             self.store.list(query)?.iter().map(|e| e.header.id).collect();

@@ -213,46 +213,49 @@ impl Index {
         })
     }
 
-    /// Brings the index to the items `entries` returns, unless it is at `generation` already:
-    /// items gone are deleted, new ones and changed ones (by digest) are indexed anew.
+    /// The store generation the index is up to date with, if any.
+    pub(crate) fn generation(&self) -> Option<u64> {
+        self.generation
+    }
+
+    /// Brings the index to the store at `generation`, unless it is there already: `changed`
+    /// names the items changed since [`Index::generation`], each read again with `one`
+    /// (`None` when it is gone); when it is `None`, the index is brought to the items `all`
+    /// returns. Items gone are deleted, new ones and changed ones (by digest) indexed anew.
     ///
     /// # Errors
-    /// What `entries` returns; tantivy's failures.
+    /// What `all` or `one` return; tantivy's failures.
     pub(crate) fn refresh(
         &mut self,
         generation: u64,
-        entries: impl FnOnce() -> Result<Vec<Entry>, Error>,
+        changed: Option<Vec<ItemId>>,
+        all: impl FnOnce() -> Result<Vec<Entry>, Error>,
+        mut one: impl FnMut(ItemId) -> Result<Option<Entry>, Error>,
     ) -> Result<(), Error> {
         if self.generation == Some(generation) {
             return Ok(());
         }
-        let entries = entries()?;
-        let now: HashSet<ItemId> = entries.iter().map(|e| e.header.id).collect();
-        let gone: Vec<ItemId> =
-            self.indexed.keys().filter(|id| !now.contains(id)).copied().collect();
-        let mut changed = !gone.is_empty();
-        for id in gone {
-            self.remove(id);
-        }
-        for entry in &entries {
-            let id = entry.header.id;
-            if self.indexed.get(&id).is_some_and(|(_, digest)| *digest == entry.record.digest) {
-                continue;
+        let mut touched = false;
+        if let Some(ids) = changed.filter(|_| self.generation.is_some()) {
+            for id in ids {
+                match one(id)? {
+                    Some(entry) => touched |= self.put(&entry)?,
+                    None => touched |= self.remove(id),
+                }
             }
-            self.remove(id);
-            let slot = self.next_slot;
-            self.next_slot += 1;
-            let mut doc = TantivyDocument::default();
-            doc.add_u64(self.slot, slot);
-            for (field, text) in self.fields.iter().zip(texts(entry)) {
-                doc.add_text(*field, text);
+        } else {
+            let entries = all()?;
+            let now: HashSet<ItemId> = entries.iter().map(|e| e.header.id).collect();
+            let gone: Vec<ItemId> =
+                self.indexed.keys().filter(|id| !now.contains(id)).copied().collect();
+            for id in gone {
+                touched |= self.remove(id);
             }
-            self.writer.add_document(doc).map_err(search_error)?;
-            self.indexed.insert(id, (slot, entry.record.digest.clone()));
-            self.ids.insert(slot, id);
-            changed = true;
+            for entry in &entries {
+                touched |= self.put(entry)?;
+            }
         }
-        if changed {
+        if touched {
             self.writer.commit().map_err(search_error)?;
             self.reader.reload().map_err(search_error)?;
         }
@@ -260,11 +263,32 @@ impl Index {
         Ok(())
     }
 
-    fn remove(&mut self, id: ItemId) {
-        if let Some((slot, _)) = self.indexed.remove(&id) {
-            self.ids.remove(&slot);
-            self.writer.delete_term(Term::from_field_u64(self.slot, slot));
+    /// Indexes `entry` anew unless it is indexed in this state; whether it was.
+    fn put(&mut self, entry: &Entry) -> Result<bool, Error> {
+        let id = entry.header.id;
+        if self.indexed.get(&id).is_some_and(|(_, digest)| *digest == entry.record.digest) {
+            return Ok(false);
         }
+        self.remove(id);
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(self.slot, slot);
+        for (field, text) in self.fields.iter().zip(texts(entry)) {
+            doc.add_text(*field, text);
+        }
+        self.writer.add_document(doc).map_err(search_error)?;
+        self.indexed.insert(id, (slot, entry.record.digest.clone()));
+        self.ids.insert(slot, id);
+        Ok(true)
+    }
+
+    /// Deletes `id` from the index; whether it was there.
+    fn remove(&mut self, id: ItemId) -> bool {
+        let Some((slot, _)) = self.indexed.remove(&id) else { return false };
+        self.ids.remove(&slot);
+        self.writer.delete_term(Term::from_field_u64(self.slot, slot));
+        true
     }
 
     /// The items among `among` (every item indexed when `None`) that match `text`, best first:

@@ -73,16 +73,32 @@ pub struct Query {
 impl Query {
     /// Whether `entry` matches every filter.
     pub fn matches(&self, entry: &Entry) -> bool {
-        let state = &entry.record.state;
-        let span = state.fields.span();
-        let header = &entry.header;
-        (self.withdrawn || !state.withdrawn)
-            && self.kind.is_none_or(|k| header.kind == k)
-            && self.country.is_none_or(|c| state.fields.all_countries().contains(&c))
-            && self
-                .mechanism
-                .as_ref()
-                .is_none_or(|m| &header.owner == m || header.co_owners.contains(m))
+        let (state, header) = (&entry.record.state, &entry.header);
+        let mechanisms: Vec<Mechanism> =
+            std::iter::once(&header.owner).chain(&header.co_owners).cloned().collect();
+        self.matches_parts(
+            header.kind,
+            &state.fields.all_countries(),
+            &mechanisms,
+            state.fields.span(),
+            state.withdrawn,
+        )
+    }
+
+    /// Whether an item of `kind`, concerning `countries`, owned or co-owned by `mechanisms`,
+    /// spanning `span`, withdrawn or not, matches every filter.
+    pub fn matches_parts(
+        &self,
+        kind: Kind,
+        countries: &[CountryCode],
+        mechanisms: &[Mechanism],
+        span: Option<(NaiveDate, NaiveDate)>,
+        withdrawn: bool,
+    ) -> bool {
+        (self.withdrawn || !withdrawn)
+            && self.kind.is_none_or(|k| kind == k)
+            && self.country.is_none_or(|c| countries.contains(&c))
+            && self.mechanism.as_ref().is_none_or(|m| mechanisms.contains(m))
             && self.from.is_none_or(|from| span.is_some_and(|(_, end)| end >= from))
             && self.to.is_none_or(|to| span.is_some_and(|(start, _)| start <= to))
     }
@@ -92,8 +108,21 @@ impl Query {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: sled::Db,
-    /// Bumped after every write, shared by every clone.
-    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The generation, bumped after every write, and which items each write changed; shared
+    /// by every clone.
+    changes: std::sync::Arc<Changes>,
+}
+
+/// Most writes whose items the store remembers (see [`Store::changed_since`]); a reader
+/// further behind reads everything again.
+const REMEMBERED_WRITES: usize = 4096;
+
+/// The store's generation and the items the latest writes changed.
+#[derive(Debug, Default)]
+struct Changes {
+    generation: std::sync::atomic::AtomicU64,
+    /// The generation each remembered write made, and the items it changed.
+    log: std::sync::Mutex<std::collections::VecDeque<(u64, Vec<ItemId>)>>,
 }
 
 /// sled's page cache. Its default, 1 GiB, would let a node holding 100,000 items grow past
@@ -119,14 +148,47 @@ impl Store {
             )?;
         make_files_private(dir)?;
         check_version(&db, dir)?;
-        Ok(Self { db, generation: std::sync::Arc::default() })
+        Ok(Self { db, changes: std::sync::Arc::default() })
     }
 
     /// A number that changes after every write (of items or of the roster) through this store
     /// or a clone of it: what a reader derives from the store stays valid while it does not
     /// change. Read it before reading the store.
     pub fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::Acquire)
+        self.changes.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Bumps the generation after a write that changed `items` (none for the roster and
+    /// other records), and remembers them.
+    fn changed(&self, items: Vec<ItemId>) {
+        let mut log = self.changes.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let generation =
+            self.changes.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1;
+        if log.len() == REMEMBERED_WRITES {
+            log.pop_front();
+        }
+        log.push_back((generation, items));
+    }
+
+    /// The generation now, and the items changed since `generation` (each once), or `None`
+    /// when writes since then are no longer remembered (or `generation` is not one this store
+    /// made): then a reader must read everything again.
+    pub fn changed_since(&self, generation: u64) -> (u64, Option<Vec<ItemId>>) {
+        let log = self.changes.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = self.generation();
+        if generation == now {
+            return (now, Some(Vec::new()));
+        }
+        let complete = generation < now && log.front().is_some_and(|(g, _)| *g <= generation + 1);
+        if !complete {
+            return (now, None);
+        }
+        let ids: BTreeSet<ItemId> = log
+            .iter()
+            .filter(|(g, _)| *g > generation)
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .collect();
+        (now, Some(ids.into_iter().collect()))
     }
 
     /// The record of `id`, checksum verified.
@@ -159,7 +221,7 @@ impl Store {
             batch.insert(record_key(header.id), encode_record(record));
         }
         let applied = self.db.apply_batch(batch).map_err(store_err);
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        self.changed(records.iter().map(|(header, _)| header.id).collect());
         applied?;
         self.db.flush().map_err(store_err)?;
         Ok(())
@@ -235,7 +297,7 @@ impl Store {
     /// If sled fails.
     pub fn remove_card(&self, key: &PublicKey) -> Result<bool, Error> {
         let old = self.db.remove(roster_key(key));
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        self.changed(Vec::new());
         let old = old.map_err(store_err)?;
         self.db.flush().map_err(store_err)?;
         Ok(old.is_some())
@@ -276,7 +338,7 @@ impl Store {
     pub fn put_keyset(&self, mechanism: &Mechanism, json: &str) -> Result<(), Error> {
         let key = [&b"keyset/"[..], mechanism.as_str().as_bytes()].concat();
         let inserted = self.db.insert(key, json.as_bytes());
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        self.changed(Vec::new());
         inserted.map_err(store_err)?;
         self.db.flush().map_err(store_err)?;
         Ok(())
@@ -338,7 +400,7 @@ impl Store {
     /// If sled fails.
     pub fn remove_authority(&self, mechanism: &Mechanism) -> Result<bool, Error> {
         let old = self.db.remove([&b"authority/"[..], mechanism.as_str().as_bytes()].concat());
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        self.changed(Vec::new());
         let old = old.map_err(store_err)?;
         self.db.flush().map_err(store_err)?;
         Ok(old.is_some())
@@ -379,7 +441,7 @@ impl Store {
 
     fn put_durably<T: Serialize>(&self, key: Vec<u8>, value: &T) -> Result<(), Error> {
         let inserted = self.db.insert(key, codec::encode(value));
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        self.changed(Vec::new());
         inserted.map_err(store_err)?;
         self.db.flush().map_err(store_err)?;
         Ok(())
@@ -410,6 +472,11 @@ impl ReadOnlyStore {
     /// See [`Store::generation`].
     pub fn generation(&self) -> u64 {
         self.0.generation()
+    }
+
+    /// See [`Store::changed_since`].
+    pub fn changed_since(&self, generation: u64) -> (u64, Option<Vec<ItemId>>) {
+        self.0.changed_since(generation)
     }
 
     /// See [`Store::get`].
@@ -561,4 +628,36 @@ fn make_files_private(dir: &Path) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_items_changed_since_a_generation_are_told_while_remembered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let (a, b) = (ItemId::from_random_bytes([1; 16]), ItemId::from_random_bytes([2; 16]));
+        assert_eq!(store.changed_since(0), (0, Some(Vec::new())));
+        store.changed(vec![a]);
+        store.changed(Vec::new());
+        store.changed(vec![b, a]);
+        let mut both = vec![a, b];
+        both.sort();
+        assert_eq!(store.changed_since(0), (3, Some(both)));
+        assert_eq!(
+            store.changed_since(2),
+            (3, Some(vec![b, a].into_iter().collect::<BTreeSet<_>>().into_iter().collect()))
+        );
+        assert_eq!(store.changed_since(3), (3, Some(Vec::new())));
+        // A generation this store never made, and one older than what it remembers.
+        assert_eq!(store.changed_since(4), (3, None));
+        for _ in 0..REMEMBERED_WRITES {
+            store.changed(Vec::new());
+        }
+        let now = store.generation();
+        assert_eq!(store.changed_since(0), (now, None));
+        assert_eq!(store.changed_since(now - 1), (now, Some(Vec::new())));
+    }
 }

@@ -42,6 +42,7 @@ mod operations;
 mod public_flood;
 mod roundtrip;
 mod signatures;
+mod site_export;
 mod site_feeds;
 mod site_http;
 mod site_languages;

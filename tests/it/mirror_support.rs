@@ -175,6 +175,17 @@ pub(crate) const COE: usize = 2;
 
 pub(crate) const MIRROR: usize = 3;
 
+/// The address the mirror's site says it is reached at (`public_url`); the member's site has
+/// none.
+pub(crate) const MIRROR_URL: &str = "https://mirror.example.org";
+
+/// Sets `public_url` in the config of the node in `dir`.
+pub(crate) fn set_public_url(dir: &Path, url: &str) {
+    let path = dir.join("config.toml");
+    let text = std::fs::read_to_string(&path).expect("read config.toml");
+    std::fs::write(&path, format!("{text}public_url = \"{url}\"\n")).expect("write config.toml");
+}
+
 /// A federation of ohchr, achpr and coe members and an NGO mirror, every node in every
 /// roster, holding the sample items and marked items of every label. The mirror serves the
 /// public site, and so does ohchr, a member that enables it: its store holds restricted items,
@@ -205,6 +216,9 @@ impl Fed {
         .enumerate()
         {
             let mut node = TestNode::init(&format!("{mechanism}#{i}"), mechanism, role);
+            if i == MIRROR {
+                set_public_url(node.path(), MIRROR_URL);
+            }
             let serves = i == OHCHR || i == MIRROR;
             node.start_with(if serves { site.clone() } else { options() }).await;
             net.nodes.push(node);

@@ -132,3 +132,121 @@ async fn the_feeds_are_accepted_by_independent_parsers() {
     let tn = ical_uids(&get_ok(mirror, "/calendar.ics?country=TN").await);
     assert!(!tn.is_empty() && tn.is_subset(&all) && tn.len() < all.len(), "{tn:?} of {all:?}");
 }
+
+const PYTHON_FEED_IDENTITY: &str = r#"
+import sys
+import feedparser
+d = feedparser.parse(sys.stdin.read())
+assert not d.bozo, d.bozo_exception
+selfs = [l["href"] for l in d.feed.links if l.get("rel") == "self"]
+assert len(selfs) == 1, d.feed.links
+print(d.feed.id)
+print(d.feed.title)
+print(selfs[0])
+for e in d.entries:
+    print(e.link)
+"#;
+
+/// What identifies a feed: its id, its title and its `self` link, and its entries' links.
+struct Identity {
+    id: String,
+    title: String,
+    self_link: String,
+    entry_links: Vec<String>,
+}
+
+async fn identity(site: std::net::SocketAddr, path: &str) -> Identity {
+    let atom = get_ok(site, path).await;
+    let feed = feed_rs::parser::parse(atom.as_bytes())
+        .unwrap_or_else(|e| panic!("feed-rs refuses {path}: {e}\n{atom}"));
+    let self_links: Vec<String> = feed
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("self"))
+        .map(|l| l.href.clone())
+        .collect();
+    assert_eq!(self_links.len(), 1, "{path}: one self link: {self_links:?}");
+    let entry_links = feed
+        .entries
+        .iter()
+        .flat_map(|e| e.links.iter().filter(|l| l.rel.as_deref() == Some("alternate")))
+        .map(|l| l.href.clone())
+        .collect();
+    Identity {
+        id: feed.id,
+        title: feed.title.map(|t| t.content).unwrap_or_default(),
+        self_link: self_links[0].clone(),
+        entry_links,
+    }
+}
+
+/// Each filtered Atom feed has its own stable id, a title that says its filters in words, and
+/// absolute links made from the site's configured address (`public_url`); a site without one
+/// links from its root, with a URN for an id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_filtered_feed_has_its_own_id_title_and_absolute_links() {
+    let fed = Fed::start().await;
+    let mirror = fed.mirror();
+    let py_feedparser = python_has("feedparser");
+    let filters = [
+        ("", vec![]),
+        ("country=TN", vec!["Tunisia"]),
+        ("country=FR", vec!["France"]),
+        ("mechanism=achpr", vec!["by achpr"]),
+        ("country=TN&mechanism=ohchr", vec!["Tunisia", "by ohchr"]),
+    ];
+    let mut ids = BTreeSet::new();
+    for (query, words) in &filters {
+        let suffix = if query.is_empty() { String::new() } else { format!("?{query}") };
+        let path = format!("/reports.atom{suffix}");
+        let feed = identity(mirror, &path).await;
+        let canonical = format!("{MIRROR_URL}{path}");
+        assert_eq!(feed.id, canonical, "{path}: the id is the feed's canonical address");
+        assert_eq!(feed.self_link, canonical, "{path}: self link");
+        assert!(feed.title.starts_with("Reports"), "{path}: {}", feed.title);
+        for word in words {
+            assert!(feed.title.contains(word), "{path}: {:?} does not say {word}", feed.title);
+        }
+        if query.is_empty() {
+            assert!(!feed.title.contains(" on ") && !feed.title.contains(" by "), "{}", feed.title);
+        }
+        assert!(!feed.entry_links.is_empty() || !query.is_empty(), "{path}: no entries");
+        for link in &feed.entry_links {
+            assert!(link.starts_with(&format!("{MIRROR_URL}/items/")), "{path}: {link}");
+        }
+        // Stable: the same id again, and the same with its filters in another order.
+        assert_eq!(identity(mirror, &path).await.id, feed.id, "{path}: a second time");
+        if query.contains('&') {
+            let swapped: Vec<&str> = query.split('&').rev().collect();
+            let other = identity(mirror, &format!("/reports.atom?{}", swapped.join("&"))).await;
+            assert_eq!(other.id, feed.id, "{path}: filters in another order");
+            assert_eq!(other.self_link, feed.self_link, "{path}: filters in another order");
+        }
+        if py_feedparser {
+            let atom = get_ok(mirror, &path).await;
+            let out = python(PYTHON_FEED_IDENTITY, &atom).await;
+            let mut lines = out.lines();
+            assert_eq!(lines.next(), Some(canonical.as_str()), "feedparser: id of {path}");
+            assert_eq!(lines.next(), Some(feed.title.as_str()), "feedparser: title of {path}");
+            assert_eq!(lines.next(), Some(canonical.as_str()), "feedparser: self of {path}");
+            let links: Vec<&str> = lines.collect();
+            assert_eq!(links, feed.entry_links, "feedparser: entry links of {path}");
+        }
+        assert!(ids.insert(feed.id.clone()), "{path}: the id {} is another feed's", feed.id);
+    }
+    // A site with no configured address: ids are URNs, one per filter set, links from the root.
+    let member = fed.site(OHCHR);
+    let mut urns = BTreeSet::new();
+    for (query, _) in &filters {
+        let suffix = if query.is_empty() { String::new() } else { format!("?{query}") };
+        let feed = identity(member, &format!("/reports.atom{suffix}")).await;
+        assert!(feed.id.starts_with("urn:liaison:feed:"), "{}", feed.id);
+        assert_eq!(feed.self_link, format!("/reports.atom{suffix}"));
+        assert!(
+            feed.entry_links.iter().all(|l| l.starts_with("/items/")),
+            "{:?}",
+            feed.entry_links
+        );
+        assert!(urns.insert(feed.id.clone()), "{query}: the id {} is another feed's", feed.id);
+    }
+}

@@ -208,7 +208,15 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
                 repo.store().read_only(),
                 repo.site_title(),
                 status_rx.clone(),
-            );
+            )
+            .reached_at(config.public_url.as_deref());
+            // The index of the public items is read once, off the event loop's threads.
+            let warming = site.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = warming.warm() {
+                    tracing::error!(error = %e, "public site: reading the index of public items");
+                }
+            });
             let (bound, server) = crate::public::serve(&addr, site).await?;
             servers.push(server);
             Some(bound)

@@ -1,5 +1,6 @@
 //! Feeds: `/calendar.ics` and `/deadlines.ics` (iCalendar) and `/reports.atom` (Atom), with
-//! `country` and `mechanism` filters.
+//! `country` and `mechanism` filters. Each filtered feed has its own title, saying its filters
+//! in words, and its own Atom id; links are absolute when the site's address is configured.
 
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -14,13 +15,90 @@ use crate::store::Entry;
 const ICS: &str = "text/calendar; charset=utf-8";
 
 /// The filters feeds take.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct FeedQuery {
+pub(crate) struct FeedQuery {
     #[serde(default, deserialize_with = "parsed")]
-    country: Option<CountryCode>,
+    pub(crate) country: Option<CountryCode>,
     #[serde(default, deserialize_with = "parsed")]
-    mechanism: Option<Mechanism>,
+    pub(crate) mechanism: Option<Mechanism>,
+}
+
+/// The site's three feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Feed {
+    /// `/calendar.ics`: events and visits with exact days.
+    Calendar,
+    /// `/deadlines.ics`: calls for input.
+    Deadlines,
+    /// `/reports.atom`: the latest reports.
+    Reports,
+}
+
+/// Most entries of an Atom feed: the latest reports, as feed readers poll for what is new.
+pub(crate) const ATOM_ENTRIES: usize = 100;
+
+impl Feed {
+    pub(crate) const ALL: [Feed; 3] = [Feed::Calendar, Feed::Deadlines, Feed::Reports];
+
+    /// Its file name, which is also its path on the live site after `/`.
+    pub(crate) fn file(self) -> &'static str {
+        match self {
+            Feed::Calendar => "calendar.ics",
+            Feed::Deadlines => "deadlines.ics",
+            Feed::Reports => "reports.atom",
+        }
+    }
+
+    fn kind(self) -> Option<Kind> {
+        match self {
+            Feed::Calendar => None,
+            Feed::Deadlines => Some(Kind::Visit),
+            Feed::Reports => Some(Kind::Report),
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Feed::Calendar => "Visits, sessions and events",
+            Feed::Deadlines => "Calls for input",
+            Feed::Reports => "Reports",
+        }
+    }
+
+    /// The feed of `q` from the public items `entries` (every item matching `q`, or for an
+    /// Atom feed at least its [`ATOM_ENTRIES`] latest reports), found at `path` (its path on
+    /// the site, from `/`).
+    pub(crate) fn render(
+        self,
+        site: &Site,
+        q: &FeedQuery,
+        path: &str,
+        entries: &[Entry],
+    ) -> String {
+        let title = q.title(self, site);
+        match self {
+            Feed::Calendar => export::to_ics(entries, &title),
+            Feed::Deadlines => export::deadlines_ics(entries, &title),
+            Feed::Reports => atom(site, q, path, &title, entries),
+        }
+    }
+
+    /// The items this feed of `q` shows, read from `site`.
+    pub(crate) fn entries(self, site: &Site, q: &FeedQuery) -> Result<Vec<Entry>, crate::Error> {
+        let filter = q.filter(self.kind());
+        match self {
+            Feed::Reports => site.last(&filter, ATOM_ENTRIES),
+            _ => site.items(&filter),
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Feed::Reports => "application/atom+xml; charset=utf-8",
+            _ => ICS,
+        }
+    }
 }
 
 impl FeedQuery {
@@ -32,63 +110,101 @@ impl FeedQuery {
             ..Filter::default()
         }
     }
+
+    /// The filters as a query string in one order, `?country=TN&mechanism=ohchr`, or `""`.
+    pub(crate) fn query_string(&self) -> String {
+        let mut pairs = Vec::new();
+        pairs.extend(self.country.map(|c| format!("country={c}")));
+        pairs.extend(self.mechanism.as_ref().map(|m| format!("mechanism={m}")));
+        if pairs.is_empty() { String::new() } else { format!("?{}", pairs.join("&")) }
+    }
+
+    /// The feed's title, its filters in words: `Reports on Tunisia by achpr — Liaison: ...`.
+    fn title(&self, feed: Feed, site: &Site) -> String {
+        let mut title = feed.what().to_owned();
+        if let Some(c) = self.country {
+            title.push_str(&format!(" on {}", c.name()));
+        }
+        if let Some(m) = &self.mechanism {
+            title.push_str(&format!(" by {m}"));
+        }
+        format!("{title} — {}", site.title)
+    }
+
+    /// The feed's Atom id, stable and one per filter set: the canonical address of the feed on
+    /// the live site (filters in one order) when the site's address is known, else a URN of
+    /// the site's name and the filters.
+    fn id(&self, feed: Feed, site: &Site) -> String {
+        if site.base.is_some() {
+            return site.absolute(&format!("/{}{}", feed.file(), self.query_string()));
+        }
+        let name: String = site
+            .title
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        let mut id = format!("urn:liaison:feed:{name}:{}", feed.file());
+        id.extend(self.country.map(|c| format!(":country={c}")));
+        id.extend(self.mechanism.as_ref().map(|m| format!(":mechanism={m}")));
+        id
+    }
+}
+
+async fn serve(
+    site: Site,
+    query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
+    feed: Feed,
+) -> Result<impl IntoResponse, Refusal> {
+    let Query(q) = query?;
+    site.read(move |site| {
+        let entries = feed.entries(site, &q)?;
+        let path = format!("/{}{}", feed.file(), q.query_string());
+        Ok(([(header::CONTENT_TYPE, feed.content_type())], feed.render(site, &q, &path, &entries)))
+    })
+    .await
 }
 
 pub(super) async fn calendar(
     State(site): State<Site>,
     query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, Refusal> {
-    let Query(q) = query?;
-    site.read(move |site| {
-        let entries = site.items(&q.filter(None))?;
-        Ok(([(header::CONTENT_TYPE, ICS)], export::to_ics(&entries, &site.title)))
-    })
-    .await
+    serve(site, query, Feed::Calendar).await
 }
 
 pub(super) async fn deadlines(
     State(site): State<Site>,
     query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, Refusal> {
-    let Query(q) = query?;
-    site.read(move |site| {
-        let entries = site.items(&q.filter(Some(Kind::Visit)))?;
-        let name = format!("{}: calls for input", site.title);
-        Ok(([(header::CONTENT_TYPE, ICS)], export::deadlines_ics(&entries, &name)))
-    })
-    .await
+    serve(site, query, Feed::Deadlines).await
 }
 
 pub(super) async fn reports(
     State(site): State<Site>,
     query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, Refusal> {
-    let Query(q) = query?;
-    site.read(move |site| {
-        let entries = site.items(&q.filter(Some(Kind::Report)))?;
-        Ok((
-            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-            atom(&site.title, &entries),
-        ))
-    })
-    .await
+    serve(site, query, Feed::Reports).await
 }
 
-/// The Atom feed (RFC 4287) of the report items in `entries`, newest first.
-pub(crate) fn atom(title: &str, entries: &[Entry]) -> String {
-    use atom_syndication::{Content, Entry as AtomEntry, Feed, Link, Person, Text};
+/// The Atom feed (RFC 4287) of the report items in `entries`, newest first, at most
+/// [`ATOM_ENTRIES`]: titled `title`, found at `path`, with absolute links when the site's
+/// address is known.
+fn atom(site: &Site, q: &FeedQuery, path: &str, title: &str, entries: &[Entry]) -> String {
+    use atom_syndication::{Content, Entry as AtomEntry, Feed as AtomFeed, Link, Person, Text};
     let mut reports: Vec<&Entry> =
         entries.iter().filter(|e| e.record.state.fields.report.is_some()).collect();
     reports.sort_by_key(|e| {
         std::cmp::Reverse(e.record.state.fields.report.as_ref().map(|r| r.issued))
     });
+    reports.truncate(ATOM_ENTRIES);
     let atom_entries: Vec<AtomEntry> = reports
         .iter()
         .map(|e| {
             let (h, s) = (&e.header, &e.record.state);
             let report = s.fields.report.as_ref();
             let mut links: Vec<Link> = vec![Link {
-                href: format!("/items/{}/", h.id),
+                href: site.absolute(&format!("/items/{}/", h.id)),
                 rel: "alternate".into(),
                 mime_type: Some("text/html".into()),
                 ..Link::default()
@@ -128,13 +244,18 @@ pub(crate) fn atom(title: &str, entries: &[Entry]) -> String {
         })
         .collect();
     let updated = reports.iter().map(|e| e.record.state.updated).max().unwrap_or_default();
-    let feed = Feed {
-        id: format!("urn:liaison:reports:{}", title.replace(' ', "-").to_lowercase()),
-        title: Text::plain(format!("{title}: reports")),
+    let feed = AtomFeed {
+        id: q.id(Feed::Reports, site),
+        title: Text::plain(title.to_owned()),
         updated: updated.fixed_offset(),
         entries: atom_entries,
-        links: vec![Link { href: "/reports.atom".into(), rel: "self".into(), ..Link::default() }],
-        ..Feed::default()
+        links: vec![Link {
+            href: site.absolute(path),
+            rel: "self".into(),
+            mime_type: Some("application/atom+xml".into()),
+            ..Link::default()
+        }],
+        ..AtomFeed::default()
     };
     feed.to_string()
 }

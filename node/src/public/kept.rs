@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{Filter, Site, SortKey};
+use super::Site;
 
 /// Most answers kept, and most bytes of them (both encodings): past either, answers made
 /// before the store last changed go first, then the least recently served.
@@ -24,10 +24,6 @@ const KEPT_ANSWERS: usize = 1024;
 const KEPT_BYTES: usize = 64 * 1024 * 1024;
 /// Smaller answers are sent as they are: gzip would save less than a packet.
 const GZIP_FROM: usize = 1024;
-
-/// Most orders of filters kept, and most sort keys in them (100,000 items take 2.4 MB).
-const KEPT_ORDERS: usize = 64;
-const KEPT_KEYS: usize = 1_000_000;
 
 /// Kept answers by request path and query.
 #[derive(Debug, Default)]
@@ -41,14 +37,6 @@ pub(super) struct Answers {
     /// turn and then finds it kept, so a popular answer that a write just made stale is made
     /// once, not by every request that arrives meanwhile.
     making: HashMap<String, Arc<tokio::sync::Mutex<()>>>,
-}
-
-/// The order of the public items of recent filters (see [`super::Site::page`]), each with the
-/// store generation it was read at.
-#[derive(Debug, Default)]
-pub(super) struct Orders {
-    by_filter: Vec<(Filter, u64, Arc<Vec<SortKey>>)>,
-    keys: usize,
 }
 
 /// One kept answer.
@@ -126,25 +114,6 @@ impl Answers {
         self.tick += 1;
         self.bytes += kept.bytes();
         self.by_uri.insert(uri, (kept, self.tick));
-    }
-}
-
-impl Orders {
-    pub(super) fn get(&self, filter: &Filter, generation: u64) -> Option<Arc<Vec<SortKey>>> {
-        self.by_filter.iter().find(|(f, g, _)| f == filter && *g == generation).map(|o| o.2.clone())
-    }
-
-    pub(super) fn keep(&mut self, filter: Filter, generation: u64, order: Arc<Vec<SortKey>>) {
-        self.by_filter.retain(|(f, g, _)| f != &filter && *g == generation);
-        self.keys = self.by_filter.iter().map(|(_, _, order)| order.len()).sum();
-        if self.by_filter.len() >= KEPT_ORDERS || self.keys + order.len() > KEPT_KEYS {
-            self.by_filter.clear();
-            self.keys = 0;
-        }
-        if order.len() <= KEPT_KEYS {
-            self.keys += order.len();
-            self.by_filter.push((filter, generation, order));
-        }
     }
 }
 

@@ -14,6 +14,7 @@
 mod api;
 mod feeds;
 pub(crate) mod i18n;
+mod index;
 mod kept;
 mod list;
 mod metrics;
@@ -63,12 +64,15 @@ pub struct Site {
     store: ReadOnlyStore,
     /// The site's name ("Liaison mirror: ngo-watch").
     pub title: String,
+    /// The address the site is reached at, without a trailing `/` (`public_url` in
+    /// `config.toml`): feeds' ids and links start with it.
+    base: Option<String>,
     status: watch::Receiver<Option<Status>>,
     /// Answers of the API and the feeds, kept until the store changes.
     answers: Arc<Mutex<kept::Answers>>,
-    /// The order of the items of recent filters, kept until the store changes, so a page of
-    /// the API reads the records it shows rather than every record the filter matches.
-    orders: Arc<Mutex<kept::Orders>>,
+    /// The order of the public items and what they are filtered by, kept up to date with the
+    /// store item by item, so a page reads the records it shows and no others.
+    index: Arc<Mutex<index::PublicIndex>>,
     /// The countries and counts of the public items, kept until the store changes.
     summary: Arc<Mutex<Option<Arc<Summary>>>>,
     /// Permits to read the store, one per reader.
@@ -163,9 +167,10 @@ impl Site {
         Self {
             store,
             title,
+            base: None,
             status,
             answers: Arc::default(),
-            orders: Arc::default(),
+            index: Arc::default(),
             summary: Arc::default(),
             readers: Arc::new(tokio::sync::Semaphore::new(readers())),
             leaves: Arc::default(),
@@ -190,6 +195,19 @@ impl Site {
 
     fn lock_leaves(&self) -> std::sync::MutexGuard<'_, BTreeMap<Mechanism, (u64, Leaves)>> {
         self.leaves.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The same site, reached at `url` (`public_url` in `config.toml`): feeds' ids and links
+    /// start with it.
+    #[must_use]
+    pub fn reached_at(self, url: Option<&str>) -> Self {
+        Self { base: url.map(|u| u.trim_end_matches('/').to_owned()), ..self }
+    }
+
+    /// `path` (starting with `/`) as an absolute URL when the site's address is known,
+    /// else as it is.
+    pub(crate) fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base.as_deref().unwrap_or_default())
     }
 
     /// A site over `store` with no running node behind it (a static export).
@@ -224,16 +242,12 @@ impl Site {
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
     pub fn items(&self, filter: &Filter) -> Result<Vec<Entry>, Error> {
-        let mut items: Vec<Entry> =
-            self.store.list(&filter.query())?.into_iter().filter(is_public).collect();
-        items.sort_by_key(sort_key);
-        Ok(items)
+        let keys = self.keys(filter, None, false, usize::MAX)?;
+        self.read_keys(keys.iter(), filter, usize::MAX)
     }
 
     /// Up to `count` of the public items matching `filter` that sort after `after`, in the
-    /// order of [`Site::items`], and the cursor of the page after. Only those records are read
-    /// once the filter's order is kept (the first page of a filter reads them all, as
-    /// [`Site::items`] does).
+    /// order of [`Site::items`], and the cursor of the page after. Only those records are read.
     ///
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
@@ -243,9 +257,8 @@ impl Site {
         after: Option<SortKey>,
         count: usize,
     ) -> Result<Page, Error> {
-        let order = self.order(filter)?;
-        let start = after.map_or(0, |after| order.partition_point(|key| *key <= after));
-        let mut entries = self.read_keys(order[start..].iter(), filter, count + 1)?;
+        let keys = self.keys(filter, after, false, count + 1)?;
+        let mut entries = self.read_keys(keys.iter(), filter, count + 1)?;
         let next = (entries.len() > count)
             .then(|| {
                 entries.truncate(count);
@@ -260,8 +273,47 @@ impl Site {
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
     pub(crate) fn last(&self, filter: &Filter, count: usize) -> Result<Vec<Entry>, Error> {
-        let order = self.order(filter)?;
-        self.read_keys(order.iter().rev(), filter, count)
+        let keys = self.keys(filter, None, true, count)?;
+        self.read_keys(keys.iter(), filter, count)
+    }
+
+    /// Up to `count` sort keys of the public items matching `filter`, after `after` or from
+    /// the last backwards, from the index brought up to date with the store first.
+    fn keys(
+        &self,
+        filter: &Filter,
+        after: Option<SortKey>,
+        backwards: bool,
+        count: usize,
+    ) -> Result<Vec<SortKey>, Error> {
+        let mut index = self.lock_index();
+        self.refresh(&mut index)?;
+        Ok(index.keys(filter, after, backwards, count))
+    }
+
+    /// Brings `index` up to date with the store: the items changed since it last was, or
+    /// every public item when those changes are no longer remembered.
+    fn refresh(&self, index: &mut index::PublicIndex) -> Result<(), Error> {
+        // The changes since the index's generation, read before the items are.
+        let (generation, changed) = match index.generation() {
+            Some(g) => self.store.changed_since(g),
+            None => (self.store.generation(), None),
+        };
+        let all =
+            || Ok(self.store.list(&Query::default())?.into_iter().filter(is_public).collect());
+        index.refresh(generation, changed, all, |id| self.item(id))
+    }
+
+    fn lock_index(&self) -> std::sync::MutexGuard<'_, index::PublicIndex> {
+        self.index.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Reads the index of the public items, so that the first request does not wait for it.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub fn warm(&self) -> Result<(), Error> {
+        self.refresh(&mut self.lock_index())
     }
 
     /// The first `count` of the items `keys` name that are still public and match `filter`.
@@ -303,30 +355,12 @@ impl Site {
     }
 
     fn read_summary(&self, generation: u64) -> Result<Arc<Summary>, Error> {
-        let mut countries = Vec::new();
-        let mut counts = BTreeMap::new();
-        for entry in self.store.list(&Query::default())?.iter().filter(|e| is_public(e)) {
-            countries.extend(entry.record.state.fields.all_countries());
-            *counts.entry((entry.header.kind, entry.header.label)).or_default() += 1;
-        }
+        let mut index = self.lock_index();
+        self.refresh(&mut index)?;
+        let (mut countries, counts) = index.summary();
+        drop(index);
         countries.sort_by_key(CountryCode::name);
-        countries.dedup();
         Ok(Arc::new(Summary { generation, countries, counts }))
-    }
-
-    /// The sort keys of the public items matching `filter`, in order.
-    fn order(&self, filter: &Filter) -> Result<Arc<Vec<SortKey>>, Error> {
-        // Read before the items are, as for kept answers.
-        let generation = self.store.generation();
-        let kept = self.orders.lock().ok().and_then(|orders| orders.get(filter, generation));
-        if let Some(order) = kept {
-            return Ok(order);
-        }
-        let order: Arc<Vec<SortKey>> = Arc::new(self.items(filter)?.iter().map(sort_key).collect());
-        if let Ok(mut orders) = self.orders.lock() {
-            orders.keep(filter.clone(), generation, Arc::clone(&order));
-        }
-        Ok(order)
     }
 
     /// The public items matching `filter` whose text matches the query `text`, best first:
@@ -348,20 +382,28 @@ impl Site {
         if let Err(e) = crate::search::check_query(text) {
             return Ok(Err(e));
         }
-        // Read before the items are, as for kept answers.
-        let generation = self.store.generation();
         let mut kept = self.search.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut index = match kept.take() {
             Some(index) => index,
             None => crate::search::Index::new()?,
         };
+        // The changes since the index's generation, read before the items are.
+        let (generation, changed) = match index.generation() {
+            Some(g) => self.store.changed_since(g),
+            None => (self.store.generation(), None),
+        };
         // An index that failed half-way is dropped, and made anew at the next search.
-        index.refresh(generation, || self.items(&Filter::default()))?;
+        index.refresh(
+            generation,
+            changed,
+            || self.items(&Filter::default()),
+            |id| self.item(id),
+        )?;
         let index = kept.insert(index);
         let among: Option<std::collections::HashSet<ItemId>> = if *filter == Filter::default() {
             None
         } else {
-            Some(self.order(filter)?.iter().map(|(_, id)| *id).collect())
+            Some(self.keys(filter, None, false, usize::MAX)?.iter().map(|(_, id)| *id).collect())
         };
         let found = match index.search(text, among.as_ref(), offset, count)? {
             Ok(found) => found,

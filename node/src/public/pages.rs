@@ -306,6 +306,7 @@ fn subscribe(r: Reader, host: Option<&str>, country: Option<CountryCode>) -> Mar
                 }
                 li { a href={ "/deadlines.ics" (query) } { (r.t(Msg::DeadlinesFeed)) (of) } }
                 li { a href={ "/reports.atom" (query) } { (r.t(Msg::ReportsFeed)) (of) } }
+                li { a href={ "/api/v1/items" (query) } { (r.t(Msg::EveryItemJson)) (of) } }
             }
         }
     }
@@ -353,16 +354,7 @@ pub(super) async fn home(State(site): State<Site>, r: Reader, headers: HeaderMap
     .await
 }
 
-/// A list page's content: the filter form, the rows, and a link to the next page.
-pub(crate) fn list_body(
-    list: (Kind, &str, &str),
-    f: &Filter,
-    entries: &[Entry],
-    next: Option<String>,
-) -> Markup {
-    list_body_for(Reader::default(), list, f, entries, next)
-}
-
+/// A list page's content in the reader's language: the filter form, the rows, a link to the next page.
 fn list_body_for(
     r: Reader,
     (kind, action, _): (Kind, &str, &str),

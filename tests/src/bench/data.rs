@@ -19,7 +19,7 @@ use super::Res;
 /// The four mechanisms of the benchmark federation.
 pub(crate) const MECHANISMS: [&str; 4] = ["ohchr", "achpr", "coe", "iachr"];
 
-const COUNTRIES: [&str; 24] = [
+pub(crate) const COUNTRIES: [&str; 24] = [
     "TN", "BI", "TR", "FR", "GE", "VE", "CO", "GM", "KE", "NG", "ZA", "EG", "UA", "PL", "HU", "BR",
     "MX", "GT", "HN", "US", "CH", "LK", "MM", "PH",
 ];

@@ -40,10 +40,11 @@ pub(crate) async fn run(root: &Path, n: usize, secs: u64) -> Vec<Row> {
         return not_measured("not measured: wrk not found (apt-get install wrk)");
     }
     match measure(root, n, secs, &paths).await {
-        Ok(results) => paths
+        Ok((results, uncached)) => paths
             .iter()
             .zip(results)
             .map(|((what, _), path)| path.row(figure(what), secs))
+            .chain(uncached.into_iter().map(|(what, load)| uncached_row(&what, n, secs, &load)))
             .collect(),
         Err(e) => {
             log(&format!("6. Mirror HTTP failed: {e}"));
@@ -51,6 +52,148 @@ pub(crate) async fn run(root: &Path, n: usize, secs: u64) -> Vec<Row> {
         }
     }
 }
+
+const UNCACHED_TARGET: &str = "p99 <= 50 ms";
+
+/// The row of one path of the uncached answers.
+fn uncached_row(what: &str, n: usize, secs: u64, load: &Load) -> Row {
+    let measured = format!(
+        "p50 {} / p99 {} ({} requests, {:.0} req/s, site CPU {} per request); `wrk -t1 -c1 \
+         -d{secs}s --latency`, one request at a time, each asking what no request before it \
+         asked, so no answer is kept",
+        ms(load.p50),
+        ms(load.p99),
+        count(load.requests),
+        load.rate,
+        micros(load.cpu_per_request),
+    );
+    let pass = load.p99 <= Duration::from_millis(50);
+    Row::new(
+        format!("6. Mirror HTTP, uncached: {what}, N = {}", count(n as u64)),
+        measured,
+        UNCACHED_TARGET,
+        Verdict::of(pass),
+    )
+}
+
+/// Distinct requests for each path of the uncached measurement, more than the site keeps
+/// answers (1,024), made from `ids` (public item ids) and the benchmark data's countries.
+fn uncached_paths(ids: &[String]) -> Vec<(String, Vec<String>)> {
+    const MANY: usize = 5_000;
+    let countries = data::COUNTRIES;
+    let day = |k: usize| {
+        let start = chrono::NaiveDate::from_ymd_opt(2019, 1, 1).unwrap_or_default();
+        start + chrono::Days::new((k * 7 % 2500) as u64)
+    };
+    // A cursor anywhere in the data: a day and an id that need not exist.
+    let cursor = |k: usize| format!("{}_{k:08x}-0000-4000-8000-000000000000", day(k));
+    // A value the site trims, padded so that each request is asked once.
+    let padded = |k: usize, value: &str| format!("{}{value}", "%20".repeat(k / countries.len()));
+    vec![
+        ("home page `/`".to_owned(), vec!["/".to_owned()]),
+        (
+            "a list deep in its pages, `/visits/?cursor=`".to_owned(),
+            (0..MANY).map(|k| format!("/visits/?cursor={}", cursor(k))).collect(),
+        ),
+        (
+            "a country's page, `/countries/CC/`".to_owned(),
+            countries.iter().map(|c| format!("/countries/{c}/")).collect(),
+        ),
+        (
+            "an item's page, `/items/ID/`".to_owned(),
+            ids.iter().map(|id| format!("/items/{id}/")).collect(),
+        ),
+        (
+            "a country's Atom feed, `/reports.atom?country=`".to_owned(),
+            (0..MANY)
+                .map(|k| {
+                    format!("/reports.atom?country={}", padded(k, countries[k % countries.len()]))
+                })
+                .collect(),
+        ),
+        (
+            "search, a common word, `/search?q=detention`".to_owned(),
+            vec!["/search?q=detention".to_owned()],
+        ),
+        ("search, a rare word, `/search?q=800`".to_owned(), vec!["/search?q=800".to_owned()]),
+        (
+            "JSON API list, `/api/v1/items?kind=visit&cursor=`".to_owned(),
+            (0..MANY).map(|k| format!("/api/v1/items?kind=visit&cursor={}", cursor(k))).collect(),
+        ),
+        (
+            "a country's calendar, `/calendar.ics?country=`".to_owned(),
+            (0..MANY)
+                .map(|k| {
+                    format!("/calendar.ics?country={}", padded(k, countries[k % countries.len()]))
+                })
+                .collect(),
+        ),
+    ]
+}
+
+/// Public item ids of the site at `addr`, a few pages of the API from several places.
+async fn some_ids(addr: SocketAddr) -> Res<Vec<String>> {
+    let mut ids = Vec::new();
+    for year in 2017..2027 {
+        let path = format!(
+            "/api/v1/items?limit=500&cursor={year}-03-01_00000000-0000-0000-0000-000000000000"
+        );
+        let body = fetch(addr, &path, None).await?.2;
+        let json: serde_json::Value = serde_json::from_slice(&body)?;
+        for item in json["items"].as_array().ok_or("no items in the API's answer")? {
+            ids.extend(item["id"].as_str().map(str::to_owned));
+        }
+    }
+    if ids.is_empty() {
+        return Err("the API lists no items".into());
+    }
+    Ok(ids)
+}
+
+/// Loads each of `paths` for `secs` seconds, one request at a time, each request asking the
+/// next of its requests in turn.
+async fn uncached(
+    site: &Process,
+    dir: &Path,
+    addr: SocketAddr,
+    secs: u64,
+) -> Res<Vec<(String, Load)>> {
+    let ids = some_ids(addr).await?;
+    let mut out = Vec::new();
+    for (i, (what, requests)) in uncached_paths(&ids).into_iter().enumerate() {
+        for request in requests.iter().take(3) {
+            fetch(addr, request, None).await?;
+        }
+        let list = dir.join(format!("uncached-{i}.txt"));
+        std::fs::write(&list, requests.join("\n") + "\n")?;
+        let script = dir.join(format!("uncached-{i}.lua"));
+        std::fs::write(&script, UNCACHED_LUA.replace("PATHS", &list.display().to_string()))?;
+        let url = format!("http://{addr}/");
+        let pid = site.pid();
+        let load = tokio::task::spawn_blocking(move || -> Res<Load> {
+            let before = cpu_time(pid)?;
+            let (rate, requests, p50, p99) = wrk_with(&url, None, secs, 1, Some(&script))?;
+            let cpu = cpu_time(pid)?.saturating_sub(before);
+            let cpu_per_request = cpu / u32::try_from(requests.max(1)).unwrap_or(u32::MAX);
+            Ok(Load { rate, requests, p50, p99, cpu_per_request })
+        })
+        .await??;
+        log(&format!("mirror HTTP uncached: {what}: p50 {} / p99 {}", ms(load.p50), ms(load.p99)));
+        out.push((what, load));
+    }
+    Ok(out)
+}
+
+/// wrk script: each request asks the next line of the file PATHS, in turn.
+const UNCACHED_LUA: &str = r#"
+local paths = {}
+for line in io.lines("PATHS") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i - 1) % #paths + 1])
+end
+"#;
 
 /// What was measured on one path.
 #[derive(Debug)]
@@ -105,7 +248,10 @@ struct Load {
     cpu_per_request: Duration,
 }
 
-async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> Res<Vec<PathLoad>> {
+/// The kept answers' loads of `paths`, then the uncached answers' of [`uncached_paths`].
+type Measured = (Vec<PathLoad>, Vec<(String, Load)>);
+
+async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> Res<Measured> {
     let dir = root.join("http");
     let (member_dir, member_card) = cluster::init(&dir, "http-ohchr", "ohchr", Role::Member)?;
     let (mirror_dir, _) = cluster::init(&dir, "http-mirror", "ngo-watch", Role::Mirror)?;
@@ -138,7 +284,8 @@ async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> 
             ));
             results.push(PathLoad { gzip, plain, gzip_bytes, gzipped, plain_bytes, first });
         }
-        Ok(results)
+        let uncached = uncached(&mirror, &dir, addr, secs).await?;
+        Ok((results, uncached))
     }
     .await;
     mirror.stop()?;
@@ -174,6 +321,13 @@ async fn load(site: &Process, url: &str, header: Option<&str>, secs: u64) -> Res
 /// Fetches `path` once, with `header` if given: it must answer 200 with a body. Returns the
 /// body's size and whether it came gzipped.
 async fn check(addr: SocketAddr, path: &str, header: Option<&str>) -> Res<(u64, bool)> {
+    let (_, gzipped, body) = fetch(addr, path, header).await?;
+    Ok((body.len() as u64, gzipped))
+}
+
+/// Fetches `path` once, with `header` if given: it must answer 200 with a body. Returns the
+/// head in lower case, whether the body came gzipped, and the body.
+async fn fetch(addr: SocketAddr, path: &str, header: Option<&str>) -> Res<(String, bool, Vec<u8>)> {
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
     let extra = header.map(|h| format!("{h}\r\n")).unwrap_or_default();
     let request =
@@ -183,22 +337,38 @@ async fn check(addr: SocketAddr, path: &str, header: Option<&str>) -> Res<(u64, 
     tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut answer)).await??;
     let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(answer.len());
     let head = String::from_utf8_lossy(&answer[..split]).to_ascii_lowercase();
-    let body = answer.len().saturating_sub(split + 4);
-    if !head.starts_with("http/1.1 200") || body == 0 {
+    let body = answer.get(split + 4..).unwrap_or_default().to_vec();
+    if !head.starts_with("http/1.1 200") || body.is_empty() {
         let first = head.lines().next().unwrap_or_default();
-        return Err(format!("GET {path} ({extra:?}) answered {first:?} with {body} bytes").into());
+        return Err(
+            format!("GET {path} ({extra:?}) answered {first:?} with {} bytes", body.len()).into()
+        );
     }
     let gzipped = head.lines().any(|l| l.starts_with("content-encoding: gzip"));
-    Ok((body as u64, gzipped))
+    Ok((head, gzipped, body))
 }
 
 /// Runs wrk on `url` for `secs` seconds; returns requests/s, requests, p50 and p99. Any
 /// answer other than 2xx, or any socket error, fails the measurement.
 fn wrk(url: &str, header: Option<&str>, secs: u64) -> Res<(f64, u64, Duration, Duration)> {
+    wrk_with(url, header, secs, CONNECTIONS, None)
+}
+
+/// [`wrk`] with `connections` and a Lua `script` that makes the requests.
+fn wrk_with(
+    url: &str,
+    header: Option<&str>,
+    secs: u64,
+    connections: u32,
+    script: Option<&Path>,
+) -> Res<(f64, u64, Duration, Duration)> {
     let mut command = Command::new("wrk");
-    command.args([&format!("-t{THREADS}"), &format!("-c{CONNECTIONS}"), &format!("-d{secs}s")]);
+    command.args([&format!("-t{THREADS}"), &format!("-c{connections}"), &format!("-d{secs}s")]);
     if let Some(header) = header {
         command.args(["-H", header]);
+    }
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
     }
     let out = command.args(["--latency", url]).output()?;
     let text = String::from_utf8_lossy(&out.stdout);

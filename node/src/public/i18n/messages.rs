@@ -77,6 +77,7 @@ messages! {
     CalendarFeed => ["Calendar (iCalendar)", "Calendrier (iCalendar)", "Calendario (iCalendar)", "Calendário (iCalendar)", "التقويم (iCalendar)"],
     DeadlinesFeed => ["Deadlines of calls for input (iCalendar)", "Échéances des appels à contributions (iCalendar)", "Plazos de las convocatorias (iCalendar)", "Prazos das chamadas (iCalendar)", "المواعيد النهائية لدعوات المساهمات (iCalendar)"],
     ReportsFeed => ["Reports (Atom feed)", "Rapports (flux Atom)", "Informes (canal Atom)", "Relatórios (feed Atom)", "التقارير (موجز Atom)"],
+    EveryItemJson => ["Every item (JSON)", "Tous les éléments (JSON)", "Todos los elementos (JSON)", "Todos os itens (JSON)", "جميع العناصر (JSON)"],
     NothingYet => ["Nothing here yet.", "Rien pour l'instant.", "Todavía no hay nada.", "Ainda não há nada.", "لا شيء هنا بعد."],
     NextPage => ["Next page", "Page suivante", "Página siguiente", "Próxima página", "الصفحة التالية"],
     Filter => ["Filter", "Filtrer", "Filtrar", "Filtrar", "تصفية"],

@@ -1,0 +1,178 @@
+//! The order of the public items and what the site filters them by, in memory, kept up to
+//! date with the store item by item ([`crate::store::Store::changed_since`]): a page of any
+//! list, of any filter, reads only the records it shows, whatever the number of items, also
+//! right after a write. Only after more writes than the store remembers (or at start) is every
+//! record read again.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+
+use chrono::NaiveDate;
+use liaison_protocol::{CountryCode, ItemId, Kind, Label, Mechanism};
+
+use super::{Filter, SortKey, sort_key};
+use crate::Error;
+use crate::store::{Entry, Query};
+
+/// What the site filters a public item by.
+#[derive(Debug, Clone)]
+struct Facts {
+    key: SortKey,
+    kind: Kind,
+    label: Label,
+    countries: Vec<CountryCode>,
+    /// Its owner and co-owners.
+    mechanisms: Vec<Mechanism>,
+    span: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl Facts {
+    fn of(entry: &Entry) -> Facts {
+        let header = &entry.header;
+        Facts {
+            key: sort_key(entry),
+            kind: header.kind,
+            label: header.label,
+            countries: entry.record.state.fields.all_countries(),
+            mechanisms: std::iter::once(&header.owner).chain(&header.co_owners).cloned().collect(),
+            span: entry.record.state.fields.span(),
+        }
+    }
+
+    fn matches(&self, query: &Query) -> bool {
+        query.matches_parts(self.kind, &self.countries, &self.mechanisms, self.span, false)
+    }
+}
+
+/// The public items in order, and by kind, country and mechanism.
+#[derive(Debug, Default)]
+pub(crate) struct PublicIndex {
+    /// The store generation it is up to date with; `None` before it was first read.
+    generation: Option<u64>,
+    facts: HashMap<ItemId, Facts>,
+    all: BTreeSet<SortKey>,
+    by_kind: HashMap<Kind, BTreeSet<SortKey>>,
+    by_country: HashMap<CountryCode, BTreeSet<SortKey>>,
+    by_mechanism: HashMap<Mechanism, BTreeSet<SortKey>>,
+}
+
+impl PublicIndex {
+    /// The store generation the index is up to date with, if any.
+    pub(crate) fn generation(&self) -> Option<u64> {
+        self.generation
+    }
+
+    /// Brings the index to the store at `generation`: `changed` names the items changed since
+    /// [`PublicIndex::generation`], each read again with `one` (`None` when it is not public
+    /// now); when it is `None`, the index is made anew of what `all` returns, every public
+    /// item.
+    ///
+    /// # Errors
+    /// What `all` or `one` return; the index is then read whole next time.
+    pub(crate) fn refresh(
+        &mut self,
+        generation: u64,
+        changed: Option<Vec<ItemId>>,
+        all: impl FnOnce() -> Result<Vec<Entry>, Error>,
+        mut one: impl FnMut(ItemId) -> Result<Option<Entry>, Error>,
+    ) -> Result<(), Error> {
+        if self.generation == Some(generation) {
+            return Ok(());
+        }
+        let result = match changed.filter(|_| self.generation.is_some()) {
+            Some(ids) => ids.into_iter().try_for_each(|id| {
+                self.remove(id);
+                if let Some(entry) = one(id)? {
+                    self.insert(id, Facts::of(&entry));
+                }
+                Ok(())
+            }),
+            None => all().map(|entries| {
+                *self = PublicIndex::default();
+                for entry in &entries {
+                    self.insert(entry.header.id, Facts::of(entry));
+                }
+            }),
+        };
+        self.generation = result.is_ok().then_some(generation);
+        result
+    }
+
+    fn insert(&mut self, id: ItemId, facts: Facts) {
+        let key = facts.key;
+        self.all.insert(key);
+        self.by_kind.entry(facts.kind).or_default().insert(key);
+        for c in &facts.countries {
+            self.by_country.entry(*c).or_default().insert(key);
+        }
+        for m in &facts.mechanisms {
+            self.by_mechanism.entry(m.clone()).or_default().insert(key);
+        }
+        self.facts.insert(id, facts);
+    }
+
+    fn remove(&mut self, id: ItemId) {
+        let Some(facts) = self.facts.remove(&id) else { return };
+        let key = facts.key;
+        self.all.remove(&key);
+        let drop_from = |set: Option<&mut BTreeSet<SortKey>>| {
+            if let Some(set) = set {
+                set.remove(&key);
+            }
+        };
+        drop_from(self.by_kind.get_mut(&facts.kind));
+        for c in &facts.countries {
+            drop_from(self.by_country.get_mut(c));
+        }
+        for m in &facts.mechanisms {
+            drop_from(self.by_mechanism.get_mut(m));
+        }
+    }
+
+    /// The smallest of the sets `filter` selects from: every item it matches is in it.
+    fn candidates(&self, filter: &Filter) -> Option<&BTreeSet<SortKey>> {
+        let mut sets = vec![Some(&self.all)];
+        sets.extend(filter.kind.map(|k| self.by_kind.get(&k)));
+        sets.extend(filter.country.map(|c| self.by_country.get(&c)));
+        sets.extend(filter.mechanism.as_ref().map(|m| self.by_mechanism.get(m)));
+        // A filter whose set does not exist matches nothing.
+        sets.into_iter().try_fold(None::<&BTreeSet<SortKey>>, |best, set| {
+            let set = set?;
+            Some(Some(match best {
+                Some(b) if b.len() <= set.len() => b,
+                _ => set,
+            }))
+        })?
+    }
+
+    /// Up to `count` sort keys of the items matching `filter`, in order after `after`, or
+    /// from the last backwards when `backwards`.
+    pub(crate) fn keys(
+        &self,
+        filter: &Filter,
+        after: Option<SortKey>,
+        backwards: bool,
+        count: usize,
+    ) -> Vec<SortKey> {
+        let Some(set) = self.candidates(filter) else { return Vec::new() };
+        let query = filter.query();
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let range = set.range((start, Bound::Unbounded));
+        let matching = |key: &&SortKey| self.facts.get(&key.1).is_some_and(|f| f.matches(&query));
+        if backwards {
+            range.rev().filter(matching).take(count).copied().collect()
+        } else {
+            range.filter(matching).take(count).copied().collect()
+        }
+    }
+
+    /// Every country a public item concerns, and the public items by kind and label.
+    pub(crate) fn summary(&self) -> (Vec<CountryCode>, BTreeMap<(Kind, Label), i64>) {
+        let countries = self.by_country.iter().filter(|(_, s)| !s.is_empty()).map(|(c, _)| *c);
+        let mut counts = BTreeMap::new();
+        for facts in self.facts.values() {
+            *counts.entry((facts.kind, facts.label)).or_default() += 1;
+        }
+        (countries.collect(), counts)
+    }
+}
