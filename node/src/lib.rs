@@ -27,10 +27,12 @@ pub mod export;
 pub mod identity;
 pub mod joint;
 pub mod public;
+pub mod recommend;
 pub mod repo;
 pub mod sample;
 pub mod search;
 pub mod store;
+pub mod uhri;
 mod sync;
 
 pub use error::Error;

@@ -316,11 +316,12 @@ pub(crate) fn list_body(
 }
 
 /// The list pages: kind, path and title, one place for the router and the static export.
-pub(crate) const LISTS: [(Kind, &str, &str); 4] = [
+pub(crate) const LISTS: [(Kind, &str, &str); 5] = [
     (Kind::Visit, "/visits/", "Country visits"),
     (Kind::Event, "/calendar/", "Sessions and events"),
     (Kind::Report, "/reports/", "Reports"),
     (Kind::Contact, "/contacts/", "Contacts of the secretariats"),
+    (Kind::Recommendation, "/recommendations/", "Recommendations"),
 ];
 
 /// One page of the list of `kind`, filtered by the query, from its cursor on.
@@ -440,6 +441,7 @@ pub(super) fn kind_name(kind: Kind) -> &'static str {
         Kind::Report => "Report",
         Kind::Contact => "Contact",
         Kind::Proposal => "Proposal",
+        Kind::Recommendation => "Recommendation",
     }
 }
 

@@ -163,6 +163,7 @@ fn columns(kind: Kind) -> &'static [Column] {
         Kind::Report => &REPORT_COLUMNS,
         Kind::Contact => &CONTACT_COLUMNS,
         Kind::Visit | Kind::Proposal => &VISIT_COLUMNS,
+        Kind::Recommendation => &recommendation::COLUMNS,
     }
 }
 
@@ -396,6 +397,7 @@ pub(crate) fn facts(site: &Site, e: &Entry) -> Markup {
             @if let Some(ev) = &f.event { (event_facts(site, ev)) }
             @if let Some(r) = &f.report { (report_facts(site, r)) }
             @if let Some(c) = &f.contact { (contact_facts(c)) }
+            @if let Some(r) = &f.recommendation { (recommendation::facts(r)) }
             @if own_countries { (fact("Countries", country_list(&f.countries))) }
             @if !f.themes.is_empty() { (fact("Themes", html! { (f.themes.join(", ")) })) }
             @if !f.links.is_empty() {
@@ -411,8 +413,10 @@ pub(crate) fn facts(site: &Site, e: &Entry) -> Markup {
         }
         @if let Some(v) = &f.visit { (timeline(v)) }
         @if let Some(r) = &f.report { (report_files(r)) }
+        @if let Some(r) = &f.recommendation { (recommendation::sections(r)) }
     }
 }
 
+mod recommendation;
 #[cfg(test)]
 mod tests;

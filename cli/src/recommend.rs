@@ -1,0 +1,207 @@
+//! `liaison recommendation`: add, assess, follow, and import the Universal Human Rights Index.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use liaison_node::api::{Request, Response};
+use liaison_node::recommend::{AssessmentInput, Tally};
+use liaison_node::uhri::{self, BadRow};
+use liaison_protocol::values::parse_date;
+use liaison_protocol::{FieldError, Kind, Recommendation, Text};
+
+use crate::Failure;
+use crate::args::*;
+use crate::items::{Conn, common, countries, draft, label, opt, publish, resolve, unexpected};
+use crate::output;
+
+/// Rows sent to the store in one write: one transaction and one flush each.
+const BATCH: usize = 500;
+
+pub(crate) fn run(command: RecommendationCommand, conn: &mut Conn) -> Result<(), Failure> {
+    match command {
+        RecommendationCommand::Add(a) => add(a, conn),
+        RecommendationCommand::Assess(a) => {
+            let id = resolve(conn, &a.id)?;
+            let assessment = AssessmentInput {
+                status: a.status.parse()?,
+                date: parse_date("date", &a.date)?,
+                source: a.source,
+                note: a.note,
+            };
+            match conn.call(Request::Assess { id, assessment })? {
+                Response::Updated(Some(revision)) => {
+                    eprintln!("assessed {id} (revision {revision})");
+                    Ok(())
+                }
+                Response::Updated(None) => {
+                    eprintln!("{id} holds this assessment already; nothing changed");
+                    Ok(())
+                }
+                r => Err(unexpected(r)),
+            }
+        }
+        RecommendationCommand::Follow(a) => {
+            let id = resolve(conn, &a.id)?;
+            match conn.call(Request::ProposeFollow { id, note: a.note })? {
+                Response::Id(proposal) => {
+                    output::line(&proposal.to_string());
+                    eprintln!(
+                        "asked to follow {id}; its owner sees the proposal in 'liaison inbox'"
+                    );
+                    Ok(())
+                }
+                r => Err(unexpected(r)),
+            }
+        }
+        RecommendationCommand::AcceptFollow(a) => {
+            let proposal = resolve(conn, &a.proposal)?;
+            let request = Request::AnswerJoint { proposal, accept: true, note: None, label: None };
+            match conn.call(request)? {
+                Response::Answered(Some(id)) => {
+                    output::line(&id.to_string());
+                    eprintln!("accepted: the recommendation is reissued as {id}, co-owned");
+                    Ok(())
+                }
+                r => Err(unexpected(r)),
+            }
+        }
+        RecommendationCommand::DeclineFollow(a) => {
+            let proposal = resolve(conn, &a.proposal)?;
+            let request =
+                Request::AnswerJoint { proposal, accept: false, note: a.note, label: None };
+            match conn.call(request)? {
+                Response::Answered(None) => {
+                    eprintln!("declined {proposal}");
+                    Ok(())
+                }
+                r => Err(unexpected(r)),
+            }
+        }
+        RecommendationCommand::Import(a) => import(a, conn),
+    }
+}
+
+fn add(a: RecommendationAddArgs, conn: &mut Conn) -> Result<(), Failure> {
+    let mechanism = match a.mechanism.clone() {
+        Some(m) => m,
+        None => match conn.call(Request::Identity)? {
+            Response::Card(card) => card.mechanism.to_string(),
+            r => return Err(unexpected(r)),
+        },
+    };
+    let mut r = Recommendation::new(mechanism, a.body.clone(), a.symbol.clone());
+    r.paragraph = a.paragraph.clone();
+    r.date = opt(&a.date, |s| parse_date("date", s))?;
+    r.affected_persons = a.affected_persons.clone();
+    r.sdg_targets = a.sdg_targets.clone();
+    r.text_in = a
+        .text_in
+        .iter()
+        .map(|t| {
+            let (lang, value) = t.split_once('=').ok_or_else(|| {
+                FieldError::new("text-in", t, "expected LANG=TEXT such as fr=Garantir que...")
+            })?;
+            Ok(Text { value: value.to_owned(), lang: lang.parse()? })
+        })
+        .collect::<Result<_, FieldError>>()?;
+    r.source = match &a.source {
+        Some(s) => Some(resolve(conn, s)?),
+        None => None,
+    };
+    let mut fields = common(a.text.clone(), &a.common)?;
+    fields.countries = countries(&a.countries)?;
+    fields.recommendation = Some(r);
+    publish(conn, draft(Kind::Recommendation, fields, &a.label)?).map(drop)
+}
+
+fn import(a: RecommendationImportArgs, conn: &mut Conn) -> Result<(), Failure> {
+    let started = Instant::now();
+    let (label, audience) = label(&a.label)?;
+    let parsed = uhri::read(&a.file, label)
+        .map_err(|e| Failure { code: 2, message: format!("{}: {e}", a.file.display()) })?;
+    let report = a.report.clone().unwrap_or_else(|| rejected_path(&a.file));
+    if !parsed.bad.is_empty() {
+        if !a.skip_bad {
+            for bad in parsed.bad.iter().take(20) {
+                eprintln!("{}: {bad}", a.file.display());
+            }
+            if parsed.bad.len() > 20 {
+                eprintln!("... and {} more bad rows", parsed.bad.len() - 20);
+            }
+            return Err(Failure {
+                code: 2,
+                message: format!(
+                    "{}: refused: {} bad rows (of {}); nothing was written. Fix them, or \
+                     import the good rows with --skip-bad",
+                    a.file.display(),
+                    parsed.bad.len(),
+                    parsed.bad.len() + parsed.rows.len()
+                ),
+            });
+        }
+        write_report(&report, &parsed.bad)?;
+    }
+    let total = parsed.rows.len();
+    let terminal = std::io::stderr().is_terminal();
+    let mut tally = Tally::default();
+    let mut done = 0;
+    let rows: Vec<_> = parsed.rows.into_iter().map(|(_, fields)| fields).collect();
+    for batch in rows.chunks(BATCH) {
+        let request = Request::ImportRecommendations {
+            rows: batch.to_vec(),
+            label,
+            audience: audience.clone(),
+        };
+        match conn.call(request)? {
+            Response::RecommendationsImported(t) => {
+                tally.added += t.added;
+                tally.updated += t.updated;
+                tally.unchanged += t.unchanged;
+            }
+            r => return Err(unexpected(r)),
+        }
+        done += batch.len();
+        if terminal {
+            eprint!("\rimporting {}: {done}/{total} rows", a.file.display());
+        }
+    }
+    if terminal && total > 0 {
+        eprintln!();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let skipped = if parsed.bad.is_empty() {
+        String::new()
+    } else {
+        format!("; {} bad rows skipped, listed in {}", parsed.bad.len(), report.display())
+    };
+    eprintln!(
+        "imported {}: {total} rows in {secs:.1} s ({:.0} rows/s): {} added, {} updated, {} \
+         unchanged{skipped}",
+        a.file.display(),
+        total as f64 / secs.max(1e-9),
+        tally.added,
+        tally.updated,
+        tally.unchanged,
+    );
+    Ok(())
+}
+
+/// `FILE.rejected.csv` beside the file.
+fn rejected_path(file: &Path) -> PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(".rejected.csv");
+    file.with_file_name(name)
+}
+
+/// Writes the skipped rows: row, column, value, problem.
+fn write_report(path: &Path, bad: &[BadRow]) -> Result<(), Failure> {
+    let fail = |e: &dyn std::fmt::Display| Failure::system(format!("{}: {e}", path.display()));
+    let mut out = csv::Writer::from_path(path).map_err(|e| fail(&e))?;
+    out.write_record(["row", "column", "value", "problem"]).map_err(|e| fail(&e))?;
+    for b in bad {
+        out.write_record([&b.row.to_string(), &b.column, &b.value, &b.problem])
+            .map_err(|e| fail(&e))?;
+    }
+    out.flush().map_err(|e| fail(&e))
+}
