@@ -32,8 +32,8 @@ pub mod repo;
 pub mod sample;
 pub mod search;
 pub mod store;
-pub mod uhri;
 mod sync;
+pub mod uhri;
 
 pub use error::Error;
 pub use identity::{Config, Identity, InitOptions};

@@ -201,17 +201,16 @@ impl Repo {
             return Err(FieldError::new("proposal", id, "not a proposal").into());
         };
         let follower = entry.header.owner.clone();
-        let consent = proposal
-            .consent
-            .clone()
-            .filter(|c| c.consent.mechanism == follower)
-            .ok_or_else(|| {
-                FieldError::new(
-                    "proposal",
-                    id,
-                    format!("it carries no consent of {follower} to co-own the recommendation"),
-                )
-            })?;
+        let consent =
+            proposal.consent.clone().filter(|c| c.consent.mechanism == follower).ok_or_else(
+                || {
+                    FieldError::new(
+                        "proposal",
+                        id,
+                        format!("it carries no consent of {follower} to co-own the recommendation"),
+                    )
+                },
+            )?;
         let old = self.entry(proposal.with)?;
         recommendation_of(&old)?;
         if old.header.owner != *self.mine() {
@@ -230,7 +229,12 @@ impl Repo {
                     "the recommendation is followed by {} already; a co-owner's consent is for \
                      one item id, so a reissue for a further follower needs theirs again, which \
                      Liaison does not collect yet",
-                    old.header.co_owners.iter().map(Mechanism::as_str).collect::<Vec<_>>().join(", ")
+                    old.header
+                        .co_owners
+                        .iter()
+                        .map(Mechanism::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
             .into());
@@ -247,8 +251,7 @@ impl Repo {
             supersedes: Some(old.header.id),
         };
         let (header, record) = self.build_with(draft, consent.id, vec![consent.consent], now)?;
-        let withdrawn =
-            self.edit(&old, None, true, now)?.ok_or(Error::Withdrawn(old.header.id))?;
+        let withdrawn = self.edit(&old, None, true, now)?.ok_or(Error::Withdrawn(old.header.id))?;
         if let Some(p) = answered.proposal.as_mut() {
             p.status = ProposalStatus::Accepted;
             p.joint = Some(header.id);
@@ -282,13 +285,10 @@ impl Repo {
         let mut tally = Tally::default();
         let mut writes = Vec::with_capacity(rows.len());
         for fields in rows {
-            let annotation = fields
-                .recommendation
-                .as_ref()
-                .and_then(|r| r.annotation_id.clone())
-                .ok_or_else(|| {
-                    FieldError::new("annotation_id", "", "an imported recommendation needs one")
-                })?;
+            let annotation =
+                fields.recommendation.as_ref().and_then(|r| r.annotation_id.clone()).ok_or_else(
+                    || FieldError::new("annotation_id", "", "an imported recommendation needs one"),
+                )?;
             let id = imported_id(self.mine(), &annotation);
             let named = |e: Error| match e {
                 Error::Field(f) => Error::Field(FieldError {
@@ -301,7 +301,9 @@ impl Repo {
                 Some(existing) if existing.record.state.withdrawn => tally.unchanged += 1,
                 Some(existing) => {
                     let fields = refreshed(&existing.record.state.fields, &fields);
-                    fields.validate(existing.header.kind, existing.header.label).map_err(|e| named(e.into()))?;
+                    fields
+                        .validate(existing.header.kind, existing.header.label)
+                        .map_err(|e| named(e.into()))?;
                     match self.edit(&existing, Some(&fields), false, now).map_err(named)? {
                         Some(record) => {
                             tally.updated += 1;

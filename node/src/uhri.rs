@@ -13,8 +13,7 @@ use std::path::Path;
 use chrono::{Days, NaiveDate};
 use liaison_protocol::country_names::country_by_name;
 use liaison_protocol::{
-    CountryCode, FieldError, Fields, Kind, Label, LangTag, Recommendation, Text, Upr,
-    UprPosition,
+    CountryCode, FieldError, Fields, Kind, Label, LangTag, Recommendation, Text, Upr, UprPosition,
 };
 use serde::{Deserialize, Serialize};
 
@@ -125,15 +124,19 @@ impl Cell {
 /// A file that cannot be read, lacks a column or is too long; bad rows are not errors but
 /// are listed in [`Parsed::bad`].
 pub fn read(path: &Path, label: Label) -> Result<Parsed, FileError> {
-    let unreadable = |e: &dyn std::fmt::Display| FileError::Unreadable(format!("{}: {e}", path.display()));
+    let unreadable =
+        |e: &dyn std::fmt::Display| FileError::Unreadable(format!("{}: {e}", path.display()));
     let mut head = [0u8; 4];
     let zip = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
         .map(|()| head == *b"PK\x03\x04")
         .unwrap_or(false);
-    let is_xlsx = zip
-        || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let table = if is_xlsx { xlsx_table(path).map_err(|e| unreadable(&e))? } else { csv_table(path).map_err(|e| unreadable(&e))? };
+    let is_xlsx = zip || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let table = if is_xlsx {
+        xlsx_table(path).map_err(|e| unreadable(&e))?
+    } else {
+        csv_table(path).map_err(|e| unreadable(&e))?
+    };
     parse(table, label)
 }
 
@@ -179,7 +182,11 @@ fn csv_table(path: &Path) -> Result<Table, String> {
         .map_err(|e| e.to_string())?;
     let mut records = reader.records();
     let header = match records.next() {
-        Some(r) => r.map_err(|e| e.to_string())?.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_owned()).collect(),
+        Some(r) => r
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
+            .collect(),
         None => Vec::new(),
     };
     let mut rows = Vec::new();
@@ -210,7 +217,11 @@ pub fn excel_day(serial: f64) -> Option<NaiveDate> {
     }
     let days = serial.floor() as u64;
     // Excel counts 1900-02-29, which never was: serials from 61 on are one day late.
-    let (base, days) = if days >= 61 { (NaiveDate::from_ymd_opt(1899, 12, 30)?, days) } else { (NaiveDate::from_ymd_opt(1899, 12, 31)?, days) };
+    let (base, days) = if days >= 61 {
+        (NaiveDate::from_ymd_opt(1899, 12, 30)?, days)
+    } else {
+        (NaiveDate::from_ymd_opt(1899, 12, 31)?, days)
+    };
     base.checked_add_days(Days::new(days))
 }
 
@@ -236,7 +247,12 @@ impl Row<'_> {
     }
 
     fn bad(&self, column: &str, value: impl ToString, problem: impl Into<String>) -> BadRow {
-        BadRow { row: self.number, column: column.to_owned(), value: value.to_string(), problem: problem.into() }
+        BadRow {
+            row: self.number,
+            column: column.to_owned(),
+            value: value.to_string(),
+            problem: problem.into(),
+        }
     }
 
     fn required(&self, column: &'static str) -> Result<String, BadRow> {
@@ -252,13 +268,17 @@ impl Row<'_> {
         let problem = "expected an Excel date serial (such as 45061 for 2023-05-15)";
         match self.cell(column) {
             None => Ok(None),
-            Some(Cell::Number(n)) => excel_day(*n).map(Some).ok_or_else(|| self.bad(column, n, problem)),
+            Some(Cell::Number(n)) => {
+                excel_day(*n).map(Some).ok_or_else(|| self.bad(column, n, problem))
+            }
             Some(Cell::Text(t)) if t.trim().is_empty() => Ok(None),
             Some(Cell::Text(t)) => {
                 let t = t.trim();
                 match t.parse::<f64>() {
                     Ok(n) => excel_day(n).map(Some).ok_or_else(|| self.bad(column, t, problem)),
-                    Err(_) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map(Some).map_err(|_| self.bad(column, t, problem)),
+                    Err(_) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                        .map(Some)
+                        .map_err(|_| self.bad(column, t, problem)),
                 }
             }
         }
@@ -281,7 +301,8 @@ impl Row<'_> {
         if countries.is_empty() {
             return Err(self.bad(COUNTRIES, "", "must name at least one country"));
         }
-        let mut r = Recommendation::new(self.required(TYPE)?, self.required(BODY)?, self.required(SYMBOL)?);
+        let mut r =
+            Recommendation::new(self.required(TYPE)?, self.required(BODY)?, self.required(SYMBOL)?);
         r.annotation_id = Some(self.required(ANNOTATION)?);
         r.affected_persons = values(&self.text(AFFECTED));
         r.sdg_targets = values(&self.text(SDGS));
@@ -293,7 +314,11 @@ impl Row<'_> {
         let session = self.optional(UPR_SESSION);
         let position = match self.optional(UPR_POSITION) {
             None => None,
-            Some(p) => Some(p.to_ascii_lowercase().parse::<UprPosition>().map_err(|_| self.bad(UPR_POSITION, &p, "expected Supported or Noted"))?),
+            Some(p) => Some(
+                p.to_ascii_lowercase()
+                    .parse::<UprPosition>()
+                    .map_err(|_| self.bad(UPR_POSITION, &p, "expected Supported or Noted"))?,
+            ),
         };
         if !states.is_empty() || session.is_some() || position.is_some() {
             r.upr = Some(Upr { states, session, position });
@@ -302,7 +327,9 @@ impl Row<'_> {
         fields.countries = countries;
         fields.themes = values(&self.text(THEMES));
         fields.recommendation = Some(r);
-        fields.validate(Kind::Recommendation, label).map_err(|e| self.bad(column_of(&e), &e.value, e.allowed))?;
+        fields
+            .validate(Kind::Recommendation, label)
+            .map_err(|e| self.bad(column_of(&e), &e.value, e.allowed))?;
         Ok(fields)
     }
 }
@@ -331,9 +358,10 @@ fn column_of(e: &FieldError) -> &'static str {
 fn parse((header, first_row, cells): Table, label: Label) -> Result<Parsed, FileError> {
     let mut at = HashMap::new();
     for column in COLUMNS {
-        let i = header.iter().position(|h| h.eq_ignore_ascii_case(column)).ok_or_else(|| {
-            FileError::MissingColumn(column.to_owned(), header.join(", "))
-        })?;
+        let i = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(column))
+            .ok_or_else(|| FileError::MissingColumn(column.to_owned(), header.join(", ")))?;
         at.insert(column, i);
     }
     if cells.len() > MAX_ROWS {
@@ -350,7 +378,11 @@ fn parse((header, first_row, cells): Table, label: Label) -> Result<Parsed, File
             Ok(fields) => {
                 let annotation = row.text(ANNOTATION);
                 if let Some(first) = seen.insert(annotation.clone(), row.number) {
-                    parsed.bad.push(row.bad(ANNOTATION, annotation, format!("the same annotation id as row {first}")));
+                    parsed.bad.push(row.bad(
+                        ANNOTATION,
+                        annotation,
+                        format!("the same annotation id as row {first}"),
+                    ));
                 } else {
                     parsed.rows.push((row.number, fields));
                 }
@@ -381,7 +413,10 @@ mod tests {
 
     #[test]
     fn multi_value_cells_are_lines_after_dashes() {
-        assert_eq!(values("- Tunisia\n- Bolivia (Plurinational State of)\r\n"), ["Tunisia", "Bolivia (Plurinational State of)"]);
+        assert_eq!(
+            values("- Tunisia\n- Bolivia (Plurinational State of)\r\n"),
+            ["Tunisia", "Bolivia (Plurinational State of)"]
+        );
         assert_eq!(values("Tunisia"), ["Tunisia"]);
         assert!(values(" \n- \n").is_empty());
     }

@@ -117,7 +117,11 @@ mod tests {
             ("  tunisia ", "TN"),
             ("FR", "FR"),
         ] {
-            assert_eq!(country_by_name(name).ok().map(|c| c.to_string()), Some(code.to_owned()), "{name}");
+            assert_eq!(
+                country_by_name(name).ok().map(|c| c.to_string()),
+                Some(code.to_owned()),
+                "{name}"
+            );
         }
     }
 

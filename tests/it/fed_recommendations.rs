@@ -75,8 +75,8 @@ fn assessed_by_both(view: &ItemView, keys: [PublicKey; 2]) -> Result<(), String>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_assessment_by_a_follower_reaches_the_owner_and_the_mirror_with_both_signatures() {
-    let mut net = TestNet::start(&[("achpr", MEMBER), ("ohchr", MEMBER), ("ngo-watch", MIRROR)])
-        .await;
+    let mut net =
+        TestNet::start(&[("achpr", MEMBER), ("ohchr", MEMBER), ("ngo-watch", MIRROR)]).await;
     net.mesh().await;
     let original = net[ACHPR].create(recommendation()).await;
     eventually(DEADLINE, || async { view_of(&net, OHCHR, original).await.map(drop) }).await;
@@ -130,7 +130,10 @@ async fn an_assessment_by_a_follower_reaches_the_owner_and_the_mirror_with_both_
         })
         .await;
         assert_eq!(view.entry.header.owner.as_str(), "achpr");
-        assert_eq!(view.entry.header.co_owners.iter().map(|m| m.as_str()).collect::<Vec<_>>(), ["ohchr"]);
+        assert_eq!(
+            view.entry.header.co_owners.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            ["ohchr"]
+        );
         assert_eq!(view.entry.header.supersedes, Some(original));
         let r = view.entry.record.state.fields.recommendation.unwrap();
         assert_eq!(r.assessments[0].status, Implementation::PartiallyImplemented);

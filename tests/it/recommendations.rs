@@ -48,7 +48,10 @@ fn rows() -> Vec<Row> {
             countries: vec!["Tunisia"],
             body: "Committee against Torture",
             symbol: "CAT/C/TUN/CO/3",
-            themes: vec!["A41 Constitutional and legislative framework", "D25 Prohibition of torture and cruel, inhuman or degrading treatment"],
+            themes: vec![
+                "A41 Constitutional and legislative framework",
+                "D25 Prohibition of torture and cruel, inhuman or degrading treatment",
+            ],
             affected: vec!["Persons deprived of their liberty"],
             sdgs: vec!["16.3 Promote the rule of law and ensure equal access to justice for all"],
             kind: "Treaty bodies",
@@ -73,7 +76,11 @@ fn rows() -> Vec<Row> {
             kind: "UPR",
             published: day(2022, 12, 21),
             on_uhri: day(2023, 2, 1),
-            upr_states: vec!["Germany", "Bolivia (Plurinational State of)", "United Kingdom of Great Britain and Northern Ireland"],
+            upr_states: vec![
+                "Germany",
+                "Bolivia (Plurinational State of)",
+                "United Kingdom of Great Britain and Northern Ireland",
+            ],
             upr_position: "Supported",
             upr_session: Some(41),
             annotation: "41-TUN-118.52",
@@ -87,7 +94,9 @@ fn rows() -> Vec<Row> {
             symbol: "A/HRC/55/50/Add.1",
             themes: vec![],
             affected: vec!["Human rights defenders"],
-            sdgs: vec!["16.10 Ensure public access to information and protect fundamental freedoms"],
+            sdgs: vec![
+                "16.10 Ensure public access to information and protect fundamental freedoms",
+            ],
             kind: "Special Procedures",
             published: day(2024, 1, 10),
             on_uhri: day(2024, 3, 28),
@@ -144,9 +153,15 @@ fn write_xlsx(path: &Path, rows: &[Row], columns: &[&str]) {
             let at = COLUMNS.iter().position(|n| n == name).unwrap();
             let col = c as u16;
             match *name {
-                "Document Publication Date" => sheet.write_number_with_format(row, col, excel_serial(r.published), &date),
-                "Date of publication on UHRI" => sheet.write_number_with_format(row, col, excel_serial(r.on_uhri), &date),
-                "UPR Session" if r.upr_session.is_some() => sheet.write_number(row, col, r.upr_session.unwrap()),
+                "Document Publication Date" => {
+                    sheet.write_number_with_format(row, col, excel_serial(r.published), &date)
+                }
+                "Date of publication on UHRI" => {
+                    sheet.write_number_with_format(row, col, excel_serial(r.on_uhri), &date)
+                }
+                "UPR Session" if r.upr_session.is_some() => {
+                    sheet.write_number(row, col, r.upr_session.unwrap())
+                }
                 _ => sheet.write_string_with_format(row, col, &all[at], &wrap),
             }
             .unwrap();
@@ -160,7 +175,9 @@ fn write_csv(path: &Path, rows: &[Row], columns: &[&str]) {
     let mut out = csv_line(columns.iter().map(|c| c.to_string()));
     for r in rows {
         let all = texts(r);
-        out += &csv_line(columns.iter().map(|name| all[COLUMNS.iter().position(|n| n == name).unwrap()].clone()));
+        out += &csv_line(
+            columns.iter().map(|name| all[COLUMNS.iter().position(|n| n == name).unwrap()].clone()),
+        );
     }
     std::fs::write(path, out).unwrap();
 }
@@ -209,7 +226,8 @@ fn stored(node: &Node) -> Vec<(String, Fields, Vec<u8>, bool)> {
         .into_iter()
         .map(|e| {
             let f = e.record.state.fields;
-            let id = f.recommendation.as_ref().and_then(|r| r.annotation_id.clone()).unwrap_or_default();
+            let id =
+                f.recommendation.as_ref().and_then(|r| r.annotation_id.clone()).unwrap_or_default();
             (id, f, e.record.digest, e.record.state.withdrawn)
         })
         .collect();
@@ -238,7 +256,11 @@ fn imports_losslessly_and_idempotently(file: PathBuf, write: fn(&Path, &[Row], &
     write(&file, &rows, &COLUMNS);
     let first = import(&node, &file, &[]);
     assert_eq!(first.code, 0, "{first:?}");
-    assert!(first.stderr.contains("3 rows") && first.stderr.contains("3 added"), "{}", first.stderr);
+    assert!(
+        first.stderr.contains("3 rows") && first.stderr.contains("3 added"),
+        "{}",
+        first.stderr
+    );
     assert!(first.stderr.contains("rows/s"), "{}", first.stderr);
     check_lossless(&node, &rows);
 
@@ -256,7 +278,17 @@ fn imports_losslessly_and_idempotently(file: PathBuf, write: fn(&Path, &[Row], &
         let me = repo.identity().config.mechanism.clone();
         liaison_node::recommend::imported_id(&me, rows[1].annotation)
     };
-    node.ok(&["recommendation", "assess", &repo_id.to_string(), "--status", "partially-implemented", "--date", "2024-06-01", "--source", "https://uhri.ohchr.org/"]);
+    node.ok(&[
+        "recommendation",
+        "assess",
+        &repo_id.to_string(),
+        "--status",
+        "partially-implemented",
+        "--date",
+        "2024-06-01",
+        "--source",
+        "https://uhri.ohchr.org/",
+    ]);
     let mut newer = rows.clone();
     newer[1].text = "Take effective measures to prevent torture in all places of detention";
     newer[1].upr_position = "Noted";
@@ -343,12 +375,17 @@ fn bad_rows_are_named_and_refuse_the_file_unless_skipped_to_a_report() {
     let report = dir.path().join("skipped.csv");
     let skipped = import(&node, &file, &["--skip-bad", "--report", report.to_str().unwrap()]);
     assert_eq!(skipped.code, 0, "{skipped:?}");
-    assert!(skipped.stderr.contains("2 rows") && skipped.stderr.contains("3 bad rows skipped"), "{}", skipped.stderr);
+    assert!(
+        skipped.stderr.contains("2 rows") && skipped.stderr.contains("3 bad rows skipped"),
+        "{}",
+        skipped.stderr
+    );
     let imported: Vec<_> = stored(&node).into_iter().map(|s| s.0).collect();
     assert_eq!(imported, [rows[1].annotation, rows[2].annotation]);
     let lines = parse_csv(&std::fs::read_to_string(&report).unwrap());
     assert_eq!(lines[0], ["row", "column", "value", "problem"]);
-    let named: Vec<_> = lines[1..].iter().map(|l| (l[0].as_str(), l[1].as_str(), l[2].as_str())).collect();
+    let named: Vec<_> =
+        lines[1..].iter().map(|l| (l[0].as_str(), l[1].as_str(), l[2].as_str())).collect();
     assert_eq!(
         named,
         [
@@ -370,14 +407,46 @@ fn a_focal_point_adds_a_recommendation_and_assesses_it() {
         "--symbol", "ACHPR/CO/TUN/2022", "--paragraph", "34 (a)", "--theme", "torture",
         "--label", "clear",
     ]);
-    node.ok(&["recommendation", "assess", &id[..8], "--status", "not-implemented", "--date", "2027-01-15", "--note", "No bill tabled"]);
-    let bad = node.bad(&["recommendation", "assess", &id, "--status", "done", "--date", "2027-01-15"]);
-    assert!(bad.contains("not-implemented, partially-implemented, implemented, no-information"), "{bad}");
+    node.ok(&[
+        "recommendation",
+        "assess",
+        &id[..8],
+        "--status",
+        "not-implemented",
+        "--date",
+        "2027-01-15",
+        "--note",
+        "No bill tabled",
+    ]);
+    let bad =
+        node.bad(&["recommendation", "assess", &id, "--status", "done", "--date", "2027-01-15"]);
+    assert!(
+        bad.contains("not-implemented, partially-implemented, implemented, no-information"),
+        "{bad}"
+    );
     let shown = node.show_json(&id);
     let text = shown.to_string();
-    for expected in ["ACHPR/CO/TUN/2022", "34 (a)", "not-implemented", "No bill tabled", "Adopter une loi", "\"achpr\""] {
+    for expected in [
+        "ACHPR/CO/TUN/2022",
+        "34 (a)",
+        "not-implemented",
+        "No bill tabled",
+        "Adopter une loi",
+        "\"achpr\"",
+    ] {
         assert!(text.contains(expected), "{expected} not in {text}");
     }
-    let bad = node.bad(&["recommendation", "add", "--text", " ", "--country", "TN", "--body", "B", "--symbol", "S"]);
+    let bad = node.bad(&[
+        "recommendation",
+        "add",
+        "--text",
+        " ",
+        "--country",
+        "TN",
+        "--body",
+        "B",
+        "--symbol",
+        "S",
+    ]);
     assert!(bad.contains("title") && bad.contains("must not be empty"), "{bad}");
 }

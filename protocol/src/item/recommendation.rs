@@ -157,7 +157,8 @@ impl Recommendation {
         list("text_in", &self.text_in)?;
         for (i, t) in self.text_in.iter().enumerate() {
             text("text_in", &t.value, true)?;
-            let repeated = t.lang == title.lang || self.text_in[..i].iter().any(|o| o.lang == t.lang);
+            let repeated =
+                t.lang == title.lang || self.text_in[..i].iter().any(|o| o.lang == t.lang);
             if repeated {
                 return Err(FieldError::new(
                     "text_in",

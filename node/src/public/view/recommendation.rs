@@ -5,7 +5,9 @@
 use liaison_protocol::Recommendation;
 use maud::{Markup, html};
 
-use super::{Column, all_countries, country_list, day, fact, language, title_link, web_link, words};
+use super::{
+    Column, all_countries, country_list, day, fact, language, title_link, web_link, words,
+};
 use crate::store::Entry;
 
 fn of(e: &Entry) -> Option<&Recommendation> {
@@ -21,7 +23,10 @@ fn reference(r: &Recommendation) -> String {
 }
 
 pub(super) const COLUMNS: [Column; 6] = [
-    ("Date", |e| html! { @if let Some(d) = of(e).and_then(|r| r.date) { time datetime=(d) { (day(d)) } } }),
+    (
+        "Date",
+        |e| html! { @if let Some(d) = of(e).and_then(|r| r.date) { time datetime=(d) { (day(d)) } } },
+    ),
     ("Recommendation", title_link),
     ("Body", |e| html! { @if let Some(r) = of(e) { (r.body) } }),
     ("Document", |e| html! { @if let Some(r) = of(e) { (reference(r)) } }),
