@@ -20,7 +20,7 @@ const BATCH: usize = 500;
 
 pub(crate) fn run(command: RecommendationCommand, conn: &mut Conn) -> Result<(), Failure> {
     match command {
-        RecommendationCommand::Add(a) => add(a, conn),
+        RecommendationCommand::Add(a) => add(*a, conn),
         RecommendationCommand::Assess(a) => {
             let id = resolve(conn, &a.id)?;
             let assessment = AssessmentInput {

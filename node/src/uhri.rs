@@ -212,7 +212,7 @@ pub fn values(cell: &str) -> Vec<String> {
 
 /// The day an Excel date serial (1900 date system) names; the time of day is dropped.
 pub fn excel_day(serial: f64) -> Option<NaiveDate> {
-    if !serial.is_finite() || serial < 1.0 || serial >= 2_958_466.0 {
+    if !(1.0..2_958_466.0).contains(&serial) {
         return None;
     }
     let days = serial.floor() as u64;

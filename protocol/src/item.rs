@@ -51,18 +51,14 @@ words! {
 
 words! {
     /// What a proposal proposes.
+    #[derive(Default)]
     ProposalSubject, "subject" {
         /// A joint visit: the two visits become one, co-owned.
+        #[default]
         JointVisit = "joint_visit",
         /// To follow a recommendation: its owner reissues it co-owned with the proposer, who may
         /// then record assessments of its implementation in it.
         Follow = "follow",
-    }
-}
-
-impl Default for ProposalSubject {
-    fn default() -> Self {
-        ProposalSubject::JointVisit
     }
 }
 

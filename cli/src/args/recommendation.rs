@@ -9,7 +9,7 @@ use super::{CommonArgs, DeclineJointArgs, LabelArgs};
 #[derive(Debug, Subcommand)]
 pub(crate) enum RecommendationCommand {
     /// Add a recommendation (from a regional report, say); prints the new item's id
-    Add(RecommendationAddArgs),
+    Add(Box<RecommendationAddArgs>),
     /// Record an assessment of its implementation by this node's mechanism
     Assess(AssessArgs),
     /// Ask the owner of another mechanism's recommendation to let this mechanism follow it
