@@ -26,6 +26,7 @@ mod error;
 pub mod export;
 pub mod identity;
 pub mod joint;
+pub mod matrix;
 pub mod public;
 pub mod recommend;
 pub mod repo;
