@@ -52,6 +52,9 @@ pub(crate) enum Command {
     /// Recommendations of mechanisms to States, and the follow-up of their implementation
     #[command(subcommand)]
     Recommendation(RecommendationCommand),
+    /// A country's recommendations from every mechanism, by theme, those that say the same
+    /// thing clustered together
+    Recommendations(MatrixArgs),
     /// List items, newest dates last
     List(ListArgs),
     /// Search the text of the items this node holds, best matches first

@@ -136,6 +136,7 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
         Command::Report(ReportCommand::Publish(a)) => publish(conn, report_draft(a)?).map(drop),
         Command::Contact(ContactCommand::Add(a)) => publish(conn, contact_draft(a)?).map(drop),
         Command::Recommendation(c) => crate::recommend::run(c, conn),
+        Command::Recommendations(a) => crate::recommend::matrix(a, conn),
         Command::Overlaps(a) => crate::coord::overlaps(conn, a),
         Command::Digest(a) => crate::coord::digest(conn, a),
         Command::List(a) => list(a, conn),

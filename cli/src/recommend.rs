@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use liaison_node::api::{Request, Response};
+use liaison_node::matrix::Filter;
 use liaison_node::recommend::{AssessmentInput, Tally};
 use liaison_node::uhri::{self, BadRow};
 use liaison_protocol::values::parse_date;
@@ -185,6 +186,89 @@ fn import(a: RecommendationImportArgs, conn: &mut Conn) -> Result<(), Failure> {
         tally.unchanged,
     );
     Ok(())
+}
+
+/// `liaison recommendations`: the matrix, as a table (one block per theme, one per cluster),
+/// JSON, or CSV (one row per recommendation, with its theme and cluster number).
+pub(crate) fn matrix(a: MatrixArgs, conn: &mut Conn) -> Result<(), Failure> {
+    let country = a.country.parse()?;
+    let filter = Filter { theme: a.theme, mechanism: a.mechanism };
+    let m = match conn.call(Request::Recommendations { country, filter })? {
+        Response::Matrix(m) => m,
+        r => return Err(unexpected(r)),
+    };
+    let text = match a.format {
+        ListFormat::Json => serde_json::to_string_pretty(&m).unwrap_or_default() + "\n",
+        ListFormat::Csv => {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            let header = [
+                "theme",
+                "cluster",
+                "id",
+                "owner",
+                "mechanism",
+                "body",
+                "reference",
+                "lang",
+                "text",
+                "implementation",
+            ];
+            let mut rows = vec![header.map(str::to_owned).to_vec()];
+            for t in &m.themes {
+                for (n, c) in t.clusters.iter().enumerate() {
+                    for r in &c.recommendations {
+                        rows.push(vec![
+                            t.theme.clone(),
+                            (n + 1).to_string(),
+                            r.id.to_string(),
+                            r.owner.clone(),
+                            r.mechanism.clone(),
+                            r.body.clone(),
+                            r.reference.clone(),
+                            r.lang.to_string(),
+                            r.text.clone(),
+                            r.implementation.clone().unwrap_or_default(),
+                        ]);
+                    }
+                }
+            }
+            for row in rows {
+                out.write_record(&row).map_err(|e| Failure::system(e.to_string()))?;
+            }
+            String::from_utf8(out.into_inner().map_err(|e| Failure::system(e.to_string()))?)
+                .unwrap_or_default()
+        }
+        ListFormat::Table => {
+            let mut out = format!("Recommendations to {} ({})\n", m.country.name(), m.country);
+            for t in &m.themes {
+                out.push_str(&format!("\n{}\n", t.theme));
+                for (n, c) in t.clusters.iter().enumerate() {
+                    let same =
+                        if c.recommendations.len() > 1 { " (say the same thing)" } else { "" };
+                    out.push_str(&format!("  {}.{same}\n", n + 1));
+                    for r in &c.recommendations {
+                        let status = r
+                            .implementation
+                            .as_deref()
+                            .map(|s| format!(" [{s}]"))
+                            .unwrap_or_default();
+                        out.push_str(&format!(
+                            "     {} {}, {}{status}: {}\n",
+                            &r.id.to_string()[..8],
+                            r.body,
+                            r.reference,
+                            r.text
+                        ));
+                    }
+                }
+            }
+            if m.themes.is_empty() {
+                out.push_str("(no recommendations)\n");
+            }
+            out
+        }
+    };
+    output::write(None, &text)
 }
 
 /// `FILE.rejected.csv` beside the file.

@@ -172,6 +172,13 @@ pub enum Request {
         /// Why.
         note: Option<String>,
     },
+    /// The recommendations matrix of a country.
+    Recommendations {
+        /// The country.
+        country: liaison_protocol::CountryCode,
+        /// Which themes and mechanisms.
+        filter: crate::matrix::Filter,
+    },
     /// Import recommendations read from a file (one batch of it: one store write).
     ImportRecommendations {
         /// Their fields, each with its annotation id.
@@ -217,6 +224,8 @@ pub enum Response {
     Ids(Vec<ItemId>),
     /// Text (an export).
     Text(String),
+    /// A country's recommendations matrix.
+    Matrix(Box<crate::matrix::Matrix>),
     /// What an import of recommendations did.
     RecommendationsImported(crate::recommend::Tally),
     /// What an import did, and the ids of items published anew.
@@ -454,6 +463,18 @@ impl Repo {
             Request::ProposeFollow { id, note } => {
                 let proposal = self.propose_follow(id, note, now)?;
                 (Response::Id(proposal), vec![proposal])
+            }
+            Request::Recommendations { country, filter } => {
+                let query = Query {
+                    kind: Some(liaison_protocol::Kind::Recommendation),
+                    country: Some(country),
+                    ..Query::default()
+                };
+                let entries = self.list(&query)?;
+                (
+                    Response::Matrix(Box::new(crate::matrix::matrix(&entries, country, &filter))),
+                    vec![],
+                )
             }
             Request::ImportRecommendations { rows, label, audience } => {
                 let (tally, changed) = self.import_recommendations(rows, label, audience, now)?;

@@ -29,13 +29,65 @@ pub const THRESHOLD: f64 = 0.45;
 pub const NO_THEME: &str = "(no theme)";
 
 const STOP: &[&str] = &[
-    "that", "this", "with", "from", "their", "they", "them", "have", "which", "into", "also",
-    "such", "other", "those", "these", "shall", "should", "would", "ensure", "take", "measures",
-    "state", "party", "including", "order", "particular", "line", "effective", "effectively",
-    "necessary", "further", "continue", "consider", "dans", "pour", "avec", "leur", "leurs",
-    "sont", "elle", "cette", "tous", "toutes", "ainsi", "notamment", "veiller", "prendre",
-    "mesures", "garantir", "para", "como", "todas", "todos", "sobre", "entre", "medidas",
-    "garantizar", "estado", "parte",
+    "that",
+    "this",
+    "with",
+    "from",
+    "their",
+    "they",
+    "them",
+    "have",
+    "which",
+    "into",
+    "also",
+    "such",
+    "other",
+    "those",
+    "these",
+    "shall",
+    "should",
+    "would",
+    "ensure",
+    "take",
+    "measures",
+    "state",
+    "party",
+    "including",
+    "order",
+    "particular",
+    "line",
+    "effective",
+    "effectively",
+    "necessary",
+    "further",
+    "continue",
+    "consider",
+    "dans",
+    "pour",
+    "avec",
+    "leur",
+    "leurs",
+    "sont",
+    "elle",
+    "cette",
+    "tous",
+    "toutes",
+    "ainsi",
+    "notamment",
+    "veiller",
+    "prendre",
+    "mesures",
+    "garantir",
+    "para",
+    "como",
+    "todas",
+    "todos",
+    "sobre",
+    "entre",
+    "medidas",
+    "garantizar",
+    "estado",
+    "parte",
 ];
 
 /// One recommendation in the matrix.
@@ -208,7 +260,9 @@ pub fn matrix(entries: &[Entry], country: CountryCode, filter: &Filter) -> Matri
             continue;
         }
         if let Some(m) = &filter.mechanism
-            && !(contains(&r.mechanism, m) || contains(&r.body, m) || contains(e.header.owner.as_str(), m))
+            && !(contains(&r.mechanism, m)
+                || contains(&r.body, m)
+                || contains(e.header.owner.as_str(), m))
         {
             continue;
         }
@@ -223,11 +277,15 @@ pub fn matrix(entries: &[Entry], country: CountryCode, filter: &Filter) -> Matri
     let themes = by_theme
         .into_iter()
         .map(|(theme, mut entries)| {
-            entries.sort_by_key(|e| (e.record.state.fields.recommendation.as_ref().and_then(|r| r.date), e.header.id));
+            entries.sort_by_key(|e| {
+                (e.record.state.fields.recommendation.as_ref().and_then(|r| r.date), e.header.id)
+            });
             let versions: Vec<_> = entries.iter().map(|e| versions(e)).collect();
             let clusters = clusters(&versions)
                 .into_iter()
-                .map(|g| Cluster { recommendations: g.into_iter().filter_map(|i| row(entries[i])).collect() })
+                .map(|g| Cluster {
+                    recommendations: g.into_iter().filter_map(|i| row(entries[i])).collect(),
+                })
                 .collect();
             Theme { theme, clusters }
         })

@@ -450,3 +450,79 @@ fn a_focal_point_adds_a_recommendation_and_assesses_it() {
     ]);
     assert!(bad.contains("title") && bad.contains("must not be empty"), "{bad}");
 }
+
+/// The matrix of Tunisia on an OHCHR node that imported UHRI rows and received an ACHPR
+/// recommendation: the ACHPR and the UN recommendation on access to a lawyer share a cluster,
+/// the unrelated ones stand alone.
+#[test]
+fn the_matrix_clusters_an_achpr_and_a_un_recommendation_on_the_same_issue() {
+    let ohchr = Node::init("ohchr");
+    let achpr = Node::init("achpr");
+    ohchr.knows(&achpr);
+    let achpr_id = achpr.publish(&[
+        "recommendation", "add",
+        "--text", "Guarantee access to a lawyer for every person deprived of liberty from the outset of police custody, in line with the Luanda Guidelines",
+        "--country", "TN", "--body", "African Commission on Human and Peoples' Rights",
+        "--symbol", "ACHPR/CO/TUN/2022", "--paragraph", "41",
+        "--theme", "D25 Prohibition of torture and cruel, inhuman or degrading treatment",
+        "--label", "green",
+    ]);
+    let export = achpr.path().join("achpr.json");
+    achpr.ok(&["export", "json", "--output", export.to_str().unwrap()]);
+    ohchr.ok(&["import", export.to_str().unwrap()]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("uhri.csv");
+    write_csv(&file, &rows(), &COLUMNS);
+    assert_eq!(import(&ohchr, &file, &[]).code, 0);
+
+    let matrix: serde_json::Value = serde_json::from_str(&ohchr.ok(&[
+        "recommendations",
+        "--country",
+        "TN",
+        "--theme",
+        "D25",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let themes = matrix["themes"].as_array().unwrap();
+    assert_eq!(themes.len(), 1, "{matrix}");
+    let clusters: Vec<Vec<String>> = themes[0]["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let mut refs: Vec<String> = c["recommendations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["reference"].as_str().unwrap().to_owned())
+                .collect();
+            refs.sort();
+            refs
+        })
+        .collect();
+    assert_eq!(
+        clusters,
+        [
+            vec!["ACHPR/CO/TUN/2022, para. 41".to_owned(), "CAT/C/TUN/CO/3".to_owned()],
+            vec!["A/HRC/52/5".to_owned()]
+        ],
+        "{matrix}"
+    );
+    let lawyer = &themes[0]["clusters"][0]["recommendations"];
+    assert!(lawyer.as_array().unwrap().iter().any(|r| r["id"] == achpr_id.as_str()));
+
+    let table =
+        ohchr.ok(&["recommendations", "--country", "TN", "--mechanism", "African Commission"]);
+    assert!(!table.contains("CAT/C/TUN/CO/3") && table.contains("ACHPR/CO/TUN/2022"), "{table}");
+    let all = ohchr.ok(&["recommendations", "--country", "TN"]);
+    assert!(
+        all.contains("say the same thing") && all.contains("Recommendations to Tunisia"),
+        "{all}"
+    );
+    let csv = parse_csv(&ohchr.ok(&["recommendations", "--country", "TN", "--format", "csv"]));
+    assert_eq!(csv[0][..3], ["theme", "cluster", "id"]);
+    assert!(csv.iter().any(|r| r[2] == achpr_id && r[1] == "1"));
+    assert!(ohchr.ok(&["recommendations", "--country", "FR"]).contains("(no recommendations)"));
+}

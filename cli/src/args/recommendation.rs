@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{CommonArgs, DeclineJointArgs, LabelArgs};
+use super::{CommonArgs, DeclineJointArgs, LabelArgs, ListFormat};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum RecommendationCommand {
@@ -111,4 +111,19 @@ pub(crate) struct RecommendationImportArgs {
     pub(crate) report: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) label: LabelArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MatrixArgs {
+    /// The country (ISO 3166-1 alpha-2)
+    #[arg(long, value_name = "CC")]
+    pub(crate) country: String,
+    /// Only themes containing this
+    #[arg(long, value_name = "T")]
+    pub(crate) theme: Option<String>,
+    /// Only recommendations whose mechanism, body or publishing mechanism contains this
+    #[arg(long, value_name = "M")]
+    pub(crate) mechanism: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: ListFormat,
 }

@@ -7,18 +7,51 @@ use super::*;
 
 /// (issue, text): the hand labels.
 const SAMPLE: &[(&str, &str)] = &[
-    ("lawyer", "Ensure that all persons deprived of their liberty are afforded all fundamental legal safeguards from the outset of detention, including prompt access to a lawyer"),
-    ("lawyer", "Guarantee prompt access to a lawyer for all persons in police custody from the outset of detention"),
-    ("lawyer", "Guarantee access to a lawyer for every person deprived of liberty from the outset of police custody, in line with the Luanda Guidelines"),
-    ("definition", "Amend the Criminal Code so that the definition of torture is in full conformity with article 1 of the Convention"),
-    ("definition", "Amend the Criminal Code to bring the definition of torture into conformity with the Convention and the Robben Island Guidelines"),
+    (
+        "lawyer",
+        "Ensure that all persons deprived of their liberty are afforded all fundamental legal safeguards from the outset of detention, including prompt access to a lawyer",
+    ),
+    (
+        "lawyer",
+        "Guarantee prompt access to a lawyer for all persons in police custody from the outset of detention",
+    ),
+    (
+        "lawyer",
+        "Guarantee access to a lawyer for every person deprived of liberty from the outset of police custody, in line with the Luanda Guidelines",
+    ),
+    (
+        "definition",
+        "Amend the Criminal Code so that the definition of torture is in full conformity with article 1 of the Convention",
+    ),
+    (
+        "definition",
+        "Amend the Criminal Code to bring the definition of torture into conformity with the Convention and the Robben Island Guidelines",
+    ),
     ("defenders", "Protect human rights defenders and journalists from harassment and reprisals"),
-    ("defenders", "Protect journalists and human rights defenders from harassment, intimidation and reprisals"),
-    ("death penalty", "Abolish the death penalty and ratify the Second Optional Protocol to the International Covenant on Civil and Political Rights"),
-    ("nhri", "Strengthen the independence of the national human rights institution in line with the Paris Principles"),
-    ("prisons", "Reduce overcrowding in prisons and improve conditions of detention for all persons deprived of their liberty"),
-    ("investigations", "Investigate promptly and impartially all allegations of torture by law enforcement officials and prosecute those responsible"),
-    ("npm", "Ensure that the national preventive mechanism has access to all places of detention without prior notice"),
+    (
+        "defenders",
+        "Protect journalists and human rights defenders from harassment, intimidation and reprisals",
+    ),
+    (
+        "death penalty",
+        "Abolish the death penalty and ratify the Second Optional Protocol to the International Covenant on Civil and Political Rights",
+    ),
+    (
+        "nhri",
+        "Strengthen the independence of the national human rights institution in line with the Paris Principles",
+    ),
+    (
+        "prisons",
+        "Reduce overcrowding in prisons and improve conditions of detention for all persons deprived of their liberty",
+    ),
+    (
+        "investigations",
+        "Investigate promptly and impartially all allegations of torture by law enforcement officials and prosecute those responsible",
+    ),
+    (
+        "npm",
+        "Ensure that the national preventive mechanism has access to all places of detention without prior notice",
+    ),
 ];
 
 fn english(text: &str) -> Versions {
@@ -56,13 +89,19 @@ fn languages_meet_only_through_a_version_in_the_same_language() {
     let fr = |t: &str| ("fr".parse::<LangTag>().unwrap(), stems(t));
     let french_only = vec![fr("Garantir l'accès à un avocat dès le début de la garde à vue")];
     let with_english = vec![
-        fr("Garantir à toute personne privée de liberté l'accès à un avocat dès le début de la garde à vue"),
+        fr(
+            "Garantir à toute personne privée de liberté l'accès à un avocat dès le début de la garde à vue",
+        ),
         (LangTag::default(), stems(SAMPLE[2].1)),
     ];
     let english_one = english(SAMPLE[1].1);
     assert_eq!(similarity(&french_only, &english_one), 0.0, "no common language");
     assert!(similarity(&with_english, &english_one) >= THRESHOLD);
-    assert!(similarity(&with_english, &french_only) >= THRESHOLD, "{}", similarity(&with_english, &french_only));
+    assert!(
+        similarity(&with_english, &french_only) >= THRESHOLD,
+        "{}",
+        similarity(&with_english, &french_only)
+    );
 }
 
 #[test]
