@@ -12,6 +12,7 @@ use liaison_protocol::{
 };
 
 use crate::fed_support::*;
+use crate::site_support::{get, get_json, get_ok};
 
 const ACHPR: usize = 0;
 const OHCHR: usize = 1;
@@ -149,4 +150,34 @@ async fn an_assessment_by_a_follower_reaches_the_owner_and_the_mirror_with_both_
         }
     })
     .await;
+
+    // The mirror's public site shows the one item with its follow-up, and the country's
+    // recommendations, as a page and as JSON.
+    net[NGO].stop().await;
+    net[NGO]
+        .start_with(liaison_node::daemon::Options {
+            http: Some("127.0.0.1:0".to_owned()),
+            ..options()
+        })
+        .await;
+    let site = net[NGO].running.as_ref().and_then(|r| r.http).expect("the mirror serves a site");
+    let page = get_ok(site, &format!("/items/{followed}/")).await;
+    assert!(
+        page.contains("Follow-up") && page.contains("Partially implemented, by ohchr"),
+        "{page}"
+    );
+    assert_eq!(get(site, &format!("/items/{original}/")).await.status, 404, "withdrawn");
+    let country = get_ok(site, "/countries/TN/recommendations/").await;
+    assert!(
+        country.contains(&format!("/items/{followed}/"))
+            && country.contains("ACHPR/Res.2024/12, para. 7"),
+        "{country}"
+    );
+    let json = get_json(site, "/api/v1/countries/TN/recommendations?theme=detention").await;
+    assert_eq!(json["themes"][0]["theme"], "detention", "{json}");
+    let rows = &json["themes"][0]["clusters"][0]["recommendations"];
+    assert_eq!(rows[0]["id"], followed.to_string(), "{json}");
+    assert_eq!(rows[0]["implementation"], "partially-implemented (ohchr)", "{json}");
+    assert_eq!(get(site, "/api/v1/countries/TN/recommendations?colour=red").await.status, 400);
+    assert_eq!(get(site, "/countries/XX/recommendations/").await.status, 404);
 }

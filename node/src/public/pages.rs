@@ -380,7 +380,10 @@ pub(crate) fn country_body(
         section { h2 { "Contacts covering " (name) } (table(Kind::Contact, &format!("Contacts covering {name}"), &contacts)) }
         section {
             h2 { "All of them" }
-            ul { @for (_, path, title) in LISTS { li { a href={ (path) "?country=" (country) } { (title) " on " (name) } } } }
+            ul {
+                @for (_, path, title) in LISTS { li { a href={ (path) "?country=" (country) } { (title) " on " (name) } } }
+                li { a href={ "/countries/" (country) "/recommendations/" } { "Recommendations to " (name) ", by theme, those that say the same thing together" } }
+            }
         }
         (subscribe(host, Some(country)))
     })

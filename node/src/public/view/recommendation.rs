@@ -2,7 +2,7 @@
 //! UPR's particulars, its other language versions, and the history of its implementation as
 //! the mechanisms following it assessed it.
 
-use liaison_protocol::Recommendation;
+use liaison_protocol::{Implementation, Recommendation};
 use maud::{Markup, html};
 
 use super::{
@@ -12,6 +12,11 @@ use crate::store::Entry;
 
 fn of(e: &Entry) -> Option<&Recommendation> {
     e.record.state.fields.recommendation.as_ref()
+}
+
+/// A status in words: `partially-implemented` becomes `Partially implemented`.
+fn status(s: Implementation) -> String {
+    words(&s.as_str().replace('-', "_"))
 }
 
 /// Where it was made: the document's symbol and the paragraph.
@@ -32,7 +37,7 @@ pub(super) const COLUMNS: [Column; 6] = [
     ("Document", |e| html! { @if let Some(r) = of(e) { (reference(r)) } }),
     ("Countries", all_countries),
     ("Implementation", |e| {
-        html! { @if let Some(a) = of(e).and_then(Recommendation::latest) { (words(a.status.as_str())) " (" (a.by) ")" } }
+        html! { @if let Some(a) = of(e).and_then(Recommendation::latest) { (status(a.status)) " (" (a.by) ")" } }
     }),
 ];
 
@@ -49,7 +54,7 @@ pub(super) fn facts(r: &Recommendation) -> Markup {
         }
         @if !r.affected_persons.is_empty() { (fact("Affected persons", html! { (r.affected_persons.join(", ")) })) }
         @if !r.sdg_targets.is_empty() { (fact("SDG targets", html! { (r.sdg_targets.join(", ")) })) }
-        @if let Some(a) = r.latest() { (fact("Implementation", html! { (words(a.status.as_str())) ", as " (a.by) " assessed it on " (day(a.date)) })) }
+        @if let Some(a) = r.latest() { (fact("Implementation", html! { (status(a.status)) ", as " (a.by) " assessed it on " (day(a.date)) })) }
         @if let Some(id) = &r.annotation_id { (fact("Universal Human Rights Index", html! { "annotation " (id) })) }
     }
 }
@@ -74,7 +79,7 @@ pub(super) fn sections(r: &Recommendation) -> Markup {
             ol class="timeline" {
                 @for a in history {
                     li {
-                        time datetime=(a.date) { (day(a.date)) } ": " (words(a.status.as_str())) ", by " (a.by)
+                        time datetime=(a.date) { (day(a.date)) } ": " (status(a.status)) ", by " (a.by)
                         @if let Some(s) = &a.source { " (" (web_link(s, "source")) ")" }
                         @if let Some(note) = &a.note { br; span class="muted" { (note) } }
                     }
