@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use liaison_node::api::{Request, Response};
-use liaison_node::matrix::Filter;
+use liaison_node::matrix::{Filter, Matrix};
 use liaison_node::recommend::{AssessmentInput, Tally};
 use liaison_node::uhri::{self, BadRow};
 use liaison_protocol::values::parse_date;
@@ -197,48 +197,24 @@ pub(crate) fn matrix(a: MatrixArgs, conn: &mut Conn) -> Result<(), Failure> {
         Response::Matrix(m) => m,
         r => return Err(unexpected(r)),
     };
+    let rows = matrix_rows(&m);
     let text = match a.format {
-        ListFormat::Json => serde_json::to_string_pretty(&m).unwrap_or_default() + "\n",
-        ListFormat::Csv => {
+        MatrixFormat::Json => serde_json::to_string_pretty(&m).unwrap_or_default() + "\n",
+        MatrixFormat::Csv => {
             let mut out = csv::Writer::from_writer(Vec::new());
-            let header = [
-                "theme",
-                "cluster",
-                "id",
-                "owner",
-                "mechanism",
-                "body",
-                "reference",
-                "lang",
-                "text",
-                "implementation",
-            ];
-            let mut rows = vec![header.map(str::to_owned).to_vec()];
-            for t in &m.themes {
-                for (n, c) in t.clusters.iter().enumerate() {
-                    for r in &c.recommendations {
-                        rows.push(vec![
-                            t.theme.clone(),
-                            (n + 1).to_string(),
-                            r.id.to_string(),
-                            r.owner.clone(),
-                            r.mechanism.clone(),
-                            r.body.clone(),
-                            r.reference.clone(),
-                            r.lang.to_string(),
-                            r.text.clone(),
-                            r.implementation.clone().unwrap_or_default(),
-                        ]);
-                    }
-                }
-            }
-            for row in rows {
-                out.write_record(&row).map_err(|e| Failure::system(e.to_string()))?;
+            for row in &rows {
+                out.write_record(row).map_err(|e| Failure::system(e.to_string()))?;
             }
             String::from_utf8(out.into_inner().map_err(|e| Failure::system(e.to_string()))?)
                 .unwrap_or_default()
         }
-        ListFormat::Table => {
+        MatrixFormat::Xlsx => {
+            let path = a.output.as_deref().ok_or_else(|| {
+                FieldError::new("--format", "xlsx", "needs --output FILE (a workbook is not text)")
+            })?;
+            return write_xlsx(path, &rows);
+        }
+        MatrixFormat::Table => {
             let mut out = format!("Recommendations to {} ({})\n", m.country.name(), m.country);
             for t in &m.themes {
                 out.push_str(&format!("\n{}\n", t.theme));
@@ -268,7 +244,65 @@ pub(crate) fn matrix(a: MatrixArgs, conn: &mut Conn) -> Result<(), Failure> {
             out
         }
     };
-    output::write(None, &text)
+    output::write(a.output.as_deref(), &text)
+}
+
+/// The matrix as rows: a header, then one row per recommendation with its theme and cluster.
+fn matrix_rows(m: &Matrix) -> Vec<Vec<String>> {
+    let header = [
+        "theme",
+        "cluster",
+        "id",
+        "owner",
+        "mechanism",
+        "body",
+        "reference",
+        "lang",
+        "text",
+        "implementation",
+    ];
+    let mut rows = vec![header.map(str::to_owned).to_vec()];
+    for t in &m.themes {
+        for (n, c) in t.clusters.iter().enumerate() {
+            for r in &c.recommendations {
+                rows.push(vec![
+                    t.theme.clone(),
+                    (n + 1).to_string(),
+                    r.id.to_string(),
+                    r.owner.clone(),
+                    r.mechanism.clone(),
+                    r.body.clone(),
+                    r.reference.clone(),
+                    r.lang.to_string(),
+                    r.text.clone(),
+                    r.implementation.clone().unwrap_or_default(),
+                ]);
+            }
+        }
+    }
+    rows
+}
+
+/// The rows as a workbook of one sheet, the header bold and frozen, clusters as numbers.
+fn write_xlsx(path: &Path, rows: &[Vec<String>]) -> Result<(), Failure> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let fail = |e: rust_xlsxwriter::XlsxError| Failure::system(format!("{}: {e}", path.display()));
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let bold = Format::new().set_bold();
+    for (r, row) in rows.iter().enumerate() {
+        let at = u32::try_from(r).map_err(|_| Failure::system("too many rows for a sheet"))?;
+        for (c, cell) in row.iter().enumerate() {
+            let col = c as u16;
+            match (r, c, cell.parse::<u32>()) {
+                (0, ..) => sheet.write_string_with_format(at, col, cell, &bold).map_err(fail)?,
+                (_, 1, Ok(n)) => sheet.write_number(at, col, n).map_err(fail)?,
+                _ => sheet.write_string(at, col, cell).map_err(fail)?,
+            };
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(fail)?;
+    book.save(path).map_err(fail)
 }
 
 /// `FILE.rejected.csv` beside the file.

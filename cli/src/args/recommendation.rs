@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{CommonArgs, DeclineJointArgs, LabelArgs, ListFormat};
+use clap::ValueEnum;
+
+use super::{CommonArgs, DeclineJointArgs, LabelArgs};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum RecommendationCommand {
@@ -125,5 +127,16 @@ pub(crate) struct MatrixArgs {
     #[arg(long, value_name = "M")]
     pub(crate) mechanism: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
-    pub(crate) format: ListFormat,
+    pub(crate) format: MatrixFormat,
+    /// Write to this file (needed for xlsx)
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MatrixFormat {
+    Table,
+    Json,
+    Csv,
+    Xlsx,
 }
