@@ -121,11 +121,20 @@ impl Cell {
 /// checked under `label` as [`Fields::validate`] checks a local write.
 ///
 /// # Errors
-/// A file that cannot be read, lacks a column or is too long; bad rows are not errors but
+/// A file that cannot be read, is larger than [`crate::export::MAX_IMPORT_BYTES`], lacks a
+/// column or has more than [`MAX_ROWS`] rows; bad rows are not errors but
 /// are listed in [`Parsed::bad`].
 pub fn read(path: &Path, label: Label) -> Result<Parsed, FileError> {
     let unreadable =
         |e: &dyn std::fmt::Display| FileError::Unreadable(format!("{}: {e}", path.display()));
+    let size = std::fs::metadata(path).map_err(|e| unreadable(&e))?.len();
+    if size > crate::export::MAX_IMPORT_BYTES {
+        return Err(FileError::Unreadable(format!(
+            "{}: {size} bytes; at most {} (the whole index is far less)",
+            path.display(),
+            crate::export::MAX_IMPORT_BYTES
+        )));
+    }
     let mut head = [0u8; 4];
     let zip = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
