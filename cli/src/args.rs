@@ -559,7 +559,7 @@ pub(crate) struct ContactAddArgs {
 /// Which items.
 #[derive(Debug, Args, Clone, Default)]
 pub(crate) struct FilterArgs {
-    /// Only this kind: event, visit, report, contact
+    /// Only this kind: event, visit, report, contact, recommendation, proposal
     #[arg(long, value_name = "K")]
     pub(crate) kind: Option<String>,
     /// Only items concerning this country
