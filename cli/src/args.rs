@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod recommendation;
+pub(crate) use recommendation::*;
+
 /// Liaison: share calendars, visit forecasts, reports and contacts between human-rights
 /// mechanisms, with labels that decide who may ever receive each item.
 #[derive(Debug, Parser)]
@@ -46,6 +49,12 @@ pub(crate) enum Command {
     /// The directory of secretariats
     #[command(subcommand)]
     Contact(ContactCommand),
+    /// Recommendations of mechanisms to States, and the follow-up of their implementation
+    #[command(subcommand)]
+    Recommendation(RecommendationCommand),
+    /// A country's recommendations from every mechanism, by theme, those that say the same
+    /// thing clustered together
+    Recommendations(MatrixArgs),
     /// List items, newest dates last
     List(ListArgs),
     /// Search the text of the items this node holds, best matches first
@@ -65,7 +74,8 @@ pub(crate) enum Command {
     Roster(RosterCommand),
     /// Visits of different mechanisms to the same country close together in time
     Overlaps(OverlapsArgs),
-    /// Joint-visit proposals addressed to this node's mechanism, and those it made
+    /// Proposals (joint visits, following recommendations) addressed to this node's mechanism,
+    /// and those it made
     Inbox,
     /// The weekly digest: new, changed and cancelled items, upcoming visits, calls for input,
     /// overlaps; with --for, exactly what that mechanism (or the public) may see
@@ -565,7 +575,7 @@ pub(crate) struct ContactAddArgs {
 /// Which items.
 #[derive(Debug, Args, Clone, Default)]
 pub(crate) struct FilterArgs {
-    /// Only this kind: event, visit, report, contact
+    /// Only this kind: event, visit, report, contact, recommendation, proposal
     #[arg(long, value_name = "K")]
     pub(crate) kind: Option<String>,
     /// Only items concerning this country

@@ -66,7 +66,7 @@ impl Conn {
     }
 }
 
-fn unexpected(r: Response) -> Failure {
+pub(crate) fn unexpected(r: Response) -> Failure {
     Failure::system(format!("unexpected answer from the node: {r:?}"))
 }
 
@@ -135,6 +135,8 @@ fn run(command: Command, conn: &mut Conn) -> Result<(), Failure> {
         Command::Event(EventCommand::Add(a)) => publish(conn, event_draft(a)?).map(drop),
         Command::Report(ReportCommand::Publish(a)) => publish(conn, report_draft(a)?).map(drop),
         Command::Contact(ContactCommand::Add(a)) => publish(conn, contact_draft(a)?).map(drop),
+        Command::Recommendation(c) => crate::recommend::run(c, conn),
+        Command::Recommendations(a) => crate::recommend::matrix(a, conn),
         Command::Overlaps(a) => crate::coord::overlaps(conn, a),
         Command::Digest(a) => crate::coord::digest(conn, a),
         Command::List(a) => list(a, conn),
@@ -234,7 +236,7 @@ fn init(a: InitArgs, dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn publish(conn: &mut Conn, draft: Draft) -> Result<ItemId, Failure> {
+pub(crate) fn publish(conn: &mut Conn, draft: Draft) -> Result<ItemId, Failure> {
     match conn.call(Request::Create { draft: Box::new(draft) })? {
         Response::Id(id) => {
             output::line(&id.to_string());
@@ -307,18 +309,18 @@ fn mechanisms(codes: &[String]) -> Result<Vec<Mechanism>, FieldError> {
     codes.iter().filter(|c| !c.trim().is_empty()).map(|c| c.trim().parse()).collect()
 }
 
-fn countries(codes: &[String]) -> Result<Vec<CountryCode>, FieldError> {
+pub(crate) fn countries(codes: &[String]) -> Result<Vec<CountryCode>, FieldError> {
     codes.iter().map(|c| c.parse()).collect()
 }
 
-fn opt<T>(
+pub(crate) fn opt<T>(
     value: &Option<String>,
     parse: impl Fn(&str) -> Result<T, FieldError>,
 ) -> Result<Option<T>, FieldError> {
     value.as_deref().map(parse).transpose()
 }
 
-fn label(a: &LabelArgs) -> Result<(Label, Vec<Mechanism>), FieldError> {
+pub(crate) fn label(a: &LabelArgs) -> Result<(Label, Vec<Mechanism>), FieldError> {
     let label = Label::from_str(&a.label)?;
     let audience = mechanisms(&a.audience)?;
     liaison_protocol::label::check_audience(label, &audience)?;
@@ -343,7 +345,7 @@ fn translations(flag: &str, args: &[String]) -> Result<Translations, FieldError>
     Ok(texts)
 }
 
-fn common(title: String, a: &CommonArgs) -> Result<Fields, FieldError> {
+pub(crate) fn common(title: String, a: &CommonArgs) -> Result<Fields, FieldError> {
     let mut fields = Fields::new(Text { value: title, lang: LangTag::from_str(&a.lang)? });
     fields.summary.clone_from(&a.languages.summary);
     fields.title_in = translations("title-in", &a.languages.title_in)?;
@@ -364,7 +366,7 @@ fn common(title: String, a: &CommonArgs) -> Result<Fields, FieldError> {
     Ok(fields)
 }
 
-fn draft(kind: Kind, fields: Fields, a: &LabelArgs) -> Result<Draft, Failure> {
+pub(crate) fn draft(kind: Kind, fields: Fields, a: &LabelArgs) -> Result<Draft, Failure> {
     let (label, audience) = label(a)?;
     fields.validate(kind, label)?;
     Ok(Draft { kind, fields, label, audience, co_owners: Vec::new(), supersedes: None })

@@ -16,6 +16,7 @@ mod demo;
 mod doctor;
 mod items;
 mod output;
+mod recommend;
 mod verify;
 
 use std::path::PathBuf;

@@ -293,7 +293,7 @@ pub(crate) fn inbox(entries: &[Entry]) -> Result<(), Failure> {
         }
     }
     if entries.is_empty() {
-        out.push_str("(no joint-visit proposals)\n");
+        out.push_str("(no proposals)\n");
     }
     write(None, &out)
 }

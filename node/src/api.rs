@@ -160,6 +160,37 @@ pub enum Request {
     },
     /// Joint-visit proposals to and from this node's mechanism.
     Inbox,
+    /// Record an assessment of a recommendation by this node's mechanism.
+    Assess {
+        /// The recommendation.
+        id: ItemId,
+        /// The assessment.
+        assessment: crate::recommend::AssessmentInput,
+    },
+    /// Ask the owner of a recommendation to let this node's mechanism follow it (answered with
+    /// [`Request::AnswerJoint`], as every proposal is).
+    ProposeFollow {
+        /// The recommendation.
+        id: ItemId,
+        /// Why.
+        note: Option<String>,
+    },
+    /// The recommendations matrix of a country.
+    Recommendations {
+        /// The country.
+        country: liaison_protocol::CountryCode,
+        /// Which themes and mechanisms.
+        filter: crate::matrix::Filter,
+    },
+    /// Import recommendations read from a file (one batch of it: one store write).
+    ImportRecommendations {
+        /// Their fields, each with its annotation id.
+        rows: Vec<liaison_protocol::Fields>,
+        /// The label of new ones.
+        label: Label,
+        /// For `amber`: who else may receive new ones.
+        audience: Vec<Mechanism>,
+    },
     /// The digest of a period for an audience.
     Digest {
         /// Start of the period.
@@ -196,6 +227,10 @@ pub enum Response {
     Ids(Vec<ItemId>),
     /// Text (an export).
     Text(String),
+    /// A country's recommendations matrix.
+    Matrix(Box<crate::matrix::Matrix>),
+    /// What an import of recommendations did.
+    RecommendationsImported(crate::recommend::Tally),
     /// What an import did, and the ids of items published anew.
     Imported {
         /// Signed items added, merged or unchanged.
@@ -424,6 +459,30 @@ impl Repo {
                 (Response::Answered(joint), changed)
             }
             Request::Inbox => (Response::Entries(self.inbox()?), vec![]),
+            Request::Assess { id, assessment } => {
+                let revision = self.assess(id, assessment, now)?;
+                (Response::Updated(revision), if revision.is_some() { vec![id] } else { vec![] })
+            }
+            Request::ProposeFollow { id, note } => {
+                let proposal = self.propose_follow(id, note, now)?;
+                (Response::Id(proposal), vec![proposal])
+            }
+            Request::Recommendations { country, filter } => {
+                let query = Query {
+                    kind: Some(liaison_protocol::Kind::Recommendation),
+                    country: Some(country),
+                    ..Query::default()
+                };
+                let entries = self.list(&query)?;
+                (
+                    Response::Matrix(Box::new(crate::matrix::matrix(&entries, country, &filter))),
+                    vec![],
+                )
+            }
+            Request::ImportRecommendations { rows, label, audience } => {
+                let (tally, changed) = self.import_recommendations(rows, label, audience, now)?;
+                (Response::RecommendationsImported(tally), changed)
+            }
             Request::Digest { since, audience } => {
                 let window = self.identity().config.overlap_window_days;
                 let digest = crate::digest::digest(self.store(), &audience, since, now, window)?;

@@ -70,6 +70,10 @@ pub struct Digest {
     pub calls: Vec<(NaiveDate, Line, String)>,
     /// Overlapping visits.
     pub overlaps: Vec<Cluster>,
+    /// Recommendations created in the period: counted, not listed (an import brings thousands).
+    pub new_recommendations: usize,
+    /// Assessments of recommendations' implementation dated in the period.
+    pub assessments: usize,
 }
 
 fn line(e: &Entry) -> Line {
@@ -169,9 +173,21 @@ pub fn digest(
         visits: Vec::new(),
         calls: Vec::new(),
         overlaps: Vec::new(),
+        new_recommendations: 0,
+        assessments: 0,
     };
+    let days = since.date_naive()..=now.date_naive();
     for e in &all {
         let s = &e.record.state;
+        if let Some(r) = &s.fields.recommendation {
+            if !s.withdrawn && in_period(s.created) && e.header.supersedes.is_none() {
+                d.new_recommendations += 1;
+            }
+            if !s.withdrawn {
+                d.assessments += r.assessments.iter().filter(|a| days.contains(&a.date)).count();
+            }
+            continue;
+        }
         if (s.withdrawn || cancelled_status(e)) && in_period(s.updated) {
             d.cancelled.push(line(e));
         } else if !s.withdrawn && in_period(s.created) {
@@ -210,6 +226,14 @@ pub fn digest(
 }
 
 impl Digest {
+    /// The recommendations line: how many are new, how many assessments were made.
+    fn recommendations(&self) -> String {
+        format!(
+            "{} new recommendations; {} assessments of their implementation",
+            self.new_recommendations, self.assessments
+        )
+    }
+
     fn heading(&self) -> String {
         format!(
             "Liaison digest, {} to {}, for {}",
@@ -254,6 +278,8 @@ impl Digest {
         }
         out.push_str(&h("Cancelled or withdrawn"));
         self.cancelled.iter().for_each(|l| out.push_str(&(item(l) + "\n")));
+        out.push_str(&h("Recommendations"));
+        out.push_str(&format!("{}\n", self.recommendations()));
         out.push_str(&h("Visits in the next 90 days"));
         for (country, lines) in &self.visits {
             out.push_str(&format!("{country}\n"));
@@ -288,6 +314,7 @@ impl Digest {
                     h2 { "New" } ul { @for l in &self.new { li { (item(l)) } } }
                     h2 { "Changed" } ul { @for (l, what) in &self.changed { li { (item(l)) ul { @for w in what { li { (w) } } } } } }
                     h2 { "Cancelled or withdrawn" } ul { @for l in &self.cancelled { li { (item(l)) } } }
+                    h2 { "Recommendations" } p { (self.recommendations()) }
                     h2 { "Visits in the next 90 days" }
                     @for (country, lines) in &self.visits { h3 { (country) } ul { @for l in lines { li { (item(l)) } } } }
                     h2 { "Calls for input closing in the next 30 days" }

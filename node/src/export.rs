@@ -421,6 +421,9 @@ pub fn row(entry: &Entry) -> [String; 17] {
         (String::new(), r.symbol.clone().unwrap_or_else(|| r.doc_type.to_string()))
     } else if let Some(c) = &f.contact {
         (String::new(), c.role.to_string())
+    } else if let Some(r) = &f.recommendation {
+        let status = r.latest().map(|a| a.status.to_string()).unwrap_or_default();
+        (status, r.symbol.clone())
     } else {
         (String::new(), String::new())
     };

@@ -11,7 +11,7 @@
 use chrono::{DateTime, Utc};
 use liaison_protocol::{
     Consent, FieldError, Fields, ItemId, JointConsent, Kind, Label, Mechanism, Proposal,
-    ProposalStatus, Text, VisitType, label,
+    ProposalStatus, ProposalSubject, Text, VisitType, label,
 };
 
 use crate::store::{Entry, Query};
@@ -40,7 +40,7 @@ fn proposal_of(entry: &Entry) -> Result<&Proposal, Error> {
 }
 
 impl Repo {
-    fn mine(&self) -> &Mechanism {
+    pub(crate) fn mine(&self) -> &Mechanism {
         &self.identity().config.mechanism
     }
 
@@ -86,6 +86,7 @@ impl Repo {
         let joint = ItemId::from_random_bytes(rand::random());
         let consent = Consent::sign(&self.identity().key, joint, Kind::Visit, &to, self.mine());
         fields.proposal = Some(Proposal {
+            subject: ProposalSubject::JointVisit,
             visit,
             with,
             to: to.clone(),
@@ -150,6 +151,9 @@ impl Repo {
                 self.edit(&entry, Some(&answered), false, now)?.ok_or(Error::Withdrawn(id))?;
             self.store().put(&[(&entry.header, &record)])?;
             return Ok(None);
+        }
+        if proposal.subject == ProposalSubject::Follow {
+            return self.accept_follow(&entry, answered, now).map(Some);
         }
         let consent = proposal
             .consent
@@ -249,6 +253,9 @@ impl Repo {
     pub fn complete_joint(&self, id: ItemId, now: DateTime<Utc>) -> Result<Vec<ItemId>, Error> {
         let Some(entry) = self.store().get(id)? else { return Ok(Vec::new()) };
         let Some(p) = entry.record.state.fields.proposal.clone() else { return Ok(Vec::new()) };
+        if p.subject != ProposalSubject::JointVisit {
+            return Ok(Vec::new());
+        }
         let (Some(joint), ProposalStatus::Accepted) = (p.joint, p.status) else {
             return Ok(Vec::new());
         };

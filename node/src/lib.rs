@@ -26,12 +26,15 @@ mod error;
 pub mod export;
 pub mod identity;
 pub mod joint;
+pub mod matrix;
 pub mod public;
+pub mod recommend;
 pub mod repo;
 pub mod sample;
 pub mod search;
 pub mod store;
 mod sync;
+pub mod uhri;
 
 pub use error::Error;
 pub use identity::{Config, Identity, InitOptions};

@@ -408,8 +408,8 @@ fn pieces(fragment: &str, marked: &[Range<usize>]) -> Vec<(String, bool)> {
 }
 
 /// An item's text in the index's three fields: its title in every language it has; its lead
-/// (its summary in every language, a visit's mandate, a report's symbol, a contact's function,
-/// unit and name); and everything else in
+/// (its summary in every language, a visit's mandate, a report's symbol, a recommendation's body
+/// and symbol, a contact's function, unit and name); and everything else in
 /// words (themes, places, notes, sessions, the countries by code and by name in each language
 /// of the public site, the mechanisms).
 /// Each is cut at [`FIELD_CAP`] bytes.
@@ -443,6 +443,14 @@ pub(crate) fn texts(entry: &Entry) -> [String; 3] {
     if let Some(r) = &f.report {
         lead.extend(r.symbol.as_deref());
         rest.push(r.doc_type.as_str().replace('_', " "));
+    }
+    if let Some(r) = &f.recommendation {
+        lead.push(&r.body);
+        lead.push(&r.symbol);
+        rest.extend(r.text_in.iter().map(|t| t.value.clone()));
+        rest.push(r.mechanism.clone());
+        rest.extend(r.affected_persons.iter().cloned());
+        rest.extend(r.assessments.iter().filter_map(|a| a.note.clone()));
     }
     if let Some(c) = &f.contact {
         lead.push(&c.function_title);

@@ -1,4 +1,4 @@
-//! The four item kinds and their fields (see data-model.md), and their validation.
+//! The item kinds and their fields (see data-model.md), and their validation.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,9 @@ use crate::values::{
 };
 use crate::words::words;
 use crate::{CountryCode, FieldError, ItemId, Label, LangTag, Planned, Text, VisitCountry, When};
+
+mod recommendation;
+pub use recommendation::{Assessment, Implementation, Recommendation, Upr, UprPosition};
 
 /// Longest text accepted in any one field, in bytes. Items are calendar entries, not documents.
 pub const MAX_TEXT: usize = 8 * 1024;
@@ -28,8 +31,11 @@ words! {
         Report = "report",
         /// An entry in the directory of secretariats.
         Contact = "contact",
-        /// A proposal of a joint visit from one mechanism to another.
+        /// A proposal of a joint visit from one mechanism to another, or to follow another
+        /// mechanism's recommendation.
         Proposal = "proposal",
+        /// A recommendation of a mechanism to a State, with the follow-up of its implementation.
+        Recommendation = "recommendation",
     }
 }
 
@@ -42,6 +48,25 @@ words! {
         Accepted = "accepted",
         /// Declined.
         Declined = "declined",
+    }
+}
+
+words! {
+    /// What a proposal proposes.
+    #[derive(Default)]
+    ProposalSubject, "subject" {
+        /// A joint visit: the two visits become one, co-owned.
+        #[default]
+        JointVisit = "joint_visit",
+        /// To follow a recommendation: its owner reissues it co-owned with the proposer, who may
+        /// then record assessments of its implementation in it.
+        Follow = "follow",
+    }
+}
+
+impl ProposalSubject {
+    fn is_joint_visit(&self) -> bool {
+        *self == ProposalSubject::JointVisit
     }
 }
 
@@ -238,18 +263,27 @@ pub struct Fields {
     /// Set on `proposal` items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proposal: Option<Proposal>,
+    /// Set on `recommendation` items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<Recommendation>,
 }
 
 /// A proposal of a joint visit: the proposer's visit, the other mechanism's visit, the answer.
+/// Or a proposal to follow another mechanism's recommendation (`subject` is `follow`; `visit`
+/// and `with` are then both the recommendation).
 ///
 /// A proposal is `amber-strict`, owned by the proposer with the other mechanism as co-owner, so
 /// it goes to the two mechanisms only and either may write it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Proposal {
-    /// The proposer's visit.
+    /// What is proposed; a joint visit unless said otherwise (and then not written, so the
+    /// proposals made before followers existed keep their bytes).
+    #[serde(default, skip_serializing_if = "ProposalSubject::is_joint_visit")]
+    pub subject: ProposalSubject,
+    /// The proposer's visit (the recommendation to follow).
     pub visit: ItemId,
-    /// The other mechanism's visit.
+    /// The other mechanism's visit (the recommendation to follow).
     pub with: ItemId,
     /// The mechanism asked.
     pub to: crate::Mechanism,
@@ -258,7 +292,8 @@ pub struct Proposal {
     /// Why, from either side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// The joint visit, once accepted.
+    /// The joint visit (the recommendation reissued with the proposer as co-owner), once
+    /// accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub joint: Option<ItemId>,
     /// The proposer's consent to co-own the joint visit, for the id it will have if accepted.
@@ -266,8 +301,8 @@ pub struct Proposal {
     pub consent: Option<JointConsent>,
 }
 
-/// The proposer's consent to co-own a joint visit, given with the proposal: the acceptor creates
-/// the joint visit with this id and puts the consent in its header.
+/// The proposer's consent to co-own a joint visit (a followed recommendation), given with the
+/// proposal: the acceptor creates that item with this id and puts the consent in its header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JointConsent {
@@ -501,6 +536,7 @@ impl Fields {
             report: None,
             contact: None,
             proposal: None,
+            recommendation: None,
         }
     }
 
@@ -522,6 +558,7 @@ impl Fields {
             (self.report.is_some(), Kind::Report),
             (self.contact.is_some(), Kind::Contact),
             (self.proposal.is_some(), Kind::Proposal),
+            (self.recommendation.is_some(), Kind::Recommendation),
         ];
         let mut kinds = set.iter().filter(|(is, _)| *is).map(|(_, k)| *k);
         match (kinds.next(), kinds.next()) {
@@ -551,7 +588,7 @@ impl Fields {
 
     /// The days the item spans, for date queries: an event's days, a visit's actual or planned
     /// days (its whole month, quarter or year when that is all that is known), a report's day of
-    /// issue, a contact's validity. `None` when it has no dates ("dates to be agreed").
+    /// issue, a recommendation's document's day, a contact's validity. `None` when it has no dates ("dates to be agreed").
     pub fn span(&self) -> Option<(NaiveDate, NaiveDate)> {
         if let Some(e) = &self.event {
             let start = e.start.date();
@@ -562,6 +599,9 @@ impl Fields {
         }
         if let Some(r) = &self.report {
             return Some((r.issued, r.issued));
+        }
+        if let Some(r) = &self.recommendation {
+            return r.date.map(|d| (d, d));
         }
         let c = self.contact.as_ref()?;
         match (c.valid_from, c.valid_until) {
@@ -617,6 +657,9 @@ impl Fields {
         }
         if let Some(c) = &self.contact {
             c.validate(label)?;
+        }
+        if let Some(r) = &self.recommendation {
+            r.validate(&self.title)?;
         }
         if let Some(p) = &self.proposal {
             opt_text("note", &p.note)?;

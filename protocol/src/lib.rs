@@ -37,6 +37,7 @@ mod bytes;
 pub mod change;
 pub mod codec;
 pub mod consent;
+pub mod country_names;
 pub mod doc;
 pub mod doc_bound;
 mod error;
@@ -63,9 +64,10 @@ pub use error::FieldError;
 pub use header::{Header, SCHEMA_VERSION, SignedHeader, Verified};
 pub use ids::{ItemId, Mechanism, PublicKey, Role};
 pub use item::{
-    CallForInput, Contact, ContactRole, DocType, Event, EventCategory, EventStatus, Fields,
-    JointConsent, Kind, Link, Location, ProgrammeEntry, Proposal, ProposalStatus, Report,
-    ReportFile, Site, Span, StatusStep, Visit, VisitStatus, VisitType,
+    Assessment, CallForInput, Contact, ContactRole, DocType, Event, EventCategory, EventStatus,
+    Fields, Implementation, JointConsent, Kind, Link, Location, ProgrammeEntry, Proposal,
+    ProposalStatus, ProposalSubject, Recommendation, Report, ReportFile, Site, Span, StatusStep,
+    Upr, UprPosition, Visit, VisitStatus, VisitType,
 };
 pub use label::{Destination, Label, Peer, may_leave, may_receive, may_write};
 pub use patch::VisitPatch;

@@ -136,6 +136,7 @@ pub(crate) fn fields(kind: Kind) -> Fields {
         }
         Kind::Proposal => {
             f.proposal = Some(crate::Proposal {
+                subject: crate::ProposalSubject::JointVisit,
                 visit: ItemId::from_random_bytes([1; 16]),
                 with: ItemId::from_random_bytes([2; 16]),
                 to: "achpr".parse().unwrap(),
@@ -144,6 +145,18 @@ pub(crate) fn fields(kind: Kind) -> Fields {
                 joint: None,
                 consent: None,
             })
+        }
+        Kind::Recommendation => {
+            let mut r = crate::Recommendation::new(
+                "Treaty bodies",
+                "Committee against Torture",
+                "CAT/C/TUN/CO/3",
+            );
+            r.paragraph = Some("12 (b)".to_owned());
+            r.date = Some(date(2023, 5, 12));
+            f.title = text("Ensure that all detainees have access to a lawyer from the outset");
+            f.countries = vec!["TN".parse().unwrap()];
+            f.recommendation = Some(r);
         }
     }
     f

@@ -17,6 +17,7 @@ pub(crate) mod i18n;
 mod index;
 mod kept;
 mod list;
+mod matrix;
 mod metrics;
 pub mod pages;
 mod search;
@@ -534,6 +535,8 @@ pub fn router(site: Site) -> Router {
         .route("/", get(pages::home))
         .route("/site.css", get(pages::stylesheet))
         .route("/countries/{cc}/", get(pages::country))
+        .route("/countries/{cc}/recommendations/", get(matrix::page))
+        .route("/api/v1/countries/{cc}/recommendations", get(matrix::api))
         .route("/items/{id}/", get(pages::item))
         .route("/items/{id}/provenance", get(api::provenance))
         .route("/api/v1/items", get(api::items))

@@ -376,15 +376,17 @@ fn list_title(r: Reader, kind: Kind) -> &'static str {
         Kind::Report => Msg::Reports,
         Kind::Contact => Msg::ContactsTitle,
         Kind::Visit | Kind::Proposal => Msg::Visits,
+        Kind::Recommendation => Msg::Recommendations,
     })
 }
 
 /// The list pages: kind, path and title, one place for the router and the static export.
-pub(crate) const LISTS: [(Kind, &str, &str); 4] = [
+pub(crate) const LISTS: [(Kind, &str, &str); 5] = [
     (Kind::Visit, "/visits/", "Country visits"),
     (Kind::Event, "/calendar/", "Sessions and events"),
     (Kind::Report, "/reports/", "Reports"),
     (Kind::Contact, "/contacts/", "Contacts of the secretariats"),
+    (Kind::Recommendation, "/recommendations/", "Recommendations"),
 ];
 
 /// One page of the list of `kind`, filtered by the query, from its cursor on.
@@ -457,7 +459,10 @@ fn country_body_for(
         section { h2 { (r.fill(Msg::ContactsCovering, &[&name])) } (table(r, Kind::Contact, &r.fill(Msg::ContactsCovering, &[&name]), &contacts)) }
         section {
             h2 { (r.t(Msg::AllOfThem)) }
-            ul { @for (kind, path, _) in LISTS { li { a href=(r.href(&format!("{path}?country={country}"))) { (list_title(r, kind)) " · " (name) } } } }
+            ul {
+                @for (kind, path, _) in LISTS { li { a href=(r.href(&format!("{path}?country={country}"))) { (list_title(r, kind)) " · " (name) } } }
+                li { a href=(r.href(&format!("/countries/{country}/recommendations/"))) { (r.fill(Msg::RecommendationsByTheme, &[&name])) } }
+            }
         }
         (subscribe(r, host, Some(country)))
     })
@@ -538,6 +543,7 @@ pub(super) fn kind_name(r: Reader, kind: Kind) -> &'static str {
         Kind::Report => Msg::KindReport,
         Kind::Contact => Msg::KindContact,
         Kind::Proposal => Msg::KindProposal,
+        Kind::Recommendation => Msg::KindRecommendation,
     })
 }
 

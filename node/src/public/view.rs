@@ -167,6 +167,7 @@ fn columns(kind: Kind) -> &'static [Column] {
         Kind::Report => &REPORT_COLUMNS,
         Kind::Contact => &CONTACT_COLUMNS,
         Kind::Visit | Kind::Proposal => &VISIT_COLUMNS,
+        Kind::Recommendation => &recommendation::COLUMNS,
     }
 }
 
@@ -383,6 +384,7 @@ pub(crate) fn facts(site: &Site, r: Reader, e: &Entry) -> Markup {
             @if let Some(ev) = &f.event { (event_facts(site, r, ev)) }
             @if let Some(report) = &f.report { (report_facts(site, r, report)) }
             @if let Some(c) = &f.contact { (contact_facts(r, c)) }
+            @if let Some(rec) = &f.recommendation { (recommendation::facts(r, rec)) }
             @if own_countries { (fact(r.t(Msg::Countries), country_list(r, &f.countries))) }
             @if !f.themes.is_empty() { (fact(r.t(Msg::Themes), html! { (f.themes.join(", ")) })) }
             @if !f.links.is_empty() {
@@ -398,8 +400,10 @@ pub(crate) fn facts(site: &Site, r: Reader, e: &Entry) -> Markup {
         }
         @if let Some(v) = &f.visit { (timeline(r, v)) }
         @if let Some(report) = &f.report { (report_files(r, report)) }
+        @if let Some(rec) = &f.recommendation { (recommendation::sections(r, rec)) }
     }
 }
 
+mod recommendation;
 #[cfg(test)]
 mod tests;

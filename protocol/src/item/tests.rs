@@ -429,3 +429,84 @@ mod props {
         }
     }
 }
+
+fn recommendation(f: &mut Fields) -> &mut crate::Recommendation {
+    f.recommendation.as_mut().unwrap()
+}
+
+#[test]
+fn a_recommendation_names_what_is_wrong() {
+    use crate::{Assessment, Implementation, Text};
+    let rec = Kind::Recommendation;
+    let text =
+        |lang: &str, value: &str| Text { value: value.to_owned(), lang: lang.parse().unwrap() };
+    let assessment = |source: Option<&str>| Assessment {
+        by: mech("ohchr"),
+        status: Implementation::PartiallyImplemented,
+        date: date(2027, 3, 1),
+        source: source.map(str::to_owned),
+        note: None,
+    };
+    check(rec, Label::Clear, |f| recommendation(f).text_in = vec![text("fr", "Garantir")], None);
+    check(
+        rec,
+        Label::Clear,
+        |f| recommendation(f).text_in = vec![text("en", "Again")],
+        Some("text_in"),
+    );
+    check(
+        rec,
+        Label::Clear,
+        |f| recommendation(f).text_in = vec![text("fr", "Garantir"), text("fr", "Assurer")],
+        Some("text_in"),
+    );
+    check(rec, Label::Clear, |f| recommendation(f).body = " ".to_owned(), Some("body"));
+    check(rec, Label::Clear, |f| recommendation(f).symbol = String::new(), Some("symbol"));
+    check(
+        rec,
+        Label::Clear,
+        |f| recommendation(f).sdg_targets = vec![String::new()],
+        Some("sdg_targets"),
+    );
+    check(rec, Label::Clear, |f| recommendation(f).date = Some(date(10_000, 1, 1)), Some("date"));
+    check(
+        rec,
+        Label::Clear,
+        |f| recommendation(f).assessments = vec![assessment(Some("https://ohchr.org/"))],
+        None,
+    );
+    check(
+        rec,
+        Label::Clear,
+        |f| recommendation(f).assessments = vec![assessment(Some("javascript:alert(1)"))],
+        Some("assessments.source"),
+    );
+    check(
+        rec,
+        Label::Clear,
+        |f| recommendation(f).assessments = vec![assessment(None); MAX_LIST + 1],
+        Some("assessments"),
+    );
+}
+
+#[test]
+fn the_latest_assessment_is_the_one_of_the_latest_day() {
+    use crate::{Assessment, Implementation};
+    let mut r = fields(Kind::Recommendation).recommendation.unwrap();
+    assert!(r.latest().is_none());
+    let on = |day, status| Assessment {
+        by: mech("achpr"),
+        status,
+        date: date(2027, 3, day),
+        source: None,
+        note: None,
+    };
+    r.assessments = vec![on(9, Implementation::Implemented), on(2, Implementation::NotImplemented)];
+    assert_eq!(r.latest().map(|a| a.status), Some(Implementation::Implemented));
+    r.assessments.push(on(9, Implementation::PartiallyImplemented));
+    assert_eq!(
+        r.latest().map(|a| a.status),
+        Some(Implementation::PartiallyImplemented),
+        "the later record wins a tie"
+    );
+}

@@ -286,6 +286,7 @@ pub(crate) fn arb_fields() -> impl Strategy<Value = Fields> {
             report,
             contact,
             proposal: None,
+            recommendation: None,
         },
     )
 }

@@ -119,8 +119,8 @@ fn draft_in(i: usize, owner: usize, cc: CountryCode) -> Draft {
                 valid_until: None,
             });
         }
-        // The benchmark data holds no joint-visit proposals.
-        Kind::Proposal => {}
+        // The benchmark data holds no joint-visit proposals or recommendations.
+        Kind::Proposal | Kind::Recommendation => {}
     }
     let audience = if label == Label::Amber {
         vec![mechanism(MECHANISMS[(owner + 1 + i % 3) % 4])]

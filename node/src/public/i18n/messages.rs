@@ -173,6 +173,46 @@ messages! {
     CannotRun => ["This search cannot be run:", "Cette recherche ne peut pas être lancée :", "Esta búsqueda no se puede realizar:", "Esta pesquisa não pode ser feita:", "لا يمكن إجراء هذا البحث:"],
     PreviousPage => ["Previous page", "Page précédente", "Página anterior", "Página anterior", "الصفحة السابقة"],
     ResultPages => ["Result pages", "Pages de résultats", "Páginas de resultados", "Páginas de resultados", "صفحات النتائج"],
+    Recommendations => ["Recommendations", "Recommandations", "Recomendaciones", "Recomendações", "التوصيات"],
+    KindRecommendation => ["Recommendation", "Recommandation", "Recomendación", "Recomendação", "توصية"],
+    RecommendationsTo => ["Recommendations to {0}", "Recommandations adressées à : {0}", "Recomendaciones dirigidas a {0}", "Recomendações dirigidas a {0}", "التوصيات الموجهة إلى {0}"],
+    RecommendationsByTheme => [
+        "Recommendations to {0}, by theme, those that say the same thing together",
+        "Recommandations adressées à : {0}, par thème, celles qui disent la même chose regroupées",
+        "Recomendaciones dirigidas a {0}, por tema, agrupadas las que dicen lo mismo",
+        "Recomendações dirigidas a {0}, por tema, agrupadas as que dizem o mesmo",
+        "التوصيات الموجهة إلى {0} حسب الموضوع، مع جمع التوصيات المتشابهة في المضمون",
+    ],
+    MatrixIntro => [
+        "Recommendations of every mechanism, by theme. Those that say the same thing (close wording) are grouped together.",
+        "Recommandations de tous les mécanismes, par thème. Celles qui disent la même chose (formulation proche) sont regroupées.",
+        "Recomendaciones de todos los mecanismos, por tema. Las que dicen lo mismo (redacción similar) aparecen agrupadas.",
+        "Recomendações de todos os mecanismos, por tema. As que dizem o mesmo (redação próxima) aparecem agrupadas.",
+        "توصيات جميع الآليات حسب الموضوع. وتُجمع التوصيات التي تقول الشيء نفسه (بصياغة متقاربة).",
+    ],
+    AsJson => ["As JSON", "En JSON", "En JSON", "Em JSON", "بصيغة JSON"],
+    NoRecommendationYet => ["No public recommendation yet.", "Aucune recommandation publique pour l'instant.", "Todavía no hay ninguna recomendación pública.", "Ainda não há nenhuma recomendação pública.", "لا توجد توصية علنية بعد."],
+    ImplementationIs => ["implementation: {0}", "mise en œuvre : {0}", "aplicación: {0}", "implementação: {0}", "التنفيذ: {0}"],
+    Date => ["Date", "Date", "Fecha", "Data", "التاريخ"],
+    Body => ["Body", "Organe", "Órgano", "Órgão", "الهيئة"],
+    Document => ["Document", "Document", "Documento", "Documento", "الوثيقة"],
+    Implementation => ["Implementation", "Mise en œuvre", "Aplicación", "Implementação", "التنفيذ"],
+    Paragraph => ["{0}, para. {1}", "{0}, par. {1}", "{0}, párr. {1}", "{0}, par. {1}", "{0}، الفقرة {1}"],
+    RecommendedBy => ["Recommended by", "Recommandée par", "Recomendada por", "Recomendada por", "صادرة عن"],
+    Published => ["Published", "Publiée le", "Publicada el", "Publicada em", "تاريخ النشر"],
+    RecommendingStates => ["Recommending States", "États auteurs de la recommandation", "Estados que recomiendan", "Estados recomendantes", "الدول المقدِّمة للتوصية"],
+    UprSession => ["UPR session", "Session de l'EPU", "Período de sesiones del EPU", "Sessão da RPU", "دورة الاستعراض الدوري الشامل"],
+    StatePosition => ["Position of the State", "Position de l'État", "Posición del Estado", "Posição do Estado", "موقف الدولة"],
+    AffectedPersons => ["Affected persons", "Personnes concernées", "Personas afectadas", "Pessoas afetadas", "الأشخاص المعنيون"],
+    SdgTargets => ["SDG targets", "Cibles des ODD", "Metas de los ODS", "Metas dos ODS", "غايات أهداف التنمية المستدامة"],
+    AssessedOn => ["{0}, as {1} assessed it on {2}", "{0}, selon l'évaluation de {1} du {2}", "{0}, según la evaluación de {1} del {2}", "{0}, segundo a avaliação de {1} em {2}", "{0}، وفق تقييم {1} بتاريخ {2}"],
+    Uhri => ["Universal Human Rights Index", "Index universel des droits de l'homme", "Índice Universal de los Derechos Humanos", "Índice Universal dos Direitos Humanos", "الفهرس العالمي لحقوق الإنسان"],
+    Annotation => ["annotation {0}", "annotation {0}", "anotación {0}", "anotação {0}", "الشرح {0}"],
+    OtherLanguages => ["Other languages", "Autres langues", "Otros idiomas", "Outros idiomas", "لغات أخرى"],
+    FollowUp => ["Follow-up", "Suivi", "Seguimiento", "Acompanhamento", "المتابعة"],
+    NoAssessmentYet => ["No assessment of its implementation yet.", "Aucune évaluation de sa mise en œuvre pour l'instant.", "Todavía no hay ninguna evaluación de su aplicación.", "Ainda não há avaliação da sua implementação.", "لا يوجد تقييم لتنفيذها بعد."],
+    AssessedBy => ["{0}, by {1}", "{0}, par {1}", "{0}, por {1}", "{0}, por {1}", "{0}، من قِبل {1}"],
+    Source => ["source", "source", "fuente", "fonte", "المصدر"],
 }
 
 /// The data model's words (statuses, types, categories, roles) as a reader reads them, by the
@@ -307,6 +347,34 @@ const WORDS: &[(&str, [&str; 5])] = &[
         ],
     ),
     ("press", ["Press", "Presse", "Prensa", "Imprensa", "الصحافة"]),
+    // Implementation of recommendations, and a State's position on a UPR recommendation.
+    (
+        "not_implemented",
+        ["Not implemented", "Non mise en œuvre", "No aplicada", "Não implementada", "غير منفذة"],
+    ),
+    (
+        "partially_implemented",
+        [
+            "Partially implemented",
+            "Partiellement mise en œuvre",
+            "Parcialmente aplicada",
+            "Parcialmente implementada",
+            "منفذة جزئيًا",
+        ],
+    ),
+    ("implemented", ["Implemented", "Mise en œuvre", "Aplicada", "Implementada", "منفذة"]),
+    (
+        "no_information",
+        [
+            "No information",
+            "Aucune information",
+            "Sin información",
+            "Sem informação",
+            "لا توجد معلومات",
+        ],
+    ),
+    ("supported", ["Supported", "Acceptée", "Apoyada", "Apoiada", "مؤيَّدة"]),
+    ("noted", ["Noted", "Prise en note", "Tomada en consideración", "Anotada", "أُحيط علمًا بها"]),
 ];
 
 /// The data model's `word` in `lang`, if the table has it.

@@ -68,7 +68,8 @@ fn names_dates_and_numbers_come_from_cldr() {
 #[test]
 fn every_word_of_the_data_model_reads_in_every_language() {
     use liaison_protocol::{
-        ContactRole, DocType, EventCategory, EventStatus, VisitStatus, VisitType,
+        ContactRole, DocType, EventCategory, EventStatus, Implementation, UprPosition, VisitStatus,
+        VisitType,
     };
     let mut all: Vec<&str> = Vec::new();
     all.extend(VisitStatus::ALL.iter().map(|w| w.as_str()));
@@ -77,6 +78,11 @@ fn every_word_of_the_data_model_reads_in_every_language() {
     all.extend(EventStatus::ALL.iter().map(|w| w.as_str()));
     all.extend(DocType::ALL.iter().map(|w| w.as_str()));
     all.extend(ContactRole::ALL.iter().map(|w| w.as_str()));
+    all.extend(UprPosition::ALL.iter().map(|w| w.as_str()));
+    // The recommendation view reads an implementation status with `_` for `-`.
+    let statuses: Vec<String> =
+        Implementation::ALL.iter().map(|w| w.as_str().replace('-', "_")).collect();
+    all.extend(statuses.iter().map(String::as_str));
     for word in all {
         for lang in Lang::ALL {
             let text = super::messages::word(word, lang).unwrap_or_default();

@@ -1,0 +1,333 @@
+//! Recommendations: assessing their implementation, following another mechanism's
+//! recommendation, and importing them in bulk (the rows of a UHRI export, see [`crate::uhri`]).
+//!
+//! Following reuses the joint-visit proposal ([`crate::joint`]): the follower sends the owner
+//! an `amber-strict` proposal (subject `follow`) carrying its signed consent to co-own the
+//! recommendation under an id chosen in advance. A header never changes, so the owner, on
+//! accepting, reissues the recommendation under that id with the follower as co-owner (the
+//! old item withdrawn, `supersedes` naming it), the fields and assessments kept. From then on
+//! both mechanisms' nodes write the one item, and each assessment is a change signed by the
+//! mechanism that made it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use liaison_protocol::{
+    Assessment, Consent, FieldError, Fields, Implementation, ItemId, JointConsent, Kind, Label,
+    Mechanism, Proposal, ProposalStatus, ProposalSubject, Text, may_write,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::store::Entry;
+use crate::{Draft, Error, Repo};
+
+/// What one import request did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// New items.
+    pub added: usize,
+    /// Items whose fields changed.
+    pub updated: usize,
+    /// Items the file holds as they are (or withdrawn here, which an import leaves alone).
+    pub unchanged: usize,
+}
+
+/// An assessment as the focal point gives it; the assessing mechanism is the node's own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessmentInput {
+    /// How far it was implemented.
+    pub status: Implementation,
+    /// The day of the assessment.
+    pub date: NaiveDate,
+    /// Where it is published.
+    pub source: Option<String>,
+    /// What it found.
+    pub note: Option<String>,
+}
+
+/// The id an imported recommendation has: derived from the importing mechanism and the
+/// annotation id, so importing the same row again finds the same item.
+pub fn imported_id(mechanism: &Mechanism, annotation_id: &str) -> ItemId {
+    let digest = Sha256::new()
+        .chain_update(b"liaison/uhri/v1\0")
+        .chain_update(mechanism.as_str())
+        .chain_update(b"\0")
+        .chain_update(annotation_id.trim())
+        .finalize();
+    let mut bytes = [0; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    ItemId::from_random_bytes(bytes)
+}
+
+fn recommendation_of(entry: &Entry) -> Result<&liaison_protocol::Recommendation, Error> {
+    entry.record.state.fields.recommendation.as_ref().ok_or_else(|| {
+        FieldError::new(
+            "id",
+            entry.header.id,
+            format!("this item is a {}, not a recommendation", entry.header.kind),
+        )
+        .into()
+    })
+}
+
+/// The fields of `existing` with what a file says of it: every field the file carries, while
+/// the follow-up (assessments), other languages, links and the source item stay as they are.
+fn refreshed(existing: &Fields, from_file: &Fields) -> Fields {
+    let mut fields = existing.clone();
+    fields.title = from_file.title.clone();
+    fields.countries = from_file.countries.clone();
+    fields.themes = from_file.themes.clone();
+    if let (Some(old), Some(new)) = (&existing.recommendation, &from_file.recommendation) {
+        let mut r = new.clone();
+        r.assessments = old.assessments.clone();
+        r.source = old.source.or(new.source);
+        for t in &old.text_in {
+            if !r.text_in.iter().any(|n| n.lang == t.lang) && t.lang != fields.title.lang {
+                r.text_in.push(t.clone());
+            }
+        }
+        fields.recommendation = Some(r);
+    }
+    fields
+}
+
+impl Repo {
+    /// Records an assessment of recommendation `id` by this node's mechanism, kept in the
+    /// item's follow-up history. Returns the new revision, or `None` when the same assessment
+    /// is there already.
+    ///
+    /// # Errors
+    /// An unknown id, an item that is not a recommendation, a recommendation this node's
+    /// mechanism neither owns nor follows, or an invalid value; nothing changes then.
+    pub fn assess(
+        &self,
+        id: ItemId,
+        input: AssessmentInput,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u64>, Error> {
+        let entry = self.entry(id)?;
+        recommendation_of(&entry)?;
+        let me = self.identity().card().peer();
+        if !may_write(&entry.header, &me) {
+            return Err(FieldError::new(
+                "id",
+                id,
+                format!(
+                    "this recommendation is {}'s; to assess it, follow it first ('liaison \
+                     recommendation follow {id}') and have {} accept",
+                    entry.header.owner, entry.header.owner
+                ),
+            )
+            .into());
+        }
+        let assessment = Assessment {
+            by: me.mechanism,
+            status: input.status,
+            date: input.date,
+            source: input.source,
+            note: input.note,
+        };
+        self.update(id, now, |fields| {
+            if let Some(r) = fields.recommendation.as_mut()
+                && !r.assessments.contains(&assessment)
+            {
+                r.assessments.push(assessment);
+            }
+            Ok(())
+        })
+    }
+
+    /// Asks the owner of recommendation `id` to let this node's mechanism follow it (co-own
+    /// it, to record assessments in it). Returns the proposal's id.
+    ///
+    /// # Errors
+    /// An unknown id, an item that is not a recommendation, or one this mechanism may write
+    /// already.
+    pub fn propose_follow(
+        &self,
+        id: ItemId,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<ItemId, Error> {
+        let entry = self.entry(id)?;
+        let r = recommendation_of(&entry)?;
+        let me = self.identity().card().peer();
+        if may_write(&entry.header, &me) {
+            return Err(FieldError::new(
+                "id",
+                id,
+                format!("{} owns or follows this recommendation already", me.mechanism),
+            )
+            .into());
+        }
+        let to = entry.header.owner.clone();
+        let title = format!("{} asks to follow {} ({})", me.mechanism, r.symbol, r.body);
+        let mut fields = Fields::new(Text { value: title, lang: Default::default() });
+        let followed = ItemId::from_random_bytes(rand::random());
+        let consent =
+            Consent::sign(&self.identity().key, followed, Kind::Recommendation, &to, &me.mechanism);
+        fields.proposal = Some(Proposal {
+            subject: ProposalSubject::Follow,
+            visit: id,
+            with: id,
+            to: to.clone(),
+            status: ProposalStatus::Open,
+            note,
+            joint: None,
+            consent: Some(JointConsent { id: followed, consent }),
+        });
+        let draft = Draft {
+            kind: Kind::Proposal,
+            fields,
+            label: Label::AmberStrict,
+            audience: Vec::new(),
+            co_owners: vec![to],
+            supersedes: None,
+        };
+        self.create(draft, now)
+    }
+
+    /// Accepts follow proposal `entry` (open, addressed to this node's mechanism; `answered`
+    /// holds its fields with the answer's note): reissues the recommendation with the proposer
+    /// as co-owner, under the id it consented to, and withdraws the old one in the same write.
+    /// Returns the reissued recommendation's id.
+    pub(crate) fn accept_follow(
+        &self,
+        entry: &Entry,
+        mut answered: Fields,
+        now: DateTime<Utc>,
+    ) -> Result<ItemId, Error> {
+        let id = entry.header.id;
+        let Some(proposal) = answered.proposal.clone() else {
+            return Err(FieldError::new("proposal", id, "not a proposal").into());
+        };
+        let follower = entry.header.owner.clone();
+        let consent =
+            proposal.consent.clone().filter(|c| c.consent.mechanism == follower).ok_or_else(
+                || {
+                    FieldError::new(
+                        "proposal",
+                        id,
+                        format!("it carries no consent of {follower} to co-own the recommendation"),
+                    )
+                },
+            )?;
+        let old = self.entry(proposal.with)?;
+        recommendation_of(&old)?;
+        if old.header.owner != *self.mine() {
+            return Err(FieldError::new(
+                "proposal",
+                id,
+                format!("the recommendation is {}'s, not {}'s", old.header.owner, self.mine()),
+            )
+            .into());
+        }
+        if !old.header.co_owners.is_empty() {
+            return Err(FieldError::new(
+                "proposal",
+                id,
+                format!(
+                    "the recommendation is followed by {} already; a co-owner's consent is for \
+                     one item id, so a reissue for a further follower needs theirs again, which \
+                     Liaison does not collect yet",
+                    old.header
+                        .co_owners
+                        .iter()
+                        .map(Mechanism::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .into());
+        }
+        if old.record.state.withdrawn {
+            return Err(Error::Withdrawn(old.header.id));
+        }
+        let draft = Draft {
+            kind: Kind::Recommendation,
+            fields: old.record.state.fields.clone(),
+            label: old.header.label,
+            audience: old.header.audience.clone(),
+            co_owners: vec![follower.clone()],
+            supersedes: Some(old.header.id),
+        };
+        let (header, record) = self.build_with(draft, consent.id, vec![consent.consent], now)?;
+        let withdrawn = self.edit(&old, None, true, now)?.ok_or(Error::Withdrawn(old.header.id))?;
+        if let Some(p) = answered.proposal.as_mut() {
+            p.status = ProposalStatus::Accepted;
+            p.joint = Some(header.id);
+        }
+        let answer = self.edit(entry, Some(&answered), false, now)?.ok_or(Error::Withdrawn(id))?;
+        self.store().put(&[
+            (&header, &record),
+            (&old.header, &withdrawn),
+            (&entry.header, &answer),
+        ])?;
+        tracing::info!(proposal = %id, old = %old.header.id, new = %header.id, %follower, "recommendation followed");
+        Ok(header.id)
+    }
+
+    /// Imports recommendations read from a file, each with its annotation id, as this node's
+    /// items under `label`: new ones are created under the id [`imported_id`] derives, known
+    /// ones updated where the file differs (their follow-up kept), and nothing is written for
+    /// a row that changes nothing. All of it is one store write. Returns what it did and the
+    /// items written.
+    ///
+    /// # Errors
+    /// A row without an annotation id, or one its fields refuse, naming the annotation; nothing
+    /// is written then.
+    pub fn import_recommendations(
+        &self,
+        rows: Vec<Fields>,
+        label: Label,
+        audience: Vec<Mechanism>,
+        now: DateTime<Utc>,
+    ) -> Result<(Tally, Vec<ItemId>), Error> {
+        let mut tally = Tally::default();
+        let mut writes = Vec::with_capacity(rows.len());
+        for fields in rows {
+            let annotation =
+                fields.recommendation.as_ref().and_then(|r| r.annotation_id.clone()).ok_or_else(
+                    || FieldError::new("annotation_id", "", "an imported recommendation needs one"),
+                )?;
+            let id = imported_id(self.mine(), &annotation);
+            let named = |e: Error| match e {
+                Error::Field(f) => Error::Field(FieldError {
+                    field: format!("annotation {annotation}: {}", f.field),
+                    ..f
+                }),
+                e => e,
+            };
+            match self.store().get(id)? {
+                Some(existing) if existing.record.state.withdrawn => tally.unchanged += 1,
+                Some(existing) => {
+                    let fields = refreshed(&existing.record.state.fields, &fields);
+                    fields
+                        .validate(existing.header.kind, existing.header.label)
+                        .map_err(|e| named(e.into()))?;
+                    match self.edit(&existing, Some(&fields), false, now).map_err(named)? {
+                        Some(record) => {
+                            tally.updated += 1;
+                            writes.push((existing.header, record));
+                        }
+                        None => tally.unchanged += 1,
+                    }
+                }
+                None => {
+                    let draft = Draft {
+                        kind: Kind::Recommendation,
+                        fields,
+                        label,
+                        audience: audience.clone(),
+                        co_owners: Vec::new(),
+                        supersedes: None,
+                    };
+                    writes.push(self.build_with(draft, id, Vec::new(), now).map_err(named)?);
+                    tally.added += 1;
+                }
+            }
+        }
+        let refs: Vec<_> = writes.iter().map(|(h, r)| (h, r)).collect();
+        self.store().put(&refs)?;
+        Ok((tally, writes.iter().map(|(h, _)| h.id).collect()))
+    }
+}

@@ -1,0 +1,432 @@
+//! The Universal Human Rights Index export, as OHCHR publishes it: an XLSX workbook (its first
+//! sheet), or the same columns as CSV, one recommendation a row. Multi-value cells hold one
+//! value a line, each after "- "; dates are Excel date serials (days since 1899-12-30, in
+//! the 1900 date system) or, in a CSV, those numbers as text.
+//!
+//! [`read`] turns a file into the fields of `recommendation` items and the rows it could not
+//! read, each named by row number (as a spreadsheet numbers them, the header being row 1),
+//! column and value, so the caller can refuse the file or import the good rows.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{Days, NaiveDate};
+use liaison_protocol::country_names::country_by_name;
+use liaison_protocol::{
+    CountryCode, FieldError, Fields, Kind, Label, LangTag, Recommendation, Text, Upr, UprPosition,
+};
+use serde::{Deserialize, Serialize};
+
+/// The columns of the export, spelled as OHCHR spells them ("Reccomending").
+pub const COLUMNS: [&str; 16] = [
+    TEXT,
+    COUNTRIES,
+    BODY,
+    SYMBOL,
+    THEMES,
+    AFFECTED,
+    SDGS,
+    TYPE,
+    DOC_DATE,
+    UHRI_DATE,
+    UPR_STATES,
+    UPR_POSITION,
+    UPR_SESSION,
+    ANNOTATION,
+    REGIONS,
+    RECOMMENDING_REGIONS,
+];
+
+const TEXT: &str = "Text";
+const COUNTRIES: &str = "Countries Concerned";
+const BODY: &str = "Reccomending Body";
+const SYMBOL: &str = "Document Symbol";
+const THEMES: &str = "Themes";
+const AFFECTED: &str = "Affected Persons";
+const SDGS: &str = "Sdgs";
+const TYPE: &str = "Type";
+const DOC_DATE: &str = "Document Publication Date";
+const UHRI_DATE: &str = "Date of publication on UHRI";
+const UPR_STATES: &str = "UPR Reccomending States";
+const UPR_POSITION: &str = "UPR Position";
+const UPR_SESSION: &str = "UPR Session";
+const ANNOTATION: &str = "OHCHR Annotation Id";
+const REGIONS: &str = "Regions Concerned";
+const RECOMMENDING_REGIONS: &str = "Recommending Regions";
+
+/// Most rows a file may hold: the whole index is about 270,000.
+pub const MAX_ROWS: usize = 1_000_000;
+
+/// A row that could not be read: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BadRow {
+    /// The row's number in the sheet (the header is row 1).
+    pub row: usize,
+    /// The column.
+    pub column: String,
+    /// The value found.
+    pub value: String,
+    /// What would be accepted.
+    pub problem: String,
+}
+
+impl std::fmt::Display for BadRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}, column '{}': '{}': {}", self.row, self.column, self.value, self.problem)
+    }
+}
+
+/// What a file holds.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    /// The rows read, with their row numbers.
+    pub rows: Vec<(usize, Fields)>,
+    /// The rows that could not be read, in file order (a row appears once, at its first fault).
+    pub bad: Vec<BadRow>,
+}
+
+/// Why a whole file was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// It could not be opened or read as its kind of file.
+    #[error("{0}")]
+    Unreadable(String),
+    /// A column of the export is missing.
+    #[error("column '{0}' is missing from the header row (it has: {1})")]
+    MissingColumn(String, String),
+    /// More rows than [`MAX_ROWS`].
+    #[error("more than {MAX_ROWS} rows")]
+    TooManyRows,
+}
+
+/// One cell as the file gives it.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Text(String),
+    Number(f64),
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.trim().to_owned(),
+            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+            Cell::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// Reads the export at `path`: XLSX (by its `.xlsx` extension or its zip signature) or CSV,
+/// checked under `label` as [`Fields::validate`] checks a local write.
+///
+/// # Errors
+/// A file that cannot be read, is larger than [`crate::export::MAX_IMPORT_BYTES`], lacks a
+/// column or has more than [`MAX_ROWS`] rows; bad rows are not errors but
+/// are listed in [`Parsed::bad`].
+pub fn read(path: &Path, label: Label) -> Result<Parsed, FileError> {
+    let unreadable =
+        |e: &dyn std::fmt::Display| FileError::Unreadable(format!("{}: {e}", path.display()));
+    let size = std::fs::metadata(path).map_err(|e| unreadable(&e))?.len();
+    if size > crate::export::MAX_IMPORT_BYTES {
+        return Err(FileError::Unreadable(format!(
+            "{}: {size} bytes; at most {} (the whole index is far less)",
+            path.display(),
+            crate::export::MAX_IMPORT_BYTES
+        )));
+    }
+    let mut head = [0u8; 4];
+    let zip = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .map(|()| head == *b"PK\x03\x04")
+        .unwrap_or(false);
+    let is_xlsx = zip || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let table = if is_xlsx {
+        xlsx_table(path).map_err(|e| unreadable(&e))?
+    } else {
+        csv_table(path).map_err(|e| unreadable(&e))?
+    };
+    parse(table, label)
+}
+
+/// The header row, the first row's number, and the data rows.
+type Table = (Vec<String>, usize, Vec<Vec<Cell>>);
+
+fn xlsx_table(path: &Path) -> Result<Table, String> {
+    use calamine::{Data, Reader as _, Xlsx, open_workbook};
+    let mut book: Xlsx<std::io::BufReader<std::fs::File>> =
+        open_workbook(path).map_err(|e: calamine::XlsxError| e.to_string())?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| "the workbook has no sheet".to_owned())?
+        .map_err(|e| e.to_string())?;
+    let first_row = range.start().map_or(0, |(row, _)| row as usize) + 1;
+    if range.height() > MAX_ROWS + 1 {
+        return Err(format!("more than {MAX_ROWS} rows"));
+    }
+    let mut rows = range.rows().map(|row| {
+        row.iter()
+            .map(|cell| match cell {
+                Data::Int(i) => Cell::Number(*i as f64),
+                Data::Float(f) => Cell::Number(*f),
+                Data::DateTime(d) => Cell::Number(d.as_f64()),
+                Data::Bool(b) => Cell::Text(b.to_string()),
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
+                    Cell::Text(s.clone())
+                }
+                Data::Error(e) => Cell::Text(format!("#{e}")),
+                Data::Empty => Cell::Text(String::new()),
+            })
+            .collect::<Vec<_>>()
+    });
+    let header = rows.next().unwrap_or_default().iter().map(Cell::text).collect();
+    Ok((header, first_row, rows.collect()))
+}
+
+fn csv_table(path: &Path) -> Result<Table, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| e.to_string())?;
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(r) => r
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut rows = Vec::new();
+    for record in records {
+        let record = record.map_err(|e| e.to_string())?;
+        if rows.len() == MAX_ROWS {
+            return Err(format!("more than {MAX_ROWS} rows"));
+        }
+        rows.push(record.iter().map(|c| Cell::Text(c.to_owned())).collect());
+    }
+    Ok((header, 1, rows))
+}
+
+/// The values of a multi-value cell: one a line, "- " before each.
+pub fn values(cell: &str) -> Vec<String> {
+    cell.lines()
+        .map(|l| l.trim())
+        .map(|l| l.strip_prefix("- ").or_else(|| l.strip_prefix('-')).unwrap_or(l).trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The day an Excel date serial (1900 date system) names; the time of day is dropped.
+pub fn excel_day(serial: f64) -> Option<NaiveDate> {
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let days = serial.floor() as u64;
+    // Excel counts 1900-02-29, which never was: serials from 61 on are one day late.
+    let (base, days) = if days >= 61 {
+        (NaiveDate::from_ymd_opt(1899, 12, 30)?, days)
+    } else {
+        (NaiveDate::from_ymd_opt(1899, 12, 31)?, days)
+    };
+    base.checked_add_days(Days::new(days))
+}
+
+/// The Excel date serial of `day` (the inverse of [`excel_day`] from 1900-03-01 on).
+pub fn excel_serial(day: NaiveDate) -> f64 {
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
+    (day - base).num_days() as f64
+}
+
+struct Row<'a> {
+    number: usize,
+    cells: &'a [Cell],
+    at: &'a HashMap<&'static str, usize>,
+}
+
+impl Row<'_> {
+    fn cell(&self, column: &'static str) -> Option<&Cell> {
+        self.at.get(column).and_then(|i| self.cells.get(*i))
+    }
+
+    fn text(&self, column: &'static str) -> String {
+        self.cell(column).map(Cell::text).unwrap_or_default()
+    }
+
+    fn bad(&self, column: &str, value: impl ToString, problem: impl Into<String>) -> BadRow {
+        BadRow {
+            row: self.number,
+            column: column.to_owned(),
+            value: value.to_string(),
+            problem: problem.into(),
+        }
+    }
+
+    fn required(&self, column: &'static str) -> Result<String, BadRow> {
+        let text = self.text(column);
+        if text.is_empty() { Err(self.bad(column, "", "must not be empty")) } else { Ok(text) }
+    }
+
+    fn optional(&self, column: &'static str) -> Option<String> {
+        Some(self.text(column)).filter(|t| !t.is_empty())
+    }
+
+    fn date(&self, column: &'static str) -> Result<Option<NaiveDate>, BadRow> {
+        let problem = "expected an Excel date serial (such as 45061 for 2023-05-15)";
+        match self.cell(column) {
+            None => Ok(None),
+            Some(Cell::Number(n)) => {
+                excel_day(*n).map(Some).ok_or_else(|| self.bad(column, n, problem))
+            }
+            Some(Cell::Text(t)) if t.trim().is_empty() => Ok(None),
+            Some(Cell::Text(t)) => {
+                let t = t.trim();
+                match t.parse::<f64>() {
+                    Ok(n) => excel_day(n).map(Some).ok_or_else(|| self.bad(column, t, problem)),
+                    Err(_) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                        .map(Some)
+                        .map_err(|_| self.bad(column, t, problem)),
+                }
+            }
+        }
+    }
+
+    fn countries(&self, column: &'static str) -> Result<Vec<CountryCode>, BadRow> {
+        let mut codes = Vec::new();
+        for name in values(&self.text(column)) {
+            let code = country_by_name(&name).map_err(|e| self.bad(column, &name, e.allowed))?;
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        Ok(codes)
+    }
+
+    fn fields(&self, label: Label) -> Result<Fields, BadRow> {
+        let text = self.required(TEXT)?;
+        let countries = self.countries(COUNTRIES)?;
+        if countries.is_empty() {
+            return Err(self.bad(COUNTRIES, "", "must name at least one country"));
+        }
+        let mut r =
+            Recommendation::new(self.required(TYPE)?, self.required(BODY)?, self.required(SYMBOL)?);
+        r.annotation_id = Some(self.required(ANNOTATION)?);
+        r.affected_persons = values(&self.text(AFFECTED));
+        r.sdg_targets = values(&self.text(SDGS));
+        r.date = self.date(DOC_DATE)?;
+        r.uhri_published = self.date(UHRI_DATE)?;
+        r.regions = values(&self.text(REGIONS));
+        r.recommending_regions = values(&self.text(RECOMMENDING_REGIONS));
+        let states = self.countries(UPR_STATES)?;
+        let session = self.optional(UPR_SESSION);
+        let position = match self.optional(UPR_POSITION) {
+            None => None,
+            Some(p) => Some(
+                p.to_ascii_lowercase()
+                    .parse::<UprPosition>()
+                    .map_err(|_| self.bad(UPR_POSITION, &p, "expected Supported or Noted"))?,
+            ),
+        };
+        if !states.is_empty() || session.is_some() || position.is_some() {
+            r.upr = Some(Upr { states, session, position });
+        }
+        let mut fields = Fields::new(Text { value: text, lang: LangTag::default() });
+        fields.countries = countries;
+        fields.themes = values(&self.text(THEMES));
+        fields.recommendation = Some(r);
+        fields
+            .validate(Kind::Recommendation, label)
+            .map_err(|e| self.bad(column_of(&e), &e.value, e.allowed))?;
+        Ok(fields)
+    }
+}
+
+/// The column a field of a recommendation comes from, to name it in an error.
+fn column_of(e: &FieldError) -> &'static str {
+    match e.field.split('.').next().unwrap_or_default() {
+        "title" => TEXT,
+        "countries" => COUNTRIES,
+        "themes" => THEMES,
+        "body" => BODY,
+        "symbol" => SYMBOL,
+        "mechanism" => TYPE,
+        "affected_persons" => AFFECTED,
+        "sdg_targets" => SDGS,
+        "date" => DOC_DATE,
+        "uhri_published" => UHRI_DATE,
+        "upr" => UPR_STATES,
+        "annotation_id" => ANNOTATION,
+        "regions" => REGIONS,
+        "recommending_regions" => RECOMMENDING_REGIONS,
+        _ => TEXT,
+    }
+}
+
+fn parse((header, first_row, cells): Table, label: Label) -> Result<Parsed, FileError> {
+    let mut at = HashMap::new();
+    for column in COLUMNS {
+        let i = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(column))
+            .ok_or_else(|| FileError::MissingColumn(column.to_owned(), header.join(", ")))?;
+        at.insert(column, i);
+    }
+    if cells.len() > MAX_ROWS {
+        return Err(FileError::TooManyRows);
+    }
+    let mut parsed = Parsed::default();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, cells) in cells.iter().enumerate() {
+        let row = Row { number: first_row + 1 + i, cells, at: &at };
+        if cells.iter().all(|c| c.text().is_empty()) {
+            continue;
+        }
+        match row.fields(label) {
+            Ok(fields) => {
+                let annotation = row.text(ANNOTATION);
+                if let Some(first) = seen.insert(annotation.clone(), row.number) {
+                    parsed.bad.push(row.bad(
+                        ANNOTATION,
+                        annotation,
+                        format!("the same annotation id as row {first}"),
+                    ));
+                } else {
+                    parsed.rows.push((row.number, fields));
+                }
+            }
+            Err(bad) => parsed.bad.push(bad),
+        }
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_serials_are_days_of_the_1900_system() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(excel_day(1.0), day(1900, 1, 1));
+        assert_eq!(excel_day(59.0), day(1900, 2, 28));
+        assert_eq!(excel_day(61.0), day(1900, 3, 1));
+        assert_eq!(excel_day(45061.0), day(2023, 5, 15));
+        assert_eq!(excel_day(45061.75), day(2023, 5, 15), "a time of day is dropped");
+        assert_eq!(excel_serial(NaiveDate::from_ymd_opt(2023, 5, 15).unwrap()), 45061.0);
+        for bad in [0.0, -3.0, f64::NAN, 3e6] {
+            assert_eq!(excel_day(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn multi_value_cells_are_lines_after_dashes() {
+        assert_eq!(
+            values("- Tunisia\n- Bolivia (Plurinational State of)\r\n"),
+            ["Tunisia", "Bolivia (Plurinational State of)"]
+        );
+        assert_eq!(values("Tunisia"), ["Tunisia"]);
+        assert!(values(" \n- \n").is_empty());
+    }
+}
