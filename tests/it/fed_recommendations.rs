@@ -173,6 +173,19 @@ async fn an_assessment_by_a_follower_reaches_the_owner_and_the_mirror_with_both_
             && country.contains("ACHPR/Res.2024/12, para. 7"),
         "{country}"
     );
+    // In French: the interface's words, the status and the links keep the reader's language.
+    let page = get_ok(site, &format!("/items/{followed}/?lang=fr")).await;
+    assert!(
+        page.contains("Suivi") && page.contains("Partiellement mise en œuvre, par ohchr"),
+        "{page}"
+    );
+    let country = get_ok(site, "/countries/TN/recommendations/?lang=fr").await;
+    assert!(
+        country.contains("Recommandations adressées à : Tunisie")
+            && country.contains(&format!("/items/{followed}/?lang=fr"))
+            && country.contains("ACHPR/Res.2024/12, para. 7"),
+        "{country}"
+    );
     let json = get_json(site, "/api/v1/countries/TN/recommendations?theme=detention").await;
     assert_eq!(json["themes"][0]["theme"], "detention", "{json}");
     let rows = &json["themes"][0]["clusters"][0]["recommendations"];

@@ -25,6 +25,9 @@ pub(super) struct MatrixQuery {
     /// Only recommendations whose mechanism, body or publisher contains this.
     #[serde(default)]
     mechanism: Option<String>,
+    /// The reader's language, read by [`super::i18n::Reader`].
+    #[serde(rename = "lang")]
+    _lang: Option<String>,
 }
 
 /// The matrix of public recommendations to `cc`.
