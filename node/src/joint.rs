@@ -82,18 +82,35 @@ impl Repo {
             .into());
         }
         let title = format!("Joint visit proposal: {} and {}", v.mandate, w.mandate);
-        let mut fields = Fields::new(Text { value: title, lang: Default::default() });
-        let joint = ItemId::from_random_bytes(rand::random());
-        let consent = Consent::sign(&self.identity().key, joint, Kind::Visit, &to, self.mine());
+        let fields = Fields::new(Text { value: title, lang: Default::default() });
+        self.propose(fields, ProposalSubject::JointVisit, (visit, with), to, note, Kind::Visit, now)
+    }
+
+    /// Creates an open proposal to mechanism `to` about `subject`'s items `(visit, with)`: with
+    /// this node's consent to co-own the item of kind `kind` that an acceptance creates, under a
+    /// fresh id; `amber-strict`, co-owned by `to`, so it reaches the two mechanisms only.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn propose(
+        &self,
+        mut fields: Fields,
+        subject: ProposalSubject,
+        (visit, with): (ItemId, ItemId),
+        to: Mechanism,
+        note: Option<String>,
+        kind: Kind,
+        now: DateTime<Utc>,
+    ) -> Result<ItemId, Error> {
+        let id = ItemId::from_random_bytes(rand::random());
+        let consent = Consent::sign(&self.identity().key, id, kind, &to, self.mine());
         fields.proposal = Some(Proposal {
-            subject: ProposalSubject::JointVisit,
+            subject,
             visit,
             with,
             to: to.clone(),
             status: ProposalStatus::Open,
             note,
             joint: None,
-            consent: Some(JointConsent { id: joint, consent }),
+            consent: Some(JointConsent { id, consent }),
         });
         let draft = Draft {
             kind: Kind::Proposal,

@@ -11,8 +11,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use liaison_protocol::{
-    Assessment, Consent, FieldError, Fields, Implementation, ItemId, JointConsent, Kind, Label,
-    Mechanism, Proposal, ProposalStatus, ProposalSubject, Text, may_write,
+    Assessment, FieldError, Fields, Implementation, ItemId, Kind, Label, Mechanism, ProposalStatus,
+    ProposalSubject, Text, may_write,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -161,29 +161,8 @@ impl Repo {
         }
         let to = entry.header.owner.clone();
         let title = format!("{} asks to follow {} ({})", me.mechanism, r.symbol, r.body);
-        let mut fields = Fields::new(Text { value: title, lang: Default::default() });
-        let followed = ItemId::from_random_bytes(rand::random());
-        let consent =
-            Consent::sign(&self.identity().key, followed, Kind::Recommendation, &to, &me.mechanism);
-        fields.proposal = Some(Proposal {
-            subject: ProposalSubject::Follow,
-            visit: id,
-            with: id,
-            to: to.clone(),
-            status: ProposalStatus::Open,
-            note,
-            joint: None,
-            consent: Some(JointConsent { id: followed, consent }),
-        });
-        let draft = Draft {
-            kind: Kind::Proposal,
-            fields,
-            label: Label::AmberStrict,
-            audience: Vec::new(),
-            co_owners: vec![to],
-            supersedes: None,
-        };
-        self.create(draft, now)
+        let fields = Fields::new(Text { value: title, lang: Default::default() });
+        self.propose(fields, ProposalSubject::Follow, (id, id), to, note, Kind::Recommendation, now)
     }
 
     /// Accepts follow proposal `entry` (open, addressed to this node's mechanism; `answered`
