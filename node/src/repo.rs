@@ -801,18 +801,19 @@ impl Repo {
     ) -> Result<(ImportReport, Vec<ItemId>, Digests), Error> {
         let mut report = ImportReport::default();
         // Pending documents by id, so a file holding two versions of an item merges both.
-        let mut pending: Vec<(Header, liaison_protocol::SignedHeader, ItemDoc, Vec<ChangeSig>)> =
-            Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
         let mut at: HashMap<ItemId, usize> = HashMap::new();
         for (mut item, local) in items {
             let id = item.header.id;
-            if let Some((_, signed, doc, sigs)) = at.get(&id).and_then(|&n| pending.get_mut(n)) {
-                if *signed != item.signed_header {
+            if let Some(p) = at.get(&id).and_then(|&n| pending.get_mut(n)) {
+                if p.signed != item.signed_header {
                     return Err(different_header(id));
                 }
-                let before = doc.heads();
-                doc.merge(&mut item.doc).map_err(|e| Error::Store(e.to_string()))?;
-                append_sigs(sigs, item.sigs);
+                let before = p.doc.heads();
+                p.doc.merge(&mut item.doc).map_err(|e| Error::Store(e.to_string()))?;
+                p.as_verified = None;
+                append_sigs(&mut p.sigs, item.sigs);
+                let doc = &p.doc;
                 if doc.heads() != before && report.unchanged.contains(&id) {
                     report.unchanged.retain(|u| *u != id);
                     report.merged.push(id);
@@ -823,8 +824,13 @@ impl Repo {
                 None => {
                     report.added.push(id);
                     at.insert(id, pending.len());
-                    let sigs = dedup_sigs(item.sigs);
-                    pending.push((item.header.into_inner(), item.signed_header, item.doc, sigs));
+                    pending.push(Pending {
+                        header: item.header.into_inner(),
+                        signed: item.signed_header,
+                        doc: item.doc,
+                        sigs: dedup_sigs(item.sigs),
+                        as_verified: Some((item.state, item.saved)),
+                    });
                 }
                 Some(local) => {
                     let mut doc = load_doc(&local)?;
@@ -838,21 +844,29 @@ impl Repo {
                         report.merged.push(id);
                     }
                     at.insert(id, pending.len());
-                    pending.push((item.header.into_inner(), item.signed_header, doc, sigs));
+                    let (header, signed) = (item.header.into_inner(), item.signed_header);
+                    pending.push(Pending { header, signed, doc, sigs, as_verified: None });
                 }
             }
         }
         let mut writes: Vec<(Header, Record)> = Vec::new();
         let unchanged: HashSet<ItemId> = report.unchanged.iter().copied().collect();
-        for (header, signed, doc, sigs) in pending {
+        for Pending { header, signed, doc, sigs, as_verified } in pending {
             if unchanged.contains(&header.id) {
                 continue;
             }
-            let state =
-                doc.read().map_err(|e| Error::Import(format!("item {}: {e}", header.id)))?;
-            let record =
-                Record { header: signed, doc: doc.save(), sigs, state, digest: digest(&doc) };
-            writes.push((header, record));
+            let digest = digest(&doc);
+            let (state, saved) = match as_verified {
+                Some(as_verified) => as_verified,
+                None => {
+                    let state = doc.read();
+                    (
+                        state.map_err(|e| Error::Import(format!("item {}: {e}", header.id)))?,
+                        doc.save(),
+                    )
+                }
+            };
+            writes.push((header, Record { header: signed, doc: saved, sigs, state, digest }));
         }
         let mut created = Vec::new();
         for draft in drafts {
@@ -983,22 +997,69 @@ pub fn held(entry: Option<&Entry>) -> verify::Held {
 /// but for the changes `held` says this node holds already. Work that writes nothing: a node
 /// runs it off its event loop. A panic while verifying an item (inside automerge, on input no
 /// one foresaw) refuses that item and spares the rest.
+///
+/// The items are split among the machine's cores (at most 4 threads, each part at least 16
+/// items), and each part's signatures verified in one batch ([`verify::Batch`]): a batch with
+/// a bad signature is verified again one by one, so exactly the bad items are refused.
 pub fn verify_payloads(
     roster: &Roster,
     items: &[ItemPayload],
-    held: impl Fn(ItemId) -> verify::Held,
+    held: impl Fn(ItemId) -> verify::Held + Sync,
 ) -> Vec<Result<VerifiedItem, Error>> {
-    items
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let parts = cores.min(MAX_VERIFY_THREADS).min(items.len() / MIN_VERIFY_PART).max(1);
+    if parts == 1 {
+        return verify_part(roster, items, &held);
+    }
+    let size = items.len().div_ceil(parts);
+    std::thread::scope(|s| {
+        let (first, rest) = items.split_at(size);
+        let others: Vec<_> = rest
+            .chunks(size)
+            .map(|part| (part.len(), s.spawn(|| verify_part(roster, part, &held))))
+            .collect();
+        let mut out = verify_part(roster, first, &held);
+        for (len, thread) in others {
+            match thread.join() {
+                Ok(verified) => out.extend(verified),
+                Err(_) => out.extend((0..len).map(|_| Err(panicked()))),
+            }
+        }
+        out
+    })
+}
+
+/// Most threads one call of [`verify_payloads`] verifies on: each keeps memory of its own.
+const MAX_VERIFY_THREADS: usize = 4;
+/// Fewest items worth a thread of their own in [`verify_payloads`].
+const MIN_VERIFY_PART: usize = 16;
+
+/// [`verify_payloads`] of one part, on this thread, its signatures in one batch.
+fn verify_part(
+    roster: &Roster,
+    items: &[ItemPayload],
+    held: &(impl Fn(ItemId) -> verify::Held + Sync),
+) -> Vec<Result<VerifiedItem, Error>> {
+    let mut batch = verify::Batch::new();
+    let added: Vec<Result<(), Error>> = items
         .iter()
         .map(|item| {
             refusing_panics(|| {
-                // Which local copy to compare with; the header's signature is verify_item's.
+                // Which local copy to compare with; the header's signature is the batch's.
                 let held = codec::decode::<Header>(&item.header.bytes, codec::MAX_HEADER_BYTES)
                     .map(|h| held(h.id))
                     .unwrap_or_default();
-                verify::verify_item(&item.header, &item.doc, &item.sigs, roster, &held)
-                    .map_err(Error::from)
+                batch.add(&item.header, &item.doc, &item.sigs, roster, &held).map_err(Error::from)
             })
+        })
+        .collect();
+    let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| batch.finish()));
+    let mut verified = finished.unwrap_or_default().into_iter();
+    added
+        .into_iter()
+        .map(|added| {
+            added?;
+            verified.next().map_or_else(|| Err(panicked()), |v| v.map_err(Error::from))
         })
         .collect()
 }
@@ -1007,8 +1068,23 @@ pub fn verify_payloads(
 fn refusing_panics<T>(verify: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(verify)).unwrap_or_else(|_| {
         tracing::warn!("verifying an item from a peer panicked; it is refused");
-        Err(Error::Import("verifying the item panicked; it is refused".to_owned()))
+        Err(panicked())
     })
+}
+
+fn panicked() -> Error {
+    Error::Import("verifying the item panicked; it is refused".to_owned())
+}
+
+/// An item on its way into the store, merged with what else arrived of it.
+struct Pending {
+    header: Header,
+    signed: liaison_protocol::SignedHeader,
+    doc: ItemDoc,
+    sigs: Vec<ChangeSig>,
+    /// The state verification read and the document as it arrived, while nothing was merged
+    /// into it: then storing it needs no reading or saving of the document.
+    as_verified: Option<(liaison_protocol::ItemState, Vec<u8>)>,
 }
 
 fn different_header(id: ItemId) -> Error {

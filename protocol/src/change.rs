@@ -4,6 +4,7 @@
 use ed25519_dalek::{Signer as _, SigningKey};
 use serde::{Deserialize, Serialize};
 
+use crate::verify::{Signatures, VerifyError};
 use crate::{ItemId, PublicKey};
 
 /// Domain separation for change signatures.
@@ -32,9 +33,19 @@ pub fn sign(key: &SigningKey, item: ItemId, hash: [u8; 32]) -> ChangeSig {
 impl ChangeSig {
     /// Whether the signature verifies for `item` with the signer's key.
     pub fn verifies(&self, item: ItemId) -> bool {
-        let Some(key) = self.signer.verifying_key() else { return false };
-        let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
-        key.verify_strict(&message(item, &self.hash), &signature).is_ok()
+        let bad = || VerifyError::BadSignature(String::new());
+        self.verifies_with(item, &mut Signatures::Now, bad)
+    }
+
+    /// [`Self::verifies`], checked by `signatures` (at once, or in a batch, where its item is
+    /// refused with `refusal` if it turns out not to verify).
+    pub(crate) fn verifies_with(
+        &self,
+        item: ItemId,
+        signatures: &mut Signatures<'_>,
+        refusal: impl FnOnce() -> VerifyError,
+    ) -> bool {
+        signatures.check(&self.signer, message(item, &self.hash), &self.signature, refusal)
     }
 }
 

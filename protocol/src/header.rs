@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::{self, DecodeError, MAX_HEADER_BYTES};
 use crate::consent::Consent;
+use crate::verify::Signatures;
 use crate::{FieldError, ItemId, Kind, Label, Mechanism, PublicKey, label};
 
 /// The schema version this build writes. Readers refuse versions they do not know.
@@ -128,12 +129,21 @@ impl SignedHeader {
     /// # Errors
     /// If the bytes do not decode, a field is invalid, or the signature does not verify.
     pub fn verify(&self) -> Result<Verified<Header>, HeaderError> {
+        self.verify_with(&mut Signatures::Now)
+    }
+
+    /// [`Self::verify`], its signature checked by `signatures` (at once, or in a batch).
+    pub(crate) fn verify_with(
+        &self,
+        signatures: &mut Signatures<'_>,
+    ) -> Result<Verified<Header>, HeaderError> {
         let header: Header = codec::decode(&self.bytes, MAX_HEADER_BYTES)?;
         header.validate()?;
-        let key = header.creator.verifying_key().ok_or(HeaderError::Signature(header.creator))?;
-        let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
-        key.verify_strict(&[HEADER_CONTEXT, &self.bytes].concat(), &signature)
-            .map_err(|_| HeaderError::Signature(header.creator))?;
+        let message = [HEADER_CONTEXT, &self.bytes].concat();
+        let refusal = || HeaderError::Signature(header.creator);
+        if !signatures.check(&header.creator, message, &self.signature, || refusal().into()) {
+            return Err(refusal());
+        }
         Ok(Verified(header))
     }
 }

@@ -4,10 +4,15 @@
 
 use std::collections::HashMap;
 
-use crate::doc::ChangeInfo;
+use crate::doc::{ChangeInfo, ItemState};
 use crate::header::HeaderError;
 use crate::trust::KeyError;
 use chrono::{DateTime, Utc};
+
+mod batch;
+
+pub use batch::Batch;
+pub(crate) use batch::Signatures;
 
 use crate::{
     ChangeSig, DocError, FieldError, Fields, Header, ItemDoc, Mechanism, Peer, PublicKey, Role,
@@ -181,17 +186,30 @@ pub fn verify_changes(
     roster: &Roster,
     held: &Held,
 ) -> Result<Vec<ChangeSig>, VerifyError> {
+    verify_changes_with(header, &doc.changes(), sigs, roster, held, &mut Signatures::Now)
+}
+
+/// [`verify_changes`] of a document's `changes`, its signatures checked by `signatures`.
+fn verify_changes_with(
+    header: &Verified<Header>,
+    changes: &[ChangeInfo],
+    sigs: &[ChangeSig],
+    roster: &Roster,
+    held: &Held,
+    signatures: &mut Signatures<'_>,
+) -> Result<Vec<ChangeSig>, VerifyError> {
     let by_hash: HashMap<[u8; 32], &ChangeSig> = sigs.iter().map(|s| (s.hash, s)).collect();
     let mut kept = Vec::new();
-    for change in doc.changes() {
+    for change in changes {
         let hash = change.hash;
         let sig = by_hash.get(&hash.0).ok_or_else(|| VerifyError::Unsigned(hash.to_string()))?;
         let actor_is_signer = change.actor.to_bytes().get(..32) == Some(&sig.signer.0[..]);
-        if !actor_is_signer || !sig.verifies(header.id) {
-            return Err(VerifyError::BadSignature(hash.to_string()));
+        let bad = || VerifyError::BadSignature(hash.to_string());
+        if !actor_is_signer || !sig.verifies_with(header.id, signatures, bad) {
+            return Err(bad());
         }
         if !held.contains(&hash.0) {
-            check_writer(header, &sig.signer, change_time(&change)?, roster)?;
+            check_writer(header, &sig.signer, change_time(change)?, roster)?;
         }
         kept.push((*sig).clone());
     }
@@ -210,11 +228,11 @@ pub fn check_signers(item: &VerifiedItem, roster: &Roster, held: &Held) -> Resul
     }
     let signers: HashMap<[u8; 32], PublicKey> =
         item.sigs.iter().map(|s| (s.hash, s.signer)).collect();
-    for change in item.doc.changes().into_iter().filter(|c| !held.contains(&c.hash.0)) {
+    for change in item.changes.iter().filter(|c| !held.contains(&c.hash.0)) {
         let signer = signers
             .get(&change.hash.0)
             .ok_or_else(|| VerifyError::Unsigned(change.hash.to_string()))?;
-        check_writer(&item.header, signer, change_time(&change)?, roster)?;
+        check_writer(&item.header, signer, change_time(change)?, roster)?;
     }
     Ok(())
 }
@@ -230,6 +248,13 @@ pub struct VerifiedItem {
     pub doc: ItemDoc,
     /// The signatures of every change of `doc`.
     pub sigs: Vec<ChangeSig>,
+    /// The changes of `doc`, as verification listed them.
+    pub changes: Vec<ChangeInfo>,
+    /// The state of `doc`, as verification read it.
+    pub state: ItemState,
+    /// The saved document as it arrived, which loads to `doc`: stored as it is, it needs no
+    /// saving again.
+    pub saved: Vec<u8>,
 }
 
 /// Verifies an item as it arrives from a file or a peer, before it touches any state. `held`
@@ -245,14 +270,29 @@ pub fn verify_item(
     roster: &Roster,
     held: &Held,
 ) -> Result<VerifiedItem, VerifyError> {
-    let header = signed_header.verify()?;
+    verify_item_with(signed_header, doc_bytes, sigs, roster, held, &mut Signatures::Now)
+}
+
+/// [`verify_item`], its signatures checked by `signatures` (at once, or gathered for a batch).
+fn verify_item_with(
+    signed_header: &SignedHeader,
+    doc_bytes: &[u8],
+    sigs: &[ChangeSig],
+    roster: &Roster,
+    held: &Held,
+    signatures: &mut Signatures<'_>,
+) -> Result<VerifiedItem, VerifyError> {
+    let header = signed_header.verify_with(signatures)?;
     if held.is_empty() {
         check_creator(&header, roster)?;
     }
     let doc = ItemDoc::load(doc_bytes)?;
-    let sigs = verify_changes(&header, &doc, sigs, roster, held)?;
-    check_fields(&header, &doc.read()?.fields)?;
-    Ok(VerifiedItem { header, signed_header: signed_header.clone(), doc, sigs })
+    let changes = doc.changes();
+    let sigs = verify_changes_with(&header, &changes, sigs, roster, held, signatures)?;
+    let state = doc.read()?;
+    check_fields(&header, &state.fields)?;
+    let signed_header = signed_header.clone();
+    Ok(VerifiedItem { header, signed_header, doc, sigs, changes, state, saved: doc_bytes.to_vec() })
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
-//! Rules 2 and 5 on the wire: forged changes and strangers are refused and leave no trace.
+//! Rules 2 and 5 on the wire: forged changes and strangers are refused and leave no trace, also
+//! one in the middle of a batch of genuine items.
 
+use chrono::Utc;
 use ed25519_dalek::SigningKey;
-use liaison_protocol::Label;
 use liaison_protocol::sync::{ItemPayload, SyncRequest, SyncResponse};
+use liaison_protocol::{ItemId, Label};
 
 use crate::fed_support::*;
 use crate::wire_support::*;
@@ -96,4 +98,43 @@ async fn forged_changes_and_strangers_are_refused_and_leave_no_trace() {
     })
     .await;
     assert_eq!(records(&ohchr.entries().await), records(&entries), "a forgery was stored");
+}
+
+/// A push of many items is verified in batches, on several threads: one forged change in the
+/// middle refuses that item alone; every other item is stored, the forged one is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_item_in_the_middle_of_a_batch_is_the_only_one_refused() {
+    let mut ohchr = TestNode::init("ohchr", "ohchr", MEMBER);
+    let achpr = TestNode::init("achpr", "achpr", MEMBER);
+    let mut items: Vec<ItemPayload> = achpr.offline(|repo| {
+        let drafts = (0..48).map(|n| visit(&format!("ACHPR visit {n}"), Label::Green, &[], &[]));
+        let ids = repo.create_all(drafts.collect(), Utc::now()).expect("create");
+        ids.into_iter().map(|id| repo.payload(id).expect("payload").expect("stored")).collect()
+    });
+    let ids: Vec<ItemId> = items.iter().map(|p| p.header.verify().expect("header").id).collect();
+    let middle = items.len() / 2;
+    let stranger = SigningKey::from_bytes(&[9; 32]);
+    let change = items[middle].sigs.last_mut().expect("a change");
+    change.signature =
+        liaison_protocol::change::sign(&stranger, ids[middle], change.hash).signature;
+    ohchr.start().await;
+    ohchr.knows(&achpr.card).await;
+    let coe = coe_key();
+    ohchr.knows(&card_of(&coe, "coe")).await;
+    let (target, addr) = RawPeer::addr_of(&ohchr);
+    let mut raw = RawPeer::new(&coe);
+    let answer = raw.request(target, &addr, SyncRequest::Push(items)).await;
+    match &answer {
+        Ok(SyncResponse::Ack { accepted, refused }) => {
+            assert_eq!(*accepted, ids.len() - 1, "{answer:?}");
+            assert_eq!(refused.len(), 1, "{answer:?}");
+            assert_eq!(refused[0].0, ids[middle], "{answer:?}");
+            assert!(refused[0].1.contains("bad signature"), "{answer:?}");
+        }
+        other => panic!("expected an Ack refusing one item, got {other:?}"),
+    }
+    let held = ohchr.ids().await;
+    for (n, id) in ids.iter().enumerate() {
+        assert_eq!(held.contains(id), n != middle, "item {n} of the push");
+    }
 }

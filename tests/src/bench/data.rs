@@ -4,14 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{Days, NaiveDate, Utc};
-use liaison_node::{Draft, Repo};
+use liaison_node::{Draft, Repo, verify_payloads};
 use liaison_protocol::sync::ItemPayload;
-use liaison_protocol::verify::verify_item;
+use liaison_protocol::verify::{Held, VerifiedItem};
 use liaison_protocol::{
     Card, Contact, ContactRole, CountryCode, DocType, Event, EventCategory, EventStatus, Fields,
-    Header, Kind, Label, LangTag, Location, Mechanism, Peer, Planned, ProgrammeEntry, Report,
-    ReportFile, Roster, StatusStep, Text, Visit, VisitCountry, VisitStatus, VisitType, When,
-    may_receive,
+    Header, Kind, Label, LangTag, Location, Mechanism, Peer, Planned, ProgrammeEntry, PublicKey,
+    Report, ReportFile, Roster, StatusStep, Text, Visit, VisitCountry, VisitStatus, VisitType,
+    When, may_receive,
 };
 
 use super::Res;
@@ -189,45 +189,71 @@ pub(crate) fn public_draft(i: usize) -> Draft {
 }
 
 /// Creates the items `make` makes for `range` on the node in `dir`, in atomic writes of
-/// [`CHUNK`] items; returns them as they travel.
+/// [`CHUNK`] items, on every core; returns them as they travel, in the order of `range`.
 pub(crate) fn create_with(
     dir: &Path,
     range: std::ops::Range<usize>,
-    make: impl Fn(usize) -> Draft,
+    make: impl Fn(usize) -> Draft + Sync,
 ) -> Res<Vec<ItemPayload>> {
     let repo = open_repo(dir)?;
-    let mut out = Vec::with_capacity(range.len());
-    let mut i = range.start;
-    while i < range.end {
-        let end = (i + CHUNK).min(range.end);
-        let drafts = (i..end).map(&make).collect();
-        for id in repo.create_all(drafts, Utc::now())? {
-            out.extend(repo.payload(id)?);
-        }
-        i = end;
-    }
-    Ok(out)
+    let chunks: Vec<std::ops::Range<usize>> =
+        range.clone().step_by(CHUNK).map(|i| i..(i + CHUNK).min(range.end)).collect();
+    let threads = cores();
+    let (repo, chunks, make) = (&repo, &chunks, &make);
+    let mut made: Vec<(usize, Vec<ItemPayload>)> = std::thread::scope(|s| {
+        let tasks: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || -> Res<Vec<(usize, Vec<ItemPayload>)>> {
+                    let mut out = Vec::new();
+                    for (k, chunk) in chunks.iter().enumerate().skip(t).step_by(threads) {
+                        let drafts = chunk.clone().map(make).collect();
+                        let mut payloads = Vec::with_capacity(chunk.len());
+                        for id in repo.create_all(drafts, Utc::now())? {
+                            payloads.extend(repo.payload(id)?);
+                        }
+                        out.push((k, payloads));
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        tasks.into_iter().try_fold(Vec::new(), |mut all, t| {
+            all.extend(t.join().unwrap_or_else(|_| Err("creating items panicked".into()))?);
+            Res::Ok(all)
+        })
+    })?;
+    made.sort_by_key(|(k, _)| *k);
+    Ok(made.into_iter().flat_map(|(_, payloads)| payloads).collect())
+}
+
+/// The machine's cores.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// Verifies against the roster of the node in `dir`, and stores there, every item of `items`
-/// that node may hold and did not create, in atomic writes of [`CHUNK`] items.
+/// that node may hold and did not create, in atomic writes of [`CHUNK`] items (verified as a
+/// node verifies what it fetches: in batches, on every core).
 pub(crate) fn import(dir: &Path, items: &[ItemPayload]) -> Res<usize> {
     let repo = open_repo(dir)?;
-    let me = repo.identity().card().peer();
+    let peer = repo.identity().card().peer();
     let own = repo.identity().public_key();
-    let mut imported = 0;
-    for chunk in items.chunks(CHUNK) {
-        let mut verified = Vec::with_capacity(chunk.len());
-        for p in chunk {
-            let item = verify_item(&p.header, &p.doc, &p.sigs, repo.roster(), &Default::default())?;
-            if item.header.creator != own && may_receive(&item.header, &me) {
-                verified.push(item);
-            }
-        }
-        imported += verified.len();
-        repo.merge_verified(verified)?;
+    let mine: Vec<&ItemPayload> = items.iter().filter(|p| holds(p, &peer, own)).collect();
+    for chunk in mine.chunks(CHUNK) {
+        let chunk: Vec<ItemPayload> = chunk.iter().map(|p| (*p).clone()).collect();
+        repo.merge_verified(verify(repo.roster(), &chunk)?)?;
     }
-    Ok(imported)
+    Ok(mine.len())
+}
+
+/// Whether node `peer`, of key `own`, holds `item` once synced: it may, and did not create it.
+fn holds(item: &ItemPayload, peer: &Peer, own: PublicKey) -> bool {
+    header(item).is_ok_and(|h| h.creator != own && may_receive(&h, peer))
+}
+
+/// Verifies every one of `items`, or fails.
+fn verify(roster: &Roster, items: &[ItemPayload]) -> Res<Vec<VerifiedItem>> {
+    Ok(verify_payloads(roster, items, |_| Held::default()).into_iter().collect::<Result<_, _>>()?)
 }
 
 /// Opens the stopped node in `dir`, waiting while the store of a node that just stopped is
@@ -254,8 +280,9 @@ pub(crate) fn know(dir: &Path, cards: &[Card]) -> Res<()> {
 }
 
 /// Seeds stopped member nodes (one per mechanism, in [`MECHANISMS`] order) with `n` items in
-/// all: each creates its share, then each imports what it may hold of the others', verified,
-/// as if they had synced. Nodes work in parallel threads. Returns every item.
+/// all: each creates its share, then each stores what it may hold of the others', verified
+/// (once for all of them), as if they had synced. Nodes work in parallel threads. Returns
+/// every item.
 pub(crate) fn seed_federation(members: &[(PathBuf, Card)], n: usize) -> Res<Vec<ItemPayload>> {
     let cards: Vec<Card> = members.iter().map(|(_, c)| c.clone()).collect();
     let shares: Vec<Vec<ItemPayload>> = std::thread::scope(|s| {
@@ -278,12 +305,33 @@ pub(crate) fn seed_federation(members: &[(PathBuf, Card)], n: usize) -> Res<Vec<
             .collect::<Res<_>>()
     })?;
     let all: Vec<ItemPayload> = shares.into_iter().flatten().collect();
-    std::thread::scope(|s| {
-        let tasks: Vec<_> = members.iter().map(|(dir, _)| s.spawn(|| import(dir, &all))).collect();
-        tasks.into_iter().try_for_each(|t| {
-            t.join().unwrap_or_else(|_| Err("importing panicked".into())).map(|_| ())
-        })
-    })?;
+    let repos: Vec<Repo> = members.iter().map(|(dir, _)| open_repo(dir)).collect::<Res<_>>()?;
+    let roster = roster(&cards);
+    for chunk in all.chunks(CHUNK * 4) {
+        let verified = verify(&roster, chunk)?;
+        std::thread::scope(|s| {
+            let tasks: Vec<_> = repos
+                .iter()
+                .map(|repo| {
+                    let verified = &verified;
+                    s.spawn(move || -> Res<()> {
+                        let (peer, own) =
+                            (repo.identity().card().peer(), repo.identity().public_key());
+                        let mine = verified
+                            .iter()
+                            .filter(|v| v.header.creator != own && may_receive(&v.header, &peer))
+                            .cloned()
+                            .collect();
+                        repo.merge_verified(mine)?;
+                        Ok(())
+                    })
+                })
+                .collect();
+            tasks
+                .into_iter()
+                .try_for_each(|t| t.join().unwrap_or_else(|_| Err("importing panicked".into())))
+        })?;
+    }
     Ok(all)
 }
 

@@ -186,7 +186,7 @@ async fn run(args: &Args) -> Vec<Row> {
         let mut sizes = vec![args.big / 100, args.big / 10, args.big];
         sizes.retain(|&n| n >= 1);
         sizes.dedup();
-        match reconcile::run(root, &sizes, args.big, if args.big <= 1_000 { 2 } else { 5 }).await {
+        match reconcile::run(root, &sizes, args.big, if args.big <= 1_000 { 2 } else { 10 }).await {
             Ok(r) => rows.extend(r),
             Err(e) => rows.push(failed("3-4. Reconciliation", &e)),
         }
