@@ -126,7 +126,7 @@ async fn a_forged_item_in_the_middle_of_a_batch_is_the_only_one_refused() {
     let answer = raw.request(target, &addr, SyncRequest::Push(items)).await;
     match &answer {
         Ok(SyncResponse::Ack { accepted, refused }) => {
-            assert_eq!(*accepted, ids.len() - 1, "{answer:?}");
+            assert_eq!(*accepted as usize, ids.len() - 1, "{answer:?}");
             assert_eq!(refused.len(), 1, "{answer:?}");
             assert_eq!(refused[0].0, ids[middle], "{answer:?}");
             assert!(refused[0].1.contains("bad signature"), "{answer:?}");
