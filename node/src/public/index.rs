@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use liaison_protocol::{CountryCode, ItemId, Kind, Label, Mechanism};
 
 use super::{Filter, SortKey, sort_key};
-use crate::Error;
 use crate::store::{Entry, Query};
+use crate::{Error, export};
 
 /// What the site filters a public item by.
 #[derive(Debug, Clone)]
@@ -24,6 +24,9 @@ struct Facts {
     /// Its owner and co-owners.
     mechanisms: Vec<Mechanism>,
     span: Option<(NaiveDate, NaiveDate)>,
+    /// Its event in the site's calendars ([`export::ics_event`]), made once here so that a
+    /// calendar of any filter reads no record.
+    event: Option<Box<str>>,
 }
 
 impl Facts {
@@ -36,6 +39,7 @@ impl Facts {
             countries: entry.record.state.fields.all_countries(),
             mechanisms: std::iter::once(&header.owner).chain(&header.co_owners).cloned().collect(),
             span: entry.record.state.fields.span(),
+            event: export::ics_event(entry).map(String::into_boxed_str),
         }
     }
 
@@ -145,6 +149,22 @@ impl PublicIndex {
         })?
     }
 
+    /// The items matching `filter` that sort after `after`, in order.
+    fn matching(
+        &self,
+        filter: &Filter,
+        after: Option<SortKey>,
+    ) -> impl DoubleEndedIterator<Item = (&SortKey, &Facts)> {
+        let query = filter.query();
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.candidates(filter)
+            .into_iter()
+            .flat_map(move |set| set.range((start, Bound::Unbounded)))
+            .filter_map(move |key| {
+                self.facts.get(&key.1).filter(|f| f.matches(&query)).map(|f| (key, f))
+            })
+    }
+
     /// Up to `count` sort keys of the items matching `filter`, in order after `after`, or
     /// from the last backwards when `backwards`.
     pub(crate) fn keys(
@@ -154,16 +174,17 @@ impl PublicIndex {
         backwards: bool,
         count: usize,
     ) -> Vec<SortKey> {
-        let Some(set) = self.candidates(filter) else { return Vec::new() };
-        let query = filter.query();
-        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-        let range = set.range((start, Bound::Unbounded));
-        let matching = |key: &&SortKey| self.facts.get(&key.1).is_some_and(|f| f.matches(&query));
+        let matching = self.matching(filter, after).map(|(key, _)| *key);
         if backwards {
-            range.rev().filter(matching).take(count).copied().collect()
+            matching.rev().take(count).collect()
         } else {
-            range.filter(matching).take(count).copied().collect()
+            matching.take(count).collect()
         }
+    }
+
+    /// The calendar events of the items matching `filter`, in order.
+    pub(crate) fn events(&self, filter: &Filter) -> impl Iterator<Item = &str> {
+        self.matching(filter, None).filter_map(|(_, facts)| facts.event.as_deref())
     }
 
     /// Every country a public item concerns, and the public items by kind and label.

@@ -292,6 +292,18 @@ impl Site {
         Ok(index.keys(filter, after, backwards, count))
     }
 
+    /// The iCalendar named `name` of the public items matching `filter`, in the order of
+    /// [`Site::items`], joined from the events the index keeps beside each item: no record is
+    /// read, and the answer is the public items at one store generation.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record read to bring the index up to date.
+    pub(crate) fn calendar(&self, filter: &Filter, name: &str) -> Result<String, Error> {
+        let mut index = self.lock_index();
+        self.refresh(&mut index)?;
+        Ok(crate::export::ics_of(name, index.events(filter)))
+    }
+
     /// Brings `index` up to date with the store: the items changed since it last was, or
     /// every public item when those changes are no longer remembered.
     fn refresh(&self, index: &mut index::PublicIndex) -> Result<(), Error> {

@@ -199,8 +199,7 @@ fn scope_files(site: &Site, scope: &Scope, out: &mut Out<'_>) -> Result<(), Erro
     let q = scope.query();
     for feed in Feed::ALL {
         let path = format!("{prefix}/{}", feed.file());
-        let entries = feed.entries(site, &q)?;
-        out.file(&path, &feed.render(site, &q, &path, &entries))?;
+        out.file(&path, &feed.answer(site, &q, &path)?)?;
     }
     let items: Vec<serde_json::Value> =
         site.items(&scope.filter())?.iter().map(public_json).collect();
