@@ -232,6 +232,24 @@ impl Store {
     /// # Errors
     /// [`Error::Corrupt`] on the first altered record met.
     pub fn list(&self, query: &Query) -> Result<Vec<Entry>, Error> {
+        let mut out = Vec::new();
+        self.for_each(query, |entry| {
+            out.push(entry);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Hands `visit` each item matching `query`, in the order of [`Store::list`], one record
+    /// in memory at a time.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered record met; what `visit` returns.
+    pub fn for_each(
+        &self,
+        query: &Query,
+        mut visit: impl FnMut(Entry) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         // The most selective index the query allows; `matches` applies every filter after.
         let scan = match (&query.country, &query.mechanism, query.kind, query.to) {
             (Some(c), ..) => self.db.scan_prefix(format!("c/{c}/")),
@@ -249,15 +267,14 @@ impl Store {
                 key.get(key.len().saturating_sub(16)..).and_then(|t| t.try_into().ok());
             ids.extend(tail.map(ItemId::from_bytes));
         }
-        let mut out = Vec::new();
         for id in ids {
             if let Some(entry) = self.get(id)?
                 && query.matches(&entry)
             {
-                out.push(entry);
+                visit(entry)?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Every item id in the store.
@@ -493,6 +510,18 @@ impl ReadOnlyStore {
     /// [`Error::Corrupt`] on the first altered record met.
     pub fn list(&self, query: &Query) -> Result<Vec<Entry>, Error> {
         self.0.list(query)
+    }
+
+    /// See [`Store::for_each`].
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered record met; what `visit` returns.
+    pub fn for_each(
+        &self,
+        query: &Query,
+        visit: impl FnMut(Entry) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.0.for_each(query, visit)
     }
 
     /// See [`Store::roster`].

@@ -68,8 +68,8 @@ impl PublicIndex {
 
     /// Brings the index to the store at `generation`: `changed` names the items changed since
     /// [`PublicIndex::generation`], each read again with `one` (`None` when it is not public
-    /// now); when it is `None`, the index is made anew of what `all` returns, every public
-    /// item.
+    /// now); when it is `None`, the index is made anew of what `all` hands its visitor, every
+    /// public item, one at a time.
     ///
     /// # Errors
     /// What `all` or `one` return; the index is then read whole next time.
@@ -77,7 +77,7 @@ impl PublicIndex {
         &mut self,
         generation: u64,
         changed: Option<Vec<ItemId>>,
-        all: impl FnOnce() -> Result<Vec<Entry>, Error>,
+        all: impl FnOnce(&mut dyn FnMut(Entry)) -> Result<(), Error>,
         mut one: impl FnMut(ItemId) -> Result<Option<Entry>, Error>,
     ) -> Result<(), Error> {
         if self.generation == Some(generation) {
@@ -91,12 +91,10 @@ impl PublicIndex {
                 }
                 Ok(())
             }),
-            None => all().map(|entries| {
+            None => {
                 *self = PublicIndex::default();
-                for entry in &entries {
-                    self.insert(entry.header.id, Facts::of(entry));
-                }
-            }),
+                all(&mut |entry| self.insert(entry.header.id, Facts::of(&entry)))
+            }
         };
         self.generation = result.is_ok().then_some(generation);
         result

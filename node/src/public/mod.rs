@@ -312,8 +312,14 @@ impl Site {
             Some(g) => self.store.changed_since(g),
             None => (self.store.generation(), None),
         };
-        let all =
-            || Ok(self.store.list(&Query::default())?.into_iter().filter(is_public).collect());
+        let all = |visit: &mut dyn FnMut(Entry)| {
+            self.store.for_each(&Query::default(), |entry| {
+                if is_public(&entry) {
+                    visit(entry);
+                }
+                Ok(())
+            })
+        };
         index.refresh(generation, changed, all, |id| self.item(id))
     }
 
