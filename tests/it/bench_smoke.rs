@@ -28,5 +28,9 @@ fn the_benchmark_harness_prints_every_row() {
             "LIAISON_REQUIRE_WRK is set but wrk was not found:\n{stdout}"
         );
         eprintln!("figure 6 skipped: wrk not found (apt-get install wrk)");
+    } else {
+        for row in ["| 6. Mirror HTTP, uncached: ", "| 6. Mirror memory, "] {
+            assert!(stdout.lines().any(|l| l.starts_with(row)), "no row {row}:\n{stdout}");
+        }
     }
 }

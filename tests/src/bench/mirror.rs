@@ -40,11 +40,12 @@ pub(crate) async fn run(root: &Path, n: usize, secs: u64) -> Vec<Row> {
         return not_measured("not measured: wrk not found (apt-get install wrk)");
     }
     match measure(root, n, secs, &paths).await {
-        Ok((results, uncached)) => paths
+        Ok((results, uncached, memory)) => paths
             .iter()
             .zip(results)
             .map(|((what, _), path)| path.row(figure(what), secs))
             .chain(uncached.into_iter().map(|(what, load)| uncached_row(&what, n, secs, &load)))
+            .chain([memory.row(n)])
             .collect(),
         Err(e) => {
             log(&format!("6. Mirror HTTP failed: {e}"));
@@ -54,6 +55,38 @@ pub(crate) async fn run(root: &Path, n: usize, secs: u64) -> Vec<Row> {
 }
 
 const UNCACHED_TARGET: &str = "p99 <= 50 ms";
+
+/// The mirror's resident memory: once its index was read and it answered, and after every
+/// load of the figure (its answers kept, its search index made).
+#[derive(Debug)]
+struct Memory {
+    serving: u64,
+    peak: u64,
+    after: u64,
+}
+
+impl Memory {
+    fn row(&self, n: usize) -> Row {
+        let per_item = |b: u64| bytes(b / n.max(1) as u64);
+        let measured = format!(
+            "serving, its index read: RSS {} ({} per item); after the loads above (answers kept,              search index made): RSS {} ({} per item), peak {}",
+            bytes(self.serving),
+            per_item(self.serving),
+            bytes(self.after),
+            per_item(self.after),
+            bytes(self.peak),
+        );
+        // The target is set for 300,000 items; smaller runs say what they measured.
+        let verdict =
+            if n >= 300_000 { Verdict::of(self.peak <= 300 * 1024 * 1024) } else { Verdict::None };
+        Row::new(
+            format!("6. Mirror memory, N = {}", count(n as u64)),
+            measured,
+            "<= 300 MiB with 300,000 items",
+            verdict,
+        )
+    }
+}
 
 /// The row of one path of the uncached answers.
 fn uncached_row(what: &str, n: usize, secs: u64, load: &Load) -> Row {
@@ -248,8 +281,9 @@ struct Load {
     cpu_per_request: Duration,
 }
 
-/// The kept answers' loads of `paths`, then the uncached answers' of [`uncached_paths`].
-type Measured = (Vec<PathLoad>, Vec<(String, Load)>);
+/// The kept answers' loads of `paths`, then the uncached answers' of [`uncached_paths`], and
+/// the mirror's memory.
+type Measured = (Vec<PathLoad>, Vec<(String, Load)>, Memory);
 
 async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> Res<Measured> {
     let dir = root.join("http");
@@ -267,10 +301,14 @@ async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> 
     let measured = async {
         let addr = site_addr(&mirror_dir).await?;
         let mut results = Vec::new();
+        let mut serving = None;
         for (_, path) in paths {
             let started = Instant::now();
             let (plain_bytes, _) = check(addr, path, None).await?;
             let first = started.elapsed();
+            if serving.is_none() {
+                serving = Some(mirror.memory()?.1);
+            }
             let (gzip_bytes, gzipped) = check(addr, path, Some(GZIP)).await?;
             let url = format!("http://{addr}{path}");
             let gzip = load(&mirror, &url, Some(GZIP), secs).await?;
@@ -285,7 +323,15 @@ async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> 
             results.push(PathLoad { gzip, plain, gzip_bytes, gzipped, plain_bytes, first });
         }
         let uncached = uncached(&mirror, &dir, addr, secs).await?;
-        Ok((results, uncached))
+        let (peak, after) = mirror.memory()?;
+        let memory = Memory { serving: serving.unwrap_or_default(), peak, after };
+        log(&format!(
+            "mirror HTTP: RSS {} serving, {} after, peak {}",
+            bytes(memory.serving),
+            bytes(after),
+            bytes(peak)
+        ));
+        Ok((results, uncached, memory))
     }
     .await;
     mirror.stop()?;
