@@ -2,7 +2,7 @@
 //! contacts and recommendations of OHCHR, the African Commission, the Council of Europe and the
 //! Inter-American Commission, with every label in use.
 //!
-//! The recommendations are to Tunisia and Burundi, from the Committee against Torture, the
+//! The recommendations are to Tunisia, from the Committee against Torture, the
 //! Universal Periodic Review and the African Commission, in the words such recommendations use;
 //! several say the same thing (access to a lawyer from the outset of custody, the definition of
 //! torture, protecting defenders), so the matrix clusters them. The demo has OHCHR follow the
@@ -112,12 +112,8 @@ fn recommended((mut f, r): (Fields, Recommendation)) -> Draft {
 const CAT: (&str, &str, &str) = ("Treaty bodies", "Committee against Torture", "CAT/C/TUN/CO/3");
 const UPR_TN: (&str, &str, &str) =
     ("Universal Periodic Review", "Universal Periodic Review", "A/HRC/52/5");
-const UPR_BI: (&str, &str, &str) =
-    ("Universal Periodic Review", "Universal Periodic Review", "A/HRC/38/10");
 const ACHPR_TN: (&str, &str, &str) =
     ("Regional", "African Commission on Human and Peoples' Rights", FOLLOWED.0);
-const ACHPR_BI: (&str, &str, &str) =
-    ("Regional", "African Commission on Human and Peoples' Rights", "ACHPR/CO/BDI/2019");
 
 /// The UN recommendations OHCHR holds (as a UHRI import would bring them).
 fn ohchr_recommendations() -> Vec<Draft> {
@@ -165,11 +161,11 @@ fn ohchr_recommendations() -> Vec<Draft> {
     death.upr = Some(upr(Some(UprPosition::Noted)));
     let (j, mut defenders) = recommendation(
         "Protect human rights defenders and journalists from harassment and reprisals",
-        UPR_BI,
-        "BI",
+        UPR_TN,
+        "TN",
         "defenders",
     );
-    defenders.upr = Some(Upr { states: Vec::new(), session: Some("29".into()), position: None });
+    defenders.upr = Some(upr(Some(UprPosition::Supported)));
     [(f, safeguards), (g, definition), (h, custody), (i, death), (j, defenders)]
         .into_iter()
         .map(recommended)
@@ -199,11 +195,12 @@ fn achpr_recommendations() -> Vec<Draft> {
     let (h, mut defenders) = recommendation(
         "Protect journalists and human rights defenders from harassment, intimidation and \
          reprisals",
-        ACHPR_BI,
-        "BI",
+        ACHPR_TN,
+        "TN",
         "defenders",
     );
-    defenders.date = Some(d("2019-05-14"));
+    defenders.paragraph = Some("45".into());
+    defenders.date = Some(d("2022-11-10"));
     [(f, lawyer), (g, definition), (h, defenders)].into_iter().map(recommended).collect()
 }
 
