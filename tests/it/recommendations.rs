@@ -448,48 +448,16 @@ fn a_focal_point_adds_a_recommendation_and_assesses_it() {
     let row = csv.iter().find(|r| r[0] == id).expect("the recommendation's row");
     let texts: serde_json::Value = serde_json::from_str(&row[title_in]).expect("JSON by tag");
     assert!(texts["fr"].as_str().is_some_and(|t| t.starts_with("Adopter une loi")), "{row:?}");
-    let bad = node.bad(&[
-        "recommendation",
-        "add",
-        "--text",
-        "T",
-        "--country",
-        "TN",
-        "--body",
-        "B",
-        "--symbol",
-        "S",
-        "--text-in",
-        "en=Again",
-    ]);
+    // `recommendation add` of text `text` with `more`, refused: its message.
+    let refused = |text: &str, more: &[&str]| {
+        let add = ["recommendation", "add", "--text", text, "--country", "TN", "--body", "B"];
+        node.bad(&[&add[..], &["--symbol", "S"], more].concat())
+    };
+    let bad = refused("T", &["--text-in", "en=Again"]);
     assert!(bad.contains("text_in.en") && bad.contains("other than"), "{bad}");
-    let bad = node.bad(&[
-        "recommendation",
-        "add",
-        "--text",
-        "T",
-        "--country",
-        "TN",
-        "--body",
-        "B",
-        "--symbol",
-        "S",
-        "--title-in",
-        "fr=T",
-    ]);
+    let bad = refused("T", &["--title-in", "fr=T"]);
     assert!(bad.contains("title_in") && bad.contains("--text-in"), "{bad}");
-    let bad = node.bad(&[
-        "recommendation",
-        "add",
-        "--text",
-        " ",
-        "--country",
-        "TN",
-        "--body",
-        "B",
-        "--symbol",
-        "S",
-    ]);
+    let bad = refused(" ", &[]);
     assert!(bad.contains("title") && bad.contains("must not be empty"), "{bad}");
 }
 
