@@ -9,11 +9,13 @@ use liaison_node::matrix::{Filter, Matrix};
 use liaison_node::recommend::{AssessmentInput, Tally};
 use liaison_node::uhri::{self, BadRow};
 use liaison_protocol::values::parse_date;
-use liaison_protocol::{FieldError, Kind, Recommendation, Text};
+use liaison_protocol::{FieldError, Kind, Recommendation};
 
 use crate::Failure;
 use crate::args::*;
-use crate::items::{Conn, common, countries, draft, label, opt, publish, resolve, unexpected};
+use crate::items::{
+    Conn, common, countries, draft, label, opt, publish, resolve, translations, unexpected,
+};
 use crate::output;
 
 /// Rows sent to the store in one write: one transaction and one flush each.
@@ -96,16 +98,7 @@ fn add(a: RecommendationAddArgs, conn: &mut Conn) -> Result<(), Failure> {
     r.date = opt(&a.date, |s| parse_date("date", s))?;
     r.affected_persons = a.affected_persons.clone();
     r.sdg_targets = a.sdg_targets.clone();
-    r.text_in = a
-        .text_in
-        .iter()
-        .map(|t| {
-            let (lang, value) = t.split_once('=').ok_or_else(|| {
-                FieldError::new("text-in", t, "expected LANG=TEXT such as fr=Garantir que...")
-            })?;
-            Ok(Text { value: value.to_owned(), lang: lang.parse()? })
-        })
-        .collect::<Result<_, FieldError>>()?;
+    r.text_in = translations("text-in", &a.text_in)?;
     r.source = match &a.source {
         Some(s) => Some(resolve(conn, s)?),
         None => None,

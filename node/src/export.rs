@@ -348,7 +348,8 @@ fn languages(ev: &mut icalendar::Event, f: &Fields) {
     if let Some(summary) = f.summary_text() {
         ev.append_property(property("DESCRIPTION", summary, lang));
     }
-    for (key, texts) in [("X-LIAISON-TITLE", &f.title_in), ("X-LIAISON-DESCRIPTION", &f.summary_in)]
+    for (key, texts) in
+        [("X-LIAISON-TITLE", f.title_translations()), ("X-LIAISON-DESCRIPTION", &f.summary_in)]
     {
         for (lang, text) in texts {
             ev.append_multi_property(property(key, text, lang.as_str()));
@@ -358,7 +359,8 @@ fn languages(ev: &mut icalendar::Event, f: &Fields) {
 
 /// The CSV columns, in order: `summary` is in the item's language (`lang`); `title_in` and
 /// `summary_in` hold the other languages as a JSON object by language tag (`{"fr":"..."}`),
-/// empty when there are none.
+/// empty when there are none; a recommendation's text is its title, so `title_in` holds its
+/// `text_in`.
 pub const CSV_COLUMNS: [&str; 17] = [
     "id",
     "kind",
@@ -463,7 +465,7 @@ pub fn row(entry: &Entry) -> [String; 17] {
         s.revision.to_string(),
         s.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         f.summary_text().unwrap_or_default().to_owned(),
-        in_languages(&f.title_in),
+        in_languages(f.title_translations()),
         in_languages(&f.summary_in),
     ]
 }

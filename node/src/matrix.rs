@@ -182,7 +182,7 @@ pub fn versions(entry: &Entry) -> Versions {
     let f = &entry.record.state.fields;
     let mut all = vec![(f.title.lang.clone(), stems(&f.title.value))];
     if let Some(r) = &f.recommendation {
-        all.extend(r.text_in.iter().map(|t| (t.lang.clone(), stems(&t.value))));
+        all.extend(r.text_in.iter().map(|(lang, text)| (lang.clone(), stems(text))));
     }
     all
 }

@@ -407,7 +407,8 @@ fn pieces(fragment: &str, marked: &[Range<usize>]) -> Vec<(String, bool)> {
     out
 }
 
-/// An item's text in the index's three fields: its title in every language it has; its lead
+/// An item's text in the index's three fields: its title in every language it has (a
+/// recommendation's text is its title); its lead
 /// (its summary in every language, a visit's mandate, a report's symbol, a recommendation's body
 /// and symbol, a contact's function, unit and name); and everything else in
 /// words (themes, places, notes, sessions, the countries by code and by name in each language
@@ -447,7 +448,6 @@ pub(crate) fn texts(entry: &Entry) -> [String; 3] {
     if let Some(r) = &f.recommendation {
         lead.push(&r.body);
         lead.push(&r.symbol);
-        rest.extend(r.text_in.iter().map(|t| t.value.clone()));
         rest.push(r.mechanism.clone());
         rest.extend(r.affected_persons.iter().cloned());
         rest.extend(r.assessments.iter().filter_map(|a| a.note.clone()));
@@ -467,7 +467,7 @@ pub(crate) fn texts(entry: &Entry) -> [String; 3] {
     rest.extend(entry.header.co_owners.iter().map(ToString::to_string));
     rest.push(entry.header.kind.to_string());
     let titles: Vec<&str> = std::iter::once(f.title.value.as_str())
-        .chain(f.title_in.values().map(String::as_str))
+        .chain(f.title_translations().values().map(String::as_str))
         .collect();
     [capped(&titles.join(" · ")), capped(&lead.join(" · ")), capped(&rest.join(" · "))]
 }

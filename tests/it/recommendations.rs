@@ -436,18 +436,28 @@ fn a_focal_point_adds_a_recommendation_and_assesses_it() {
     ] {
         assert!(text.contains(expected), "{expected} not in {text}");
     }
-    let bad = node.bad(&[
-        "recommendation",
-        "add",
-        "--text",
-        " ",
-        "--country",
-        "TN",
-        "--body",
-        "B",
-        "--symbol",
-        "S",
-    ]);
+    // Its other languages travel as every kind's title_in: a map by language tag in JSON, the
+    // CSV's title_in column; --title-in is not where a recommendation's text goes.
+    assert_eq!(
+        shown["item"]["fields"]["recommendation"]["text_in"]["fr"],
+        "Adopter une loi incriminant la torture conformément aux Lignes directrices de Robben Island",
+        "{shown}"
+    );
+    let csv = parse_csv(&node.ok(&["export", "csv"]));
+    let title_in = csv[0].iter().position(|c| c == "title_in").expect("a title_in column");
+    let row = csv.iter().find(|r| r[0] == id).expect("the recommendation's row");
+    let texts: serde_json::Value = serde_json::from_str(&row[title_in]).expect("JSON by tag");
+    assert!(texts["fr"].as_str().is_some_and(|t| t.starts_with("Adopter une loi")), "{row:?}");
+    // `recommendation add` of text `text` with `more`, refused: its message.
+    let refused = |text: &str, more: &[&str]| {
+        let add = ["recommendation", "add", "--text", text, "--country", "TN", "--body", "B"];
+        node.bad(&[&add[..], &["--symbol", "S"], more].concat())
+    };
+    let bad = refused("T", &["--text-in", "en=Again"]);
+    assert!(bad.contains("text_in.en") && bad.contains("other than"), "{bad}");
+    let bad = refused("T", &["--title-in", "fr=T"]);
+    assert!(bad.contains("title_in") && bad.contains("--text-in"), "{bad}");
+    let bad = refused(" ", &[]);
     assert!(bad.contains("title") && bad.contains("must not be empty"), "{bad}");
 }
 

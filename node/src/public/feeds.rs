@@ -253,12 +253,12 @@ fn atom(site: &Site, q: &FeedQuery, path: &str, title: &str, entries: &[Entry]) 
 /// one title and one summary per entry, each with its `xml:lang`.)
 fn other_languages(f: &liaison_protocol::Fields) -> Option<String> {
     let langs: std::collections::BTreeSet<&liaison_protocol::LangTag> =
-        f.title_in.keys().chain(f.summary_in.keys()).collect();
+        f.title_translations().keys().chain(f.summary_in.keys()).collect();
     (!langs.is_empty()).then(|| {
         maud::html! {
             @for lang in langs {
                 div lang=(lang) dir="auto" {
-                    @if let Some(title) = f.title_in.get(lang) { h2 { (title) } }
+                    @if let Some(title) = f.title_translations().get(lang) { h2 { (title) } }
                     @if let Some(summary) = f.summary_in.get(lang) { p { (summary) } }
                 }
             }

@@ -7,7 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use liaison_protocol::{CountryCode, Kind};
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::i18n::{Msg, Reader};
@@ -61,31 +61,40 @@ pub(super) async fn page(
     let Query(q) = q?;
     site.read(move |site| {
         let m = of(site, &cc, q)?;
-        let name = r.country(m.country);
-        let body = html! {
-            p { (r.t(Msg::MatrixIntro)) " "
-                a href={ "/api/v1/countries/" (m.country) "/recommendations" } { (r.t(Msg::AsJson)) } }
-            @if m.themes.is_empty() { p class="muted" { (r.t(Msg::NoRecommendationYet)) } }
-            @for t in &m.themes {
-                section {
-                    h2 dir="auto" { (t.theme) }
-                    @for c in &t.clusters {
-                        ul class="cluster" {
-                            @for rec in &c.recommendations {
-                                li {
-                                    a href=(r.href(&format!("/items/{}/", rec.id))) lang=(rec.lang.as_str()) dir="auto" { (rec.text) }
-                                    br;
-                                    span class="muted" { (rec.body) ", " (rec.reference)
-                                        @if let Some(s) = &rec.implementation { "; " (r.fill(Msg::ImplementationIs, &[s])) } }
-                                }
+        let here = format!("/countries/{}/recommendations/", m.country);
+        Ok(layout_for(site, r, &here, &title(r, &m), None, body(r, &m)))
+    })
+    .await
+}
+
+/// The page's title: "Recommendations to Tunisia".
+pub(super) fn title(r: Reader, m: &Matrix) -> String {
+    r.fill(Msg::RecommendationsTo, &[&r.country(m.country)])
+}
+
+/// The page's body: the themes, each with its clusters, for the reader `r` (also the static
+/// export's, in English).
+pub(super) fn body(r: Reader, m: &Matrix) -> Markup {
+    html! {
+        p { (r.t(Msg::MatrixIntro)) " "
+            a href={ "/api/v1/countries/" (m.country) "/recommendations" } { (r.t(Msg::AsJson)) } }
+        @if m.themes.is_empty() { p class="muted" { (r.t(Msg::NoRecommendationYet)) } }
+        @for t in &m.themes {
+            section {
+                h2 dir="auto" { (t.theme) }
+                @for c in &t.clusters {
+                    ul class="cluster" {
+                        @for rec in &c.recommendations {
+                            li {
+                                a href=(r.href(&format!("/items/{}/", rec.id))) lang=(rec.lang.as_str()) dir="auto" { (rec.text) }
+                                br;
+                                span class="muted" { (rec.body) ", " (rec.reference)
+                                    @if let Some(s) = &rec.implementation { "; " (r.fill(Msg::ImplementationIs, &[s])) } }
                             }
                         }
                     }
                 }
             }
-        };
-        let here = format!("/countries/{}/recommendations/", m.country);
-        Ok(layout_for(site, r, &here, &r.fill(Msg::RecommendationsTo, &[&name]), None, body))
-    })
-    .await
+        }
+    }
 }

@@ -68,9 +68,9 @@ pub(super) fn sections(r: Reader, rec: &Recommendation) -> Markup {
         @if !rec.text_in.is_empty() {
             section {
                 h2 { (r.t(Msg::OtherLanguages)) }
-                @for t in &rec.text_in {
-                    h3 { (r.language(&t.lang)) }
-                    p lang=(t.lang.as_str()) dir="auto" { (t.value) }
+                @for (lang, text) in &rec.text_in {
+                    h3 { (r.language(lang)) }
+                    p lang=(lang.as_str()) dir="auto" { (text) }
                 }
             }
         }
