@@ -64,8 +64,8 @@ impl PublicIndex {
 
     /// Brings the index to the store at `generation`: `changed` names the items changed since
     /// [`PublicIndex::generation`], each read again with `one` (`None` when it is not public
-    /// now); when it is `None`, the index is made anew of what `all` returns, every public
-    /// item.
+    /// now); when it is `None`, the index is made anew of what `all` hands its argument, every
+    /// public item, one at a time.
     ///
     /// # Errors
     /// What `all` or `one` return; the index is then read whole next time.
@@ -73,7 +73,7 @@ impl PublicIndex {
         &mut self,
         generation: u64,
         changed: Option<Vec<ItemId>>,
-        all: impl FnOnce() -> Result<Vec<Entry>, Error>,
+        all: impl FnOnce(&mut dyn FnMut(Entry)) -> Result<(), Error>,
         mut one: impl FnMut(ItemId) -> Result<Option<Entry>, Error>,
     ) -> Result<(), Error> {
         if self.generation == Some(generation) {
@@ -87,12 +87,11 @@ impl PublicIndex {
                 }
                 Ok(())
             }),
-            None => all().map(|entries| {
-                *self = PublicIndex::default();
-                for entry in &entries {
-                    self.insert(entry.header.id, Facts::of(entry));
-                }
-            }),
+            None => {
+                let mut fresh = PublicIndex::default();
+                let read = all(&mut |entry| fresh.insert(entry.header.id, Facts::of(&entry)));
+                read.map(|()| *self = fresh)
+            }
         };
         self.generation = result.is_ok().then_some(generation);
         result
