@@ -33,8 +33,8 @@ fn sync_seeds(entries: &[Entry]) {
     let start = Reconciler::default().start(&ours);
     let reply = Reconciler::default().respond(&theirs, &start).expect("a valid turn");
     let reply = reply.reply.expect("the catalogues differ");
-    let few =
-        Reconciler::default().start(&ours.entries(&Range::all())[..5].iter().copied().collect());
+    let first_five: Catalog = ours.entries(&Range::all())[..5].iter().copied().collect();
+    let few = Reconciler::default().start(&first_five);
     let done = Reconcile { ranges: vec![RangeMsg::Done { range: Range::all() }] };
     let payloads: Vec<ItemPayload> = entries.iter().take(2).map(payload).collect();
     let ids: Vec<_> = entries.iter().map(|e| e.header.id).collect();

@@ -221,7 +221,8 @@ impl Index {
     /// Brings the index to the store at `generation`, unless it is there already: `changed`
     /// names the items changed since [`Index::generation`], each read again with `one`
     /// (`None` when it is gone); when it is `None`, the index is brought to the items `all`
-    /// returns. Items gone are deleted, new ones and changed ones (by digest) indexed anew.
+    /// hands its argument, one at a time. Items gone are deleted, new ones and changed ones
+    /// (by digest) indexed anew.
     ///
     /// # Errors
     /// What `all` or `one` return; tantivy's failures.
@@ -229,7 +230,7 @@ impl Index {
         &mut self,
         generation: u64,
         changed: Option<Vec<ItemId>>,
-        all: impl FnOnce() -> Result<Vec<Entry>, Error>,
+        all: impl FnOnce(&mut dyn FnMut(Entry)) -> Result<(), Error>,
         mut one: impl FnMut(ItemId) -> Result<Option<Entry>, Error>,
     ) -> Result<(), Error> {
         if self.generation == Some(generation) {
@@ -244,15 +245,25 @@ impl Index {
                 }
             }
         } else {
-            let entries = all()?;
-            let now: HashSet<ItemId> = entries.iter().map(|e| e.header.id).collect();
+            let mut now = HashSet::new();
+            let mut failed = None;
+            all(&mut |entry| {
+                now.insert(entry.header.id);
+                if failed.is_some() {
+                    return;
+                }
+                match self.put(&entry) {
+                    Ok(put) => touched |= put,
+                    Err(e) => failed = Some(e),
+                }
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
             let gone: Vec<ItemId> =
                 self.indexed.keys().filter(|id| !now.contains(id)).copied().collect();
             for id in gone {
                 touched |= self.remove(id);
-            }
-            for entry in &entries {
-                touched |= self.put(entry)?;
             }
         }
         if touched {

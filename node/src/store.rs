@@ -233,23 +233,16 @@ impl Store {
     /// [`Error::Corrupt`] on the first altered record met.
     pub fn list(&self, query: &Query) -> Result<Vec<Entry>, Error> {
         let mut out = Vec::new();
-        self.for_each(query, |entry| {
-            out.push(entry);
-            Ok(())
-        })?;
+        self.each(query, |entry| out.push(entry))?;
         Ok(out)
     }
 
-    /// Hands `visit` each item matching `query`, in the order of [`Store::list`], one record
-    /// in memory at a time.
+    /// Hands `each` the items matching `query`, in the order of [`Store::list`], one at a
+    /// time: a pass over every item holds one record in memory, not all of them.
     ///
     /// # Errors
-    /// [`Error::Corrupt`] on the first altered record met; what `visit` returns.
-    pub fn for_each(
-        &self,
-        query: &Query,
-        mut visit: impl FnMut(Entry) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+    /// [`Error::Corrupt`] on the first altered record met.
+    pub fn each(&self, query: &Query, mut each: impl FnMut(Entry)) -> Result<(), Error> {
         // The most selective index the query allows; `matches` applies every filter after.
         let scan = match (&query.country, &query.mechanism, query.kind, query.to) {
             (Some(c), ..) => self.db.scan_prefix(format!("c/{c}/")),
@@ -258,7 +251,18 @@ impl Store {
                 self.db.range(b"d/".to_vec()..format!("d/{to}0").into_bytes())
             }
             (None, None, Some(k), None) => self.db.scan_prefix(format!("k/{k}/")),
-            (None, None, None, None) => self.db.scan_prefix(b"r/"),
+            (None, None, None, None) => {
+                // Every record, in id order: read as the scan meets them.
+                for item in self.db.scan_prefix(b"r/") {
+                    let (key, value) = item.map_err(store_err)?;
+                    let Ok(id) = <[u8; 16]>::try_from(&key[2..]) else { continue };
+                    let entry = decode_entry(ItemId::from_bytes(id), &value)?;
+                    if query.matches(&entry) {
+                        each(entry);
+                    }
+                }
+                return Ok(());
+            }
         };
         let mut ids = BTreeSet::new();
         for item in scan {
@@ -271,7 +275,7 @@ impl Store {
             if let Some(entry) = self.get(id)?
                 && query.matches(&entry)
             {
-                visit(entry)?;
+                each(entry);
             }
         }
         Ok(())
@@ -386,13 +390,16 @@ impl Store {
     /// [`Error::Corrupt`] on the first altered record met.
     pub fn public_leaves(&self, mechanism: &Mechanism) -> Result<Vec<(ItemId, [u8; 32])>, Error> {
         let query = Query { mechanism: Some(mechanism.clone()), ..Query::default() };
-        let public = self.list(&query)?.into_iter().filter(|e| {
-            &e.header.owner == mechanism
+        let mut public = Vec::new();
+        self.each(&query, |e| {
+            if &e.header.owner == mechanism
                 && may_leave(&e.header, e.record.state.withdrawn, Destination::Public)
-        });
-        Ok(liaison_protocol::trust::leaves(
-            public.map(|e| (e.header.id, e.record.digest.as_slice().try_into().unwrap_or([0; 32]))),
-        ))
+            {
+                public
+                    .push((e.header.id, e.record.digest.as_slice().try_into().unwrap_or([0; 32])));
+            }
+        })?;
+        Ok(liaison_protocol::trust::leaves(public))
     }
 
     /// The anchored authorities' cards.
@@ -512,16 +519,12 @@ impl ReadOnlyStore {
         self.0.list(query)
     }
 
-    /// See [`Store::for_each`].
+    /// See [`Store::each`].
     ///
     /// # Errors
-    /// [`Error::Corrupt`] on the first altered record met; what `visit` returns.
-    pub fn for_each(
-        &self,
-        query: &Query,
-        visit: impl FnMut(Entry) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        self.0.for_each(query, visit)
+    /// [`Error::Corrupt`] on the first altered record met.
+    pub fn each(&self, query: &Query, each: impl FnMut(Entry)) -> Result<(), Error> {
+        self.0.each(query, each)
     }
 
     /// See [`Store::roster`].

@@ -68,7 +68,7 @@ impl PublicIndex {
 
     /// Brings the index to the store at `generation`: `changed` names the items changed since
     /// [`PublicIndex::generation`], each read again with `one` (`None` when it is not public
-    /// now); when it is `None`, the index is made anew of what `all` hands its visitor, every
+    /// now); when it is `None`, the index is made anew of what `all` hands its argument, every
     /// public item, one at a time.
     ///
     /// # Errors
@@ -92,8 +92,9 @@ impl PublicIndex {
                 Ok(())
             }),
             None => {
-                *self = PublicIndex::default();
-                all(&mut |entry| self.insert(entry.header.id, Facts::of(&entry)))
+                let mut fresh = PublicIndex::default();
+                let read = all(&mut |entry| fresh.insert(entry.header.id, Facts::of(&entry)));
+                read.map(|()| *self = fresh)
             }
         };
         self.generation = result.is_ok().then_some(generation);

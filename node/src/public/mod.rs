@@ -312,12 +312,11 @@ impl Site {
             Some(g) => self.store.changed_since(g),
             None => (self.store.generation(), None),
         };
-        let all = |visit: &mut dyn FnMut(Entry)| {
-            self.store.for_each(&Query::default(), |entry| {
+        let all = |each: &mut dyn FnMut(Entry)| {
+            self.store.each(&Query::default(), |entry| {
                 if is_public(&entry) {
-                    visit(entry);
+                    each(entry);
                 }
-                Ok(())
             })
         };
         index.refresh(generation, changed, all, |id| self.item(id))
@@ -412,12 +411,15 @@ impl Site {
             None => (self.store.generation(), None),
         };
         // An index that failed half-way is dropped, and made anew at the next search.
-        index.refresh(
-            generation,
-            changed,
-            || self.items(&Filter::default()),
-            |id| self.item(id),
-        )?;
+        let all = |each: &mut dyn FnMut(Entry)| -> Result<(), Error> {
+            for (_, id) in self.keys(&Filter::default(), None, false, usize::MAX)? {
+                if let Some(entry) = self.item(id)? {
+                    each(entry);
+                }
+            }
+            Ok(())
+        };
+        index.refresh(generation, changed, all, |id| self.item(id))?;
         let index = kept.insert(index);
         let among: Option<std::collections::HashSet<ItemId>> = if *filter == Filter::default() {
             None

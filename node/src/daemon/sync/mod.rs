@@ -48,13 +48,11 @@ pub(super) struct State {
 
 impl State {
     pub(super) fn new(repo: &Repo, every: std::time::Duration, allow_mirrors: bool) -> Self {
-        let catalogue = match repo.catalog() {
-            Ok(all) => Catalogue::new(all),
-            Err(e) => {
-                tracing::error!(error = %e, "reading the catalogue");
-                Catalogue::default()
-            }
-        };
+        let mut catalogue = Catalogue::default();
+        if let Err(e) = repo.catalog(|header, digest| catalogue.set(header, digest)) {
+            tracing::error!(error = %e, "reading the catalogue");
+            catalogue = Catalogue::default();
+        }
         let role = repo.identity().config.role;
         let machine = Machine::new(role, every, allow_mirrors, catalogue, Instant::now());
         Self { machine, requests: HashMap::new() }
