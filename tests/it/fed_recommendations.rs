@@ -183,14 +183,17 @@ async fn an_assessment_by_a_follower_reaches_the_owner_and_the_mirror_with_both_
     assert!(
         country.contains("Recommandations adressées à : Tunisie")
             && country.contains(&format!("/items/{followed}/?lang=fr"))
-            && country.contains("ACHPR/Res.2024/12, para. 7"),
+            && country.contains("ACHPR/Res.2024/12, para. 7")
+            && country.contains("mise en œuvre : Partiellement mise en œuvre, par ohchr"),
         "{country}"
     );
     let json = get_json(site, "/api/v1/countries/TN/recommendations?theme=detention").await;
     assert_eq!(json["themes"][0]["theme"], "detention", "{json}");
     let rows = &json["themes"][0]["clusters"][0]["recommendations"];
     assert_eq!(rows[0]["id"], followed.to_string(), "{json}");
-    assert_eq!(rows[0]["implementation"], "partially-implemented (ohchr)", "{json}");
+    let status = &rows[0]["implementation"];
+    assert_eq!(status["status"], "partially-implemented", "{json}");
+    assert_eq!((&status["by"], &status["date"]), (&"ohchr".into(), &"2027-03-01".into()), "{json}");
     assert_eq!(get(site, "/api/v1/countries/TN/recommendations?colour=red").await.status, 400);
     assert_eq!(get(site, "/countries/XX/recommendations/").await.status, 404);
 }

@@ -12,6 +12,7 @@ use liaison_protocol::{CountryCode, ItemId, Kind, Label, Mechanism};
 
 use super::{Filter, SortKey, sort_key};
 use crate::Error;
+use crate::matrix::{Filter as MatrixFilter, Grouped, Words, layout};
 use crate::store::{Entry, Query};
 
 /// What the site filters a public item by.
@@ -24,12 +25,15 @@ struct Facts {
     /// Its owner and co-owners.
     mechanisms: Vec<Mechanism>,
     span: Option<(NaiveDate, NaiveDate)>,
+    /// For a recommendation, what the matrix groups and clusters it by.
+    recommendation: Option<Box<Grouped>>,
 }
 
 impl Facts {
-    fn of(entry: &Entry) -> Facts {
+    fn of(entry: &Entry, words: &mut Words) -> Facts {
         let header = &entry.header;
         Facts {
+            recommendation: Grouped::of(entry, words).map(Box::new),
             key: sort_key(entry),
             kind: header.kind,
             label: header.label,
@@ -54,6 +58,8 @@ pub(crate) struct PublicIndex {
     by_kind: HashMap<Kind, BTreeSet<SortKey>>,
     by_country: HashMap<CountryCode, BTreeSet<SortKey>>,
     by_mechanism: HashMap<Mechanism, BTreeSet<SortKey>>,
+    /// The words of the recommendations' [`Grouped`] facts.
+    words: Words,
 }
 
 impl PublicIndex {
@@ -83,14 +89,16 @@ impl PublicIndex {
             Some(ids) => ids.into_iter().try_for_each(|id| {
                 self.remove(id);
                 if let Some(entry) = one(id)? {
-                    self.insert(id, Facts::of(&entry));
+                    let facts = Facts::of(&entry, &mut self.words);
+                    self.insert(id, facts);
                 }
                 Ok(())
             }),
             None => all().map(|entries| {
                 *self = PublicIndex::default();
                 for entry in &entries {
-                    self.insert(entry.header.id, Facts::of(entry));
+                    let facts = Facts::of(entry, &mut self.words);
+                    self.insert(entry.header.id, facts);
                 }
             }),
         };
@@ -164,6 +172,31 @@ impl PublicIndex {
         } else {
             range.filter(matching).take(count).copied().collect()
         }
+    }
+
+    /// The shape of the recommendations matrix of `country` (see [`crate::matrix::layout`]):
+    /// each theme with its clusters of public recommendations, from what the index holds, so
+    /// that no record is read.
+    pub(crate) fn matrix(
+        &self,
+        country: CountryCode,
+        filter: &MatrixFilter,
+    ) -> Vec<(String, Vec<Vec<ItemId>>)> {
+        let Some(keys) = self.by_country.get(&country) else { return Vec::new() };
+        let recommendations: Vec<(ItemId, &Grouped)> = keys
+            .iter()
+            .filter_map(|(_, id)| Some((*id, self.facts.get(id)?.recommendation.as_deref()?)))
+            .collect();
+        layout(&recommendations, &self.words, filter)
+            .into_iter()
+            .map(|(theme, clusters)| {
+                let ids = clusters
+                    .into_iter()
+                    .map(|c| c.into_iter().map(|i| recommendations[i].0).collect())
+                    .collect();
+                (theme, ids)
+            })
+            .collect()
     }
 
     /// Every country a public item concerns, and the public items by kind and label.

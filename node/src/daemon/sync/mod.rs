@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use liaison_protocol::sync::{ItemPayload, SyncRequest, SyncResponse};
 use liaison_protocol::verify::VerifiedItem;
-use liaison_protocol::{ItemId, Peer};
+use liaison_protocol::{Header, ItemId, Peer};
 use libp2p::PeerId;
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 
@@ -122,6 +122,14 @@ impl EventLoop {
             Output::NoteRefusal { peer, why } => self.note_refusal(peer, why),
         }
         None
+    }
+
+    /// [`Self::wrote`] of items whose headers and digests the write handed back.
+    pub(in crate::daemon) fn wrote_known(
+        &mut self,
+        items: Vec<(ItemId, Option<(Header, [u8; 32])>)>,
+    ) {
+        self.run_sync(Input::Written { items });
     }
 
     /// This node wrote the items `ids`: the machine records them and pushes them to peers.
