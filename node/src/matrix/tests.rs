@@ -153,7 +153,7 @@ fn comparing_only_candidates_finds_the_clusters_of_comparing_every_pair() {
     for round in 0..40 {
         let versions: Vec<Versions> = (0..60)
             .map(|_| {
-                let mut text = |next: &mut dyn FnMut(usize) -> usize| {
+                let text = |next: &mut dyn FnMut(usize) -> usize| {
                     let common = next(8);
                     (0..1 + next(14))
                         .map(|_| words[(common * 4 + next(12)) % words.len()].clone())
