@@ -438,13 +438,17 @@ impl Grouped {
     }
 }
 
+/// The matrix's shape: each theme by name, with its clusters, each a list of recommendations
+/// (indexes, or ids).
+pub type Layout<T> = Vec<(String, Vec<Vec<T>>)>;
+
 /// The matrix's shape: each theme `filter` keeps (by name), with its clusters of indexes into
 /// `recommendations`, largest first, each listing its recommendations oldest document first.
 pub fn layout(
     recommendations: &[(ItemId, &Grouped)],
     words: &Words,
     filter: &Filter,
-) -> Vec<(String, Vec<Vec<usize>>)> {
+) -> Layout<usize> {
     let mut matches: HashMap<(u32, bool), bool> = HashMap::new();
     let mut matching = |number: u32, theme: bool| {
         let want = if theme { &filter.theme } else { &filter.mechanism };

@@ -64,9 +64,9 @@ enum Planned {
     /// Nothing: the item holds what the row says, or is withdrawn.
     Unchanged,
     /// A change of an item; the state the store holds of it.
-    Updated(Header, Record, ItemState),
+    Updated(Box<(Header, Record, ItemState)>),
     /// A new item.
-    Added(Header, Record),
+    Added(Box<(Header, Record)>),
 }
 
 /// The annotation id of an imported row.
@@ -308,11 +308,13 @@ impl Repo {
         for plan in planned {
             match plan? {
                 Planned::Unchanged => tally.unchanged += 1,
-                Planned::Updated(header, record, old) => {
+                Planned::Updated(update) => {
+                    let (header, record, old) = *update;
                     tally.updated += 1;
                     writes.push((header, record, Some(old)));
                 }
-                Planned::Added(header, record) => {
+                Planned::Added(new) => {
+                    let (header, record) = *new;
                     tally.added += 1;
                     writes.push((header, record, None));
                 }
@@ -356,7 +358,7 @@ impl Repo {
                 supersedes: None,
             };
             let (header, record) = self.build_new(draft, id, Vec::new(), now)?;
-            return Ok(Planned::Added(header, record));
+            return Ok(Planned::Added(Box::new((header, record))));
         };
         let existing = self.current(existing)?;
         let fields = refreshed(&existing.record.state.fields, fields);
@@ -366,7 +368,9 @@ impl Repo {
         }
         fields.validate(existing.header.kind, existing.header.label)?;
         Ok(match self.edit(&existing, Some(&fields), false, now)? {
-            Some(record) => Planned::Updated(existing.header, record, existing.record.state),
+            Some(record) => {
+                Planned::Updated(Box::new((existing.header, record, existing.record.state)))
+            }
             None => Planned::Unchanged,
         })
     }

@@ -12,7 +12,7 @@ use liaison_protocol::{CountryCode, ItemId, Kind, Label, Mechanism};
 
 use super::{Filter, SortKey, sort_key};
 use crate::Error;
-use crate::matrix::{Filter as MatrixFilter, Grouped, Words, layout};
+use crate::matrix::{Filter as MatrixFilter, Grouped, Layout, Words, layout};
 use crate::store::{Entry, Query};
 
 /// What the site filters a public item by.
@@ -177,11 +177,7 @@ impl PublicIndex {
     /// The shape of the recommendations matrix of `country` (see [`crate::matrix::layout`]):
     /// each theme with its clusters of public recommendations, from what the index holds, so
     /// that no record is read.
-    pub(crate) fn matrix(
-        &self,
-        country: CountryCode,
-        filter: &MatrixFilter,
-    ) -> Vec<(String, Vec<Vec<ItemId>>)> {
+    pub(crate) fn matrix(&self, country: CountryCode, filter: &MatrixFilter) -> Layout<ItemId> {
         let Some(keys) = self.by_country.get(&country) else { return Vec::new() };
         let recommendations: Vec<(ItemId, &Grouped)> = keys
             .iter()

@@ -301,7 +301,7 @@ impl Site {
         &self,
         country: CountryCode,
         filter: &crate::matrix::Filter,
-    ) -> Result<Vec<(String, Vec<Vec<ItemId>>)>, Error> {
+    ) -> Result<crate::matrix::Layout<ItemId>, Error> {
         let mut index = self.lock_index();
         self.refresh(&mut index)?;
         Ok(index.matrix(country, filter))

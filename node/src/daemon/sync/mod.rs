@@ -20,6 +20,9 @@ use libp2p::PeerId;
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 
 use super::net::{self, Frame};
+
+/// A written item's header and heads digest, as the sync machine records it.
+type Known = (Header, [u8; 32]);
 use super::{EventLoop, PeerState};
 use crate::Repo;
 use crate::sync::{Answer, Catalogue, FetchId, Input, Machine, Output};
@@ -125,10 +128,7 @@ impl EventLoop {
     }
 
     /// [`Self::wrote`] of items whose headers and digests the write handed back.
-    pub(in crate::daemon) fn wrote_known(
-        &mut self,
-        items: Vec<(ItemId, Option<(Header, [u8; 32])>)>,
-    ) {
+    pub(in crate::daemon) fn wrote_known(&mut self, items: Vec<(ItemId, Option<Known>)>) {
         self.run_sync(Input::Written { items });
     }
 
