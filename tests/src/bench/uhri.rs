@@ -414,7 +414,7 @@ fn sentence(rng: &mut Rng, issue: usize) -> String {
 /// Writes `n` rows to `path` as CSV; returns the countries, most recommended first, and how
 /// many rows name each.
 pub(crate) fn write_csv(path: &Path, n: usize) -> Res<(Countries, Vec<usize>)> {
-    let mut rng = Rng(0x5eed_0f_0fc4_2026);
+    let mut rng = Rng(0x005e_ed0f_0fc4_2026);
     let countries = Countries::new(&mut rng);
     let mut per_country = vec![0; countries.codes.len()];
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
