@@ -140,13 +140,15 @@ fn import(a: RecommendationImportArgs, conn: &mut Conn) -> Result<(), Failure> {
     let terminal = std::io::stderr().is_terminal();
     let mut tally = Tally::default();
     let mut done = 0;
-    let rows: Vec<_> = parsed.rows.into_iter().map(|(_, fields)| fields).collect();
-    for batch in rows.chunks(BATCH) {
-        let request = Request::ImportRecommendations {
-            rows: batch.to_vec(),
-            label,
-            audience: audience.clone(),
-        };
+    let mut rows = parsed.rows.into_iter().map(|(_, fields)| fields);
+    loop {
+        let batch: Vec<_> = rows.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let size = batch.len();
+        let request =
+            Request::ImportRecommendations { rows: batch, label, audience: audience.clone() };
         match conn.call(request)? {
             Response::RecommendationsImported(t) => {
                 tally.added += t.added;
@@ -155,7 +157,7 @@ fn import(a: RecommendationImportArgs, conn: &mut Conn) -> Result<(), Failure> {
             }
             r => return Err(unexpected(r)),
         }
-        done += batch.len();
+        done += size;
         if terminal {
             eprint!("\rimporting {}: {done}/{total} rows", a.file.display());
         }
@@ -218,7 +220,7 @@ pub(crate) fn matrix(a: MatrixArgs, conn: &mut Conn) -> Result<(), Failure> {
                     for r in &c.recommendations {
                         let status = r
                             .implementation
-                            .as_deref()
+                            .as_ref()
                             .map(|s| format!(" [{s}]"))
                             .unwrap_or_default();
                         out.push_str(&format!(
@@ -268,7 +270,7 @@ fn matrix_rows(m: &Matrix) -> Vec<Vec<String>> {
                     r.reference.clone(),
                     r.lang.to_string(),
                     r.text.clone(),
-                    r.implementation.clone().unwrap_or_default(),
+                    r.implementation.as_ref().map(ToString::to_string).unwrap_or_default(),
                 ]);
             }
         }

@@ -18,13 +18,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use liaison_protocol::{
-    Assessment, FieldError, Fields, Implementation, ItemId, Kind, Label, Mechanism, ProposalStatus,
-    ProposalSubject, Text, may_write,
+    Assessment, FieldError, Fields, Header, Implementation, ItemId, ItemState, Kind, Label,
+    Mechanism, ProposalStatus, ProposalSubject, Text, may_write,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::store::Entry;
+use crate::api::Written;
+use crate::store::{Entry, Record};
 use crate::{Draft, Error, Repo};
 
 /// What one import request did.
@@ -77,6 +78,23 @@ pub fn imported_id(mechanism: &Mechanism, annotation_id: &str) -> ItemId {
     let mut bytes = [0; 16];
     bytes.copy_from_slice(&digest[..16]);
     ItemId::from_random_bytes(bytes)
+}
+
+/// What importing one row does.
+enum Planned {
+    /// Nothing: the item holds what the row says, or is withdrawn.
+    Unchanged,
+    /// A change of an item; the state the store holds of it.
+    Updated(Box<(Header, Record, ItemState)>),
+    /// A new item.
+    Added(Box<(Header, Record)>),
+}
+
+/// The annotation id of an imported row.
+fn annotation_of(fields: &Fields) -> Result<&str, Error> {
+    fields.recommendation.as_ref().and_then(|r| r.annotation_id.as_deref()).ok_or_else(|| {
+        FieldError::new("annotation_id", "", "an imported recommendation needs one").into()
+    })
 }
 
 fn recommendation_of(entry: &Entry) -> Result<&liaison_protocol::Recommendation, Error> {
@@ -329,65 +347,139 @@ impl Repo {
     /// Imports recommendations read from a file, each with its annotation id, as this node's
     /// items under `label`: new ones are created under the id [`imported_id`] derives, known
     /// ones updated where the file differs (their follow-up kept), and nothing is written for
-    /// a row that changes nothing. All of it is one store write. Returns what it did and the
-    /// items written.
+    /// a row that changes nothing. A row whose item was reissued (followed by another
+    /// mechanism, so reissued co-owned) updates the item that reissued it: the current one of
+    /// the chain. All of it is one store write. The rows are read and their items built and
+    /// signed on every core. Returns what it did and the items written.
     ///
     /// # Errors
-    /// A row without an annotation id, or one its fields refuse, naming the annotation; nothing
-    /// is written then.
+    /// A row without an annotation id, an annotation id given twice, or a row its fields
+    /// refuse, naming the annotation; nothing is written then.
     pub fn import_recommendations(
         &self,
         rows: Vec<Fields>,
         label: Label,
         audience: Vec<Mechanism>,
         now: DateTime<Utc>,
-    ) -> Result<(Tally, Vec<ItemId>), Error> {
-        let mut tally = Tally::default();
-        let mut writes = Vec::with_capacity(rows.len());
-        for fields in rows {
-            let annotation =
-                fields.recommendation.as_ref().and_then(|r| r.annotation_id.clone()).ok_or_else(
-                    || FieldError::new("annotation_id", "", "an imported recommendation needs one"),
-                )?;
-            let id = imported_id(self.mine(), &annotation);
-            let named = |e: Error| match e {
+    ) -> Result<(Tally, Vec<Written>), Error> {
+        let mut ids = std::collections::HashSet::with_capacity(rows.len());
+        for fields in &rows {
+            let annotation = annotation_of(fields)?;
+            if !ids.insert(imported_id(self.mine(), annotation)) {
+                return Err(FieldError::new(
+                    "annotation_id",
+                    annotation,
+                    "given twice; each row has its own",
+                )
+                .into());
+            }
+        }
+        let planned = crate::cores::on_every_core(&rows, |fields| {
+            let annotation = annotation_of(fields)?;
+            self.plan_import(fields, label, &audience, now).map_err(|e| match e {
                 Error::Field(f) => Error::Field(FieldError {
                     field: format!("annotation {annotation}: {}", f.field),
                     ..f
                 }),
                 e => e,
-            };
-            match self.store().get(id)? {
-                Some(existing) if existing.record.state.withdrawn => tally.unchanged += 1,
-                Some(existing) => {
-                    let fields = refreshed(&existing.record.state.fields, &fields);
-                    fields
-                        .validate(existing.header.kind, existing.header.label)
-                        .map_err(|e| named(e.into()))?;
-                    match self.edit(&existing, Some(&fields), false, now).map_err(named)? {
-                        Some(record) => {
-                            tally.updated += 1;
-                            writes.push((existing.header, record));
-                        }
-                        None => tally.unchanged += 1,
-                    }
+            })
+        });
+        let mut tally = Tally::default();
+        let mut writes = Vec::with_capacity(rows.len());
+        for plan in planned {
+            match plan? {
+                Planned::Unchanged => tally.unchanged += 1,
+                Planned::Updated(update) => {
+                    let (header, record, old) = *update;
+                    tally.updated += 1;
+                    writes.push((header, record, Some(old)));
                 }
-                None => {
-                    let draft = Draft {
-                        kind: Kind::Recommendation,
-                        fields,
-                        label,
-                        audience: audience.clone(),
-                        co_owners: Vec::new(),
-                        supersedes: None,
-                    };
-                    writes.push(self.build_with(draft, id, Vec::new(), now).map_err(named)?);
+                Planned::Added(new) => {
+                    let (header, record) = *new;
                     tally.added += 1;
+                    writes.push((header, record, None));
                 }
             }
         }
-        let refs: Vec<_> = writes.iter().map(|(h, r)| (h, r)).collect();
-        self.store().put(&refs)?;
-        Ok((tally, writes.iter().map(|(h, _)| h.id).collect()))
+        let refs: Vec<_> = writes.iter().map(|(h, r, old)| (h, r, old.as_ref())).collect();
+        self.store().put_over(&refs)?;
+        let me = self.identity().public_key();
+        let written = writes
+            .into_iter()
+            .map(|(header, record, _)| Written {
+                digest: record.digest.as_slice().try_into().unwrap_or([0; 32]),
+                embargo_until: record
+                    .state
+                    .fields
+                    .embargo_until
+                    .filter(|_| !record.state.withdrawn && header.creator == me),
+                header,
+            })
+            .collect();
+        Ok((tally, written))
+    }
+
+    /// What importing one row does: nothing, an update of its item (or of the item that
+    /// reissued it), or a new item. Reads the store, writes nothing.
+    fn plan_import(
+        &self,
+        fields: &Fields,
+        label: Label,
+        audience: &[Mechanism],
+        now: DateTime<Utc>,
+    ) -> Result<Planned, Error> {
+        let id = imported_id(self.mine(), annotation_of(fields)?);
+        let Some(existing) = self.store().get(id)? else {
+            let draft = Draft {
+                kind: Kind::Recommendation,
+                fields: fields.clone(),
+                label,
+                audience: audience.to_vec(),
+                co_owners: Vec::new(),
+                supersedes: None,
+            };
+            let (header, record) = self.build_new(draft, id, Vec::new(), now)?;
+            return Ok(Planned::Added(Box::new((header, record))));
+        };
+        let existing = self.current(existing)?;
+        let fields = refreshed(&existing.record.state.fields, fields);
+        // An unchanged row costs no document load: the fields are the document's.
+        if existing.record.state.withdrawn || fields == existing.record.state.fields {
+            return Ok(Planned::Unchanged);
+        }
+        fields.validate(existing.header.kind, existing.header.label)?;
+        Ok(match self.edit(&existing, Some(&fields), false, now)? {
+            Some(record) => {
+                Planned::Updated(Box::new((existing.header, record, existing.record.state)))
+            }
+            None => Planned::Unchanged,
+        })
+    }
+
+    /// The item a chain of reissues from `entry` leads to: `entry` itself, unless it is
+    /// withdrawn and a recommendation of the same owner supersedes it (as when another
+    /// mechanism followed it, and it was reissued co-owned), and so on down the chain.
+    fn current(&self, mut entry: Entry) -> Result<Entry, Error> {
+        // A chain longer than this is not one Liaison makes; its end is left as it is.
+        const LONGEST_CHAIN: usize = 16;
+        for _ in 0..LONGEST_CHAIN {
+            if !entry.record.state.withdrawn {
+                break;
+            }
+            let mut next = None;
+            for id in self.store().successors(entry.header.id)? {
+                let Some(e) = self.store().get(id)? else { continue };
+                let same =
+                    e.header.owner == entry.header.owner && e.header.kind == entry.header.kind;
+                if same && next.as_ref().is_none_or(|n: &Entry| n.record.state.withdrawn) {
+                    next = Some(e);
+                }
+            }
+            match next {
+                Some(e) => entry = e,
+                None => break,
+            }
+        }
+        Ok(entry)
     }
 }

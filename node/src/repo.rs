@@ -401,6 +401,21 @@ impl Repo {
         &self,
         draft: Draft,
         id: ItemId,
+        consents: Vec<Consent>,
+        now: DateTime<Utc>,
+    ) -> Result<(Header, Record), Error> {
+        if self.store.get(id)?.is_some() {
+            return Err(FieldError::new("id", id, "an item with this id exists already").into());
+        }
+        self.build_new(draft, id, consents, now)
+    }
+
+    /// [`Self::build_with`] without its check that no item has the id `id`, for a caller that
+    /// read the store for that id already.
+    pub(crate) fn build_new(
+        &self,
+        draft: Draft,
+        id: ItemId,
         mut consents: Vec<Consent>,
         now: DateTime<Utc>,
     ) -> Result<(Header, Record), Error> {
@@ -443,9 +458,6 @@ impl Repo {
             .into(),
             e => Error::from(e),
         })?;
-        if self.store.get(id)?.is_some() {
-            return Err(FieldError::new("id", id, "an item with this id exists already").into());
-        }
         if let Some(until) = draft.fields.embargo_until {
             if header.label == Label::Clear {
                 return Err(FieldError::new(

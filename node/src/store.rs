@@ -6,6 +6,8 @@
 //! - `r/<id:16>`: the item's [`Record`], as `sha256(cbor) || cbor`.
 //! - `k/<kind>/<id>`, `c/<CC>/<id>`, `m/<mechanism>/<id>`, `d/<YYYY-MM-DD>/<id>`: indexes by
 //!   kind, country, mechanism (owner and co-owners) and first day.
+//! - `s/<superseded id:16><id:16>`: the index of reissues, from each item's `supersedes`;
+//!   `meta/reissues-indexed` says it is complete.
 //! - `roster/<key:32>`: a roster [`Card`], CBOR.
 //! - `authority/<mechanism>`: an anchored [`AuthorityCard`], CBOR.
 //! - `statement/<sha256 of its bytes>`: a certificate or revocation ([`Signed`]), CBOR.
@@ -148,6 +150,7 @@ impl Store {
             )?;
         make_files_private(dir)?;
         check_version(&db, dir)?;
+        index_reissues(&db)?;
         Ok(Self { db, changes: std::sync::Arc::default() })
     }
 
@@ -208,10 +211,34 @@ impl Store {
     /// # Errors
     /// [`Error::Store`] if sled fails; then nothing was written.
     pub fn put(&self, records: &[(&Header, &Record)]) -> Result<(), Error> {
+        let mut olds = Vec::with_capacity(records.len());
+        for (header, _) in records {
+            olds.push(self.get(header.id)?);
+        }
+        let writes: Vec<_> = records
+            .iter()
+            .zip(&olds)
+            .map(|((header, record), old)| {
+                (*header, *record, old.as_ref().map(|e| &e.record.state))
+            })
+            .collect();
+        self.put_over(&writes)
+    }
+
+    /// [`Store::put`] of records whose stored state the caller read already: each with the
+    /// state the store holds of it (`None` for a new item), so that its index entries are
+    /// replaced without reading it again.
+    ///
+    /// # Errors
+    /// [`Error::Store`] if sled fails; then nothing was written.
+    pub fn put_over(
+        &self,
+        records: &[(&Header, &Record, Option<&ItemState>)],
+    ) -> Result<(), Error> {
         let mut batch = sled::Batch::default();
-        for (header, record) in records {
-            if let Some(old) = self.get(header.id)? {
-                for key in index_keys(&old.header, &old.record.state) {
+        for (header, record, old) in records {
+            if let Some(old) = old {
+                for key in index_keys(header, old) {
                     batch.remove(key);
                 }
             }
@@ -221,7 +248,7 @@ impl Store {
             batch.insert(record_key(header.id), encode_record(record));
         }
         let applied = self.db.apply_batch(batch).map_err(store_err);
-        self.changed(records.iter().map(|(header, _)| header.id).collect());
+        self.changed(records.iter().map(|(header, ..)| header.id).collect());
         applied?;
         self.db.flush().map_err(store_err)?;
         Ok(())
@@ -279,6 +306,22 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// The items whose header says they supersede item `id` (its reissues), by the index of
+    /// reissues (`s/`).
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn successors(&self, id: ItemId) -> Result<Vec<ItemId>, Error> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix([&b"s/"[..], id.as_bytes()].concat()) {
+            let (key, _) = item.map_err(store_err)?;
+            if let Ok(bytes) = <[u8; 16]>::try_from(&key[key.len().saturating_sub(16)..]) {
+                out.push(ItemId::from_bytes(bytes));
+            }
+        }
+        Ok(out)
     }
 
     /// Every item id in the store.
@@ -613,7 +656,42 @@ fn index_keys(header: &Header, state: &ItemState) -> Vec<Vec<u8>> {
     if let Some((start, _)) = state.fields.span() {
         keys.push(key(format!("d/{start}/")));
     }
+    keys.extend(reissue_key(header));
     keys
+}
+
+/// The entry of `header` in the index of reissues, `s/<superseded id><id>`, if it supersedes
+/// an item.
+fn reissue_key(header: &Header) -> Option<Vec<u8>> {
+    header.supersedes.map(|old| [&b"s/"[..], old.as_bytes(), header.id.as_bytes()].concat())
+}
+
+/// Marks a store whose index of reissues (`s/`) is complete. The index came after the store's
+/// first format: a store without the mark gets the index of the items it holds (one pass over
+/// them, once) when it is opened. It is kept out of [`STORE_VERSION`] because it adds keys that
+/// earlier builds ignore, and changes nothing they read.
+const REISSUES_INDEXED: &[u8] = b"meta/reissues-indexed";
+
+/// Builds the index of reissues of a store made before it, once.
+fn index_reissues(db: &sled::Db) -> Result<(), Error> {
+    if db.get(REISSUES_INDEXED).map_err(store_err)?.is_some() {
+        return Ok(());
+    }
+    let mut batch = sled::Batch::default();
+    for item in db.scan_prefix(b"r/") {
+        let (key, value) = item.map_err(store_err)?;
+        let Ok(id) = <[u8; 16]>::try_from(&key[2..]) else { continue };
+        // A corrupt record is logged here, and refused wherever it is read.
+        if let Ok(entry) = decode_entry(ItemId::from_bytes(id), &value)
+            && let Some(key) = reissue_key(&entry.header)
+        {
+            batch.insert(key, &[][..]);
+        }
+    }
+    batch.insert(REISSUES_INDEXED, &[][..]);
+    db.apply_batch(batch).map_err(store_err)?;
+    db.flush().map_err(store_err)?;
+    Ok(())
 }
 
 fn encode_record(record: &Record) -> Vec<u8> {

@@ -270,7 +270,8 @@ async fn every_followers_assessment_reaches_the_others_and_the_mirror_with_every
     assert!(
         country.contains("Recommandations adressées à : Tunisie")
             && country.contains(&format!("/items/{third}/?lang=fr"))
-            && country.contains("ACHPR/Res.2024/12, para. 7"),
+            && country.contains("ACHPR/Res.2024/12, para. 7")
+            && country.contains("mise en œuvre : Mise en œuvre, par ohchr"),
         "{country}"
     );
     // The text's other languages are a map by language tag, as every kind's title_in, and
@@ -285,7 +286,9 @@ async fn every_followers_assessment_reaches_the_others_and_the_mirror_with_every
     assert_eq!(json["themes"][0]["theme"], "detention", "{json}");
     let rows = &json["themes"][0]["clusters"][0]["recommendations"];
     assert_eq!(rows[0]["id"], third.to_string(), "{json}");
-    assert_eq!(rows[0]["implementation"], "implemented (ohchr)", "{json}");
+    let status = &rows[0]["implementation"];
+    assert_eq!(status["status"], "implemented", "{json}");
+    assert_eq!((&status["by"], &status["date"]), (&"ohchr".into(), &"2027-03-04".into()), "{json}");
     assert_eq!(get(site, "/api/v1/countries/TN/recommendations?colour=red").await.status, 400);
     assert_eq!(get(site, "/countries/XX/recommendations/").await.status, 404);
 }

@@ -536,3 +536,57 @@ fn the_matrix_clusters_an_achpr_and_a_un_recommendation_on_the_same_issue() {
     assert!(csv.iter().any(|r| r[2] == achpr_id && r[1] == "1"));
     assert!(ohchr.ok(&["recommendations", "--country", "FR"]).contains("(no recommendations)"));
 }
+
+/// Copies what `from` may give `to` (by label) into `to`, as focal points can by file.
+fn share(from: &Node, to: &Node, to_mechanism: &str) {
+    to.knows(from);
+    let file = from.path().join(format!("for-{to_mechanism}.json"));
+    from.ok(&["export", "json", "--for", to_mechanism, "-o", file.to_str().unwrap()]);
+    to.ok(&["import", file.to_str().unwrap()]);
+}
+
+/// An imported recommendation that ACHPR follows is reissued co-owned under a new id, the
+/// original withdrawn: a newer file updates the co-owned item (a change OHCHR signs as its
+/// owner, ACHPR staying co-owner), not the withdrawn original, and creates nothing.
+#[test]
+fn a_newer_file_updates_a_followed_recommendation_where_it_now_is() {
+    let (ohchr, achpr) = (Node::init("ohchr"), Node::init("achpr"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("uhri.csv");
+    let rows = rows();
+    write_csv(&file, &rows, &COLUMNS);
+    assert_eq!(import(&ohchr, &file, &[]).code, 0);
+    let original = {
+        let repo = Repo::open(ohchr.path()).unwrap();
+        liaison_node::recommend::imported_id(&repo.identity().config.mechanism, rows[0].annotation)
+    };
+
+    share(&ohchr, &achpr, "achpr");
+    let proposal = achpr.publish(&["recommendation", "follow", &original.to_string()]);
+    share(&achpr, &ohchr, "ohchr");
+    let followed = ohchr.publish(&["recommendation", "accept-follow", &proposal]);
+    assert_ne!(followed, original.to_string());
+    let before = stored(&ohchr);
+
+    let mut newer = rows.clone();
+    newer[0].text = "Ensure that all persons deprived of their liberty have access to a lawyer and \
+                     to a doctor of their choice from the very outset of their deprivation of liberty";
+    write_csv(&file, &newer, &COLUMNS);
+    let update = import(&ohchr, &file, &[]);
+    assert!(update.stderr.contains("0 added, 1 updated, 2 unchanged"), "{}", update.stderr);
+    let after = stored(&ohchr);
+    assert_eq!(after.len(), before.len(), "nothing new was created");
+    let current = &ohchr.show_json(&followed)["item"];
+    assert_eq!(current["co_owners"], serde_json::json!(["achpr"]), "{current}");
+    assert_eq!(current["fields"]["title"]["value"], newer[0].text, "{current}");
+    let versions: Vec<_> = after.iter().filter(|s| s.0 == rows[0].annotation).collect();
+    assert_eq!(versions.len(), 2, "the original and the co-owned item");
+    let withdrawn: Vec<_> = versions.iter().filter(|s| s.3).collect();
+    assert_eq!(withdrawn.len(), 1);
+    assert_eq!(withdrawn[0].1.title.value, rows[0].text, "the withdrawn original is left alone");
+
+    // And again: nothing changes.
+    let again = import(&ohchr, &file, &[]);
+    assert!(again.stderr.contains("0 added, 0 updated, 3 unchanged"), "{}", again.stderr);
+    assert_eq!(stored(&ohchr), after);
+}

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use liaison_protocol::{CountryCode, ItemId, Kind, Label, Mechanism};
 
 use super::{Filter, SortKey, sort_key};
+use crate::matrix::{Filter as MatrixFilter, Grouped, Layout, Words, layout};
 use crate::store::{Entry, Query};
 use crate::{Error, export};
 
@@ -27,12 +28,15 @@ struct Facts {
     /// Its event in the site's calendars ([`export::ics_event`]), made once here so that a
     /// calendar of any filter reads no record.
     event: Option<Box<str>>,
+    /// For a recommendation, what the matrix groups and clusters it by.
+    recommendation: Option<Box<Grouped>>,
 }
 
 impl Facts {
-    fn of(entry: &Entry) -> Facts {
+    fn of(entry: &Entry, words: &mut Words) -> Facts {
         let header = &entry.header;
         Facts {
+            recommendation: Grouped::of(entry, words).map(Box::new),
             key: sort_key(entry),
             kind: header.kind,
             label: header.label,
@@ -58,6 +62,8 @@ pub(crate) struct PublicIndex {
     by_kind: HashMap<Kind, BTreeSet<SortKey>>,
     by_country: HashMap<CountryCode, BTreeSet<SortKey>>,
     by_mechanism: HashMap<Mechanism, BTreeSet<SortKey>>,
+    /// The words of the recommendations' [`Grouped`] facts.
+    words: Words,
 }
 
 impl PublicIndex {
@@ -87,13 +93,17 @@ impl PublicIndex {
             Some(ids) => ids.into_iter().try_for_each(|id| {
                 self.remove(id);
                 if let Some(entry) = one(id)? {
-                    self.insert(id, Facts::of(&entry));
+                    let facts = Facts::of(&entry, &mut self.words);
+                    self.insert(id, facts);
                 }
                 Ok(())
             }),
             None => {
                 let mut fresh = PublicIndex::default();
-                let read = all(&mut |entry| fresh.insert(entry.header.id, Facts::of(&entry)));
+                let read = all(&mut |entry| {
+                    let facts = Facts::of(&entry, &mut fresh.words);
+                    fresh.insert(entry.header.id, facts);
+                });
                 read.map(|()| *self = fresh)
             }
         };
@@ -184,6 +194,27 @@ impl PublicIndex {
     /// The calendar events of the items matching `filter`, in order.
     pub(crate) fn events(&self, filter: &Filter) -> impl Iterator<Item = &str> {
         self.matching(filter, None).filter_map(|(_, facts)| facts.event.as_deref())
+    }
+
+    /// The shape of the recommendations matrix of `country` (see [`crate::matrix::layout`]):
+    /// each theme with its clusters of public recommendations, from what the index holds, so
+    /// that no record is read.
+    pub(crate) fn matrix(&self, country: CountryCode, filter: &MatrixFilter) -> Layout<ItemId> {
+        let Some(keys) = self.by_country.get(&country) else { return Vec::new() };
+        let recommendations: Vec<(ItemId, &Grouped)> = keys
+            .iter()
+            .filter_map(|(_, id)| Some((*id, self.facts.get(id)?.recommendation.as_deref()?)))
+            .collect();
+        layout(&recommendations, &self.words, filter)
+            .into_iter()
+            .map(|(theme, clusters)| {
+                let ids = clusters
+                    .into_iter()
+                    .map(|c| c.into_iter().map(|i| recommendations[i].0).collect())
+                    .collect();
+                (theme, ids)
+            })
+            .collect()
     }
 
     /// Every country a public item concerns, and the public items by kind and label.

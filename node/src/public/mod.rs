@@ -304,6 +304,21 @@ impl Site {
         Ok(crate::export::ics_of(name, index.events(filter)))
     }
 
+    /// The shape of the recommendations matrix of `country`: each theme `filter` keeps, with
+    /// its clusters of public recommendations (ids), from the index alone.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record met while bringing the index up to date.
+    pub(crate) fn matrix_layout(
+        &self,
+        country: CountryCode,
+        filter: &crate::matrix::Filter,
+    ) -> Result<crate::matrix::Layout<ItemId>, Error> {
+        let mut index = self.lock_index();
+        self.refresh(&mut index)?;
+        Ok(index.matrix(country, filter))
+    }
+
     /// Brings `index` up to date with the store: the items changed since it last was, or
     /// every public item when those changes are no longer remembered.
     fn refresh(&self, index: &mut index::PublicIndex) -> Result<(), Error> {

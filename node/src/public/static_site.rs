@@ -230,7 +230,8 @@ fn matrix_files(
 ) -> Result<(), Error> {
     let m = crate::matrix::matrix(entries, country, &crate::matrix::Filter::default());
     let r = Reader::default();
-    let html = page(site, &matrix::title(r, &m), matrix::body(r, &m));
+    let body = matrix::body(r, &m, m.themes.is_empty(), html! {});
+    let html = page(site, &matrix::title(r, &m), body);
     out.page(&format!("/countries/{country}/recommendations/"), &html)?;
     let json = serde_json::to_value(&m).map_err(|e| Error::Store(e.to_string()))?;
     out.file(&format!("/api/v1/countries/{country}/recommendations.json"), &pretty(&json))

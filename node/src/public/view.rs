@@ -404,6 +404,6 @@ pub(crate) fn facts(site: &Site, r: Reader, e: &Entry) -> Markup {
     }
 }
 
-mod recommendation;
+pub(super) mod recommendation;
 #[cfg(test)]
 mod tests;

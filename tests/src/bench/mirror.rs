@@ -339,7 +339,7 @@ async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> 
 }
 
 /// The public site's address, which the node prints once it serves it.
-async fn site_addr(dir: &Path) -> Res<SocketAddr> {
+pub(crate) async fn site_addr(dir: &Path) -> Res<SocketAddr> {
     let log = dir.join("node.log");
     cluster::until(Duration::from_secs(30), Duration::from_millis(20), "public site", || async {
         let text = std::fs::read_to_string(&log)?;
@@ -373,7 +373,11 @@ async fn check(addr: SocketAddr, path: &str, header: Option<&str>) -> Res<(u64, 
 
 /// Fetches `path` once, with `header` if given: it must answer 200 with a body. Returns the
 /// head in lower case, whether the body came gzipped, and the body.
-async fn fetch(addr: SocketAddr, path: &str, header: Option<&str>) -> Res<(String, bool, Vec<u8>)> {
+pub(crate) async fn fetch(
+    addr: SocketAddr,
+    path: &str,
+    header: Option<&str>,
+) -> Res<(String, bool, Vec<u8>)> {
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
     let extra = header.map(|h| format!("{h}\r\n")).unwrap_or_default();
     let request =

@@ -15,11 +15,14 @@ use std::time::Instant;
 
 use liaison_protocol::sync::{ItemPayload, SyncRequest, SyncResponse};
 use liaison_protocol::verify::VerifiedItem;
-use liaison_protocol::{ItemId, Peer};
+use liaison_protocol::{Header, ItemId, Peer};
 use libp2p::PeerId;
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 
 use super::net::{self, Frame};
+
+/// A written item's header and heads digest, as the sync machine records it.
+type Known = (Header, [u8; 32]);
 use super::{EventLoop, PeerState};
 use crate::Repo;
 use crate::sync::{Answer, Catalogue, FetchId, Input, Machine, Output};
@@ -120,6 +123,11 @@ impl EventLoop {
             Output::NoteRefusal { peer, why } => self.note_refusal(peer, why),
         }
         None
+    }
+
+    /// [`Self::wrote`] of items whose headers and digests the write handed back.
+    pub(in crate::daemon) fn wrote_known(&mut self, items: Vec<(ItemId, Option<Known>)>) {
+        self.run_sync(Input::Written { items });
     }
 
     /// This node wrote the items `ids`: the machine records them and pushes them to peers.

@@ -14,7 +14,7 @@ fn of(e: &Entry) -> Option<&Recommendation> {
 }
 
 /// A status in the reader's words: `partially-implemented` reads `Partially implemented`.
-fn status(r: Reader, s: Implementation) -> String {
+pub(in crate::public) fn status(r: Reader, s: Implementation) -> String {
     r.word(&s.as_str().replace('-', "_"))
 }
 
