@@ -217,9 +217,24 @@ fn expected(r: &Row) -> Fields {
     f
 }
 
+/// The node's store, opened in this process once the last one this process opened has let it
+/// go: sled releases its lock from a background thread a moment after the handle is dropped,
+/// later under load.
+fn open(dir: &Path) -> Repo {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match Repo::open(dir) {
+            Err(liaison_node::Error::StoreBusy(_)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.expect("open the node's store"),
+        }
+    }
+}
+
 /// The recommendations in the node's store, by annotation id, with their digests.
 fn stored(node: &Node) -> Vec<(String, Fields, Vec<u8>, bool)> {
-    let repo = Repo::open(node.path()).unwrap();
+    let repo = open(node.path());
     let mut all: Vec<_> = repo
         .list(&Query { withdrawn: true, ..Query::default() })
         .unwrap()
@@ -274,7 +289,7 @@ fn imports_losslessly_and_idempotently(file: PathBuf, write: fn(&Path, &[Row], &
     // An assessment, then a newer file changing one row: only that row changes, and its
     // follow-up stays.
     let repo_id = {
-        let repo = Repo::open(node.path()).unwrap();
+        let repo = open(node.path());
         let me = repo.identity().config.mechanism.clone();
         liaison_node::recommend::imported_id(&me, rows[1].annotation)
     };
@@ -557,7 +572,7 @@ fn a_newer_file_updates_a_followed_recommendation_where_it_now_is() {
     write_csv(&file, &rows, &COLUMNS);
     assert_eq!(import(&ohchr, &file, &[]).code, 0);
     let original = {
-        let repo = Repo::open(ohchr.path()).unwrap();
+        let repo = open(ohchr.path());
         liaison_node::recommend::imported_id(&repo.identity().config.mechanism, rows[0].annotation)
     };
 
