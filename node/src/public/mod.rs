@@ -341,12 +341,43 @@ impl Site {
         self.index.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Reads the index of the public items, so that the first request does not wait for it.
+    /// Reads the index of the public items and makes the search index, so that the first
+    /// request, and the first search, do not wait for them (at 300,000 items the search index
+    /// takes longer than a request may).
     ///
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
     pub fn warm(&self) -> Result<(), Error> {
-        self.refresh(&mut self.lock_index())
+        self.refresh(&mut self.lock_index())?;
+        let mut kept = self.search.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.search_index(&mut kept).map(|_| ())
+    }
+
+    /// The search index in `kept`, made or brought up to date with the store first.
+    fn search_index<'a>(
+        &self,
+        kept: &'a mut Option<crate::search::Index>,
+    ) -> Result<&'a mut crate::search::Index, Error> {
+        let mut index = match kept.take() {
+            Some(index) => index,
+            None => crate::search::Index::new()?,
+        };
+        // The changes since the index's generation, read before the items are.
+        let (generation, changed) = match index.generation() {
+            Some(g) => self.store.changed_since(g),
+            None => (self.store.generation(), None),
+        };
+        // An index that failed half-way is dropped, and made anew at the next search.
+        let all = |each: &mut dyn FnMut(Entry)| -> Result<(), Error> {
+            for (_, id) in self.keys(&Filter::default(), None, false, usize::MAX)? {
+                if let Some(entry) = self.item(id)? {
+                    each(entry);
+                }
+            }
+            Ok(())
+        };
+        index.refresh(generation, changed, all, |id| self.item(id))?;
+        Ok(kept.insert(index))
     }
 
     /// The first `count` of the items `keys` name that are still public and match `filter`.
@@ -416,26 +447,7 @@ impl Site {
             return Ok(Err(e));
         }
         let mut kept = self.search.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut index = match kept.take() {
-            Some(index) => index,
-            None => crate::search::Index::new()?,
-        };
-        // The changes since the index's generation, read before the items are.
-        let (generation, changed) = match index.generation() {
-            Some(g) => self.store.changed_since(g),
-            None => (self.store.generation(), None),
-        };
-        // An index that failed half-way is dropped, and made anew at the next search.
-        let all = |each: &mut dyn FnMut(Entry)| -> Result<(), Error> {
-            for (_, id) in self.keys(&Filter::default(), None, false, usize::MAX)? {
-                if let Some(entry) = self.item(id)? {
-                    each(entry);
-                }
-            }
-            Ok(())
-        };
-        index.refresh(generation, changed, all, |id| self.item(id))?;
-        let index = kept.insert(index);
+        let index = self.search_index(&mut kept)?;
         let among: Option<std::collections::HashSet<ItemId>> = if *filter == Filter::default() {
             None
         } else {
