@@ -1,6 +1,8 @@
 //! `liaison demo`: a local federation of four secretariats (OHCHR, ACHPR, CoE, IACHR) on
 //! loopback, with sample data, showing what each node holds and why. The nodes are real: each
-//! has its own key and store, and they sync over libp2p like any federation.
+//! has its own key and store, and they sync over libp2p like any federation. Once they hold
+//! the sample items, OHCHR follows one of the African Commission's recommendations and assesses
+//! its implementation, as focal points would.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -8,7 +10,7 @@ use std::time::{Duration, Instant};
 use liaison_node::api::{Request, Response};
 use liaison_node::daemon::{self, Options, Running};
 use liaison_node::{Entry, InitOptions, Query, Repo, sample};
-use liaison_protocol::{Card, Header, Label, Role};
+use liaison_protocol::{Card, Header, ItemId, Label, Role};
 
 use crate::Failure;
 use crate::args::DemoArgs;
@@ -54,7 +56,7 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
                     .map_err(api)?;
             }
         }
-        let converged = wait_converged(&nodes).await?;
+        let converged = wait_converged(&nodes).await? && follow_up(&nodes).await?;
         let elapsed = started.elapsed();
         print(&nodes, &base, converged, elapsed).await?;
         match a.exit_after {
@@ -117,6 +119,57 @@ async fn entries(node: &Running) -> Result<Vec<Entry>, Failure> {
         Response::Entries(e) => Ok(e),
         r => Err(Failure::system(format!("unexpected answer: {r:?}"))),
     }
+}
+
+/// OHCHR asks to follow the African Commission's recommendation [`sample::FOLLOWED`], ACHPR
+/// accepts (the recommendation is reissued co-owned by both), and OHCHR records its assessment
+/// ([`sample::follow_up`]); waits until the mirror shows it. Returns whether all of it happened
+/// in time.
+async fn follow_up(nodes: &[Running]) -> Result<bool, Failure> {
+    let (ohchr, achpr, mirror) = (&nodes[0], &nodes[1], &nodes[4]);
+    let is_followed =
+        |e: &Entry| e.record.state.fields.recommendation.as_ref().is_some_and(sample::is_followed);
+    let Some(original) = entries(ohchr).await?.into_iter().find(is_followed) else {
+        return Ok(false);
+    };
+    let note = Some("OHCHR follows up the same issue with the Committee against Torture".into());
+    let request = Request::ProposeFollow { id: original.header.id, note };
+    let Response::Id(proposal) = ohchr.handle.request(request).await.map_err(api)? else {
+        return Err(Failure::system("no proposal id in the answer"));
+    };
+    if !holds(achpr, proposal, |_| true).await? {
+        return Ok(false);
+    }
+    let request = Request::AnswerJoint { proposal, accept: true, note: None, label: None };
+    let Response::Answered(Some(followed)) = achpr.handle.request(request).await.map_err(api)?
+    else {
+        return Err(Failure::system("the proposal was not accepted"));
+    };
+    if !holds(ohchr, followed, |_| true).await? {
+        return Ok(false);
+    }
+    let request = Request::Assess { id: followed, assessment: sample::follow_up() };
+    ohchr.handle.request(request).await.map_err(api)?;
+    let assessed = |e: &Entry| {
+        e.record.state.fields.recommendation.as_ref().is_some_and(|r| !r.assessments.is_empty())
+    };
+    Ok(holds(mirror, followed, assessed).await? && wait_converged(nodes).await?)
+}
+
+/// Waits until `node` holds item `id` in a state that is `ready`; returns whether it did.
+async fn holds(
+    node: &Running,
+    id: ItemId,
+    ready: impl Fn(&Entry) -> bool,
+) -> Result<bool, Failure> {
+    let deadline = Instant::now() + CONVERGE_WITHIN;
+    while Instant::now() < deadline {
+        if entries(node).await?.iter().any(|e| e.header.id == id && ready(e)) {
+            return Ok(true);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(false)
 }
 
 /// Waits until every node holds every item its labels allow; returns whether it did.
@@ -186,6 +239,9 @@ async fn print(
         ));
         if let Some(http) = node.http {
             out.push_str(&format!("   public site: http://{http}/ (pages, /api/v1/items, /calendar.ics, /reports.atom)\n"));
+            out.push_str(&format!(
+                "   recommendations to Tunisia by theme: http://{http}/countries/TN/recommendations/\n"
+            ));
         }
         for e in &entries {
             out.push_str(&format!(

@@ -328,7 +328,7 @@ pub(crate) fn label(a: &LabelArgs) -> Result<(Label, Vec<Mechanism>), FieldError
 }
 
 /// `LANG=TEXT` arguments of `flag` as texts by language.
-fn translations(flag: &str, args: &[String]) -> Result<Translations, FieldError> {
+pub(crate) fn translations(flag: &str, args: &[String]) -> Result<Translations, FieldError> {
     let mut texts = Translations::new();
     for arg in args {
         let (lang, text) = arg.split_once('=').ok_or_else(|| {

@@ -9,11 +9,13 @@ use liaison_node::matrix::{Filter, Matrix};
 use liaison_node::recommend::{AssessmentInput, Tally};
 use liaison_node::uhri::{self, BadRow};
 use liaison_protocol::values::parse_date;
-use liaison_protocol::{FieldError, Kind, Recommendation, Text};
+use liaison_protocol::{FieldError, Kind, Recommendation};
 
 use crate::Failure;
 use crate::args::*;
-use crate::items::{Conn, common, countries, draft, label, opt, publish, resolve, unexpected};
+use crate::items::{
+    Conn, common, countries, draft, label, opt, publish, resolve, translations, unexpected,
+};
 use crate::output;
 
 /// Rows sent to the store in one write: one transaction and one flush each.
@@ -96,16 +98,7 @@ fn add(a: RecommendationAddArgs, conn: &mut Conn) -> Result<(), Failure> {
     r.date = opt(&a.date, |s| parse_date("date", s))?;
     r.affected_persons = a.affected_persons.clone();
     r.sdg_targets = a.sdg_targets.clone();
-    r.text_in = a
-        .text_in
-        .iter()
-        .map(|t| {
-            let (lang, value) = t.split_once('=').ok_or_else(|| {
-                FieldError::new("text-in", t, "expected LANG=TEXT such as fr=Garantir que...")
-            })?;
-            Ok(Text { value: value.to_owned(), lang: lang.parse()? })
-        })
-        .collect::<Result<_, FieldError>>()?;
+    r.text_in = translations("text-in", &a.text_in)?;
     r.source = match &a.source {
         Some(s) => Some(resolve(conn, s)?),
         None => None,
@@ -147,13 +140,15 @@ fn import(a: RecommendationImportArgs, conn: &mut Conn) -> Result<(), Failure> {
     let terminal = std::io::stderr().is_terminal();
     let mut tally = Tally::default();
     let mut done = 0;
-    let rows: Vec<_> = parsed.rows.into_iter().map(|(_, fields)| fields).collect();
-    for batch in rows.chunks(BATCH) {
-        let request = Request::ImportRecommendations {
-            rows: batch.to_vec(),
-            label,
-            audience: audience.clone(),
-        };
+    let mut rows = parsed.rows.into_iter().map(|(_, fields)| fields);
+    loop {
+        let batch: Vec<_> = rows.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let size = batch.len();
+        let request =
+            Request::ImportRecommendations { rows: batch, label, audience: audience.clone() };
         match conn.call(request)? {
             Response::RecommendationsImported(t) => {
                 tally.added += t.added;
@@ -162,7 +157,7 @@ fn import(a: RecommendationImportArgs, conn: &mut Conn) -> Result<(), Failure> {
             }
             r => return Err(unexpected(r)),
         }
-        done += batch.len();
+        done += size;
         if terminal {
             eprint!("\rimporting {}: {done}/{total} rows", a.file.display());
         }
@@ -225,7 +220,7 @@ pub(crate) fn matrix(a: MatrixArgs, conn: &mut Conn) -> Result<(), Failure> {
                     for r in &c.recommendations {
                         let status = r
                             .implementation
-                            .as_deref()
+                            .as_ref()
                             .map(|s| format!(" [{s}]"))
                             .unwrap_or_default();
                         out.push_str(&format!(
@@ -275,7 +270,7 @@ fn matrix_rows(m: &Matrix) -> Vec<Vec<String>> {
                     r.reference.clone(),
                     r.lang.to_string(),
                     r.text.clone(),
-                    r.implementation.clone().unwrap_or_default(),
+                    r.implementation.as_ref().map(ToString::to_string).unwrap_or_default(),
                 ]);
             }
         }

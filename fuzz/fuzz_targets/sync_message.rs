@@ -15,7 +15,7 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(liaison_fuzz::catalog);
 fn answer(turn: &Reconcile) {
     let small = Reconciler { split: 2, leaf: 1, max_ranges: 3 };
     for reconciler in [Reconciler::default(), small] {
-        if let Ok(step) = reconciler.respond(&CATALOG, turn)
+        if let Ok(step) = reconciler.respond(&*CATALOG, turn)
             && let Some(reply) = step.reply
         {
             assert!(reply.ranges.len() <= reconciler.max_ranges.max(reconciler.split + 1));

@@ -334,6 +334,22 @@ pub struct Handled {
     pub response: Response,
     /// Items written by this request.
     pub changed: Vec<ItemId>,
+    /// The items of `changed` as the running node needs them, when the request hands them
+    /// back (an import does, so that the node need not read thousands of records again);
+    /// empty otherwise.
+    pub written: Vec<Written>,
+}
+
+/// An item a request wrote: what the running node tells its peers and keeps in its list of
+/// embargoes.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Its header.
+    pub header: liaison_protocol::Header,
+    /// The digest of its document's heads.
+    pub digest: [u8; 32],
+    /// When it becomes public, if it is this node's own embargoed item, not withdrawn.
+    pub embargo_until: Option<DateTime<Utc>>,
 }
 
 impl Repo {
@@ -342,6 +358,7 @@ impl Repo {
     /// # Errors
     /// What the operation refuses; nothing changed then.
     pub fn handle(&mut self, request: Request, now: DateTime<Utc>) -> Result<Handled, Error> {
+        let mut written = Vec::new();
         let (response, changed) = match request {
             Request::Identity => (Response::Card(self.identity().card()), vec![]),
             Request::Create { draft } => {
@@ -480,7 +497,9 @@ impl Repo {
                 )
             }
             Request::ImportRecommendations { rows, label, audience } => {
-                let (tally, changed) = self.import_recommendations(rows, label, audience, now)?;
+                let (tally, wrote) = self.import_recommendations(rows, label, audience, now)?;
+                let changed = wrote.iter().map(|w| w.header.id).collect();
+                written = wrote;
                 (Response::RecommendationsImported(tally), changed)
             }
             Request::Digest { since, audience } => {
@@ -493,7 +512,7 @@ impl Repo {
                 (Response::Exported { files: written.files, items: written.items }, vec![])
             }
         };
-        Ok(Handled { response, changed })
+        Ok(Handled { response, changed, written })
     }
 
     /// The public site's name.

@@ -202,13 +202,29 @@ fn check_signed(
 /// The iCalendar (RFC 5545) export of `entries`: events, and visits with day-precision dates.
 /// Withdrawn items are left out.
 pub fn to_ics(entries: &[Entry], name: &str) -> String {
-    let mut calendar = calendar(name);
-    for entry in entries.iter().filter(|e| !e.record.state.withdrawn) {
-        if let Some(event) = vevent(entry) {
-            calendar.push(event);
-        }
+    let events: Vec<String> = entries.iter().filter_map(ics_event).collect();
+    ics_of(name, events.iter().map(String::as_str))
+}
+
+/// The `VEVENT` of `entry` as [`to_ics`] writes it, or `None` when it has none in a calendar
+/// (withdrawn, not an event or visit, no exact days). It depends on the entry only, so the
+/// public site keeps it beside the item and makes a calendar of any filter by joining them.
+pub(crate) fn ics_event(entry: &Entry) -> Option<String> {
+    if entry.record.state.withdrawn {
+        return None;
     }
-    calendar.to_string()
+    vevent(entry)?.try_into_string().ok()
+}
+
+/// The calendar named `name` holding `events`, each as [`ics_event`] wrote it.
+pub(crate) fn ics_of<'a>(name: &str, events: impl IntoIterator<Item = &'a str>) -> String {
+    const END: &str = "END:VCALENDAR\r\n";
+    let empty = calendar(name).to_string();
+    let head = empty.strip_suffix(END).unwrap_or(&empty);
+    let mut out = head.to_owned();
+    events.into_iter().for_each(|event| out.push_str(event));
+    out.push_str(END);
+    out
 }
 
 /// The iCalendar of calls for input: one all-day event per deadline, for NGOs' calendars.
@@ -332,7 +348,8 @@ fn languages(ev: &mut icalendar::Event, f: &Fields) {
     if let Some(summary) = f.summary_text() {
         ev.append_property(property("DESCRIPTION", summary, lang));
     }
-    for (key, texts) in [("X-LIAISON-TITLE", &f.title_in), ("X-LIAISON-DESCRIPTION", &f.summary_in)]
+    for (key, texts) in
+        [("X-LIAISON-TITLE", f.title_translations()), ("X-LIAISON-DESCRIPTION", &f.summary_in)]
     {
         for (lang, text) in texts {
             ev.append_multi_property(property(key, text, lang.as_str()));
@@ -342,7 +359,8 @@ fn languages(ev: &mut icalendar::Event, f: &Fields) {
 
 /// The CSV columns, in order: `summary` is in the item's language (`lang`); `title_in` and
 /// `summary_in` hold the other languages as a JSON object by language tag (`{"fr":"..."}`),
-/// empty when there are none.
+/// empty when there are none; a recommendation's text is its title, so `title_in` holds its
+/// `text_in`.
 pub const CSV_COLUMNS: [&str; 17] = [
     "id",
     "kind",
@@ -447,7 +465,7 @@ pub fn row(entry: &Entry) -> [String; 17] {
         s.revision.to_string(),
         s.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         f.summary_text().unwrap_or_default().to_owned(),
-        in_languages(&f.title_in),
+        in_languages(f.title_translations()),
         in_languages(&f.summary_in),
     ]
 }

@@ -83,12 +83,15 @@ impl Repo {
         }
         let title = format!("Joint visit proposal: {} and {}", v.mandate, w.mandate);
         let fields = Fields::new(Text { value: title, lang: Default::default() });
-        self.propose(fields, ProposalSubject::JointVisit, (visit, with), to, note, Kind::Visit, now)
+        let joint = [ItemId::from_random_bytes(rand::random())];
+        let consent_to = (Kind::Visit, &joint[..]);
+        self.propose(fields, ProposalSubject::JointVisit, (visit, with), to, note, consent_to, now)
     }
 
     /// Creates an open proposal to mechanism `to` about `subject`'s items `(visit, with)`: with
-    /// this node's consent to co-own the item of kind `kind` that an acceptance creates, under a
-    /// fresh id; `amber-strict`, co-owned by `to`, so it reaches the two mechanisms only.
+    /// this node's consents to co-own items of kind `consent_to.0`, owned by `to`, with the ids
+    /// `consent_to.1` (the first the one an acceptance creates, the others later versions of
+    /// it); `amber-strict`, co-owned by `to`, so it reaches the two mechanisms only.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn propose(
         &self,
@@ -97,11 +100,14 @@ impl Repo {
         (visit, with): (ItemId, ItemId),
         to: Mechanism,
         note: Option<String>,
-        kind: Kind,
+        (kind, ids): (Kind, &[ItemId]),
         now: DateTime<Utc>,
     ) -> Result<ItemId, Error> {
-        let id = ItemId::from_random_bytes(rand::random());
-        let consent = Consent::sign(&self.identity().key, id, kind, &to, self.mine());
+        let mut consents = ids.iter().map(|&id| JointConsent {
+            id,
+            consent: Consent::sign(&self.identity().key, id, kind, &to, self.mine()),
+        });
+        let consent = consents.next();
         fields.proposal = Some(Proposal {
             subject,
             visit,
@@ -110,7 +116,8 @@ impl Repo {
             status: ProposalStatus::Open,
             note,
             joint: None,
-            consent: Some(JointConsent { id, consent }),
+            consent,
+            later: consents.collect(),
         });
         let draft = Draft {
             kind: Kind::Proposal,

@@ -19,6 +19,7 @@ pub mod api;
 pub mod authority;
 pub mod backup;
 pub mod coord;
+mod cores;
 pub mod daemon;
 pub mod digest;
 pub mod doctor;

@@ -14,9 +14,12 @@
 //! special procedures and the African Commission (the `matrix` tests), where it separates every
 //! labelled pair from every unrelated one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
-use liaison_protocol::{CountryCode, ItemId, LangTag};
+use chrono::NaiveDate;
+use liaison_protocol::{CountryCode, Implementation, ItemId, LangTag, Mechanism};
 use serde::{Deserialize, Serialize};
 
 use crate::store::Entry;
@@ -107,8 +110,26 @@ pub struct Row {
     pub text: String,
     /// The text's language.
     pub lang: LangTag,
-    /// The latest assessment's status and who made it, if any.
-    pub implementation: Option<String>,
+    /// The latest assessment, if any.
+    pub implementation: Option<Status>,
+}
+
+/// How far a recommendation was implemented, as its latest assessment says: data, so that
+/// each reader sees it in their language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// How far.
+    pub status: Implementation,
+    /// The mechanism that assessed it.
+    pub by: Mechanism,
+    /// The day of the assessment.
+    pub date: NaiveDate,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.status, self.by)
+    }
 }
 
 /// Recommendations that say the same thing.
@@ -182,7 +203,7 @@ pub fn versions(entry: &Entry) -> Versions {
     let f = &entry.record.state.fields;
     let mut all = vec![(f.title.lang.clone(), stems(&f.title.value))];
     if let Some(r) = &f.recommendation {
-        all.extend(r.text_in.iter().map(|t| (t.lang.clone(), stems(&t.value))));
+        all.extend(r.text_in.iter().map(|(lang, text)| (lang.clone(), stems(text))));
     }
     all
 }
@@ -200,8 +221,71 @@ pub fn similarity(a: &Versions, b: &Versions) -> f64 {
 }
 
 /// Groups `versions` (by index) into clusters of those at least [`THRESHOLD`] alike.
-pub fn clusters(versions: &[Versions]) -> Vec<Vec<usize>> {
-    let mut parent: Vec<usize> = (0..versions.len()).collect();
+pub fn clusters<V: Borrow<Versions>>(versions: &[V]) -> Vec<Vec<usize>> {
+    let mut words = Words::default();
+    let sets: Vec<(usize, Vec<u32>)> = versions
+        .iter()
+        .enumerate()
+        .flat_map(|(i, v)| {
+            v.borrow()
+                .iter()
+                .map(|(lang, stems)| (i, stem_numbers(&mut words, lang, stems)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    cluster_sets(versions.len(), sets)
+}
+
+/// The numbers of `stems` of a text in `lang`, sorted: a stem's number is its language's too,
+/// so that versions in different languages share none.
+fn stem_numbers(words: &mut Words, lang: &LangTag, stems: &BTreeSet<String>) -> Vec<u32> {
+    let mut numbers: Vec<u32> =
+        stems.iter().map(|s| words.number(&format!("{lang}\u{0}{s}"))).collect();
+    numbers.sort_unstable();
+    numbers
+}
+
+/// Single linkage of `n` recommendations at [`THRESHOLD`] over `sets`, each a version's
+/// recommendation and its stems as numbers (no number twice in a set): the numbers are first
+/// ranked by how many versions have them, the rarest first, for [`link`].
+fn cluster_sets(n: usize, mut sets: Vec<(usize, Vec<u32>)>) -> Vec<Vec<usize>> {
+    let mut frequency: HashMap<u32, u32> = HashMap::new();
+    for number in sets.iter().flat_map(|(_, set)| set) {
+        *frequency.entry(*number).or_default() += 1;
+    }
+    let mut order: Vec<(u32, u32)> = frequency.into_iter().collect();
+    order.sort_unstable_by_key(|&(number, times)| (times, number));
+    let rank: HashMap<u32, u32> =
+        order.iter().enumerate().map(|(i, &(number, _))| (number, i as u32)).collect();
+    for (_, set) in &mut sets {
+        for number in set.iter_mut() {
+            *number = rank.get(number).copied().unwrap_or(u32::MAX);
+        }
+        set.sort_unstable();
+    }
+    link(n, &sets)
+}
+
+/// The fewest stems two versions share when one has `len` stems and they are at least
+/// [`THRESHOLD`] alike: Dice 2|A∩B|/(|A|+|B|) >= t and |B| >= |A∩B| give
+/// |A∩B| >= t|A|/(2-t). A hair under, so that rounding never makes it one too many.
+fn least_shared(len: usize) -> usize {
+    ((THRESHOLD * len as f64 / (2.0 - THRESHOLD)) - 1e-9).ceil().max(1.0) as usize
+}
+
+/// Single linkage of `n` recommendations at [`THRESHOLD`] over `sets`: each version's
+/// recommendation and its stems as numbers, sorted, smaller numbers for rarer stems.
+///
+/// Not every pair is compared. Two versions that share at least k stems share one among the
+/// first |A|-k+1 of each's stems in any one order (prefix filtering, as in set-similarity
+/// joins), so each version is compared only with the earlier versions whose first
+/// |B|-[`least_shared`]+1 stems (its prefix) meet its own prefix: an inverted index from each
+/// stem to the versions whose prefix holds it finds them. Rare stems come first, so the
+/// prefixes hold few of the stems most recommendations share. Versions of recommendations
+/// already in one cluster are not compared at all. Each pair compared is compared exactly as
+/// [`similarity`] does, so the clusters are those of comparing every pair.
+fn link(n: usize, sets: &[(usize, Vec<u32>)]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..n).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
             parent[i] = parent[parent[i]];
@@ -209,16 +293,32 @@ pub fn clusters(versions: &[Versions]) -> Vec<Vec<usize>> {
         }
         i
     }
-    for i in 0..versions.len() {
-        for j in i + 1..versions.len() {
-            if similarity(&versions[i], &versions[j]) >= THRESHOLD {
-                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-                parent[a.max(b)] = a.min(b);
+    let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
+    // The last version each earlier one was compared with, so that each pair is compared once.
+    let mut met = vec![usize::MAX; sets.len()];
+    for (v, (rec, set)) in sets.iter().enumerate() {
+        if set.is_empty() {
+            continue;
+        }
+        let prefix = &set[..set.len() - least_shared(set.len()) + 1];
+        for stem in prefix {
+            let earlier = postings.entry(*stem).or_default();
+            for &u in earlier.iter() {
+                if met[u] == v {
+                    continue;
+                }
+                met[u] = v;
+                let (other, other_set) = &sets[u];
+                let (a, b) = (root(&mut parent, *rec), root(&mut parent, *other));
+                if a != b && dice_sorted(set, other_set) >= THRESHOLD {
+                    parent[a.max(b)] = a.min(b);
+                }
             }
+            earlier.push(v);
         }
     }
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..versions.len() {
+    for i in 0..n {
         let r = root(&mut parent, i);
         groups.entry(r).or_default().push(i);
     }
@@ -227,11 +327,32 @@ pub fn clusters(versions: &[Versions]) -> Vec<Vec<usize>> {
     all
 }
 
+/// [`dice`] of two sorted sets of numbers: the same value for the same sets.
+fn dice_sorted(a: &[u32], b: &[u32]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    2.0 * shared as f64 / (a.len() + b.len()) as f64
+}
+
 fn contains(haystack: &str, needle: &str) -> bool {
     haystack.to_lowercase().contains(&needle.trim().to_lowercase())
 }
 
-fn row(e: &Entry) -> Option<Row> {
+/// The row of recommendation `e`, if it is one.
+pub fn row(e: &Entry) -> Option<Row> {
     let f = &e.record.state.fields;
     let r = f.recommendation.as_ref()?;
     Some(Row {
@@ -245,49 +366,153 @@ fn row(e: &Entry) -> Option<Row> {
         },
         text: f.title.value.clone(),
         lang: f.title.lang.clone(),
-        implementation: r.latest().map(|a| format!("{} ({})", a.status, a.by)),
+        implementation: r.latest().map(|a| Status {
+            status: a.status,
+            by: a.by.clone(),
+            date: a.date,
+        }),
     })
+}
+
+/// Numbers for words (stems with their language, themes, the names the mechanism filter
+/// looks in), so that the matrix groups and compares numbers, and an index holds each word
+/// once. It grows with the vocabulary, not with the number of recommendations.
+#[derive(Debug, Default)]
+pub struct Words {
+    numbers: HashMap<Arc<str>, u32>,
+    words: Vec<Arc<str>>,
+}
+
+impl Words {
+    /// The number of `word`, given it now if it has none.
+    pub fn number(&mut self, word: &str) -> u32 {
+        if let Some(n) = self.numbers.get(word) {
+            return *n;
+        }
+        let n = self.words.len() as u32;
+        let word: Arc<str> = Arc::from(word);
+        self.words.push(Arc::clone(&word));
+        self.numbers.insert(word, n);
+        n
+    }
+
+    /// The word numbered `number`.
+    pub fn word(&self, number: u32) -> &str {
+        self.words.get(number as usize).map_or("", |w| w)
+    }
+}
+
+/// A recommendation as the matrix groups and clusters it, without its text: what an index
+/// keeps of it so that a country's matrix is made without reading its records.
+#[derive(Debug, Clone)]
+pub struct Grouped {
+    /// The document's date: a cluster lists its recommendations oldest first.
+    pub date: Option<NaiveDate>,
+    /// Its themes (numbers of a [`Words`]).
+    pub themes: Box<[u32]>,
+    /// The stems of each version of its text, numbered with their language, sorted.
+    pub versions: Box<[Box<[u32]>]>,
+    /// Where `--mechanism` looks: the sort of mechanism, the body, the publishing mechanism.
+    pub who: [u32; 3],
+}
+
+impl Grouped {
+    /// `entry` as the matrix groups it, its words numbered in `words`; `None` when it is not a
+    /// recommendation.
+    pub fn of(entry: &Entry, words: &mut Words) -> Option<Grouped> {
+        let f = &entry.record.state.fields;
+        let r = f.recommendation.as_ref()?;
+        Some(Grouped {
+            date: r.date,
+            themes: f.themes.iter().map(|t| words.number(t)).collect(),
+            versions: versions(entry)
+                .iter()
+                .map(|(lang, stems)| stem_numbers(words, lang, stems).into_boxed_slice())
+                .collect(),
+            who: [
+                words.number(&r.mechanism),
+                words.number(&r.body),
+                words.number(entry.header.owner.as_str()),
+            ],
+        })
+    }
+}
+
+/// The matrix's shape: each theme by name, with its clusters, each a list of recommendations
+/// (indexes, or ids).
+pub type Layout<T> = Vec<(String, Vec<Vec<T>>)>;
+
+/// The matrix's shape: each theme `filter` keeps (by name), with its clusters of indexes into
+/// `recommendations`, largest first, each listing its recommendations oldest document first.
+pub fn layout(
+    recommendations: &[(ItemId, &Grouped)],
+    words: &Words,
+    filter: &Filter,
+) -> Layout<usize> {
+    let mut matches: HashMap<(u32, bool), bool> = HashMap::new();
+    let mut matching = |number: u32, theme: bool| {
+        let want = if theme { &filter.theme } else { &filter.mechanism };
+        *matches
+            .entry((number, theme))
+            .or_insert_with(|| want.as_ref().is_none_or(|w| contains(words.word(number), w)))
+    };
+    let mut by_theme: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, (_, g)) in recommendations.iter().enumerate() {
+        if filter.mechanism.is_some() && !g.who.iter().any(|w| matching(*w, false)) {
+            continue;
+        }
+        if g.themes.is_empty() {
+            if filter.theme.as_ref().is_none_or(|want| contains(NO_THEME, want)) {
+                by_theme.entry(NO_THEME).or_default().push(i);
+            }
+            continue;
+        }
+        for t in &g.themes {
+            if matching(*t, true) {
+                by_theme.entry(words.word(*t)).or_default().push(i);
+            }
+        }
+    }
+    by_theme
+        .into_iter()
+        .map(|(theme, mut members)| {
+            members.sort_by_key(|&i| (recommendations[i].1.date, recommendations[i].0));
+            let sets = members
+                .iter()
+                .enumerate()
+                .flat_map(|(k, &i)| {
+                    recommendations[i].1.versions.iter().map(move |v| (k, v.to_vec()))
+                })
+                .collect();
+            let clusters = cluster_sets(members.len(), sets)
+                .into_iter()
+                .map(|g| g.into_iter().map(|k| members[k]).collect())
+                .collect();
+            (theme.to_owned(), clusters)
+        })
+        .collect()
 }
 
 /// The matrix of `country` from `entries` (recommendations not withdrawn; others are left
 /// out), filtered by `filter`.
 pub fn matrix(entries: &[Entry], country: CountryCode, filter: &Filter) -> Matrix {
-    let mut by_theme: BTreeMap<String, Vec<&Entry>> = BTreeMap::new();
-    for e in entries {
-        let f = &e.record.state.fields;
-        let Some(r) = &f.recommendation else { continue };
-        if e.record.state.withdrawn || !f.countries.contains(&country) {
-            continue;
-        }
-        if let Some(m) = &filter.mechanism
-            && !(contains(&r.mechanism, m)
-                || contains(&r.body, m)
-                || contains(e.header.owner.as_str(), m))
-        {
-            continue;
-        }
-        let themes: Vec<String> =
-            if f.themes.is_empty() { vec![NO_THEME.to_owned()] } else { f.themes.clone() };
-        for t in themes {
-            if filter.theme.as_ref().is_none_or(|want| contains(&t, want)) {
-                by_theme.entry(t).or_default().push(e);
-            }
-        }
-    }
-    let themes = by_theme
+    let mut words = Words::default();
+    let kept: Vec<(&Entry, Grouped)> = entries
+        .iter()
+        .filter(|e| !e.record.state.withdrawn && e.record.state.fields.countries.contains(&country))
+        .filter_map(|e| Some((e, Grouped::of(e, &mut words)?)))
+        .collect();
+    let grouped: Vec<(ItemId, &Grouped)> = kept.iter().map(|(e, g)| (e.header.id, g)).collect();
+    let themes = layout(&grouped, &words, filter)
         .into_iter()
-        .map(|(theme, mut entries)| {
-            entries.sort_by_key(|e| {
-                (e.record.state.fields.recommendation.as_ref().and_then(|r| r.date), e.header.id)
-            });
-            let versions: Vec<_> = entries.iter().map(|e| versions(e)).collect();
-            let clusters = clusters(&versions)
+        .map(|(theme, clusters)| Theme {
+            theme,
+            clusters: clusters
                 .into_iter()
                 .map(|g| Cluster {
-                    recommendations: g.into_iter().filter_map(|i| row(entries[i])).collect(),
+                    recommendations: g.into_iter().filter_map(|i| row(kept[i].0)).collect(),
                 })
-                .collect();
-            Theme { theme, clusters }
+                .collect(),
         })
         .collect();
     Matrix { country, themes }

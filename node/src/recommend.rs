@@ -3,21 +3,29 @@
 //!
 //! Following reuses the joint-visit proposal ([`crate::joint`]): the follower sends the owner
 //! an `amber-strict` proposal (subject `follow`) carrying its signed consent to co-own the
-//! recommendation under an id chosen in advance. A header never changes, so the owner, on
+//! recommendation under an id agreed in advance. A header never changes, so the owner, on
 //! accepting, reissues the recommendation under that id with the follower as co-owner (the
 //! old item withdrawn, `supersedes` naming it), the fields and assessments kept. From then on
-//! both mechanisms' nodes write the one item, and each assessment is a change signed by the
+//! the mechanisms' nodes write the one item, and each assessment is a change signed by the
 //! mechanism that made it.
+//!
+//! Each version's successor has an id known in advance, [`next_version`] of its own, so a
+//! follower consents at once to the version that admits it and to the next
+//! [`MAX_FOLLOWERS`] after it. A further follower is then admitted like the first: the owner
+//! reissues the current version under its next id with every co-owner, taking each earlier
+//! follower's consent for that id from the proposal it accepted from them, and withdraws the
+//! current version. However many follow it, one record holds the follow-up.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use liaison_protocol::{
-    Assessment, FieldError, Fields, Implementation, ItemId, Kind, Label, Mechanism, ProposalStatus,
-    ProposalSubject, Text, may_write,
+    Assessment, FieldError, Fields, Header, Implementation, ItemId, ItemState, Kind, Label,
+    Mechanism, ProposalStatus, ProposalSubject, Text, may_write,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::store::Entry;
+use crate::api::Written;
+use crate::store::{Entry, Record};
 use crate::{Draft, Error, Repo};
 
 /// What one import request did.
@@ -44,6 +52,20 @@ pub struct AssessmentInput {
     pub note: Option<String>,
 }
 
+/// Most mechanisms that may follow one recommendation: a follower's consents cover this many
+/// versions after the one it asks to follow, and the header of the last version names them all
+/// with their consents well within its size limit.
+pub const MAX_FOLLOWERS: usize = 16;
+
+/// The id of the version of a followed recommendation that reissues version `id` to admit one
+/// more follower: derived from `id`, so followers consent to it before it exists.
+pub fn next_version(id: ItemId) -> ItemId {
+    let digest = Sha256::new().chain_update(b"liaison/follow/v1\0").chain_update(id.as_bytes());
+    let mut bytes = [0; 16];
+    bytes.copy_from_slice(&digest.finalize()[..16]);
+    ItemId::from_random_bytes(bytes)
+}
+
 /// The id an imported recommendation has: derived from the importing mechanism and the
 /// annotation id, so importing the same row again finds the same item.
 pub fn imported_id(mechanism: &Mechanism, annotation_id: &str) -> ItemId {
@@ -56,6 +78,23 @@ pub fn imported_id(mechanism: &Mechanism, annotation_id: &str) -> ItemId {
     let mut bytes = [0; 16];
     bytes.copy_from_slice(&digest[..16]);
     ItemId::from_random_bytes(bytes)
+}
+
+/// What importing one row does.
+enum Planned {
+    /// Nothing: the item holds what the row says, or is withdrawn.
+    Unchanged,
+    /// A change of an item; the state the store holds of it.
+    Updated(Box<(Header, Record, ItemState)>),
+    /// A new item.
+    Added(Box<(Header, Record)>),
+}
+
+/// The annotation id of an imported row.
+fn annotation_of(fields: &Fields) -> Result<&str, Error> {
+    fields.recommendation.as_ref().and_then(|r| r.annotation_id.as_deref()).ok_or_else(|| {
+        FieldError::new("annotation_id", "", "an imported recommendation needs one").into()
+    })
 }
 
 fn recommendation_of(entry: &Entry) -> Result<&liaison_protocol::Recommendation, Error> {
@@ -80,9 +119,12 @@ fn refreshed(existing: &Fields, from_file: &Fields) -> Fields {
         let mut r = new.clone();
         r.assessments = old.assessments.clone();
         r.source = old.source.or(new.source);
-        for t in &old.text_in {
-            if !r.text_in.iter().any(|n| n.lang == t.lang) && t.lang != fields.title.lang {
-                r.text_in.push(t.clone());
+        for (lang, text) in &old.text_in {
+            let same = |other: &liaison_protocol::LangTag| {
+                other.as_str().eq_ignore_ascii_case(lang.as_str())
+            };
+            if !r.text_in.keys().any(same) && !same(&fields.title.lang) {
+                r.text_in.insert(lang.clone(), text.clone());
             }
         }
         fields.recommendation = Some(r);
@@ -91,9 +133,37 @@ fn refreshed(existing: &Fields, from_file: &Fields) -> Fields {
 }
 
 impl Repo {
-    /// Records an assessment of recommendation `id` by this node's mechanism, kept in the
-    /// item's follow-up history. Returns the new revision, or `None` when the same assessment
-    /// is there already.
+    /// The newest version of recommendation `id` this node holds: `id` itself, or the latest
+    /// of the versions that reissued it to admit followers (ids [`next_version`] of one another,
+    /// by the same owner, each superseding the one before), also when one in between has not
+    /// reached this node yet.
+    ///
+    /// # Errors
+    /// An unknown id; a corrupt record.
+    pub fn newest_version(&self, id: ItemId) -> Result<Entry, Error> {
+        let mut newest = self.entry(id)?;
+        let owner = newest.header.owner.clone();
+        let mut version = id;
+        for _ in 0..=MAX_FOLLOWERS {
+            let before = version;
+            version = next_version(version);
+            match self.store().get(version)? {
+                Some(next)
+                    if next.header.supersedes == Some(before)
+                        && next.header.owner == owner
+                        && next.header.kind == Kind::Recommendation =>
+                {
+                    newest = next;
+                }
+                _ => {}
+            }
+        }
+        Ok(newest)
+    }
+
+    /// Records an assessment of recommendation `id` (its newest version) by this node's
+    /// mechanism, kept in the item's follow-up history. Returns the new revision, or `None`
+    /// when the same assessment is there already.
     ///
     /// # Errors
     /// An unknown id, an item that is not a recommendation, a recommendation this node's
@@ -104,8 +174,9 @@ impl Repo {
         input: AssessmentInput,
         now: DateTime<Utc>,
     ) -> Result<Option<u64>, Error> {
-        let entry = self.entry(id)?;
+        let entry = self.newest_version(id)?;
         recommendation_of(&entry)?;
+        let id = entry.header.id;
         let me = self.identity().card().peer();
         if !may_write(&entry.header, &me) {
             return Err(FieldError::new(
@@ -136,8 +207,9 @@ impl Repo {
         })
     }
 
-    /// Asks the owner of recommendation `id` to let this node's mechanism follow it (co-own
-    /// it, to record assessments in it). Returns the proposal's id.
+    /// Asks the owner of recommendation `id` (its newest version) to let this node's
+    /// mechanism follow it (co-own it, to record assessments in it), consenting to co-own the
+    /// version that admits it and the [`MAX_FOLLOWERS`] after it. Returns the proposal's id.
     ///
     /// # Errors
     /// An unknown id, an item that is not a recommendation, or one this mechanism may write
@@ -148,7 +220,8 @@ impl Repo {
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<ItemId, Error> {
-        let entry = self.entry(id)?;
+        let entry = self.newest_version(id)?;
+        let id = entry.header.id;
         let r = recommendation_of(&entry)?;
         let me = self.identity().card().peer();
         if may_write(&entry.header, &me) {
@@ -162,13 +235,20 @@ impl Repo {
         let to = entry.header.owner.clone();
         let title = format!("{} asks to follow {} ({})", me.mechanism, r.symbol, r.body);
         let fields = Fields::new(Text { value: title, lang: Default::default() });
-        self.propose(fields, ProposalSubject::Follow, (id, id), to, note, Kind::Recommendation, now)
+        let versions: Vec<ItemId> =
+            std::iter::successors(Some(next_version(id)), |v| Some(next_version(*v)))
+                .take(MAX_FOLLOWERS + 1)
+                .collect();
+        let consent_to = (Kind::Recommendation, &versions[..]);
+        self.propose(fields, ProposalSubject::Follow, (id, id), to, note, consent_to, now)
     }
 
     /// Accepts follow proposal `entry` (open, addressed to this node's mechanism; `answered`
-    /// holds its fields with the answer's note): reissues the recommendation with the proposer
-    /// as co-owner, under the id it consented to, and withdraws the old one in the same write.
-    /// Returns the reissued recommendation's id.
+    /// holds its fields with the answer's note): reissues the newest version of the
+    /// recommendation under its [`next_version`] id, co-owned by its co-owners and the
+    /// proposer, each with its consent for that id (the proposer's from this proposal, each
+    /// earlier follower's from the proposal accepted from it), and withdraws that version in
+    /// the same write. Returns the reissued recommendation's id.
     pub(crate) fn accept_follow(
         &self,
         entry: &Entry,
@@ -180,56 +260,75 @@ impl Repo {
             return Err(FieldError::new("proposal", id, "not a proposal").into());
         };
         let follower = entry.header.owner.clone();
-        let consent =
-            proposal.consent.clone().filter(|c| c.consent.mechanism == follower).ok_or_else(
-                || {
-                    FieldError::new(
-                        "proposal",
-                        id,
-                        format!("it carries no consent of {follower} to co-own the recommendation"),
-                    )
-                },
-            )?;
-        let old = self.entry(proposal.with)?;
+        let old = self.newest_version(proposal.with)?;
         recommendation_of(&old)?;
+        let refuse = |why: String| -> Error { FieldError::new("proposal", id, why).into() };
         if old.header.owner != *self.mine() {
-            return Err(FieldError::new(
-                "proposal",
-                id,
-                format!("the recommendation is {}'s, not {}'s", old.header.owner, self.mine()),
-            )
-            .into());
-        }
-        if !old.header.co_owners.is_empty() {
-            return Err(FieldError::new(
-                "proposal",
-                id,
-                format!(
-                    "the recommendation is followed by {} already; a co-owner's consent is for \
-                     one item id, so a reissue for a further follower needs theirs again, which \
-                     Liaison does not collect yet",
-                    old.header
-                        .co_owners
-                        .iter()
-                        .map(Mechanism::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-            .into());
+            return Err(refuse(format!(
+                "the recommendation is {}'s, not {}'s",
+                old.header.owner,
+                self.mine()
+            )));
         }
         if old.record.state.withdrawn {
             return Err(Error::Withdrawn(old.header.id));
         }
+        if old.header.co_owners.contains(&follower) {
+            return Err(refuse(format!("{follower} follows {} already", old.header.id)));
+        }
+        if old.header.co_owners.len() >= MAX_FOLLOWERS {
+            return Err(refuse(format!("{MAX_FOLLOWERS} mechanisms follow it already, the most")));
+        }
+        let new = next_version(old.header.id);
+        let consent_of = |p: &liaison_protocol::Proposal, m: &Mechanism| {
+            p.consent.iter().chain(&p.later).find_map(|c| {
+                let fits = c.id == new
+                    && c.consent.mechanism == *m
+                    && c.consent.verifies(new, Kind::Recommendation, self.mine());
+                fits.then(|| c.consent.clone())
+            })
+        };
+        let mut consents = vec![consent_of(&proposal, &follower).ok_or_else(|| {
+            refuse(format!(
+                "{follower}'s consent does not cover version {new} of the recommendation; ask \
+                 {follower} to follow {} again",
+                old.header.id
+            ))
+        })?];
+        let accepted: Vec<Entry> = self
+            .inbox()?
+            .into_iter()
+            .filter(|e| {
+                e.record.state.fields.proposal.as_ref().is_some_and(|p| {
+                    p.subject == ProposalSubject::Follow
+                        && p.status == ProposalStatus::Accepted
+                        && p.to == *self.mine()
+                })
+            })
+            .collect();
+        for m in &old.header.co_owners {
+            let given = accepted.iter().filter(|e| e.header.owner == *m).find_map(|e| {
+                e.record.state.fields.proposal.as_ref().and_then(|p| consent_of(p, m))
+            });
+            consents.push(given.ok_or_else(|| {
+                refuse(format!(
+                    "{m} follows the recommendation, but this node holds no consent of {m} to \
+                     co-own its next version {new}: the proposal {m} made to follow it is \
+                     missing here or altered"
+                ))
+            })?);
+        }
+        let mut co_owners = old.header.co_owners.clone();
+        co_owners.push(follower.clone());
         let draft = Draft {
             kind: Kind::Recommendation,
             fields: old.record.state.fields.clone(),
             label: old.header.label,
             audience: old.header.audience.clone(),
-            co_owners: vec![follower.clone()],
+            co_owners,
             supersedes: Some(old.header.id),
         };
-        let (header, record) = self.build_with(draft, consent.id, vec![consent.consent], now)?;
+        let (header, record) = self.build_with(draft, new, consents, now)?;
         let withdrawn = self.edit(&old, None, true, now)?.ok_or(Error::Withdrawn(old.header.id))?;
         if let Some(p) = answered.proposal.as_mut() {
             p.status = ProposalStatus::Accepted;
@@ -248,65 +347,139 @@ impl Repo {
     /// Imports recommendations read from a file, each with its annotation id, as this node's
     /// items under `label`: new ones are created under the id [`imported_id`] derives, known
     /// ones updated where the file differs (their follow-up kept), and nothing is written for
-    /// a row that changes nothing. All of it is one store write. Returns what it did and the
-    /// items written.
+    /// a row that changes nothing. A row whose item was reissued (followed by another
+    /// mechanism, so reissued co-owned) updates the item that reissued it: the current one of
+    /// the chain. All of it is one store write. The rows are read and their items built and
+    /// signed on every core. Returns what it did and the items written.
     ///
     /// # Errors
-    /// A row without an annotation id, or one its fields refuse, naming the annotation; nothing
-    /// is written then.
+    /// A row without an annotation id, an annotation id given twice, or a row its fields
+    /// refuse, naming the annotation; nothing is written then.
     pub fn import_recommendations(
         &self,
         rows: Vec<Fields>,
         label: Label,
         audience: Vec<Mechanism>,
         now: DateTime<Utc>,
-    ) -> Result<(Tally, Vec<ItemId>), Error> {
-        let mut tally = Tally::default();
-        let mut writes = Vec::with_capacity(rows.len());
-        for fields in rows {
-            let annotation =
-                fields.recommendation.as_ref().and_then(|r| r.annotation_id.clone()).ok_or_else(
-                    || FieldError::new("annotation_id", "", "an imported recommendation needs one"),
-                )?;
-            let id = imported_id(self.mine(), &annotation);
-            let named = |e: Error| match e {
+    ) -> Result<(Tally, Vec<Written>), Error> {
+        let mut ids = std::collections::HashSet::with_capacity(rows.len());
+        for fields in &rows {
+            let annotation = annotation_of(fields)?;
+            if !ids.insert(imported_id(self.mine(), annotation)) {
+                return Err(FieldError::new(
+                    "annotation_id",
+                    annotation,
+                    "given twice; each row has its own",
+                )
+                .into());
+            }
+        }
+        let planned = crate::cores::on_every_core(&rows, |fields| {
+            let annotation = annotation_of(fields)?;
+            self.plan_import(fields, label, &audience, now).map_err(|e| match e {
                 Error::Field(f) => Error::Field(FieldError {
                     field: format!("annotation {annotation}: {}", f.field),
                     ..f
                 }),
                 e => e,
-            };
-            match self.store().get(id)? {
-                Some(existing) if existing.record.state.withdrawn => tally.unchanged += 1,
-                Some(existing) => {
-                    let fields = refreshed(&existing.record.state.fields, &fields);
-                    fields
-                        .validate(existing.header.kind, existing.header.label)
-                        .map_err(|e| named(e.into()))?;
-                    match self.edit(&existing, Some(&fields), false, now).map_err(named)? {
-                        Some(record) => {
-                            tally.updated += 1;
-                            writes.push((existing.header, record));
-                        }
-                        None => tally.unchanged += 1,
-                    }
+            })
+        });
+        let mut tally = Tally::default();
+        let mut writes = Vec::with_capacity(rows.len());
+        for plan in planned {
+            match plan? {
+                Planned::Unchanged => tally.unchanged += 1,
+                Planned::Updated(update) => {
+                    let (header, record, old) = *update;
+                    tally.updated += 1;
+                    writes.push((header, record, Some(old)));
                 }
-                None => {
-                    let draft = Draft {
-                        kind: Kind::Recommendation,
-                        fields,
-                        label,
-                        audience: audience.clone(),
-                        co_owners: Vec::new(),
-                        supersedes: None,
-                    };
-                    writes.push(self.build_with(draft, id, Vec::new(), now).map_err(named)?);
+                Planned::Added(new) => {
+                    let (header, record) = *new;
                     tally.added += 1;
+                    writes.push((header, record, None));
                 }
             }
         }
-        let refs: Vec<_> = writes.iter().map(|(h, r)| (h, r)).collect();
-        self.store().put(&refs)?;
-        Ok((tally, writes.iter().map(|(h, _)| h.id).collect()))
+        let refs: Vec<_> = writes.iter().map(|(h, r, old)| (h, r, old.as_ref())).collect();
+        self.store().put_over(&refs)?;
+        let me = self.identity().public_key();
+        let written = writes
+            .into_iter()
+            .map(|(header, record, _)| Written {
+                digest: record.digest.as_slice().try_into().unwrap_or([0; 32]),
+                embargo_until: record
+                    .state
+                    .fields
+                    .embargo_until
+                    .filter(|_| !record.state.withdrawn && header.creator == me),
+                header,
+            })
+            .collect();
+        Ok((tally, written))
+    }
+
+    /// What importing one row does: nothing, an update of its item (or of the item that
+    /// reissued it), or a new item. Reads the store, writes nothing.
+    fn plan_import(
+        &self,
+        fields: &Fields,
+        label: Label,
+        audience: &[Mechanism],
+        now: DateTime<Utc>,
+    ) -> Result<Planned, Error> {
+        let id = imported_id(self.mine(), annotation_of(fields)?);
+        let Some(existing) = self.store().get(id)? else {
+            let draft = Draft {
+                kind: Kind::Recommendation,
+                fields: fields.clone(),
+                label,
+                audience: audience.to_vec(),
+                co_owners: Vec::new(),
+                supersedes: None,
+            };
+            let (header, record) = self.build_new(draft, id, Vec::new(), now)?;
+            return Ok(Planned::Added(Box::new((header, record))));
+        };
+        let existing = self.current(existing)?;
+        let fields = refreshed(&existing.record.state.fields, fields);
+        // An unchanged row costs no document load: the fields are the document's.
+        if existing.record.state.withdrawn || fields == existing.record.state.fields {
+            return Ok(Planned::Unchanged);
+        }
+        fields.validate(existing.header.kind, existing.header.label)?;
+        Ok(match self.edit(&existing, Some(&fields), false, now)? {
+            Some(record) => {
+                Planned::Updated(Box::new((existing.header, record, existing.record.state)))
+            }
+            None => Planned::Unchanged,
+        })
+    }
+
+    /// The item a chain of reissues from `entry` leads to: `entry` itself, unless it is
+    /// withdrawn and a recommendation of the same owner supersedes it (as when another
+    /// mechanism followed it, and it was reissued co-owned), and so on down the chain.
+    fn current(&self, mut entry: Entry) -> Result<Entry, Error> {
+        // A chain longer than this is not one Liaison makes; its end is left as it is.
+        const LONGEST_CHAIN: usize = 16;
+        for _ in 0..LONGEST_CHAIN {
+            if !entry.record.state.withdrawn {
+                break;
+            }
+            let mut next = None;
+            for id in self.store().successors(entry.header.id)? {
+                let Some(e) = self.store().get(id)? else { continue };
+                let same =
+                    e.header.owner == entry.header.owner && e.header.kind == entry.header.kind;
+                if same && next.as_ref().is_none_or(|n: &Entry| n.record.state.withdrawn) {
+                    next = Some(e);
+                }
+            }
+            match next {
+                Some(e) => entry = e,
+                None => break,
+            }
+        }
+        Ok(entry)
     }
 }

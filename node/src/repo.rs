@@ -401,6 +401,21 @@ impl Repo {
         &self,
         draft: Draft,
         id: ItemId,
+        consents: Vec<Consent>,
+        now: DateTime<Utc>,
+    ) -> Result<(Header, Record), Error> {
+        if self.store.get(id)?.is_some() {
+            return Err(FieldError::new("id", id, "an item with this id exists already").into());
+        }
+        self.build_new(draft, id, consents, now)
+    }
+
+    /// [`Self::build_with`] without its check that no item has the id `id`, for a caller that
+    /// read the store for that id already.
+    pub(crate) fn build_new(
+        &self,
+        draft: Draft,
+        id: ItemId,
         mut consents: Vec<Consent>,
         now: DateTime<Utc>,
     ) -> Result<(Header, Record), Error> {
@@ -443,9 +458,6 @@ impl Repo {
             .into(),
             e => Error::from(e),
         })?;
-        if self.store.get(id)?.is_some() {
-            return Err(FieldError::new("id", id, "an item with this id exists already").into());
-        }
         if let Some(until) = draft.fields.embargo_until {
             if header.label == Label::Clear {
                 return Err(FieldError::new(
@@ -579,13 +591,15 @@ impl Repo {
     /// [`Error::Corrupt`] on an altered record.
     pub fn embargoes(&self) -> Result<Vec<(DateTime<Utc>, ItemId)>, Error> {
         let me = self.identity.public_key();
-        Ok(self
-            .store
-            .list(&Query::default())?
-            .into_iter()
-            .filter(|e| e.header.creator == me)
-            .filter_map(|e| e.record.state.fields.embargo_until.map(|t| (t, e.header.id)))
-            .collect())
+        let mut out = Vec::new();
+        self.store.each(&Query::default(), |e| {
+            if e.header.creator == me
+                && let Some(until) = e.record.state.fields.embargo_until
+            {
+                out.push((until, e.header.id));
+            }
+        })?;
+        Ok(out)
     }
 
     /// Publishes embargoed item `id` if its time has come: reissued as `clear` (fresh history,
@@ -685,10 +699,13 @@ impl Repo {
             None => (self.store.generation(), None),
         };
         let all = Query { withdrawn: true, ..Query::default() };
-        index.refresh(generation, changed, || self.store.list(&all), |id| self.store.get(id))?;
+        let store = &self.store;
+        index.refresh(generation, changed, |each| store.each(&all, each), |id| store.get(id))?;
         let index = self.search.insert(index);
-        let among: std::collections::HashSet<ItemId> =
-            self.store.list(query)?.iter().map(|e| e.header.id).collect();
+        let mut among = std::collections::HashSet::new();
+        self.store.each(query, |e| {
+            among.insert(e.header.id);
+        })?;
         let found = index.search(text, Some(&among), 0, limit)??;
         let mut results = Vec::with_capacity(found.hits.len());
         for hit in &found.hits {
@@ -880,13 +897,14 @@ impl Repo {
         Ok((report, created, digests))
     }
 
-    /// Every item's header and heads digest, for the sync catalogue.
+    /// Hands `each` every item's header and heads digest, for the sync catalogue, one item at
+    /// a time.
     ///
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
-    pub fn catalog(&self) -> Result<Vec<(Header, [u8; 32])>, Error> {
-        let all = self.store.list(&Query { withdrawn: true, ..Query::default() })?;
-        Ok(all.into_iter().map(|e| (e.header, digest_bytes(&e.record.digest))).collect())
+    pub fn catalog(&self, mut each: impl FnMut(Header, [u8; 32])) -> Result<(), Error> {
+        let all = Query { withdrawn: true, ..Query::default() };
+        self.store.each(&all, |e| each(e.header, digest_bytes(&e.record.digest)))
     }
 
     /// One item's header and heads digest, if it is here.

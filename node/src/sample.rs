@@ -1,15 +1,47 @@
-//! Realistic sample items for the demo federation and tests: visits, sessions, reports and
-//! contacts of OHCHR, the African Commission, the Council of Europe and the Inter-American
-//! Commission, with every label in use.
+//! Realistic sample items for the demo federation and tests: visits, sessions, reports,
+//! contacts and recommendations of OHCHR, the African Commission, the Council of Europe and the
+//! Inter-American Commission, with every label in use.
+//!
+//! The recommendations are to Tunisia, from the Committee against Torture, the
+//! Universal Periodic Review and the African Commission, in the words such recommendations use;
+//! several say the same thing (access to a lawyer from the outset of custody, the definition of
+//! torture, protecting defenders), so the matrix clusters them. The demo has OHCHR follow the
+//! African Commission's recommendation on access to a lawyer ([`is_followed`]) and assess it
+//! ([`follow_up`]).
 
 use chrono::NaiveDate;
 use liaison_protocol::{
     CallForInput, Contact, ContactRole, CountryCode, DocType, Event, EventCategory, EventStatus,
-    Fields, Kind, Label, LangTag, Location, Mechanism, Planned, ProgrammeEntry, Report, ReportFile,
-    Site, StatusStep, Text, Visit, VisitCountry, VisitStatus, VisitType, When,
+    Fields, Implementation, Kind, Label, LangTag, Location, Mechanism, Planned, ProgrammeEntry,
+    Recommendation, Report, ReportFile, Site, StatusStep, Text, Upr, UprPosition, Visit,
+    VisitCountry, VisitStatus, VisitType, When,
 };
 
 use crate::Draft;
+use crate::recommend::AssessmentInput;
+
+/// The symbol and paragraph of the African Commission's recommendation that the demo has
+/// OHCHR follow.
+pub const FOLLOWED: (&str, &str) = ("ACHPR/CO/TUN/2022", "41");
+
+/// Whether `r` is the recommendation the demo has OHCHR follow ([`FOLLOWED`]).
+pub fn is_followed(r: &Recommendation) -> bool {
+    r.symbol == FOLLOWED.0 && r.paragraph.as_deref() == Some(FOLLOWED.1)
+}
+
+/// OHCHR's assessment of the followed recommendation, as the demo records it.
+pub fn follow_up() -> AssessmentInput {
+    AssessmentInput {
+        status: Implementation::PartiallyImplemented,
+        date: d("2026-10-15"),
+        source: Some("https://www.ohchr.org/en/countries/tunisia".into()),
+        note: Some(
+            "The law provides for access to a lawyer in police custody; delays in practice \
+             are still reported."
+                .into(),
+        ),
+    }
+}
 
 /// The mechanisms of the demo federation.
 pub const MECHANISMS: [&str; 4] = ["ohchr", "achpr", "coe", "iachr"];
@@ -55,6 +87,121 @@ fn draft(kind: Kind, fields: Fields, label: Label, audience: &[&str]) -> Draft {
         co_owners: Vec::new(),
         supersedes: None,
     }
+}
+
+/// A recommendation to `country` on `theme`: `text` in English, made by `body` (a `mechanism`)
+/// in the document `symbol`.
+fn recommendation(
+    text: &str,
+    (mechanism, body, symbol): (&str, &str, &str),
+    country: &str,
+    theme: &str,
+) -> (Fields, Recommendation) {
+    let mut f = fields(text, "en");
+    f.countries = vec![cc(country)];
+    f.themes = vec![theme.into()];
+    (f, Recommendation::new(mechanism, body, symbol))
+}
+
+/// The clear recommendation item of `f` and `r`.
+fn recommended((mut f, r): (Fields, Recommendation)) -> Draft {
+    f.recommendation = Some(r);
+    draft(Kind::Recommendation, f, Label::Clear, &[])
+}
+
+const CAT: (&str, &str, &str) = ("Treaty bodies", "Committee against Torture", "CAT/C/TUN/CO/3");
+const UPR_TN: (&str, &str, &str) =
+    ("Universal Periodic Review", "Universal Periodic Review", "A/HRC/52/5");
+const ACHPR_TN: (&str, &str, &str) =
+    ("Regional", "African Commission on Human and Peoples' Rights", FOLLOWED.0);
+
+/// The UN recommendations OHCHR holds (as a UHRI import would bring them).
+fn ohchr_recommendations() -> Vec<Draft> {
+    let (f, mut safeguards) = recommendation(
+        "Ensure that all persons deprived of their liberty are afforded all fundamental legal \
+         safeguards from the outset of detention, including prompt access to a lawyer",
+        CAT,
+        "TN",
+        "detention",
+    );
+    safeguards.text_in.insert(
+        "fr".parse().unwrap_or_default(),
+        "Veiller à ce que toutes les personnes privées de liberté bénéficient de toutes les \
+         garanties juridiques fondamentales dès le début de leur détention, notamment d'un accès \
+         rapide à un avocat"
+            .into(),
+    );
+    safeguards.date = Some(d("2016-06-10"));
+    safeguards.affected_persons = vec!["Persons deprived of their liberty".into()];
+    safeguards.sdg_targets = vec!["16.3".into()];
+    let (g, mut definition) = recommendation(
+        "Amend the Criminal Code so that the definition of torture is in full conformity with \
+         article 1 of the Convention",
+        CAT,
+        "TN",
+        "torture",
+    );
+    definition.date = Some(d("2016-06-10"));
+    let upr = |position| Upr { states: Vec::new(), session: Some("41".into()), position };
+    let (h, mut custody) = recommendation(
+        "Guarantee prompt access to a lawyer for all persons in police custody from the outset \
+         of detention",
+        UPR_TN,
+        "TN",
+        "detention",
+    );
+    custody.upr = Some(upr(Some(UprPosition::Supported)));
+    let (i, mut death) = recommendation(
+        "Abolish the death penalty and ratify the Second Optional Protocol to the International \
+         Covenant on Civil and Political Rights",
+        UPR_TN,
+        "TN",
+        "death penalty",
+    );
+    death.upr = Some(upr(Some(UprPosition::Noted)));
+    let (j, mut defenders) = recommendation(
+        "Protect human rights defenders and journalists from harassment and reprisals",
+        UPR_TN,
+        "TN",
+        "defenders",
+    );
+    defenders.upr = Some(upr(Some(UprPosition::Supported)));
+    [(f, safeguards), (g, definition), (h, custody), (i, death), (j, defenders)]
+        .into_iter()
+        .map(recommended)
+        .collect()
+}
+
+/// The African Commission's recommendations, from its concluding observations.
+fn achpr_recommendations() -> Vec<Draft> {
+    let (f, mut lawyer) = recommendation(
+        "Guarantee access to a lawyer for every person deprived of liberty from the outset of \
+         police custody, in line with the Luanda Guidelines",
+        ACHPR_TN,
+        "TN",
+        "detention",
+    );
+    lawyer.paragraph = Some(FOLLOWED.1.into());
+    lawyer.date = Some(d("2022-11-10"));
+    let (g, mut definition) = recommendation(
+        "Amend the Criminal Code to bring the definition of torture into conformity with the \
+         Convention and the Robben Island Guidelines",
+        ACHPR_TN,
+        "TN",
+        "torture",
+    );
+    definition.paragraph = Some("38".into());
+    definition.date = Some(d("2022-11-10"));
+    let (h, mut defenders) = recommendation(
+        "Protect journalists and human rights defenders from harassment, intimidation and \
+         reprisals",
+        ACHPR_TN,
+        "TN",
+        "defenders",
+    );
+    defenders.paragraph = Some("45".into());
+    defenders.date = Some(d("2022-11-10"));
+    [(f, lawyer), (g, definition), (h, defenders)].into_iter().map(recommended).collect()
 }
 
 fn planned(s: &str) -> Option<Planned> {
@@ -164,6 +311,9 @@ fn ohchr() -> Vec<Draft> {
         draft(Kind::Event, hrc, Label::Clear, &[]),
         draft(Kind::Contact, focal, Label::Clear, &[]),
     ]
+    .into_iter()
+    .chain(ohchr_recommendations())
+    .collect()
 }
 
 fn achpr() -> Vec<Draft> {
@@ -220,6 +370,9 @@ fn achpr() -> Vec<Draft> {
         draft(Kind::Visit, programme, Label::Amber, &["ohchr"]),
         draft(Kind::Contact, secretary, Label::Green, &[]),
     ]
+    .into_iter()
+    .chain(achpr_recommendations())
+    .collect()
 }
 
 fn coe() -> Vec<Draft> {

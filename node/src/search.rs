@@ -221,7 +221,8 @@ impl Index {
     /// Brings the index to the store at `generation`, unless it is there already: `changed`
     /// names the items changed since [`Index::generation`], each read again with `one`
     /// (`None` when it is gone); when it is `None`, the index is brought to the items `all`
-    /// returns. Items gone are deleted, new ones and changed ones (by digest) indexed anew.
+    /// hands its argument, one at a time. Items gone are deleted, new ones and changed ones
+    /// (by digest) indexed anew.
     ///
     /// # Errors
     /// What `all` or `one` return; tantivy's failures.
@@ -229,7 +230,7 @@ impl Index {
         &mut self,
         generation: u64,
         changed: Option<Vec<ItemId>>,
-        all: impl FnOnce() -> Result<Vec<Entry>, Error>,
+        all: impl FnOnce(&mut dyn FnMut(Entry)) -> Result<(), Error>,
         mut one: impl FnMut(ItemId) -> Result<Option<Entry>, Error>,
     ) -> Result<(), Error> {
         if self.generation == Some(generation) {
@@ -244,15 +245,25 @@ impl Index {
                 }
             }
         } else {
-            let entries = all()?;
-            let now: HashSet<ItemId> = entries.iter().map(|e| e.header.id).collect();
+            let mut now = HashSet::new();
+            let mut failed = None;
+            all(&mut |entry| {
+                now.insert(entry.header.id);
+                if failed.is_some() {
+                    return;
+                }
+                match self.put(&entry) {
+                    Ok(put) => touched |= put,
+                    Err(e) => failed = Some(e),
+                }
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
             let gone: Vec<ItemId> =
                 self.indexed.keys().filter(|id| !now.contains(id)).copied().collect();
             for id in gone {
                 touched |= self.remove(id);
-            }
-            for entry in &entries {
-                touched |= self.put(entry)?;
             }
         }
         if touched {
@@ -407,7 +418,8 @@ fn pieces(fragment: &str, marked: &[Range<usize>]) -> Vec<(String, bool)> {
     out
 }
 
-/// An item's text in the index's three fields: its title in every language it has; its lead
+/// An item's text in the index's three fields: its title in every language it has (a
+/// recommendation's text is its title); its lead
 /// (its summary in every language, a visit's mandate, a report's symbol, a recommendation's body
 /// and symbol, a contact's function, unit and name); and everything else in
 /// words (themes, places, notes, sessions, the countries by code and by name in each language
@@ -447,7 +459,6 @@ pub(crate) fn texts(entry: &Entry) -> [String; 3] {
     if let Some(r) = &f.recommendation {
         lead.push(&r.body);
         lead.push(&r.symbol);
-        rest.extend(r.text_in.iter().map(|t| t.value.clone()));
         rest.push(r.mechanism.clone());
         rest.extend(r.affected_persons.iter().cloned());
         rest.extend(r.assessments.iter().filter_map(|a| a.note.clone()));
@@ -467,7 +478,7 @@ pub(crate) fn texts(entry: &Entry) -> [String; 3] {
     rest.extend(entry.header.co_owners.iter().map(ToString::to_string));
     rest.push(entry.header.kind.to_string());
     let titles: Vec<&str> = std::iter::once(f.title.value.as_str())
-        .chain(f.title_in.values().map(String::as_str))
+        .chain(f.title_translations().values().map(String::as_str))
         .collect();
     [capped(&titles.join(" · ")), capped(&lead.join(" · ")), capped(&rest.join(" · "))]
 }

@@ -6,6 +6,8 @@
 //! - `r/<id:16>`: the item's [`Record`], as `sha256(cbor) || cbor`.
 //! - `k/<kind>/<id>`, `c/<CC>/<id>`, `m/<mechanism>/<id>`, `d/<YYYY-MM-DD>/<id>`: indexes by
 //!   kind, country, mechanism (owner and co-owners) and first day.
+//! - `s/<superseded id:16><id:16>`: the index of reissues, from each item's `supersedes`;
+//!   `meta/reissues-indexed` says it is complete.
 //! - `roster/<key:32>`: a roster [`Card`], CBOR.
 //! - `authority/<mechanism>`: an anchored [`AuthorityCard`], CBOR.
 //! - `statement/<sha256 of its bytes>`: a certificate or revocation ([`Signed`]), CBOR.
@@ -148,6 +150,7 @@ impl Store {
             )?;
         make_files_private(dir)?;
         check_version(&db, dir)?;
+        index_reissues(&db)?;
         Ok(Self { db, changes: std::sync::Arc::default() })
     }
 
@@ -208,10 +211,34 @@ impl Store {
     /// # Errors
     /// [`Error::Store`] if sled fails; then nothing was written.
     pub fn put(&self, records: &[(&Header, &Record)]) -> Result<(), Error> {
+        let mut olds = Vec::with_capacity(records.len());
+        for (header, _) in records {
+            olds.push(self.get(header.id)?);
+        }
+        let writes: Vec<_> = records
+            .iter()
+            .zip(&olds)
+            .map(|((header, record), old)| {
+                (*header, *record, old.as_ref().map(|e| &e.record.state))
+            })
+            .collect();
+        self.put_over(&writes)
+    }
+
+    /// [`Store::put`] of records whose stored state the caller read already: each with the
+    /// state the store holds of it (`None` for a new item), so that its index entries are
+    /// replaced without reading it again.
+    ///
+    /// # Errors
+    /// [`Error::Store`] if sled fails; then nothing was written.
+    pub fn put_over(
+        &self,
+        records: &[(&Header, &Record, Option<&ItemState>)],
+    ) -> Result<(), Error> {
         let mut batch = sled::Batch::default();
-        for (header, record) in records {
-            if let Some(old) = self.get(header.id)? {
-                for key in index_keys(&old.header, &old.record.state) {
+        for (header, record, old) in records {
+            if let Some(old) = old {
+                for key in index_keys(header, old) {
                     batch.remove(key);
                 }
             }
@@ -221,7 +248,7 @@ impl Store {
             batch.insert(record_key(header.id), encode_record(record));
         }
         let applied = self.db.apply_batch(batch).map_err(store_err);
-        self.changed(records.iter().map(|(header, _)| header.id).collect());
+        self.changed(records.iter().map(|(header, ..)| header.id).collect());
         applied?;
         self.db.flush().map_err(store_err)?;
         Ok(())
@@ -232,6 +259,17 @@ impl Store {
     /// # Errors
     /// [`Error::Corrupt`] on the first altered record met.
     pub fn list(&self, query: &Query) -> Result<Vec<Entry>, Error> {
+        let mut out = Vec::new();
+        self.each(query, |entry| out.push(entry))?;
+        Ok(out)
+    }
+
+    /// Hands `each` the items matching `query`, in the order of [`Store::list`], one at a
+    /// time: a pass over every item holds one record in memory, not all of them.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered record met.
+    pub fn each(&self, query: &Query, mut each: impl FnMut(Entry)) -> Result<(), Error> {
         // The most selective index the query allows; `matches` applies every filter after.
         let scan = match (&query.country, &query.mechanism, query.kind, query.to) {
             (Some(c), ..) => self.db.scan_prefix(format!("c/{c}/")),
@@ -240,7 +278,18 @@ impl Store {
                 self.db.range(b"d/".to_vec()..format!("d/{to}0").into_bytes())
             }
             (None, None, Some(k), None) => self.db.scan_prefix(format!("k/{k}/")),
-            (None, None, None, None) => self.db.scan_prefix(b"r/"),
+            (None, None, None, None) => {
+                // Every record, in id order: read as the scan meets them.
+                for item in self.db.scan_prefix(b"r/") {
+                    let (key, value) = item.map_err(store_err)?;
+                    let Ok(id) = <[u8; 16]>::try_from(&key[2..]) else { continue };
+                    let entry = decode_entry(ItemId::from_bytes(id), &value)?;
+                    if query.matches(&entry) {
+                        each(entry);
+                    }
+                }
+                return Ok(());
+            }
         };
         let mut ids = BTreeSet::new();
         for item in scan {
@@ -249,12 +298,27 @@ impl Store {
                 key.get(key.len().saturating_sub(16)..).and_then(|t| t.try_into().ok());
             ids.extend(tail.map(ItemId::from_bytes));
         }
-        let mut out = Vec::new();
         for id in ids {
             if let Some(entry) = self.get(id)?
                 && query.matches(&entry)
             {
-                out.push(entry);
+                each(entry);
+            }
+        }
+        Ok(())
+    }
+
+    /// The items whose header says they supersede item `id` (its reissues), by the index of
+    /// reissues (`s/`).
+    ///
+    /// # Errors
+    /// If sled fails.
+    pub fn successors(&self, id: ItemId) -> Result<Vec<ItemId>, Error> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix([&b"s/"[..], id.as_bytes()].concat()) {
+            let (key, _) = item.map_err(store_err)?;
+            if let Ok(bytes) = <[u8; 16]>::try_from(&key[key.len().saturating_sub(16)..]) {
+                out.push(ItemId::from_bytes(bytes));
             }
         }
         Ok(out)
@@ -369,13 +433,16 @@ impl Store {
     /// [`Error::Corrupt`] on the first altered record met.
     pub fn public_leaves(&self, mechanism: &Mechanism) -> Result<Vec<(ItemId, [u8; 32])>, Error> {
         let query = Query { mechanism: Some(mechanism.clone()), ..Query::default() };
-        let public = self.list(&query)?.into_iter().filter(|e| {
-            &e.header.owner == mechanism
+        let mut public = Vec::new();
+        self.each(&query, |e| {
+            if &e.header.owner == mechanism
                 && may_leave(&e.header, e.record.state.withdrawn, Destination::Public)
-        });
-        Ok(liaison_protocol::trust::leaves(
-            public.map(|e| (e.header.id, e.record.digest.as_slice().try_into().unwrap_or([0; 32]))),
-        ))
+            {
+                public
+                    .push((e.header.id, e.record.digest.as_slice().try_into().unwrap_or([0; 32])));
+            }
+        })?;
+        Ok(liaison_protocol::trust::leaves(public))
     }
 
     /// The anchored authorities' cards.
@@ -495,6 +562,14 @@ impl ReadOnlyStore {
         self.0.list(query)
     }
 
+    /// See [`Store::each`].
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered record met.
+    pub fn each(&self, query: &Query, each: impl FnMut(Entry)) -> Result<(), Error> {
+        self.0.each(query, each)
+    }
+
     /// See [`Store::roster`].
     ///
     /// # Errors
@@ -581,7 +656,42 @@ fn index_keys(header: &Header, state: &ItemState) -> Vec<Vec<u8>> {
     if let Some((start, _)) = state.fields.span() {
         keys.push(key(format!("d/{start}/")));
     }
+    keys.extend(reissue_key(header));
     keys
+}
+
+/// The entry of `header` in the index of reissues, `s/<superseded id><id>`, if it supersedes
+/// an item.
+fn reissue_key(header: &Header) -> Option<Vec<u8>> {
+    header.supersedes.map(|old| [&b"s/"[..], old.as_bytes(), header.id.as_bytes()].concat())
+}
+
+/// Marks a store whose index of reissues (`s/`) is complete. The index came after the store's
+/// first format: a store without the mark gets the index of the items it holds (one pass over
+/// them, once) when it is opened. It is kept out of [`STORE_VERSION`] because it adds keys that
+/// earlier builds ignore, and changes nothing they read.
+const REISSUES_INDEXED: &[u8] = b"meta/reissues-indexed";
+
+/// Builds the index of reissues of a store made before it, once.
+fn index_reissues(db: &sled::Db) -> Result<(), Error> {
+    if db.get(REISSUES_INDEXED).map_err(store_err)?.is_some() {
+        return Ok(());
+    }
+    let mut batch = sled::Batch::default();
+    for item in db.scan_prefix(b"r/") {
+        let (key, value) = item.map_err(store_err)?;
+        let Ok(id) = <[u8; 16]>::try_from(&key[2..]) else { continue };
+        // A corrupt record is logged here, and refused wherever it is read.
+        if let Ok(entry) = decode_entry(ItemId::from_bytes(id), &value)
+            && let Some(key) = reissue_key(&entry.header)
+        {
+            batch.insert(key, &[][..]);
+        }
+    }
+    batch.insert(REISSUES_INDEXED, &[][..]);
+    db.apply_batch(batch).map_err(store_err)?;
+    db.flush().map_err(store_err)?;
+    Ok(())
 }
 
 fn encode_record(record: &Record) -> Vec<u8> {

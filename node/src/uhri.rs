@@ -141,72 +141,59 @@ pub fn read(path: &Path, label: Label) -> Result<Parsed, FileError> {
         .map(|()| head == *b"PK\x03\x04")
         .unwrap_or(false);
     let is_xlsx = zip || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let table = if is_xlsx {
-        xlsx_table(path).map_err(|e| unreadable(&e))?
-    } else {
-        csv_table(path).map_err(|e| unreadable(&e))?
-    };
-    parse(table, label)
-}
-
-/// The header row, the first row's number, and the data rows.
-type Table = (Vec<String>, usize, Vec<Vec<Cell>>);
-
-fn xlsx_table(path: &Path) -> Result<Table, String> {
-    use calamine::{Data, Reader as _, Xlsx, open_workbook};
-    let mut book: Xlsx<std::io::BufReader<std::fs::File>> =
-        open_workbook(path).map_err(|e: calamine::XlsxError| e.to_string())?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| "the workbook has no sheet".to_owned())?
-        .map_err(|e| e.to_string())?;
-    let first_row = range.start().map_or(0, |(row, _)| row as usize) + 1;
-    if range.height() > MAX_ROWS + 1 {
-        return Err(format!("more than {MAX_ROWS} rows"));
-    }
-    let mut rows = range.rows().map(|row| {
-        row.iter()
-            .map(|cell| match cell {
-                Data::Int(i) => Cell::Number(*i as f64),
-                Data::Float(f) => Cell::Number(*f),
-                Data::DateTime(d) => Cell::Number(d.as_f64()),
-                Data::Bool(b) => Cell::Text(b.to_string()),
-                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
-                    Cell::Text(s.clone())
-                }
-                Data::Error(e) => Cell::Text(format!("#{e}")),
-                Data::Empty => Cell::Text(String::new()),
-            })
-            .collect::<Vec<_>>()
-    });
-    let header = rows.next().unwrap_or_default().iter().map(Cell::text).collect();
-    Ok((header, first_row, rows.collect()))
-}
-
-fn csv_table(path: &Path) -> Result<Table, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| e.to_string())?;
-    let mut records = reader.records();
-    let header = match records.next() {
-        Some(r) => r
-            .map_err(|e| e.to_string())?
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
-            .collect(),
-        None => Vec::new(),
-    };
-    let mut rows = Vec::new();
-    for record in records {
-        let record = record.map_err(|e| e.to_string())?;
-        if rows.len() == MAX_ROWS {
-            return Err(format!("more than {MAX_ROWS} rows"));
+    if is_xlsx {
+        use calamine::{Reader as _, Xlsx, open_workbook};
+        let mut book: Xlsx<std::io::BufReader<std::fs::File>> =
+            open_workbook(path).map_err(|e: calamine::XlsxError| unreadable(&e))?;
+        let range = book
+            .worksheet_range_at(0)
+            .ok_or_else(|| unreadable(&"the workbook has no sheet"))?
+            .map_err(|e| unreadable(&e))?;
+        drop(book);
+        let first_row = range.start().map_or(0, |(row, _)| row as usize) + 1;
+        if range.height() > MAX_ROWS + 1 {
+            return Err(FileError::TooManyRows);
         }
-        rows.push(record.iter().map(|c| Cell::Text(c.to_owned())).collect());
+        let mut rows = range.rows().map(|row| Ok(row.iter().map(xlsx_cell).collect::<Vec<_>>()));
+        let header = match rows.next() {
+            Some(Ok(cells)) => cells.iter().map(Cell::text).collect(),
+            _ => Vec::new(),
+        };
+        parse(header, first_row, rows, label)
+    } else {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_path(path)
+            .map_err(|e| unreadable(&e))?;
+        let mut records = reader.into_records().map(|record| {
+            record
+                .map(|r| r.iter().map(|c| Cell::Text(c.to_owned())).collect::<Vec<_>>())
+                .map_err(|e| unreadable(&e))
+        });
+        let header = match records.next() {
+            Some(r) => r?
+                .iter()
+                .map(|h| h.text().trim_start_matches('\u{feff}').trim().to_owned())
+                .collect(),
+            None => Vec::new(),
+        };
+        parse(header, 1, records, label)
     }
-    Ok((header, 1, rows))
+}
+
+/// A cell of a workbook as [`Cell`].
+fn xlsx_cell(cell: &calamine::Data) -> Cell {
+    use calamine::Data;
+    match cell {
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::DateTime(d) => Cell::Number(d.as_f64()),
+        Data::Bool(b) => Cell::Text(b.to_string()),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Text(format!("#{e}")),
+        Data::Empty => Cell::Text(String::new()),
+    }
 }
 
 /// The values of a multi-value cell: one a line, "- " before each.
@@ -364,7 +351,16 @@ fn column_of(e: &FieldError) -> &'static str {
     }
 }
 
-fn parse((header, first_row, cells): Table, label: Label) -> Result<Parsed, FileError> {
+/// Rows read at a time: each run is read on every core, and only one run's cells are held.
+const RUN: usize = 4096;
+
+/// Reads the data rows after `header`, the first of them being row `first_row + 1`.
+fn parse(
+    header: Vec<String>,
+    first_row: usize,
+    mut rows: impl Iterator<Item = Result<Vec<Cell>, FileError>>,
+    label: Label,
+) -> Result<Parsed, FileError> {
     let mut at = HashMap::new();
     for column in COLUMNS {
         let i = header
@@ -373,33 +369,48 @@ fn parse((header, first_row, cells): Table, label: Label) -> Result<Parsed, File
             .ok_or_else(|| FileError::MissingColumn(column.to_owned(), header.join(", ")))?;
         at.insert(column, i);
     }
-    if cells.len() > MAX_ROWS {
-        return Err(FileError::TooManyRows);
-    }
     let mut parsed = Parsed::default();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (i, cells) in cells.iter().enumerate() {
-        let row = Row { number: first_row + 1 + i, cells, at: &at };
-        if cells.iter().all(|c| c.text().is_empty()) {
-            continue;
-        }
-        match row.fields(label) {
-            Ok(fields) => {
-                let annotation = row.text(ANNOTATION);
-                if let Some(first) = seen.insert(annotation.clone(), row.number) {
-                    parsed.bad.push(row.bad(
-                        ANNOTATION,
-                        annotation,
-                        format!("the same annotation id as row {first}"),
-                    ));
-                } else {
-                    parsed.rows.push((row.number, fields));
-                }
+    let mut run: Vec<(usize, Vec<Cell>)> = Vec::with_capacity(RUN);
+    let mut number = first_row;
+    loop {
+        run.clear();
+        for cells in rows.by_ref().take(RUN) {
+            number += 1;
+            if number - first_row > MAX_ROWS {
+                return Err(FileError::TooManyRows);
             }
-            Err(bad) => parsed.bad.push(bad),
+            run.push((number, cells?));
+        }
+        if run.is_empty() {
+            return Ok(parsed);
+        }
+        let read = crate::cores::on_every_core(&run, |(number, cells)| {
+            if cells.iter().all(|c| c.text().is_empty()) {
+                return None;
+            }
+            let row = Row { number: *number, cells, at: &at };
+            Some(row.fields(label).map(|fields| (row.text(ANNOTATION), fields)))
+        });
+        for (read, (number, cells)) in read.into_iter().zip(&run) {
+            match read {
+                None => {}
+                Some(Ok((annotation, fields))) => {
+                    if let Some(first) = seen.insert(annotation.clone(), *number) {
+                        let row = Row { number: *number, cells, at: &at };
+                        parsed.bad.push(row.bad(
+                            ANNOTATION,
+                            annotation,
+                            format!("the same annotation id as row {first}"),
+                        ));
+                    } else {
+                        parsed.rows.push((*number, fields));
+                    }
+                }
+                Some(Err(bad)) => parsed.bad.push(bad),
+            }
         }
     }
-    Ok(parsed)
 }
 
 #[cfg(test)]

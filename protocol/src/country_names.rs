@@ -2,6 +2,9 @@
 //! says "Bolivia (Plurinational State of)", "United Kingdom of Great Britain and Northern
 //! Ireland", "Türkiye"): ISO 3166-1's names from `rust_iso3166`, and the UN's where they differ.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::{CountryCode, FieldError};
 
 /// UN names (and common short forms) that ISO 3166-1's English names do not spell the same,
@@ -91,9 +94,21 @@ pub fn country_by_name(name: &str) -> Result<CountryCode, FieldError> {
     {
         return Ok(code);
     }
-    let iso = rust_iso3166::ALL.iter().find(|c| fold(c.name) == folded).map(|c| c.alpha2);
-    let un = UN_NAMES.iter().find(|(n, _)| fold(n) == folded).map(|(_, code)| *code);
-    iso.or(un).and_then(|code| code.parse().ok()).ok_or_else(unknown)
+    by_folded_name().get(&folded).and_then(|code| code.parse().ok()).ok_or_else(unknown)
+}
+
+/// Every name of both lists, folded, with its alpha-2 code (ISO 3166-1's names first), made
+/// once: an import looks up a country name or more in each of its rows.
+fn by_folded_name() -> &'static HashMap<String, &'static str> {
+    static NAMES: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names = HashMap::new();
+        let iso = rust_iso3166::ALL.iter().map(|c| (c.name, c.alpha2));
+        for (name, code) in iso.chain(UN_NAMES.iter().copied()) {
+            names.entry(fold(name)).or_insert(code);
+        }
+        names
+    })
 }
 
 #[cfg(test)]

@@ -161,7 +161,12 @@ impl ItemDoc {
                     tx.put(automerge::ROOT, "withdrawn", false)?;
                 }
                 if let Some(fields) = &fields {
-                    put_value(tx, &automerge::ROOT, "fields".into(), fields)?;
+                    if first {
+                        // A new document holds no fields yet: nothing to compare with.
+                        insert_new(tx, &automerge::ROOT, "fields".into(), fields)?;
+                    } else {
+                        put_value(tx, &automerge::ROOT, "fields".into(), fields)?;
+                    }
                 }
                 if edit.withdraw && !matches!(tx.get(automerge::ROOT, "withdrawn")?, Some((Value::Scalar(s), _)) if s.as_ref() == &ScalarValue::Boolean(true)) {
                     tx.put(automerge::ROOT, "withdrawn", true)?;
@@ -279,6 +284,33 @@ fn put_value(
     Ok(())
 }
 
+/// Makes `obj[prop]` hold `value` where `obj` holds nothing yet: the operations
+/// [`put_value`] makes there, without reading the document for what is there already (a
+/// document's first write is most of an import's work).
+fn insert_new(
+    tx: &mut Transaction<'_>,
+    obj: &ObjId,
+    prop: automerge::Prop,
+    value: &Json,
+) -> Result<(), automerge::AutomergeError> {
+    match value {
+        Json::Object(map) => {
+            let child = tx.put_object(obj, prop, ObjType::Map)?;
+            for (key, v) in map {
+                insert_new(tx, &child, key.as_str().into(), v)?;
+            }
+        }
+        Json::Array(items) => {
+            let child = tx.put_object(obj, prop, ObjType::List)?;
+            for (index, v) in items.iter().enumerate() {
+                insert_value(tx, &child, index, v)?;
+            }
+        }
+        scalar => tx.put(obj, prop, to_scalar(scalar))?,
+    }
+    Ok(())
+}
+
 /// Inserts `value` into the list `obj` at `index`.
 fn insert_value(
     tx: &mut Transaction<'_>,
@@ -291,7 +323,7 @@ fn insert_value(
             let child = tx.insert_object(obj, index, ObjType::Map)?;
             if let Json::Object(map) = value {
                 for (key, v) in map {
-                    put_value(tx, &child, key.as_str().into(), v)?;
+                    insert_new(tx, &child, key.as_str().into(), v)?;
                 }
             }
         }

@@ -299,6 +299,12 @@ pub struct Proposal {
     /// The proposer's consent to co-own the joint visit, for the id it will have if accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent: Option<JointConsent>,
+    /// To follow a recommendation: the proposer's consents to co-own the versions that come
+    /// after the one `consent` is for, each reissued to admit one more follower, so the owner
+    /// admits others without asking the followers again. Empty (and not written) for a joint
+    /// visit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub later: Vec<JointConsent>,
 }
 
 /// The proposer's consent to co-own a joint visit (a followed recommendation), given with the
@@ -545,6 +551,16 @@ impl Fields {
         self.summary.as_deref().or_else(|| self.report.as_ref()?.summary.as_deref())
     }
 
+    /// The title in other languages than its own: `title_in`, or a recommendation's
+    /// `text_in` (its text is its title). What pages, exports and search read the title's
+    /// other languages from.
+    pub fn title_translations(&self) -> &Translations {
+        match &self.recommendation {
+            Some(r) => &r.text_in,
+            None => &self.title_in,
+        }
+    }
+
     /// The summary as a [`Text`] in the title's language, if the item has one.
     pub fn summary_own(&self) -> Option<Text> {
         self.summary_text().map(|s| Text { value: s.to_owned(), lang: self.title.lang.clone() })
@@ -626,6 +642,13 @@ impl Fields {
         }
         text("title", &self.title.value, true)?;
         check_translations("title_in", &self.title_in, &self.title.lang)?;
+        if self.recommendation.is_some() && !self.title_in.is_empty() {
+            return Err(FieldError::new(
+                "title_in",
+                format!("{} languages", self.title_in.len()),
+                "a recommendation's text in other languages is its text_in (--text-in)",
+            ));
+        }
         opt_text("summary", &self.summary)?;
         check_translations("summary_in", &self.summary_in, &self.title.lang)?;
         if !self.summary_in.is_empty() && self.summary_text().is_none() {
@@ -663,6 +686,7 @@ impl Fields {
         }
         if let Some(p) = &self.proposal {
             opt_text("note", &p.note)?;
+            list("later", &p.later)?;
             if label != Label::AmberStrict {
                 return Err(FieldError::new(
                     "label",

@@ -144,6 +144,7 @@ pub(crate) fn fields(kind: Kind) -> Fields {
                 note: None,
                 joint: None,
                 consent: None,
+                later: Vec::new(),
             })
         }
         Kind::Recommendation => {

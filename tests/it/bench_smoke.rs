@@ -7,7 +7,7 @@ use std::process::Command;
 #[test]
 fn the_benchmark_harness_prints_every_row() {
     let out = Command::new(env!("CARGO_BIN_EXE_liaison-bench"))
-        .args(["--n", "50", "--big", "200", "--writes", "5", "--http-secs", "1"])
+        .args(["--n", "50", "--big", "200", "--writes", "5", "--http-secs", "1", "--recs", "200"])
         .output()
         .expect("run liaison-bench");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -15,7 +15,7 @@ fn the_benchmark_harness_prints_every_row() {
     assert!(out.status.success(), "liaison-bench failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("| figure | measured | target | result |"), "no table:\n{stdout}");
     assert!(stdout.contains(" cores, "), "no machine line:\n{stdout}");
-    for figure in 1..=8 {
+    for figure in 1..=9 {
         let prefix = format!("| {figure}. ");
         assert!(stdout.lines().any(|l| l.starts_with(&prefix)), "no row {figure}:\n{stdout}");
     }
@@ -28,5 +28,9 @@ fn the_benchmark_harness_prints_every_row() {
             "LIAISON_REQUIRE_WRK is set but wrk was not found:\n{stdout}"
         );
         eprintln!("figure 6 skipped: wrk not found (apt-get install wrk)");
+    } else {
+        for row in ["| 6. Mirror HTTP, uncached: ", "| 6. Mirror memory, "] {
+            assert!(stdout.lines().any(|l| l.starts_with(row)), "no row {row}:\n{stdout}");
+        }
     }
 }

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::process::Command;
 
-use liaison_node::{Query, Repo};
-use liaison_protocol::{Peer, may_receive};
+use liaison_node::{Query, Repo, matrix, sample};
+use liaison_protocol::{Kind, Peer, may_receive};
 
 #[test]
 fn demo_nodes_hold_exactly_what_their_labels_allow() {
@@ -59,4 +59,32 @@ fn demo_nodes_hold_exactly_what_their_labels_allow() {
             repo.verified(*id).expect("every held item verifies");
         }
     }
+
+    // OHCHR followed the African Commission's recommendation on access to a lawyer and
+    // assessed it: the mirror holds one record of it, co-owned, with the assessment, and the
+    // matrix of Tunisia clusters it with the UN's recommendations saying the same thing.
+    let mirror = &repos[4];
+    let query = Query { kind: Some(Kind::Recommendation), ..Query::default() };
+    let recommendations = mirror.list(&query).expect("list");
+    let followed: Vec<_> = recommendations
+        .iter()
+        .filter(|e| e.record.state.fields.recommendation.as_ref().is_some_and(sample::is_followed))
+        .collect();
+    assert_eq!(followed.len(), 1, "one record of the followed recommendation");
+    let e = followed[0];
+    assert_eq!(e.header.co_owners.iter().map(|m| m.as_str()).collect::<Vec<_>>(), ["ohchr"]);
+    assert!(e.header.supersedes.is_some());
+    let r = e.record.state.fields.recommendation.as_ref().expect("a recommendation");
+    assert_eq!(r.assessments.iter().map(|a| a.by.as_str()).collect::<Vec<_>>(), ["ohchr"]);
+    let tn =
+        matrix::matrix(&recommendations, "TN".parse().expect("TN"), &matrix::Filter::default());
+    let lawyer = tn
+        .themes
+        .iter()
+        .flat_map(|t| &t.clusters)
+        .find(|c| c.recommendations.iter().any(|r| r.id == e.header.id))
+        .expect("the followed recommendation is in the matrix");
+    let bodies: std::collections::BTreeSet<_> =
+        lawyer.recommendations.iter().map(|r| r.body.as_str()).collect();
+    assert!(bodies.len() >= 3, "the UPR, CAT and the African Commission say the same: {bodies:?}");
 }

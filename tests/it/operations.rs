@@ -82,21 +82,21 @@ async fn a_member_serves_its_operator_metrics() {
     net.link(0, 1).await;
     net.settle().await;
     let addr = net[0].running.as_ref().and_then(|r| r.metrics).expect("the metrics address");
+    // The first metrics may come before the first reconciliation with coe completed: wait for
+    // its lag, under load too.
+    let lag_of_coe = |text: &str| {
+        text.lines()
+            .find(|l| {
+                l.starts_with("liaison_peer_sync_lag_seconds{") && l.contains("mechanism=\"coe\"")
+            })
+            .map(str::to_owned)
+    };
     let text = eventually(DEADLINE, || async {
         let text = get_ok(addr, "/metrics").await;
-        if text.contains("liaison_peer_sync_lag_seconds{") {
-            Ok(text)
-        } else {
-            Err(format!("no sync lag yet: {text}"))
-        }
+        if lag_of_coe(&text).is_some() { Ok(text) } else { Err(format!("no lag for coe: {text}")) }
     })
     .await;
-    let lag = text
-        .lines()
-        .find(|l| {
-            l.starts_with("liaison_peer_sync_lag_seconds{") && l.contains("mechanism=\"coe\"")
-        })
-        .unwrap_or_else(|| panic!("no lag for coe: {text}"));
+    let lag = lag_of_coe(&text).unwrap_or_default();
     let seconds: i64 = lag.rsplit(' ').next().and_then(|v| v.parse().ok()).expect("a value");
     assert!((0..60).contains(&seconds), "{lag}");
     for name in
@@ -107,8 +107,11 @@ async fn a_member_serves_its_operator_metrics() {
     assert!(text.contains("liaison_peer_connected{") && text.contains("} 1"), "{text}");
     // Each end measured the other's clock when the link opened: the same clock, so near zero.
     for (a, b) in [(0, 1), (1, 0)] {
-        let peer = net[a].peer_status(net[b].key()).await.expect("a peer");
-        let offset = peer.clock_offset_ms.expect("a measured clock offset");
+        let offset = eventually(DEADLINE, || async {
+            let peer = net[a].peer_status(net[b].key()).await.ok_or("no such peer".to_owned())?;
+            peer.clock_offset_ms.ok_or("no clock offset measured yet".to_owned())
+        })
+        .await;
         assert!(offset.abs() < 5_000, "{offset} ms");
     }
 }

@@ -217,9 +217,24 @@ fn expected(r: &Row) -> Fields {
     f
 }
 
+/// The node's store, opened in this process once the last one this process opened has let it
+/// go: sled releases its lock from a background thread a moment after the handle is dropped,
+/// later under load.
+fn open(dir: &Path) -> Repo {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match Repo::open(dir) {
+            Err(liaison_node::Error::StoreBusy(_)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.expect("open the node's store"),
+        }
+    }
+}
+
 /// The recommendations in the node's store, by annotation id, with their digests.
 fn stored(node: &Node) -> Vec<(String, Fields, Vec<u8>, bool)> {
-    let repo = Repo::open(node.path()).unwrap();
+    let repo = open(node.path());
     let mut all: Vec<_> = repo
         .list(&Query { withdrawn: true, ..Query::default() })
         .unwrap()
@@ -274,7 +289,7 @@ fn imports_losslessly_and_idempotently(file: PathBuf, write: fn(&Path, &[Row], &
     // An assessment, then a newer file changing one row: only that row changes, and its
     // follow-up stays.
     let repo_id = {
-        let repo = Repo::open(node.path()).unwrap();
+        let repo = open(node.path());
         let me = repo.identity().config.mechanism.clone();
         liaison_node::recommend::imported_id(&me, rows[1].annotation)
     };
@@ -436,18 +451,28 @@ fn a_focal_point_adds_a_recommendation_and_assesses_it() {
     ] {
         assert!(text.contains(expected), "{expected} not in {text}");
     }
-    let bad = node.bad(&[
-        "recommendation",
-        "add",
-        "--text",
-        " ",
-        "--country",
-        "TN",
-        "--body",
-        "B",
-        "--symbol",
-        "S",
-    ]);
+    // Its other languages travel as every kind's title_in: a map by language tag in JSON, the
+    // CSV's title_in column; --title-in is not where a recommendation's text goes.
+    assert_eq!(
+        shown["item"]["fields"]["recommendation"]["text_in"]["fr"],
+        "Adopter une loi incriminant la torture conformément aux Lignes directrices de Robben Island",
+        "{shown}"
+    );
+    let csv = parse_csv(&node.ok(&["export", "csv"]));
+    let title_in = csv[0].iter().position(|c| c == "title_in").expect("a title_in column");
+    let row = csv.iter().find(|r| r[0] == id).expect("the recommendation's row");
+    let texts: serde_json::Value = serde_json::from_str(&row[title_in]).expect("JSON by tag");
+    assert!(texts["fr"].as_str().is_some_and(|t| t.starts_with("Adopter une loi")), "{row:?}");
+    // `recommendation add` of text `text` with `more`, refused: its message.
+    let refused = |text: &str, more: &[&str]| {
+        let add = ["recommendation", "add", "--text", text, "--country", "TN", "--body", "B"];
+        node.bad(&[&add[..], &["--symbol", "S"], more].concat())
+    };
+    let bad = refused("T", &["--text-in", "en=Again"]);
+    assert!(bad.contains("text_in.en") && bad.contains("other than"), "{bad}");
+    let bad = refused("T", &["--title-in", "fr=T"]);
+    assert!(bad.contains("title_in") && bad.contains("--text-in"), "{bad}");
+    let bad = refused(" ", &[]);
     assert!(bad.contains("title") && bad.contains("must not be empty"), "{bad}");
 }
 
@@ -525,4 +550,58 @@ fn the_matrix_clusters_an_achpr_and_a_un_recommendation_on_the_same_issue() {
     assert_eq!(csv[0][..3], ["theme", "cluster", "id"]);
     assert!(csv.iter().any(|r| r[2] == achpr_id && r[1] == "1"));
     assert!(ohchr.ok(&["recommendations", "--country", "FR"]).contains("(no recommendations)"));
+}
+
+/// Copies what `from` may give `to` (by label) into `to`, as focal points can by file.
+fn share(from: &Node, to: &Node, to_mechanism: &str) {
+    to.knows(from);
+    let file = from.path().join(format!("for-{to_mechanism}.json"));
+    from.ok(&["export", "json", "--for", to_mechanism, "-o", file.to_str().unwrap()]);
+    to.ok(&["import", file.to_str().unwrap()]);
+}
+
+/// An imported recommendation that ACHPR follows is reissued co-owned under a new id, the
+/// original withdrawn: a newer file updates the co-owned item (a change OHCHR signs as its
+/// owner, ACHPR staying co-owner), not the withdrawn original, and creates nothing.
+#[test]
+fn a_newer_file_updates_a_followed_recommendation_where_it_now_is() {
+    let (ohchr, achpr) = (Node::init("ohchr"), Node::init("achpr"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("uhri.csv");
+    let rows = rows();
+    write_csv(&file, &rows, &COLUMNS);
+    assert_eq!(import(&ohchr, &file, &[]).code, 0);
+    let original = {
+        let repo = open(ohchr.path());
+        liaison_node::recommend::imported_id(&repo.identity().config.mechanism, rows[0].annotation)
+    };
+
+    share(&ohchr, &achpr, "achpr");
+    let proposal = achpr.publish(&["recommendation", "follow", &original.to_string()]);
+    share(&achpr, &ohchr, "ohchr");
+    let followed = ohchr.publish(&["recommendation", "accept-follow", &proposal]);
+    assert_ne!(followed, original.to_string());
+    let before = stored(&ohchr);
+
+    let mut newer = rows.clone();
+    newer[0].text = "Ensure that all persons deprived of their liberty have access to a lawyer and \
+                     to a doctor of their choice from the very outset of their deprivation of liberty";
+    write_csv(&file, &newer, &COLUMNS);
+    let update = import(&ohchr, &file, &[]);
+    assert!(update.stderr.contains("0 added, 1 updated, 2 unchanged"), "{}", update.stderr);
+    let after = stored(&ohchr);
+    assert_eq!(after.len(), before.len(), "nothing new was created");
+    let current = &ohchr.show_json(&followed)["item"];
+    assert_eq!(current["co_owners"], serde_json::json!(["achpr"]), "{current}");
+    assert_eq!(current["fields"]["title"]["value"], newer[0].text, "{current}");
+    let versions: Vec<_> = after.iter().filter(|s| s.0 == rows[0].annotation).collect();
+    assert_eq!(versions.len(), 2, "the original and the co-owned item");
+    let withdrawn: Vec<_> = versions.iter().filter(|s| s.3).collect();
+    assert_eq!(withdrawn.len(), 1);
+    assert_eq!(withdrawn[0].1.title.value, rows[0].text, "the withdrawn original is left alone");
+
+    // And again: nothing changes.
+    let again = import(&ohchr, &file, &[]);
+    assert!(again.stderr.contains("0 added, 0 updated, 3 unchanged"), "{}", again.stderr);
+    assert_eq!(stored(&ohchr), after);
 }

@@ -254,6 +254,44 @@ async fn every_link_of_the_static_export_resolves_and_each_country_holds_its_own
             assert!(linked.contains(&path), "{path}: no page links it");
         }
     }
+    // Each country with public recommendations has their matrix, linked from its page, and
+    // the matrix's JSON, linked from the matrix: exactly the live site's, with every public
+    // recommendation of the country; a country without has neither.
+    let mut with_recommendations = Vec::new();
+    for (_, code) in scopes.iter().filter(|(scope, _)| scope == "countries") {
+        let query = format!("kind=recommendation&country={code}");
+        let (live, _) = api_items(mirror, &query, 500).await;
+        let page = format!("countries/{code}/recommendations/index.html");
+        let json = format!("api/v1/countries/{code}/recommendations.json");
+        if live.is_empty() {
+            assert!(!written.contains_key(&json), "{json} for a country without recommendations");
+            continue;
+        }
+        with_recommendations.push(code.clone());
+        assert!(linked.contains(&page), "{page}: no page links it");
+        assert!(linked.contains(&json), "{json}: no page links it");
+        let text = written.get(&json).unwrap_or_else(|| panic!("{json} not written"));
+        let matrix: Value = serde_json::from_str(text).expect("the matrix's JSON");
+        let path = format!("/api/v1/countries/{code}/recommendations");
+        assert_eq!(matrix, get_json(mirror, &path).await, "{json}");
+        let mut ids = BTreeSet::new();
+        for theme in matrix["themes"].as_array().into_iter().flatten() {
+            for cluster in theme["clusters"].as_array().into_iter().flatten() {
+                for r in cluster["recommendations"].as_array().into_iter().flatten() {
+                    ids.insert(r["id"].as_str().unwrap_or_default().to_owned());
+                }
+            }
+        }
+        let expected: BTreeSet<String> =
+            live.iter().map(|i| i["id"].as_str().unwrap_or_default().to_owned()).collect();
+        assert_eq!(ids, expected, "{json}");
+        let html = &written[&page];
+        for id in &expected {
+            assert!(html.contains(&format!("href=\"/items/{id}/\"")), "{page} lacks {id}");
+        }
+    }
+    assert!(with_recommendations.contains(&"TN".to_owned()), "{with_recommendations:?}");
+
     // Provenance is JSON and says so.
     for id in fed.public.keys() {
         let path = format!("items/{id}/provenance.json");

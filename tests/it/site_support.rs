@@ -208,7 +208,9 @@ pub(crate) async fn api_items(addr: SocketAddr, query: &str, limit: usize) -> (V
             path.push_str(query);
         }
         if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
+            // A cursor may start with `+` (an item with no dates sorts after year 9999), which a
+            // query string must escape.
+            path.push_str(&format!("&cursor={}", c.replace('+', "%2B")));
         }
         let answer = get_json(addr, &path).await;
         let got = answer["items"].as_array().unwrap_or_else(|| panic!("{path}: {answer}"));

@@ -543,11 +543,23 @@ impl EventLoop {
             self.trust_changed();
             self.present_statements_to_all();
         }
-        for id in &handled.changed {
-            self.note_embargo(*id);
-        }
-        if !handled.changed.is_empty() {
-            self.wrote(&handled.changed);
+        if handled.written.is_empty() {
+            for id in &handled.changed {
+                self.note_embargo(*id);
+            }
+            if !handled.changed.is_empty() {
+                self.wrote(&handled.changed);
+            }
+        } else {
+            let mut items = Vec::with_capacity(handled.written.len());
+            for w in handled.written {
+                self.embargoes.retain(|(_, e)| *e != w.header.id);
+                if let Some(until) = w.embargo_until {
+                    self.embargoes.push((until, w.header.id));
+                }
+                items.push((w.header.id, Some((w.header, w.digest))));
+            }
+            self.wrote_known(items);
         }
         Ok(handled.response)
     }

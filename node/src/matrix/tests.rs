@@ -109,3 +109,64 @@ fn stems_fold_case_and_accents_and_drop_short_and_function_words() {
     let s = stems("Veiller à la DÉTENTION des détenus, and ensure the detainees' rights");
     assert_eq!(s.into_iter().collect::<Vec<_>>(), ["detain", "detent", "detenu", "rights"]);
 }
+
+/// Clusters by comparing every pair, as the matrix did before it compared only candidates.
+fn every_pair(versions: &[Versions]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..versions.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            i = parent[i];
+        }
+        i
+    }
+    for i in 0..versions.len() {
+        for j in i + 1..versions.len() {
+            if similarity(&versions[i], &versions[j]) >= THRESHOLD {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..versions.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    let mut all: Vec<_> = groups.into_values().collect();
+    all.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    all
+}
+
+#[test]
+fn comparing_only_candidates_finds_the_clusters_of_comparing_every_pair() {
+    // Texts of 1 to 14 words from a small vocabulary, so that many pairs sit near the
+    // threshold, some with a second version in French.
+    let words: Vec<String> = (0..40).map(|i| format!("word{i:02}x")).collect();
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let fr: LangTag = "fr".parse().unwrap();
+    for round in 0..40 {
+        let versions: Vec<Versions> = (0..60)
+            .map(|_| {
+                let text = |next: &mut dyn FnMut(usize) -> usize| {
+                    let common = next(8);
+                    (0..1 + next(14))
+                        .map(|_| words[(common * 4 + next(12)) % words.len()].clone())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                let mut v = vec![(LangTag::default(), stems(&text(&mut next)))];
+                if next(4) == 0 {
+                    v.push((fr.clone(), stems(&text(&mut next))));
+                }
+                v
+            })
+            .collect();
+        assert_eq!(clusters(&versions), every_pair(&versions), "round {round}");
+    }
+}

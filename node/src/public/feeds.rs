@@ -9,8 +9,8 @@ use liaison_protocol::{CountryCode, Kind, Mechanism};
 use serde::Deserialize;
 
 use super::{Filter, Refusal, Site, parsed};
-use crate::export;
 use crate::store::Entry;
+use crate::{Error, export};
 
 const ICS: &str = "text/calendar; charset=utf-8";
 
@@ -66,31 +66,20 @@ impl Feed {
         }
     }
 
-    /// The feed of `q` from the public items `entries` (every item matching `q`, or for an
-    /// Atom feed at least its [`ATOM_ENTRIES`] latest reports), found at `path` (its path on
-    /// the site, from `/`).
-    pub(crate) fn render(
-        self,
-        site: &Site,
-        q: &FeedQuery,
-        path: &str,
-        entries: &[Entry],
-    ) -> String {
+    /// The feed of `q`, found at `path` (its path on the site, from `/`), read from `site`:
+    /// a calendar is joined from the events the site's index keeps; the others are made of
+    /// the items they show (for an Atom feed, its [`ATOM_ENTRIES`] latest reports).
+    ///
+    /// # Errors
+    /// What reading the store returns.
+    pub(crate) fn answer(self, site: &Site, q: &FeedQuery, path: &str) -> Result<String, Error> {
         let title = q.title(self, site);
-        match self {
-            Feed::Calendar => export::to_ics(entries, &title),
-            Feed::Deadlines => export::deadlines_ics(entries, &title),
-            Feed::Reports => atom(site, q, path, &title, entries),
-        }
-    }
-
-    /// The items this feed of `q` shows, read from `site`.
-    pub(crate) fn entries(self, site: &Site, q: &FeedQuery) -> Result<Vec<Entry>, crate::Error> {
         let filter = q.filter(self.kind());
-        match self {
-            Feed::Reports => site.last(&filter, ATOM_ENTRIES),
-            _ => site.items(&filter),
-        }
+        Ok(match self {
+            Feed::Calendar => site.calendar(&filter, &title)?,
+            Feed::Deadlines => export::deadlines_ics(&site.items(&filter)?, &title),
+            Feed::Reports => atom(site, q, path, &title, &site.last(&filter, ATOM_ENTRIES)?),
+        })
     }
 
     fn content_type(self) -> &'static str {
@@ -159,9 +148,8 @@ async fn serve(
 ) -> Result<impl IntoResponse, Refusal> {
     let Query(q) = query?;
     site.read(move |site| {
-        let entries = feed.entries(site, &q)?;
         let path = format!("/{}{}", feed.file(), q.query_string());
-        Ok(([(header::CONTENT_TYPE, feed.content_type())], feed.render(site, &q, &path, &entries)))
+        Ok(([(header::CONTENT_TYPE, feed.content_type())], feed.answer(site, &q, &path)?))
     })
     .await
 }
@@ -265,16 +253,83 @@ fn atom(site: &Site, q: &FeedQuery, path: &str, title: &str, entries: &[Entry]) 
 /// one title and one summary per entry, each with its `xml:lang`.)
 fn other_languages(f: &liaison_protocol::Fields) -> Option<String> {
     let langs: std::collections::BTreeSet<&liaison_protocol::LangTag> =
-        f.title_in.keys().chain(f.summary_in.keys()).collect();
+        f.title_translations().keys().chain(f.summary_in.keys()).collect();
     (!langs.is_empty()).then(|| {
         maud::html! {
             @for lang in langs {
                 div lang=(lang) dir="auto" {
-                    @if let Some(title) = f.title_in.get(lang) { h2 { (title) } }
+                    @if let Some(title) = f.title_translations().get(lang) { h2 { (title) } }
                     @if let Some(summary) = f.summary_in.get(lang) { p { (summary) } }
                 }
             }
         }
         .into_string()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use liaison_protocol::{Label, Role};
+
+    use crate::public::{Filter, Site};
+    use crate::{InitOptions, Repo, export, sample};
+
+    /// The calendar joined from the index's kept events is, after every kind of change, the
+    /// calendar made from the items read from the store.
+    #[test]
+    fn the_kept_events_follow_every_change() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let options = InitOptions {
+            mechanism: "ohchr".parse().expect("mechanism"),
+            name: None,
+            role: Role::Member,
+            listen: Vec::new(),
+            api: None,
+            http: None,
+        };
+        let repo = Repo::init(dir.path(), options).expect("init");
+        let now = Utc::now();
+        let ids = repo.create_all(sample::drafts("ohchr"), now).expect("sample items");
+        let site = Site::offline(repo.store().read_only(), "Test".into());
+        let filters = [
+            Filter::default(),
+            Filter { country: Some("TN".parse().expect("country")), ..Filter::default() },
+            Filter { mechanism: Some("ohchr".parse().expect("mechanism")), ..Filter::default() },
+        ];
+        let same = |step: &str| {
+            for filter in &filters {
+                let made = export::to_ics(&site.items(filter).expect("items"), "C");
+                assert_eq!(site.calendar(filter, "C").expect("calendar"), made, "{step}");
+            }
+        };
+        same("at first");
+        let in_calendar: Vec<_> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                site.item(*id).expect("item").as_ref().and_then(export::ics_event).is_some()
+            })
+            .collect();
+        assert!(in_calendar.len() >= 2, "the sample has public events: {in_calendar:?}");
+        let calendar = |site: &Site| site.calendar(&Filter::default(), "C").expect("calendar");
+
+        repo.update(in_calendar[0], now, |f| {
+            f.title.value = "zzretitled".into();
+            Ok(())
+        })
+        .expect("update");
+        same("after an update");
+        assert!(calendar(&site).contains("zzretitled"));
+
+        repo.withdraw(in_calendar[0], now).expect("withdraw");
+        same("after a withdrawal");
+        assert!(!calendar(&site).contains("zzretitled"));
+
+        let uid = format!("UID:{}@liaison", in_calendar[1]);
+        assert!(calendar(&site).contains(&uid));
+        repo.reissue(in_calendar[1], Label::Green, Vec::new(), now).expect("reissue");
+        same("after a narrowing");
+        assert!(!calendar(&site).contains(&uid));
+    }
 }

@@ -11,8 +11,9 @@ use chrono::NaiveDate;
 use liaison_protocol::{CountryCode, ItemId, Kind, Label, Mechanism};
 
 use super::{Filter, SortKey, sort_key};
-use crate::Error;
+use crate::matrix::{Filter as MatrixFilter, Grouped, Layout, Words, layout};
 use crate::store::{Entry, Query};
+use crate::{Error, export};
 
 /// What the site filters a public item by.
 #[derive(Debug, Clone)]
@@ -24,18 +25,25 @@ struct Facts {
     /// Its owner and co-owners.
     mechanisms: Vec<Mechanism>,
     span: Option<(NaiveDate, NaiveDate)>,
+    /// Its event in the site's calendars ([`export::ics_event`]), made once here so that a
+    /// calendar of any filter reads no record.
+    event: Option<Box<str>>,
+    /// For a recommendation, what the matrix groups and clusters it by.
+    recommendation: Option<Box<Grouped>>,
 }
 
 impl Facts {
-    fn of(entry: &Entry) -> Facts {
+    fn of(entry: &Entry, words: &mut Words) -> Facts {
         let header = &entry.header;
         Facts {
+            recommendation: Grouped::of(entry, words).map(Box::new),
             key: sort_key(entry),
             kind: header.kind,
             label: header.label,
             countries: entry.record.state.fields.all_countries(),
             mechanisms: std::iter::once(&header.owner).chain(&header.co_owners).cloned().collect(),
             span: entry.record.state.fields.span(),
+            event: export::ics_event(entry).map(String::into_boxed_str),
         }
     }
 
@@ -54,6 +62,8 @@ pub(crate) struct PublicIndex {
     by_kind: HashMap<Kind, BTreeSet<SortKey>>,
     by_country: HashMap<CountryCode, BTreeSet<SortKey>>,
     by_mechanism: HashMap<Mechanism, BTreeSet<SortKey>>,
+    /// The words of the recommendations' [`Grouped`] facts.
+    words: Words,
 }
 
 impl PublicIndex {
@@ -64,8 +74,8 @@ impl PublicIndex {
 
     /// Brings the index to the store at `generation`: `changed` names the items changed since
     /// [`PublicIndex::generation`], each read again with `one` (`None` when it is not public
-    /// now); when it is `None`, the index is made anew of what `all` returns, every public
-    /// item.
+    /// now); when it is `None`, the index is made anew of what `all` hands its argument, every
+    /// public item, one at a time.
     ///
     /// # Errors
     /// What `all` or `one` return; the index is then read whole next time.
@@ -73,7 +83,7 @@ impl PublicIndex {
         &mut self,
         generation: u64,
         changed: Option<Vec<ItemId>>,
-        all: impl FnOnce() -> Result<Vec<Entry>, Error>,
+        all: impl FnOnce(&mut dyn FnMut(Entry)) -> Result<(), Error>,
         mut one: impl FnMut(ItemId) -> Result<Option<Entry>, Error>,
     ) -> Result<(), Error> {
         if self.generation == Some(generation) {
@@ -83,16 +93,19 @@ impl PublicIndex {
             Some(ids) => ids.into_iter().try_for_each(|id| {
                 self.remove(id);
                 if let Some(entry) = one(id)? {
-                    self.insert(id, Facts::of(&entry));
+                    let facts = Facts::of(&entry, &mut self.words);
+                    self.insert(id, facts);
                 }
                 Ok(())
             }),
-            None => all().map(|entries| {
-                *self = PublicIndex::default();
-                for entry in &entries {
-                    self.insert(entry.header.id, Facts::of(entry));
-                }
-            }),
+            None => {
+                let mut fresh = PublicIndex::default();
+                let read = all(&mut |entry| {
+                    let facts = Facts::of(&entry, &mut fresh.words);
+                    fresh.insert(entry.header.id, facts);
+                });
+                read.map(|()| *self = fresh)
+            }
         };
         self.generation = result.is_ok().then_some(generation);
         result
@@ -145,6 +158,22 @@ impl PublicIndex {
         })?
     }
 
+    /// The items matching `filter` that sort after `after`, in order.
+    fn matching(
+        &self,
+        filter: &Filter,
+        after: Option<SortKey>,
+    ) -> impl DoubleEndedIterator<Item = (&SortKey, &Facts)> {
+        let query = filter.query();
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.candidates(filter)
+            .into_iter()
+            .flat_map(move |set| set.range((start, Bound::Unbounded)))
+            .filter_map(move |key| {
+                self.facts.get(&key.1).filter(|f| f.matches(&query)).map(|f| (key, f))
+            })
+    }
+
     /// Up to `count` sort keys of the items matching `filter`, in order after `after`, or
     /// from the last backwards when `backwards`.
     pub(crate) fn keys(
@@ -154,16 +183,38 @@ impl PublicIndex {
         backwards: bool,
         count: usize,
     ) -> Vec<SortKey> {
-        let Some(set) = self.candidates(filter) else { return Vec::new() };
-        let query = filter.query();
-        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-        let range = set.range((start, Bound::Unbounded));
-        let matching = |key: &&SortKey| self.facts.get(&key.1).is_some_and(|f| f.matches(&query));
+        let matching = self.matching(filter, after).map(|(key, _)| *key);
         if backwards {
-            range.rev().filter(matching).take(count).copied().collect()
+            matching.rev().take(count).collect()
         } else {
-            range.filter(matching).take(count).copied().collect()
+            matching.take(count).collect()
         }
+    }
+
+    /// The calendar events of the items matching `filter`, in order.
+    pub(crate) fn events(&self, filter: &Filter) -> impl Iterator<Item = &str> {
+        self.matching(filter, None).filter_map(|(_, facts)| facts.event.as_deref())
+    }
+
+    /// The shape of the recommendations matrix of `country` (see [`crate::matrix::layout`]):
+    /// each theme with its clusters of public recommendations, from what the index holds, so
+    /// that no record is read.
+    pub(crate) fn matrix(&self, country: CountryCode, filter: &MatrixFilter) -> Layout<ItemId> {
+        let Some(keys) = self.by_country.get(&country) else { return Vec::new() };
+        let recommendations: Vec<(ItemId, &Grouped)> = keys
+            .iter()
+            .filter_map(|(_, id)| Some((*id, self.facts.get(id)?.recommendation.as_deref()?)))
+            .collect();
+        layout(&recommendations, &self.words, filter)
+            .into_iter()
+            .map(|(theme, clusters)| {
+                let ids = clusters
+                    .into_iter()
+                    .map(|c| c.into_iter().map(|i| recommendations[i].0).collect())
+                    .collect();
+                (theme, ids)
+            })
+            .collect()
     }
 
     /// Every country a public item concerns, and the public items by kind and label.

@@ -292,6 +292,33 @@ impl Site {
         Ok(index.keys(filter, after, backwards, count))
     }
 
+    /// The iCalendar named `name` of the public items matching `filter`, in the order of
+    /// [`Site::items`], joined from the events the index keeps beside each item: no record is
+    /// read, and the answer is the public items at one store generation.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record read to bring the index up to date.
+    pub(crate) fn calendar(&self, filter: &Filter, name: &str) -> Result<String, Error> {
+        let mut index = self.lock_index();
+        self.refresh(&mut index)?;
+        Ok(crate::export::ics_of(name, index.events(filter)))
+    }
+
+    /// The shape of the recommendations matrix of `country`: each theme `filter` keeps, with
+    /// its clusters of public recommendations (ids), from the index alone.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record met while bringing the index up to date.
+    pub(crate) fn matrix_layout(
+        &self,
+        country: CountryCode,
+        filter: &crate::matrix::Filter,
+    ) -> Result<crate::matrix::Layout<ItemId>, Error> {
+        let mut index = self.lock_index();
+        self.refresh(&mut index)?;
+        Ok(index.matrix(country, filter))
+    }
+
     /// Brings `index` up to date with the store: the items changed since it last was, or
     /// every public item when those changes are no longer remembered.
     fn refresh(&self, index: &mut index::PublicIndex) -> Result<(), Error> {
@@ -300,8 +327,13 @@ impl Site {
             Some(g) => self.store.changed_since(g),
             None => (self.store.generation(), None),
         };
-        let all =
-            || Ok(self.store.list(&Query::default())?.into_iter().filter(is_public).collect());
+        let all = |each: &mut dyn FnMut(Entry)| {
+            self.store.each(&Query::default(), |entry| {
+                if is_public(&entry) {
+                    each(entry);
+                }
+            })
+        };
         index.refresh(generation, changed, all, |id| self.item(id))
     }
 
@@ -309,12 +341,43 @@ impl Site {
         self.index.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Reads the index of the public items, so that the first request does not wait for it.
+    /// Reads the index of the public items and makes the search index, so that the first
+    /// request, and the first search, do not wait for them (at 300,000 items the search index
+    /// takes longer than a request may).
     ///
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
     pub fn warm(&self) -> Result<(), Error> {
-        self.refresh(&mut self.lock_index())
+        self.refresh(&mut self.lock_index())?;
+        let mut kept = self.search.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.search_index(&mut kept).map(|_| ())
+    }
+
+    /// The search index in `kept`, made or brought up to date with the store first.
+    fn search_index<'a>(
+        &self,
+        kept: &'a mut Option<crate::search::Index>,
+    ) -> Result<&'a mut crate::search::Index, Error> {
+        let mut index = match kept.take() {
+            Some(index) => index,
+            None => crate::search::Index::new()?,
+        };
+        // The changes since the index's generation, read before the items are.
+        let (generation, changed) = match index.generation() {
+            Some(g) => self.store.changed_since(g),
+            None => (self.store.generation(), None),
+        };
+        // An index that failed half-way is dropped, and made anew at the next search.
+        let all = |each: &mut dyn FnMut(Entry)| -> Result<(), Error> {
+            for (_, id) in self.keys(&Filter::default(), None, false, usize::MAX)? {
+                if let Some(entry) = self.item(id)? {
+                    each(entry);
+                }
+            }
+            Ok(())
+        };
+        index.refresh(generation, changed, all, |id| self.item(id))?;
+        Ok(kept.insert(index))
     }
 
     /// The first `count` of the items `keys` name that are still public and match `filter`.
@@ -384,23 +447,7 @@ impl Site {
             return Ok(Err(e));
         }
         let mut kept = self.search.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut index = match kept.take() {
-            Some(index) => index,
-            None => crate::search::Index::new()?,
-        };
-        // The changes since the index's generation, read before the items are.
-        let (generation, changed) = match index.generation() {
-            Some(g) => self.store.changed_since(g),
-            None => (self.store.generation(), None),
-        };
-        // An index that failed half-way is dropped, and made anew at the next search.
-        index.refresh(
-            generation,
-            changed,
-            || self.items(&Filter::default()),
-            |id| self.item(id),
-        )?;
-        let index = kept.insert(index);
+        let index = self.search_index(&mut kept)?;
         let among: Option<std::collections::HashSet<ItemId>> = if *filter == Filter::default() {
             None
         } else {

@@ -268,7 +268,7 @@ fn calls_section(r: Reader, calls: &[(&Entry, &CallForInput)]) -> Markup {
                 ul {
                     @for (e, c) in calls {
                         @let f = &e.record.state.fields;
-                        @let title = r.pick(&f.title, &f.title_in);
+                        @let title = r.pick(&f.title, f.title_translations());
                         li { strong { time datetime=(c.deadline) { (r.fill(Msg::By, &[&r.day(c.deadline)])) } } ": "
                             a href=(r.href(&format!("/items/{}/", e.header.id))) lang=(title.lang.as_str()) dir="auto" {
                                 (short_title(title.text)) }
@@ -448,6 +448,7 @@ fn country_body_for(
     let (events, _) = site.page(&events, None, SECTION_ROWS)?;
     let reports = site.last(&of(Kind::Report), SECTION_ROWS)?;
     let (contacts, _) = site.page(&of(Kind::Contact), None, SECTION_ROWS)?;
+    let (recommendations, _) = site.page(&of(Kind::Recommendation), None, 1)?;
     let name = r.country(country);
     let of = |msg| format!("{} · {name}", r.t(msg));
     Ok(html! {
@@ -461,7 +462,9 @@ fn country_body_for(
             h2 { (r.t(Msg::AllOfThem)) }
             ul {
                 @for (kind, path, _) in LISTS { li { a href=(r.href(&format!("{path}?country={country}"))) { (list_title(r, kind)) " · " (name) } } }
-                li { a href=(r.href(&format!("/countries/{country}/recommendations/"))) { (r.fill(Msg::RecommendationsByTheme, &[&name])) } }
+                @if !recommendations.is_empty() {
+                    li { a href=(r.href(&format!("/countries/{country}/recommendations/"))) { (r.fill(Msg::RecommendationsByTheme, &[&name])) } }
+                }
             }
         }
         (subscribe(r, host, Some(country)))
@@ -498,7 +501,7 @@ pub(crate) fn item_body(site: &Site, r: Reader, e: &Entry) -> Markup {
     let checkpoint = roster.checkpoint(&e.header.owner).map(|(c, _)| c);
     let dates = dates_for(r, e);
     let f = &e.record.state.fields;
-    let title = r.pick(&f.title, &f.title_in);
+    let title = r.pick(&f.title, f.title_translations());
     let summary = f.summary_own();
     let summary = summary.as_ref().map(|own| r.pick(own, &f.summary_in));
     let wanted: LangTag = r.lang.code().parse().unwrap_or_default();
@@ -565,7 +568,7 @@ pub(crate) fn item_page(site: &Site, e: &Entry) -> Html<String> {
 /// one, else in its own, saying so.
 fn item_page_for(site: &Site, r: Reader, e: &Entry) -> Html<String> {
     let f = &e.record.state.fields;
-    let title = r.pick(&f.title, &f.title_in);
+    let title = r.pick(&f.title, f.title_translations());
     let path = format!("/items/{}/", e.header.id);
     layout_for(site, r, &path, title.text, Some(title.lang.as_str()), item_body(site, r, e))
 }

@@ -3,7 +3,10 @@
 //! strings, so every filter of the live site becomes files of their own: each list and feed
 //! once for everything, once per country (`countries/TN/visits/`, `countries/TN/reports.atom`,
 //! `countries/TN/items.json`) and once per mechanism (`mechanisms/achpr/...`), and the lists'
-//! upcoming rows (`visits/upcoming/`). Every file has an extension or is a directory's
+//! upcoming rows (`visits/upcoming/`). A country with recommendations gets their matrix
+//! (`countries/TN/recommendations/`, the live site's page at that address, which stands for the
+//! country's list of recommendations too, holding the same items) and its JSON
+//! (`api/v1/countries/TN/recommendations.json`). Every file has an extension or is a directory's
 //! `index.html`, so a server names its type. Every link of every page is rewritten to the file
 //! that stands for it (`static_link`); a link the export cannot stand for fails the export
 //! rather than leaving a page pointing nowhere.
@@ -11,12 +14,13 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use liaison_protocol::{CountryCode, Mechanism};
+use liaison_protocol::{CountryCode, Kind, Mechanism};
 use maud::{Markup, html};
 
 use super::api::{provenance_json, public_json};
 use super::feeds::{Feed, FeedQuery};
 use super::i18n::Reader;
+use super::matrix;
 use super::pages::{self, STYLE, country_body, home_body, item_page, page};
 use super::view::table;
 use super::{Filter, Refusal, Site};
@@ -188,8 +192,15 @@ fn scope_files(site: &Site, scope: &Scope, out: &mut Out<'_>) -> Result<(), Erro
         let title = format!("{title}{}", scope.words());
         let filter = Filter { kind: Some(kind), ..scope.filter() };
         let entries = site.items(&filter)?;
-        let body = html! { (table(Reader::default(), kind, &title, &entries)) };
-        out.page(&format!("{prefix}{path}"), &page(site, &title, body))?;
+        match (scope, kind) {
+            (Scope::Country(c), Kind::Recommendation) if !entries.is_empty() => {
+                matrix_files(site, *c, &entries, out)?;
+            }
+            _ => {
+                let body = html! { (table(Reader::default(), kind, &title, &entries)) };
+                out.page(&format!("{prefix}{path}"), &page(site, &title, body))?;
+            }
+        }
         let upcoming = Filter { from: Some(out.today), ..filter };
         let entries = site.items(&upcoming)?;
         let title = format!("Upcoming: {title}");
@@ -199,8 +210,7 @@ fn scope_files(site: &Site, scope: &Scope, out: &mut Out<'_>) -> Result<(), Erro
     let q = scope.query();
     for feed in Feed::ALL {
         let path = format!("{prefix}/{}", feed.file());
-        let entries = feed.entries(site, &q)?;
-        out.file(&path, &feed.render(site, &q, &path, &entries))?;
+        out.file(&path, &feed.answer(site, &q, &path)?)?;
     }
     let items: Vec<serde_json::Value> =
         site.items(&scope.filter())?.iter().map(public_json).collect();
@@ -208,6 +218,23 @@ fn scope_files(site: &Site, scope: &Scope, out: &mut Out<'_>) -> Result<(), Erro
         &scope.items_json(),
         &pretty(&serde_json::json!({"items": items, "next_cursor": null})),
     )
+}
+
+/// A country's recommendations by theme, those that say the same thing clustered, as the live
+/// site's page and JSON show them: `entries` are the country's public recommendations.
+fn matrix_files(
+    site: &Site,
+    country: CountryCode,
+    entries: &[crate::store::Entry],
+    out: &mut Out<'_>,
+) -> Result<(), Error> {
+    let m = crate::matrix::matrix(entries, country, &crate::matrix::Filter::default());
+    let r = Reader::default();
+    let body = matrix::body(r, &m, m.themes.is_empty(), html! {});
+    let html = page(site, &matrix::title(r, &m), body);
+    out.page(&format!("/countries/{country}/recommendations/"), &html)?;
+    let json = serde_json::to_value(&m).map_err(|e| Error::Store(e.to_string()))?;
+    out.file(&format!("/api/v1/countries/{country}/recommendations.json"), &pretty(&json))
 }
 
 /// The home page's list of mechanisms, each with its own page.
@@ -300,7 +327,10 @@ pub(crate) fn static_link(href: &str, today: NaiveDate) -> Result<String, Error>
         scope.items_json()
     } else if !query.is_empty() {
         return Err(fail());
-    } else if path.starts_with("/api/v1/items/") || path.ends_with("/provenance") {
+    } else if path.starts_with("/api/v1/items/")
+        || path.ends_with("/provenance")
+        || (path.starts_with("/api/v1/countries/") && path.ends_with("/recommendations"))
+    {
         format!("{path}.json")
     } else {
         path.to_owned()
@@ -332,6 +362,9 @@ mod tests {
             ("/api/v1/items", "/api/v1/items.json"),
             (&format!("/items/{id}/provenance"), &format!("/items/{id}/provenance.json")),
             (&format!("/api/v1/items/{id}"), &format!("/api/v1/items/{id}.json")),
+            ("/countries/TN/recommendations/", "/countries/TN/recommendations/"),
+            ("/recommendations/?country=TN", "/countries/TN/recommendations/"),
+            ("/api/v1/countries/TN/recommendations", "/api/v1/countries/TN/recommendations.json"),
             ("/#main", "/#main"),
             ("https://www.ohchr.org/cfi?x=1", "https://www.ohchr.org/cfi?x=1"),
         ] {
@@ -343,6 +376,7 @@ mod tests {
             "/calendar.ics?country=TN&mechanism=ohchr",
             "/search?q=torture",
             "/reports.atom?country=XX",
+            "/api/v1/countries/TN/recommendations?theme=torture",
         ] {
             assert!(static_link(none, today).is_err(), "{none}");
         }

@@ -74,7 +74,7 @@ fn visit_country(r: Reader, v: &Visit) -> Markup {
 /// two lines and [`TITLE_CAP`] characters.
 fn title_link(r: Reader, e: &Entry) -> Markup {
     let f = &e.record.state.fields;
-    let title = r.pick(&f.title, &f.title_in);
+    let title = r.pick(&f.title, f.title_translations());
     html! {
         a class="clamp" href=(r.href(&format!("/items/{}/", e.header.id))) lang=(title.lang.as_str()) dir="auto" { (short_title(title.text)) }
     }
@@ -404,6 +404,6 @@ pub(crate) fn facts(site: &Site, r: Reader, e: &Entry) -> Markup {
     }
 }
 
-mod recommendation;
+pub(super) mod recommendation;
 #[cfg(test)]
 mod tests;

@@ -46,15 +46,66 @@ pub(crate) struct Fetch<P> {
     pub(crate) ids: Vec<ItemId>,
 }
 
-/// An item this node lacks in the state some peer offered.
+/// An item this node lacks in the state some peer offered. Peers are named by their number in
+/// [`Peers`]: a node joining a federation wants every item at once, and a peer's own name
+/// (a network peer id is 80 bytes) in each would take several times the item's share of memory.
 #[derive(Debug)]
-struct Want<P> {
+struct Want {
     /// The state offered.
     digest: Digest,
     /// The peer it is being fetched from, if a fetch is under way.
-    from: Option<P>,
+    from: Option<Slot>,
     /// Peers that offered it.
-    holders: Vec<P>,
+    holders: Vec<Slot>,
+}
+
+/// A peer's number in [`Peers`].
+type Slot = usize;
+
+/// The peers wanted items name, numbered: a number is given when a peer first offers
+/// something and taken back when it is forgotten, so there are as many as peers known.
+#[derive(Debug)]
+struct Peers<P> {
+    by_slot: Vec<Option<P>>,
+    slots: HashMap<P, Slot>,
+    /// Numbers taken back, to give again.
+    free: Vec<Slot>,
+}
+
+impl<P: Copy + Eq + Hash> Peers<P> {
+    /// The number of `peer`, given now if it has none.
+    fn slot(&mut self, peer: P) -> Slot {
+        if let Some(slot) = self.slots.get(&peer) {
+            return *slot;
+        }
+        let slot = self.free.pop().unwrap_or(self.by_slot.len());
+        match self.by_slot.get_mut(slot) {
+            Some(free) => *free = Some(peer),
+            None => self.by_slot.push(Some(peer)),
+        }
+        self.slots.insert(peer, slot);
+        slot
+    }
+
+    /// The number of `peer`, if it has one.
+    fn find(&self, peer: &P) -> Option<Slot> {
+        self.slots.get(peer).copied()
+    }
+
+    /// The peer numbered `slot`.
+    fn peer(&self, slot: Slot) -> Option<P> {
+        self.by_slot.get(slot).copied().flatten()
+    }
+
+    /// Takes `peer`'s number back: nothing may name it any more.
+    fn release(&mut self, peer: &P) {
+        if let Some(slot) = self.slots.remove(peer) {
+            if let Some(named) = self.by_slot.get_mut(slot) {
+                *named = None;
+            }
+            self.free.push(slot);
+        }
+    }
 }
 
 /// Items to fetch, and from whom. `P` names a peer; `holds(id, digest)` says whether this node
@@ -62,7 +113,8 @@ struct Want<P> {
 #[derive(Debug)]
 pub(crate) struct Scheduler<P> {
     limits: Limits,
-    wanted: HashMap<ItemId, Want<P>>,
+    wanted: HashMap<ItemId, Want>,
+    peers: Peers<P>,
     /// What each peer offered, in order, not yet asked for.
     queues: HashMap<P, VecDeque<(ItemId, Digest)>>,
     /// Fetches under way.
@@ -79,7 +131,8 @@ impl<P> Default for Scheduler<P> {
 impl<P> Scheduler<P> {
     pub(crate) fn new(limits: Limits) -> Self {
         let (wanted, queues, fetches) = (HashMap::new(), HashMap::new(), HashMap::new());
-        Self { limits, wanted, queues, fetches, next_id: 0 }
+        let peers = Peers { by_slot: Vec::new(), slots: HashMap::new(), free: Vec::new() };
+        Self { limits, wanted, peers, queues, fetches, next_id: 0 }
     }
 
     /// Items wanted now.
@@ -107,6 +160,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
         holds: impl Fn(&ItemId, &Digest) -> bool,
     ) -> u32 {
         let (mut queued, mut dropped) = (0, 0);
+        let slot = self.peers.slot(peer);
         let queue = self.queues.entry(peer).or_default();
         for (id, digest) in offered {
             if holds(&id, &digest) {
@@ -123,8 +177,8 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
                     if want.from.is_none() {
                         want.digest = digest;
                     }
-                    if !want.holders.contains(&peer) && want.holders.len() < self.limits.holders {
-                        want.holders.push(peer);
+                    if !want.holders.contains(&slot) && want.holders.len() < self.limits.holders {
+                        want.holders.push(slot);
                     }
                 }
                 Entry::Vacant(_) if full => {
@@ -132,7 +186,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
                     continue;
                 }
                 Entry::Vacant(vacant) => {
-                    vacant.insert(Want { digest, from: None, holders: vec![peer] });
+                    vacant.insert(Want { digest, from: None, holders: vec![slot] });
                 }
             }
             queue.push_back((id, digest));
@@ -176,6 +230,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
     /// The next ids to fetch from `peer`: offered by it, still lacking, not being fetched.
     fn next_batch(&mut self, peer: P, holds: &impl Fn(&ItemId, &Digest) -> bool) -> Vec<ItemId> {
         let Some(queue) = self.queues.get_mut(&peer) else { return Vec::new() };
+        let slot = self.peers.slot(peer);
         let mut batch = Vec::new();
         while batch.len() < self.limits.batch {
             let Some((id, digest)) = queue.pop_front() else { break };
@@ -191,12 +246,12 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
                 // merge is offered around and this peer answers with what it holds.
                 Some(want) if want.from.is_some() => continue,
                 Some(want) => {
-                    want.from = Some(peer);
+                    want.from = Some(slot);
                     batch.push(id);
                 }
                 // Fetched meanwhile, in another state than this peer's.
                 None if room => {
-                    let want = Want { digest, from: Some(peer), holders: vec![peer] };
+                    let want = Want { digest, from: Some(slot), holders: vec![slot] };
                     self.wanted.insert(id, want);
                     batch.push(id);
                 }
@@ -222,14 +277,15 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
 
     fn settle(&mut self, peer: P, asked: Vec<ItemId>, got: &HashSet<ItemId>) -> Vec<P> {
         let mut more = Vec::new();
+        let slot = self.peers.find(&peer);
         for id in asked {
             let Some(want) = self.wanted.get_mut(&id) else { continue };
-            if want.from != Some(peer) {
+            if slot.is_none() || want.from != slot {
                 continue;
             }
             want.from = None;
-            want.holders.retain(|h| *h != peer);
-            match want.holders.first().copied() {
+            want.holders.retain(|h| Some(*h) != slot);
+            match want.holders.first().and_then(|next| self.peers.peer(*next)) {
                 Some(next) if !got.contains(&id) => {
                     self.queues.entry(next).or_default().push_front((id, want.digest));
                     more.push(next);
@@ -256,18 +312,21 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
             p != peer
         });
         let mut more = self.settle(*peer, asked, &HashSet::new());
-        for want in self.wanted.values_mut() {
-            want.holders.retain(|h| h != peer);
+        if let Some(slot) = self.peers.find(peer) {
+            for want in self.wanted.values_mut() {
+                want.holders.retain(|h| *h != slot);
+            }
         }
         self.wanted.retain(|_, w| w.from.is_some() || !w.holders.is_empty());
+        self.peers.release(peer);
         // What waited in its queue goes to another holder, as a failed fetch's items do: the
         // other holders' own offers of it may have been passed over while it was being fetched
         // from someone else.
         let mut moved: HashMap<P, Vec<(ItemId, Digest)>> = HashMap::new();
         for (id, _) in queued {
             let Some(want) = self.wanted.get(&id).filter(|w| w.from.is_none()) else { continue };
-            if let Some(next) = want.holders.first() {
-                moved.entry(*next).or_default().push((id, want.digest));
+            if let Some(next) = want.holders.first().and_then(|next| self.peers.peer(*next)) {
+                moved.entry(next).or_default().push((id, want.digest));
             }
         }
         for (next, items) in moved {
@@ -283,7 +342,8 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
 
     /// Whether `peer` is known to hold `id` in state `digest` (it offered that state).
     pub(crate) fn known_holder(&self, id: &ItemId, digest: &Digest, peer: P) -> bool {
-        self.wanted.get(id).is_some_and(|w| w.digest == *digest && w.holders.contains(&peer))
+        let Some(slot) = self.peers.find(&peer) else { return false };
+        self.wanted.get(id).is_some_and(|w| w.digest == *digest && w.holders.contains(&slot))
     }
 
     /// The scheduler's bounds.
@@ -308,12 +368,17 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
             assert!(ids.len() <= self.limits.batch, "a fetch too large");
             for id in ids {
                 assert!(under_way.insert(*id, *peer).is_none(), "{id} fetched twice at once");
-                assert_eq!(self.wanted[id].from, Some(*peer), "{id} fetched from another peer");
+                let from = self.wanted[id].from.and_then(|slot| self.peers.peer(slot));
+                assert_eq!(from, Some(*peer), "{id} fetched from another peer");
             }
         }
         for (id, want) in &self.wanted {
-            if let Some(peer) = want.from {
-                assert_eq!(under_way.get(id), Some(&peer), "{id} marked as fetched, but is not");
+            if let Some(slot) = want.from {
+                let peer = self.peers.peer(slot);
+                assert_eq!(under_way.get(id).copied(), peer, "{id} marked as fetched, but is not");
+            }
+            for slot in want.holders.iter().chain(&want.from) {
+                assert!(self.peers.peer(*slot).is_some(), "{id} names a peer forgotten");
             }
             assert!(want.holders.len() <= self.limits.holders);
         }

@@ -187,6 +187,61 @@ fn a_kinds_catalogue_holds_what_it_may_receive_and_follows_writes() {
     assert_eq!((catalogue.catalog(&mirror).len(), catalogue.len()), (1, 2));
 }
 
+/// The catalogue keeps one header per audience class: every item still goes exactly where the
+/// gate lets its own header go, whatever its label, owner, co-owners and audience, and whatever
+/// else its header says (kind, creator, time), whether the kind's catalogue was made before or
+/// after the items came.
+#[test]
+fn the_catalogue_answers_for_each_item_as_the_gate_does_for_its_header() {
+    let m = |code: &str| -> liaison_protocol::Mechanism { code.parse().expect("mechanism") };
+    let shapes: Vec<(Label, &str, Vec<&str>, Vec<&str>)> = vec![
+        (Label::Clear, "ohchr", vec![], vec![]),
+        (Label::Green, "coe", vec![], vec![]),
+        (Label::Amber, "ohchr", vec![], vec!["coe"]),
+        (Label::Amber, "ohchr", vec![], vec!["achpr", "coe"]),
+        (Label::Amber, "achpr", vec!["iachr"], vec!["coe"]),
+        (Label::AmberStrict, "ohchr", vec!["coe"], vec![]),
+        (Label::AmberStrict, "achpr", vec![], vec![]),
+        (Label::Red, "ohchr", vec![], vec![]),
+    ];
+    let mut headers = Vec::new();
+    for (n, (label, owner, co_owners, audience)) in shapes.iter().cycle().take(40).enumerate() {
+        let n = u16::try_from(n).expect("few items");
+        let mut h = header(n, *label);
+        h.owner = m(owner);
+        h.co_owners = co_owners.iter().map(|c| m(c)).collect();
+        h.audience = audience.iter().map(|c| m(c)).collect();
+        h.kind = [Kind::Event, Kind::Visit, Kind::Report, Kind::Contact][usize::from(n) % 4];
+        h.creator = PublicKey([u8::try_from(n % 7).expect("small"); 32]);
+        headers.push(h);
+    }
+    let peers: Vec<Peer> = ["ohchr", "coe", "achpr", "iachr", "public"]
+        .into_iter()
+        .flat_map(|c| [Role::Member, Role::Mirror].map(|role| Peer { mechanism: m(c), role }))
+        .collect();
+    let early = &peers[..3];
+    let mut catalogue = Catalogue::default();
+    for peer in early {
+        assert_eq!(catalogue.catalog(peer).len(), 0);
+    }
+    for h in &headers {
+        catalogue.set(h.clone(), digest(0, 1));
+    }
+    for peer in &peers {
+        let all = liaison_protocol::sync::Range::all();
+        let reconciled: HashSet<ItemId> =
+            catalogue.catalog(peer).entries(&all).into_iter().map(|(id, _)| id).collect();
+        let mut admitted = 0;
+        for h in &headers {
+            let gate = liaison_protocol::may_receive(h, peer);
+            admitted += usize::from(gate);
+            assert_eq!(catalogue.may_send(&h.id, peer), gate, "{:?} to {peer:?}", h.label);
+            assert_eq!(reconciled.contains(&h.id), gate, "{:?} to {peer:?}", h.label);
+        }
+        assert_eq!(catalogue.catalog(peer).len(), admitted, "{peer:?}");
+    }
+}
+
 #[test]
 fn the_pure_parts_do_no_io_and_read_no_clock() {
     let sources = [

@@ -2,15 +2,16 @@
 //! regional commissions and courts), and the follow-up of their implementation.
 //!
 //! A recommendation's text is its item's title (in the title's language), with other language
-//! versions in [`Recommendation::text_in`]. Its assessments are kept in the item itself, so
-//! the mechanisms that follow the same recommendation (its owner and co-owners) share one
-//! record of its implementation, each assessment a signed change by the mechanism that made it.
+//! versions in [`Recommendation::text_in`], by language tag as every kind's `title_in`. Its
+//! assessments are kept in the item itself, so the mechanisms that follow the same
+//! recommendation (its owner and co-owners) share one record of its implementation, each
+//! assessment a signed change by the mechanism that made it.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{day, list, opt_text, text};
-use crate::values::check_url;
+use crate::values::{Translations, check_translations, check_url};
 use crate::words::words;
 use crate::{CountryCode, FieldError, ItemId, Mechanism, Text};
 
@@ -42,9 +43,10 @@ words! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recommendation {
-    /// The text in other languages than the title's, one entry per language.
-    #[serde(default)]
-    pub text_in: Vec<Text>,
+    /// The text in other languages than the title's, by language: its item's title
+    /// translations ([`crate::Fields::title_translations`]), checked as every kind's `title_in`.
+    #[serde(default, skip_serializing_if = "Translations::is_empty")]
+    pub text_in: Translations,
     /// The sort of mechanism that recommends ("Treaty bodies", "Special Procedures",
     /// "Universal Periodic Review", "ACHPR"): UHRI's `Type`, or the focal point's word.
     pub mechanism: String,
@@ -128,7 +130,7 @@ impl Recommendation {
         symbol: impl Into<String>,
     ) -> Self {
         Self {
-            text_in: Vec::new(),
+            text_in: Translations::new(),
             mechanism: mechanism.into(),
             body: body.into(),
             symbol: symbol.into(),
@@ -154,19 +156,7 @@ impl Recommendation {
     /// Checks the fields; `title` is the text in its own language, which `text_in` must not
     /// repeat.
     pub(super) fn validate(&self, title: &Text) -> Result<(), FieldError> {
-        list("text_in", &self.text_in)?;
-        for (i, t) in self.text_in.iter().enumerate() {
-            text("text_in", &t.value, true)?;
-            let repeated =
-                t.lang == title.lang || self.text_in[..i].iter().any(|o| o.lang == t.lang);
-            if repeated {
-                return Err(FieldError::new(
-                    "text_in",
-                    &t.lang,
-                    "one text per language; the title holds the text in its own language",
-                ));
-            }
-        }
+        check_translations("text_in", &self.text_in, &title.lang)?;
         text("mechanism", &self.mechanism, true)?;
         text("body", &self.body, true)?;
         text("symbol", &self.symbol, true)?;

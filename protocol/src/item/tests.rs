@@ -436,10 +436,9 @@ fn recommendation(f: &mut Fields) -> &mut crate::Recommendation {
 
 #[test]
 fn a_recommendation_names_what_is_wrong() {
-    use crate::{Assessment, Implementation, Text};
+    use crate::{Assessment, Implementation};
     let rec = Kind::Recommendation;
-    let text =
-        |lang: &str, value: &str| Text { value: value.to_owned(), lang: lang.parse().unwrap() };
+    let tag = |t: &str| t.parse::<crate::LangTag>().unwrap();
     let assessment = |source: Option<&str>| Assessment {
         by: mech("ohchr"),
         status: Implementation::PartiallyImplemented,
@@ -447,19 +446,38 @@ fn a_recommendation_names_what_is_wrong() {
         source: source.map(str::to_owned),
         note: None,
     };
-    check(rec, Label::Clear, |f| recommendation(f).text_in = vec![text("fr", "Garantir")], None);
+    let text_in = |f: &mut Fields, texts: &[(&str, &str)]| {
+        recommendation(f).text_in =
+            texts.iter().map(|(lang, t)| (tag(lang), (*t).to_owned())).collect();
+    };
+    check(rec, Label::Clear, |f| text_in(f, &[("fr", "Garantir")]), None);
+    check(rec, Label::Clear, |f| text_in(f, &[("EN", "Again")]), Some("text_in.EN"));
     check(
         rec,
         Label::Clear,
-        |f| recommendation(f).text_in = vec![text("en", "Again")],
-        Some("text_in"),
+        |f| text_in(f, &[("fr", "Garantir"), ("FR", "Assurer")]),
+        Some("text_in.fr"),
     );
+    check(rec, Label::Clear, |f| text_in(f, &[("ar", " ")]), Some("text_in.ar"));
     check(
         rec,
         Label::Clear,
-        |f| recommendation(f).text_in = vec![text("fr", "Garantir"), text("fr", "Assurer")],
-        Some("text_in"),
+        |f| text_in(f, &[("es", &*"x".repeat(MAX_TEXT + 1))]),
+        Some("text_in.es"),
     );
+    // The text is the title: its other languages are text_in, never title_in.
+    check(
+        rec,
+        Label::Clear,
+        |f| drop(f.title_in.insert(tag("fr"), "Garantir".into())),
+        Some("title_in"),
+    );
+    let mut f = fields(rec);
+    text_in(&mut f, &[("fr", "Garantir")]);
+    assert_eq!(f.title_translations().get(&tag("fr")).map(String::as_str), Some("Garantir"));
+    let mut visit = fields(Kind::Visit);
+    visit.title_in.insert(tag("fr"), "Visite".into());
+    assert_eq!(visit.title_translations(), &visit.title_in);
     check(rec, Label::Clear, |f| recommendation(f).body = " ".to_owned(), Some("body"));
     check(rec, Label::Clear, |f| recommendation(f).symbol = String::new(), Some("symbol"));
     check(

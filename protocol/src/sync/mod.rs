@@ -6,7 +6,8 @@
 //! one changed item among 100,000 costs a few.
 //!
 //! # A session
-//! 1. Each side builds a [`Catalog`] of the items it may share with the other.
+//! 1. Each side builds a [`Catalog`] of the items it may share with the other (or a [`View`]
+//!    of the classes of items the other may receive, in a catalogue of all it holds).
 //! 2. The initiator sends `SyncRequest::Reconcile(reconciler.start(&catalog))`.
 //! 3. Whoever receives a [`Reconcile`] calls [`Reconciler::respond`]. The responder always
 //!    answers `SyncResponse::Reconcile(step.reply.unwrap_or_default())`; the initiator sends
@@ -47,7 +48,7 @@ mod tests;
 pub use messages::{
     ItemPayload, MAX_MESSAGE_BYTES, RangeMsg, Reconcile, SyncRequest, SyncResponse,
 };
-pub use range::{Catalog, Fingerprint, Range, heads_digest};
+pub use range::{Catalog, Fingerprint, Range, View, heads_digest};
 
 use crate::ItemId;
 
@@ -155,7 +156,8 @@ impl Reconciler {
 
     /// The first message of a session: one fingerprint of everything, or the whole list when
     /// it is short enough that the peer can settle everything at once.
-    pub fn start(&self, catalog: &Catalog) -> Reconcile {
+    pub fn start<'a>(&self, catalog: impl Into<View<'a>>) -> Reconcile {
+        let catalog = catalog.into();
         let range = Range::all();
         let message = if catalog.len() <= self.leaf_size() {
             RangeMsg::Items { range, entries: catalog.entries(&range) }
@@ -173,7 +175,12 @@ impl Reconciler {
     /// # Errors
     /// A [`SyncError`] if the message breaks a limit or the ordering rules; the caller should
     /// then drop the session.
-    pub fn respond(&self, catalog: &Catalog, incoming: &Reconcile) -> Result<Step, SyncError> {
+    pub fn respond<'a>(
+        &self,
+        catalog: impl Into<View<'a>>,
+        incoming: &Reconcile,
+    ) -> Result<Step, SyncError> {
+        let catalog = catalog.into();
         check(incoming)?;
         let mut step = Step::default();
         let mut reply = Vec::new();
@@ -199,7 +206,7 @@ impl Reconciler {
         Ok(step)
     }
 
-    fn answer(&self, catalog: &Catalog, message: &RangeMsg) -> Answer {
+    fn answer(&self, catalog: View<'_>, message: &RangeMsg) -> Answer {
         match message {
             RangeMsg::Fingerprint { range, fingerprint } => {
                 self.answer_fingerprint(catalog, range, fingerprint)
@@ -209,7 +216,7 @@ impl Reconciler {
         }
     }
 
-    fn answer_fingerprint(&self, catalog: &Catalog, range: &Range, theirs: &Fingerprint) -> Answer {
+    fn answer_fingerprint(&self, catalog: View<'_>, range: &Range, theirs: &Fingerprint) -> Answer {
         let range = *range;
         let ours = catalog.fingerprint(&range);
         let reply = if ours == *theirs {
@@ -228,7 +235,7 @@ impl Reconciler {
     }
 }
 
-fn fingerprint(catalog: &Catalog, range: Range) -> RangeMsg {
+fn fingerprint(catalog: View<'_>, range: Range) -> RangeMsg {
     RangeMsg::Fingerprint { range, fingerprint: catalog.fingerprint(&range) }
 }
 

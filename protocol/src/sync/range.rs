@@ -79,14 +79,27 @@ impl Fingerprint {
             *acc ^= byte;
         }
     }
+
+    /// Counts in one item of hash `hash`.
+    fn add(&mut self, hash: &[u8; 32]) {
+        self.toggle(hash);
+        self.count += 1;
+    }
+
+    /// Counts out one item of hash `hash`.
+    fn take(&mut self, hash: &[u8; 32]) {
+        self.toggle(hash);
+        self.count -= 1;
+    }
 }
 
-/// One catalogue entry: the item's digest, and its hash for fingerprints, computed once on
-/// insertion so that fingerprinting a range is a scan of XORs with no hashing.
+/// One catalogue entry: the item's digest, its hash for fingerprints, computed once on
+/// insertion so that fingerprinting a range is a scan of XORs with no hashing, and its class.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {
     digest: [u8; 32],
     hash: [u8; 32],
+    class: usize,
 }
 
 fn item_hash(id: &ItemId, digest: &[u8; 32]) -> [u8; 32] {
@@ -96,13 +109,19 @@ fn item_hash(id: &ItemId, digest: &[u8; 32]) -> [u8; 32] {
 /// The items one node may share with one peer, each with its [`heads_digest`], sorted by id.
 ///
 /// The caller builds it with only the items both sides may share: the label policy is applied
-/// before reconciliation, never by it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// before reconciliation, never by it. A node that reconciles with several kinds of peers
+/// keeps one catalogue of everything, each item in a class of the caller's numbering
+/// ([`Catalog::insert_in`]), and reconciles each kind of peer over the [`View`] of the
+/// classes it may receive, rather than one copy of the items per kind of peer.
+#[derive(Debug, Clone, Default)]
 pub struct Catalog {
     items: BTreeMap<ItemId, Entry>,
     /// The fingerprint of everything, kept current item by item, so that the first message of
     /// every session and "nothing changed" cost no pass over the items.
     total: Fingerprint,
+    /// The fingerprint of each class, kept current likewise: a view's is the sum of its
+    /// classes'.
+    classes: Vec<Fingerprint>,
 }
 
 impl Catalog {
@@ -113,31 +132,40 @@ impl Catalog {
 
     /// Adds an item or replaces its digest; returns the digest it replaced.
     pub fn insert(&mut self, id: ItemId, digest: [u8; 32]) -> Option<[u8; 32]> {
+        self.insert_in(id, digest, 0)
+    }
+
+    /// Adds an item in class `class`, or replaces its digest and class; returns the digest it
+    /// replaced.
+    pub fn insert_in(&mut self, id: ItemId, digest: [u8; 32], class: usize) -> Option<[u8; 32]> {
         let hash = item_hash(&id, &digest);
-        self.total.toggle(&hash);
-        match self.items.insert(id, Entry { digest, hash }) {
-            Some(old) => {
-                self.total.toggle(&old.hash);
-                Some(old.digest)
-            }
-            None => {
-                self.total.count += 1;
-                None
-            }
+        if self.classes.len() <= class {
+            self.classes.resize(class + 1, Fingerprint::default());
         }
+        self.total.add(&hash);
+        self.classes[class].add(&hash);
+        let old = self.items.insert(id, Entry { digest, hash, class })?;
+        self.total.take(&old.hash);
+        self.classes[old.class].take(&old.hash);
+        Some(old.digest)
     }
 
     /// Removes an item; returns its digest if it was there.
     pub fn remove(&mut self, id: &ItemId) -> Option<[u8; 32]> {
         let old = self.items.remove(id)?;
-        self.total.toggle(&old.hash);
-        self.total.count -= 1;
+        self.total.take(&old.hash);
+        self.classes[old.class].take(&old.hash);
         Some(old.digest)
     }
 
     /// The digest held for `id`.
     pub fn digest(&self, id: &ItemId) -> Option<&[u8; 32]> {
         self.items.get(id).map(|entry| &entry.digest)
+    }
+
+    /// The class of `id`, as given to [`Catalog::insert_in`] (0 through [`Catalog::insert`]).
+    pub fn class(&self, id: &ItemId) -> Option<usize> {
+        self.items.get(id).map(|entry| entry.class)
     }
 
     /// Number of items.
@@ -150,6 +178,17 @@ impl Catalog {
         self.items.is_empty()
     }
 
+    /// Every item.
+    pub fn view(&self) -> View<'_> {
+        View { catalog: self, classes: None }
+    }
+
+    /// The items of the classes `classes` marks `true` (by class number; a class past its end
+    /// is left out).
+    pub fn view_of<'a>(&'a self, classes: &'a [bool]) -> View<'a> {
+        View { catalog: self, classes: Some(classes) }
+    }
+
     fn in_range(&self, range: &Range) -> impl Iterator<Item = (&ItemId, &Entry)> {
         // `BTreeMap::range` panics on an empty interval; an empty range simply holds nothing.
         let live = (!range.is_empty()).then(|| self.items.range(range.bounds()));
@@ -158,8 +197,84 @@ impl Catalog {
 
     /// The fingerprint of the items in `range`.
     pub fn fingerprint(&self, range: &Range) -> Fingerprint {
+        self.view().fingerprint(range)
+    }
+
+    /// The items in `range` with their digests, in id order.
+    pub fn entries(&self, range: &Range) -> Vec<(ItemId, [u8; 32])> {
+        self.view().entries(range)
+    }
+
+    /// See [`View::split`].
+    pub fn split(&self, range: &Range, parts: usize) -> Vec<Range> {
+        self.view().split(range, parts)
+    }
+}
+
+/// Equal catalogues hold the same items in the same states and classes (their fingerprints
+/// follow from those).
+impl PartialEq for Catalog {
+    fn eq(&self, other: &Self) -> bool {
+        self.items == other.items
+    }
+}
+
+impl Eq for Catalog {}
+
+/// The part of a [`Catalog`] that is reconciled with one peer: every item, or those of some
+/// classes. Cheap to copy; the reconciler reads catalogues through it.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    catalog: &'a Catalog,
+    /// The classes it holds, by class number; `None` for every item.
+    classes: Option<&'a [bool]>,
+}
+
+impl<'a> From<&'a Catalog> for View<'a> {
+    fn from(catalog: &'a Catalog) -> Self {
+        catalog.view()
+    }
+}
+
+impl<'a> View<'a> {
+    fn holds(&self, class: usize) -> bool {
+        self.classes.is_none_or(|classes| classes.get(class).copied().unwrap_or(false))
+    }
+
+    /// The fingerprint of everything in the view, from the kept fingerprints: no pass over
+    /// the items.
+    fn total(&self) -> Fingerprint {
+        match self.classes {
+            None => self.catalog.total,
+            Some(_) => {
+                let held = self.catalog.classes.iter().enumerate().filter(|(c, _)| self.holds(*c));
+                held.fold(Fingerprint::default(), |mut sum, (_, class)| {
+                    sum.toggle(&class.xor);
+                    sum.count += class.count;
+                    sum
+                })
+            }
+        }
+    }
+
+    fn in_range(self, range: &Range) -> impl Iterator<Item = (&'a ItemId, &'a Entry)> {
+        self.catalog.in_range(range).filter(move |(_, entry)| self.holds(entry.class))
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        usize::try_from(self.total().count).unwrap_or(usize::MAX)
+    }
+
+    /// Whether there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The fingerprint of the items in `range`.
+    pub fn fingerprint(&self, range: &Range) -> Fingerprint {
         if *range == Range::all() {
-            return self.total;
+            return self.total();
         }
         let mut fingerprint = Fingerprint::default();
         for (_, entry) in self.in_range(range) {
@@ -175,7 +290,7 @@ impl Catalog {
     }
 
     /// Splits `range` into at most `parts` contiguous, non-empty sub-ranges that cover it exactly
-    /// and hold roughly equal numbers of this catalogue's items.
+    /// and hold roughly equal numbers of this view's items.
     ///
     /// Every sub-range of a range holding `n >= 2` items holds fewer than `n`, which is what
     /// makes reconciliation terminate. A range holding fewer than two items comes back whole.

@@ -61,17 +61,22 @@ impl Sync {
         )
     }
 
-    /// Figure 5 from this run.
+    /// Figure 5 from this run: judged at N >= 300,000, where the joining member holds about
+    /// 250,000 items (the rest are labelled for other mechanisms).
     pub(crate) fn memory_row(&self) -> Row {
+        let held = self.items.max(1) as u64;
         let measured = format!(
-            "peak RSS {}, idle RSS {}, holding {} items (N = {}); disk {} per item",
+            "peak RSS {}, idle RSS {}, holding {} items (of N = {} in the federation): {} per \
+             item held at the peak, {} idle; disk {} per item",
             bytes(self.peak_rss),
             bytes(self.idle_rss),
             count(self.items as u64),
             count(self.n as u64),
-            bytes(self.disk / self.items.max(1) as u64),
+            bytes(self.peak_rss / held),
+            bytes(self.idle_rss / held),
+            bytes(self.disk / held),
         );
-        let verdict = if self.n >= 100_000 {
+        let verdict = if self.n >= 300_000 {
             Verdict::of(self.peak_rss <= 300 * 1024 * 1024)
         } else {
             Verdict::None
@@ -79,7 +84,7 @@ impl Sync {
         Row::new(
             "5. Memory of a member holding the items of figure 2 (peak during its initial sync)",
             measured,
-            "<= 300 MiB with 100,000 items",
+            "<= 300 MiB at N = 300,000 (the member holds about 250,000)",
             verdict,
         )
     }

@@ -40,11 +40,12 @@ pub(crate) async fn run(root: &Path, n: usize, secs: u64) -> Vec<Row> {
         return not_measured("not measured: wrk not found (apt-get install wrk)");
     }
     match measure(root, n, secs, &paths).await {
-        Ok((results, uncached)) => paths
+        Ok((results, uncached, memory)) => paths
             .iter()
             .zip(results)
             .map(|((what, _), path)| path.row(figure(what), secs))
             .chain(uncached.into_iter().map(|(what, load)| uncached_row(&what, n, secs, &load)))
+            .chain([memory.row(n)])
             .collect(),
         Err(e) => {
             log(&format!("6. Mirror HTTP failed: {e}"));
@@ -54,6 +55,39 @@ pub(crate) async fn run(root: &Path, n: usize, secs: u64) -> Vec<Row> {
 }
 
 const UNCACHED_TARGET: &str = "p99 <= 50 ms";
+
+/// The mirror's resident memory: once it made its indexes (of public items, and for search)
+/// and answered, and after every load of the figure (its answers kept).
+#[derive(Debug)]
+struct Memory {
+    serving: u64,
+    peak: u64,
+    after: u64,
+}
+
+impl Memory {
+    fn row(&self, n: usize) -> Row {
+        let per_item = |b: u64| bytes(b / n.max(1) as u64);
+        let measured = format!(
+            "serving, its indexes made: RSS {} ({} per item); after the loads above (answers \
+             kept): RSS {} ({} per item), peak {}",
+            bytes(self.serving),
+            per_item(self.serving),
+            bytes(self.after),
+            per_item(self.after),
+            bytes(self.peak),
+        );
+        // The target is set for 300,000 items; smaller runs say what they measured.
+        let verdict =
+            if n >= 300_000 { Verdict::of(self.peak <= 300 * 1024 * 1024) } else { Verdict::None };
+        Row::new(
+            format!("6. Mirror memory, N = {}", count(n as u64)),
+            measured,
+            "<= 300 MiB with 300,000 items",
+            verdict,
+        )
+    }
+}
 
 /// The row of one path of the uncached answers.
 fn uncached_row(what: &str, n: usize, secs: u64, load: &Load) -> Row {
@@ -248,8 +282,9 @@ struct Load {
     cpu_per_request: Duration,
 }
 
-/// The kept answers' loads of `paths`, then the uncached answers' of [`uncached_paths`].
-type Measured = (Vec<PathLoad>, Vec<(String, Load)>);
+/// The kept answers' loads of `paths`, then the uncached answers' of [`uncached_paths`], and
+/// the mirror's memory.
+type Measured = (Vec<PathLoad>, Vec<(String, Load)>, Memory);
 
 async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> Res<Measured> {
     let dir = root.join("http");
@@ -267,10 +302,16 @@ async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> 
     let measured = async {
         let addr = site_addr(&mirror_dir).await?;
         let mut results = Vec::new();
+        let mut serving = None;
         for (_, path) in paths {
             let started = Instant::now();
             let (plain_bytes, _) = check(addr, path, None).await?;
             let first = started.elapsed();
+            if serving.is_none() {
+                // A search waits for the search index the site makes at start.
+                check(addr, "/search?q=detention", None).await?;
+                serving = Some(mirror.memory()?.1);
+            }
             let (gzip_bytes, gzipped) = check(addr, path, Some(GZIP)).await?;
             let url = format!("http://{addr}{path}");
             let gzip = load(&mirror, &url, Some(GZIP), secs).await?;
@@ -285,7 +326,15 @@ async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> 
             results.push(PathLoad { gzip, plain, gzip_bytes, gzipped, plain_bytes, first });
         }
         let uncached = uncached(&mirror, &dir, addr, secs).await?;
-        Ok((results, uncached))
+        let (peak, after) = mirror.memory()?;
+        let memory = Memory { serving: serving.unwrap_or_default(), peak, after };
+        log(&format!(
+            "mirror HTTP: RSS {} serving, {} after, peak {}",
+            bytes(memory.serving),
+            bytes(after),
+            bytes(peak)
+        ));
+        Ok((results, uncached, memory))
     }
     .await;
     mirror.stop()?;
@@ -293,7 +342,7 @@ async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> 
 }
 
 /// The public site's address, which the node prints once it serves it.
-async fn site_addr(dir: &Path) -> Res<SocketAddr> {
+pub(crate) async fn site_addr(dir: &Path) -> Res<SocketAddr> {
     let log = dir.join("node.log");
     cluster::until(Duration::from_secs(30), Duration::from_millis(20), "public site", || async {
         let text = std::fs::read_to_string(&log)?;
@@ -327,7 +376,11 @@ async fn check(addr: SocketAddr, path: &str, header: Option<&str>) -> Res<(u64, 
 
 /// Fetches `path` once, with `header` if given: it must answer 200 with a body. Returns the
 /// head in lower case, whether the body came gzipped, and the body.
-async fn fetch(addr: SocketAddr, path: &str, header: Option<&str>) -> Res<(String, bool, Vec<u8>)> {
+pub(crate) async fn fetch(
+    addr: SocketAddr,
+    path: &str,
+    header: Option<&str>,
+) -> Res<(String, bool, Vec<u8>)> {
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
     let extra = header.map(|h| format!("{h}\r\n")).unwrap_or_default();
     let request =

@@ -10,7 +10,9 @@ mod mirror;
 mod peer;
 mod propagation;
 mod reconcile;
+mod recs;
 mod report;
+mod uhri;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,16 +25,17 @@ use report::Row;
 pub(crate) type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 const USAGE: &str = "usage: liaison-bench [--n N[,N...]] [--big N] [--writes W] [--quick] \
-[--peer] [--peer-n N[,N...]] [--http-secs S] [--only FIGURES] [--dir DIR]
+[--peer] [--peer-n N[,N...]] [--http-secs S] [--recs N] [--only FIGURES] [--dir DIR]
 
   --n        items for initial sync (figures 2 and 5), comma-separated (default 10000)
   --big      items for figures 3 (at big/100, big/10, big), 4 and 6 (default 100000)
   --writes   writes for propagation (figure 1; default 200)
-  --quick    --n 1000 --big 10000 --writes 50
+  --quick    --n 1000 --big 10000 --writes 50 --recs 10000
   --peer     also run the automerge-repo peer (figure 8; needs node and npm)
   --peer-n   documents for the peer, comma-separated (default 1000,10000); Liaison's
              initial sync runs at the same sizes for the comparison
   --http-secs  seconds of load per path and encoding in figure 6, with wrk (default 10)
+  --recs     rows of the UHRI-shaped file of figure 9 (default 300000)
   --only     figures to run, comma-separated (default all)
   --dir      where nodes keep their data (default: a temporary directory, removed after)";
 
@@ -47,6 +50,7 @@ struct Args {
     only: Vec<u8>,
     dir: Option<PathBuf>,
     http_secs: u64,
+    recs: usize,
 }
 
 fn list<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<Vec<T>, String> {
@@ -74,23 +78,25 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         only: Vec::new(),
         dir: None,
         http_secs: 10,
+        recs: 300_000,
     };
     while let Some(flag) = args.next() {
         match flag.as_str() {
             "--n" => a.n = list(&flag, args.next())?,
             "--big" => a.big = one(&flag, args.next())?,
             "--writes" => a.writes = one(&flag, args.next())?,
-            "--quick" => (a.n, a.big, a.writes) = (vec![1_000], 10_000, 50),
+            "--quick" => (a.n, a.big, a.writes, a.recs) = (vec![1_000], 10_000, 50, 10_000),
             "--peer" => a.peer = true,
             "--peer-n" => a.peer_n = list(&flag, args.next())?,
             "--only" => a.only = list(&flag, args.next())?,
             "--http-secs" => a.http_secs = one(&flag, args.next())?,
+            "--recs" => a.recs = one(&flag, args.next())?,
             "--dir" => a.dir = Some(args.next().ok_or("--dir needs a value")?.into()),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
-    if a.n.iter().chain([&a.big]).chain(&a.peer_n).any(|&n| n < 8) || a.writes == 0 {
+    if a.n.iter().chain([&a.big, &a.recs]).chain(&a.peer_n).any(|&n| n < 8) || a.writes == 0 {
         return Err("sizes must be at least 8, writes at least 1".to_owned());
     }
     Ok(a)
@@ -193,6 +199,9 @@ async fn run(args: &Args) -> Vec<Row> {
     }
     if wanted(6) {
         rows.extend(mirror::run(root, args.big, args.http_secs).await);
+    }
+    if wanted(9) {
+        rows.extend(recs::run(root, args.recs).await);
     }
     if wanted(8) {
         rows.extend(peer::run(root, args.peer, &args.peer_n, &syncs).await);

@@ -15,11 +15,14 @@ use std::time::Instant;
 
 use liaison_protocol::sync::{ItemPayload, SyncRequest, SyncResponse};
 use liaison_protocol::verify::VerifiedItem;
-use liaison_protocol::{ItemId, Peer};
+use liaison_protocol::{Header, ItemId, Peer};
 use libp2p::PeerId;
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 
 use super::net::{self, Frame};
+
+/// A written item's header and heads digest, as the sync machine records it.
+type Known = (Header, [u8; 32]);
 use super::{EventLoop, PeerState};
 use crate::Repo;
 use crate::sync::{Answer, Catalogue, FetchId, Input, Machine, Output};
@@ -48,13 +51,11 @@ pub(super) struct State {
 
 impl State {
     pub(super) fn new(repo: &Repo, every: std::time::Duration, allow_mirrors: bool) -> Self {
-        let catalogue = match repo.catalog() {
-            Ok(all) => Catalogue::new(all),
-            Err(e) => {
-                tracing::error!(error = %e, "reading the catalogue");
-                Catalogue::default()
-            }
-        };
+        let mut catalogue = Catalogue::default();
+        if let Err(e) = repo.catalog(|header, digest| catalogue.set(header, digest)) {
+            tracing::error!(error = %e, "reading the catalogue");
+            catalogue = Catalogue::default();
+        }
         let role = repo.identity().config.role;
         let machine = Machine::new(role, every, allow_mirrors, catalogue, Instant::now());
         Self { machine, requests: HashMap::new() }
@@ -122,6 +123,11 @@ impl EventLoop {
             Output::NoteRefusal { peer, why } => self.note_refusal(peer, why),
         }
         None
+    }
+
+    /// [`Self::wrote`] of items whose headers and digests the write handed back.
+    pub(in crate::daemon) fn wrote_known(&mut self, items: Vec<(ItemId, Option<Known>)>) {
+        self.run_sync(Input::Written { items });
     }
 
     /// This node wrote the items `ids`: the machine records them and pushes them to peers.

@@ -14,7 +14,7 @@ fn of(e: &Entry) -> Option<&Recommendation> {
 }
 
 /// A status in the reader's words: `partially-implemented` reads `Partially implemented`.
-fn status(r: Reader, s: Implementation) -> String {
+pub(in crate::public) fn status(r: Reader, s: Implementation) -> String {
     r.word(&s.as_str().replace('-', "_"))
 }
 
@@ -68,9 +68,9 @@ pub(super) fn sections(r: Reader, rec: &Recommendation) -> Markup {
         @if !rec.text_in.is_empty() {
             section {
                 h2 { (r.t(Msg::OtherLanguages)) }
-                @for t in &rec.text_in {
-                    h3 { (r.language(&t.lang)) }
-                    p lang=(t.lang.as_str()) dir="auto" { (t.value) }
+                @for (lang, text) in &rec.text_in {
+                    h3 { (r.language(lang)) }
+                    p lang=(lang.as_str()) dir="auto" { (text) }
                 }
             }
         }
