@@ -10,7 +10,7 @@ use std::fs;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _};
+use ed25519_dalek::{Signer as _, SigningKey};
 use liaison_protocol::codec;
 use liaison_protocol::trust::{AuthorityCard, Signed};
 use liaison_protocol::{Card, PublicKey, Roster, verify};
@@ -137,11 +137,10 @@ fn parse(bytes: &[u8]) -> Result<Body, Error> {
     }
     let body: Body = codec::decode(body_bytes, MAX_BACKUP_BYTES as usize)
         .map_err(|e| refused(format!("the contents do not decode: {e}")))?;
-    let signature = Signature::from_slice(sig).map_err(|_| refused("malformed signature"))?;
-    let signer = body.public_key.verifying_key().ok_or_else(|| refused("malformed public key"))?;
-    signer
-        .verify(&[SIG_CONTEXT, &sum[..]].concat(), &signature)
-        .map_err(|_| refused("its signature is not by the node key it names"))?;
+    let signature: &[u8; 64] = sig.try_into().map_err(|_| refused("malformed signature"))?;
+    if !body.public_key.verifies(&[SIG_CONTEXT, &sum[..]].concat(), signature) {
+        return Err(refused("its signature is not by the node key it names"));
+    }
     Ok(body)
 }
 

@@ -1071,7 +1071,8 @@ fn verify_part(
             })
         })
         .collect();
-    let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| batch.finish()));
+    let finished =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| batch.finish(rand::rng())));
     let mut verified = finished.unwrap_or_default().into_iter();
     added
         .into_iter()

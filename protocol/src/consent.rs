@@ -53,9 +53,7 @@ impl Consent {
 
     /// Whether the signature verifies for item `id` of `kind` owned by `owner`.
     pub fn verifies(&self, id: ItemId, kind: Kind, owner: &Mechanism) -> bool {
-        let Some(key) = self.signer.verifying_key() else { return false };
-        let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
-        key.verify_strict(&statement(id, kind, owner, &self.mechanism), &signature).is_ok()
+        self.signer.verifies(&statement(id, kind, owner, &self.mechanism), &self.signature)
     }
 }
 

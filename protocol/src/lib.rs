@@ -48,6 +48,7 @@ pub mod label;
 pub mod patch;
 pub mod provenance;
 pub mod roster;
+mod signature;
 pub mod sync;
 pub mod trust;
 pub mod values;

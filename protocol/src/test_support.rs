@@ -35,6 +35,32 @@ pub(crate) fn public(seed: u8) -> PublicKey {
     PublicKey::from(&key(seed).verifying_key())
 }
 
+/// A point of order 4: `y = 0`.
+pub(crate) fn small_order_point() -> curve25519_dalek::EdwardsPoint {
+    curve25519_dalek::edwards::CompressedEdwardsY([0; 32]).decompress().expect("on the curve")
+}
+
+/// A signature by `seed`'s key over `message` that satisfies the cofactored equation but not
+/// the unbatched one (its `R` is `[r]B` plus a point of order 4): only the key's holder can make
+/// one, and only on purpose.
+pub(crate) fn with_small_order_r(seed: u8, message: &[u8]) -> [u8; 64] {
+    use curve25519_dalek::{EdwardsPoint, Scalar};
+    use sha2::{Digest as _, Sha512};
+    let r = Scalar::from_bytes_mod_order([7; 32]);
+    let big_r = (EdwardsPoint::mul_base(&r) + small_order_point()).compress();
+    let hash: [u8; 64] = Sha512::new()
+        .chain_update(big_r.as_bytes())
+        .chain_update(public(seed).0)
+        .chain_update(message)
+        .finalize()
+        .into();
+    let s = r + Scalar::from_bytes_mod_order_wide(&hash) * key(seed).to_scalar();
+    let mut signature = [0; 64];
+    signature[..32].copy_from_slice(big_r.as_bytes());
+    signature[32..].copy_from_slice(s.as_bytes());
+    signature
+}
+
 pub(crate) fn mech(code: &str) -> Mechanism {
     code.parse().unwrap()
 }

@@ -92,10 +92,9 @@ impl Signed {
         let statement: T = codec::decode(&self.bytes, MAX_STATEMENT_BYTES)?;
         statement.validate()?;
         let signer = statement.signer();
-        let key = signer.verifying_key().ok_or(TrustError::Signature(signer))?;
-        let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
-        key.verify_strict(&[T::CONTEXT, &self.bytes].concat(), &signature)
-            .map_err(|_| TrustError::Signature(signer))?;
+        if !signer.verifies(&[T::CONTEXT, &self.bytes].concat(), &self.signature) {
+            return Err(TrustError::Signature(signer));
+        }
         Ok(Verified::new(statement))
     }
 }

@@ -1,30 +1,24 @@
 //! Verifying many items at once: every check of [`super::verify_item`], item by item, but the
-//! ed25519 signatures, which are gathered and verified together (`ed25519_dalek::verify_batch`,
-//! about twice as fast per signature as one at a time). When a batch fails, each of its
-//! signatures is verified again on its own, so exactly the items with a bad signature are
+//! ed25519 signatures, which are gathered and verified together (about twice as fast per
+//! signature as one at a time, more when few keys signed many items). When a batch fails, each
+//! of its signatures is verified again on its own, so exactly the items with a bad signature are
 //! refused, each with the error [`super::verify_item`] gives it.
 //!
-//! A batch accepts what the strict check (`verify_strict`) accepts: the encodings it refuses
-//! (a non-canonical or small-order `R`, a small-order key) are refused before batching, and a
-//! key with a small-order component is verified one signature at a time. One difference
-//! remains, in the nature of batch verification: a signature whose `R` its signer built with a
-//! small-order component passes a batch with probability at most 1/2, where the strict check
-//! always refuses it. Only the key's holder can build one, and that node may sign the same
-//! change properly; honest signers never make one.
+//! A batch decides every signature as one at a time does: both follow the one rule of
+//! [`crate::signature`], whose cofactored equation is the one a batch can check.
 
 use std::collections::HashMap;
 
-use ed25519_dalek::{Signature, VerifyingKey};
-
 use super::{Held, VerifiedItem, VerifyError, verify_item_with};
+use crate::signature::{self, Item};
 use crate::{ChangeSig, PublicKey, Roster, SignedHeader};
 
-/// Where the signature checks of an item's verification go: verified at once, one by one, or
-/// gathered into a batch.
+/// Where the signature checks of an item's verification go: verified at once, or gathered into
+/// a batch.
 pub(crate) enum Signatures<'a> {
-    /// Verify each signature as it comes (`verify_strict`).
+    /// Verify each signature as it comes.
     Now,
-    /// Check each signature's form now and keep it to verify in a batch.
+    /// Keep each signature to verify in a batch.
     Later(&'a mut Gathered),
 }
 
@@ -38,67 +32,44 @@ impl Signatures<'_> {
         signature: &[u8; 64],
         refusal: impl FnOnce() -> VerifyError,
     ) -> bool {
-        let signature = Signature::from_bytes(signature);
-        let Signatures::Later(gathered) = self else { return strict(key, &message, &signature) };
-        let Some(verifying) = gathered.key(key) else { return strict(key, &message, &signature) };
-        if !strict_form(&signature) {
-            return false;
+        match self {
+            Signatures::Now => key.verifies(&message, signature),
+            Signatures::Later(gathered) => {
+                if !gathered.usable(key) {
+                    return false;
+                }
+                let item = Item::new(key, &message, signature);
+                gathered.checks.push(Check { item, refusal: refusal() });
+                true
+            }
         }
-        gathered.checks.push(Check { key: verifying, message, signature, refusal: refusal() });
-        true
     }
-}
-
-/// The strict check of one signature: what every signature, batched or not, must pass.
-fn strict(key: &PublicKey, message: &[u8], signature: &Signature) -> bool {
-    key.verifying_key().is_some_and(|k| k.verify_strict(message, signature).is_ok())
-}
-
-/// Whether `signature`'s `R` is encoded as the strict check requires: canonically (its `y` below
-/// the field's prime 2^255 - 19) and not of small order. (Its `s` is checked by the batch.)
-fn strict_form(signature: &Signature) -> bool {
-    let r = signature.r_bytes();
-    let non_canonical = r[0] >= 0xed && r[1..31].iter().all(|b| *b == 0xff) && r[31] & 0x7f == 0x7f;
-    !non_canonical && VerifyingKey::from_bytes(r).is_ok_and(|point| !point.is_weak())
 }
 
 /// One signature kept to verify in a batch.
 pub(crate) struct Check {
-    key: VerifyingKey,
-    message: Vec<u8>,
-    signature: Signature,
+    item: Item,
     /// What its item is refused with if it does not verify.
     refusal: VerifyError,
 }
 
-impl Check {
-    fn verifies(&self) -> bool {
-        self.key.verify_strict(&self.message, &self.signature).is_ok()
-    }
-}
-
-/// The signatures one item's verification gathered, and the keys met so far (each decoded
-/// once per batch).
+/// The signatures one item's verification gathered, and whether each key met so far may sign
+/// (each decoded once per batch).
 #[derive(Default)]
 pub(crate) struct Gathered {
     checks: Vec<Check>,
-    /// Each key met: `None` when it is verified one signature at a time, because it does not
-    /// decode or has a small-order component (the strict check accepts a key with one, a batch
-    /// would not treat it alike).
-    keys: HashMap<PublicKey, Option<VerifyingKey>>,
+    keys: HashMap<PublicKey, bool>,
 }
 
 impl Gathered {
-    fn key(&mut self, key: &PublicKey) -> Option<VerifyingKey> {
-        *self.keys.entry(*key).or_insert_with(|| {
-            key.verifying_key().filter(|k| !k.is_weak() && k.to_edwards().is_torsion_free())
-        })
+    fn usable(&mut self, key: &PublicKey) -> bool {
+        *self.keys.entry(*key).or_insert_with(|| signature::usable(key))
     }
 }
 
 /// The error of the first of `checks` that does not verify on its own.
 fn first_refusal(checks: impl IntoIterator<Item = Check>) -> Option<VerifyError> {
-    checks.into_iter().find(|c| !c.verifies()).map(|bad| bad.refusal)
+    checks.into_iter().find(|c| !c.item.clone().verifies()).map(|bad| bad.refusal)
 }
 
 /// Items verified together: [`Batch::add`] makes every check but the signatures' now,
@@ -107,7 +78,7 @@ fn first_refusal(checks: impl IntoIterator<Item = Check>) -> Option<VerifyError>
 pub struct Batch {
     /// The signatures of the items added, in order.
     checks: Vec<Check>,
-    keys: HashMap<PublicKey, Option<VerifyingKey>>,
+    keys: HashMap<PublicKey, bool>,
     /// Each item added, with where its signatures start in `checks`.
     items: Vec<(VerifiedItem, usize)>,
 }
@@ -165,12 +136,13 @@ impl Batch {
         }
     }
 
-    /// Verifies the signatures of every item added, in one batch; if it fails, each signature
-    /// on its own. Returns the items in the order they were added: each verified, or refused
-    /// with the error of its first signature that does not verify.
-    pub fn finish(self) -> Vec<Result<VerifiedItem, VerifyError>> {
+    /// Verifies the signatures of every item added, in one batch with random coefficients
+    /// from `rng`; if it fails, each signature on its own. Returns the items in the order they
+    /// were added: each verified, or refused with the error of its first signature that does not
+    /// verify.
+    pub fn finish(self, rng: impl rand::CryptoRng) -> Vec<Result<VerifiedItem, VerifyError>> {
         let Batch { mut checks, items, .. } = self;
-        if checks.is_empty() || verify_batch(&checks) {
+        if checks.is_empty() || signature::all_verify(checks.iter().map(|c| c.item.clone()), rng) {
             return items.into_iter().map(|(item, _)| Ok(item)).collect();
         }
         // One by one, from the last item back, so each item's checks are the last ones left.
@@ -185,14 +157,6 @@ impl Batch {
         out.reverse();
         out
     }
-}
-
-/// Whether every one of `checks` verifies, checked together.
-fn verify_batch(checks: &[Check]) -> bool {
-    let messages: Vec<&[u8]> = checks.iter().map(|c| c.message.as_slice()).collect();
-    let signatures: Vec<Signature> = checks.iter().map(|c| c.signature).collect();
-    let keys: Vec<VerifyingKey> = checks.iter().map(|c| c.key).collect();
-    ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
 }
 
 #[cfg(test)]

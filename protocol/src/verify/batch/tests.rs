@@ -66,6 +66,13 @@ fn forged_header(mut item: Travelling) -> Travelling {
     item
 }
 
+/// `item` with its header signed by its creator, with an `R` carrying a small-order part.
+fn odd_header(mut item: Travelling) -> Travelling {
+    let message = [&b"liaison/header/v1\0"[..], &item.signed.bytes].concat();
+    item.signed.signature = with_small_order_r(OHCHR_1, &message);
+    item
+}
+
 fn one_by_one(items: &[Travelling]) -> Vec<Result<VerifiedItem, VerifyError>> {
     let roster = roster();
     items.iter().map(|i| verify_item(&i.signed, &i.doc, &i.sigs, &roster, &Held::new())).collect()
@@ -79,7 +86,7 @@ fn batched(items: &[Travelling]) -> Vec<Result<VerifiedItem, VerifyError>> {
         .map(|i| batch.add(&i.signed, &i.doc, &i.sigs, &roster, &Held::new()))
         .collect();
     assert_eq!(batch.len(), added.iter().filter(|a| a.is_ok()).count());
-    let mut finished = batch.finish().into_iter();
+    let mut finished = batch.finish(rand::rng()).into_iter();
     added.into_iter().map(|a| a.and_then(|()| finished.next().unwrap())).collect()
 }
 
@@ -156,5 +163,18 @@ fn each_item_gets_the_error_of_what_one_by_one_meets_first() {
 #[test]
 fn a_batch_of_nothing_is_nothing() {
     assert!(Batch::new().is_empty());
-    assert!(Batch::new().finish().is_empty());
+    assert!(Batch::new().finish(rand::rng()).is_empty());
+}
+
+#[test]
+fn a_header_signed_with_a_small_order_part_in_r_is_decided_as_one_by_one() {
+    // Wherever it sits in a batch, among good and bad items, it gets the answer it gets alone.
+    for at in [0, 4, 8] {
+        let mut all = items(9);
+        all[at] = odd_header(all[at].clone());
+        all[(at + 3) % 9] = forged_change(all[(at + 3) % 9].clone());
+        let verified = check(&all);
+        assert!(verified[at].is_ok(), "{:?}", verified[at]);
+        assert_eq!(verified.iter().filter(|v| v.is_ok()).count(), 8);
+    }
 }
