@@ -57,7 +57,10 @@ impl Item {
 /// Whether every one of `items` verifies, checked together with random coefficients from
 /// `rng`: true exactly when each verifies on its own, but for a chance of 2^-128 that a batch
 /// holding a bad one passes.
-pub(crate) fn all_verify(items: impl IntoIterator<Item = Item>, rng: impl rand::CryptoRng) -> bool {
+pub(crate) fn all_verify(
+    items: impl IntoIterator<Item = Item>,
+    rng: impl rand_core::CryptoRng,
+) -> bool {
     let mut verifier = batch::Verifier::new();
     for item in items {
         verifier.queue(item.0);

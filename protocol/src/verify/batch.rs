@@ -140,7 +140,7 @@ impl Batch {
     /// from `rng`; if it fails, each signature on its own. Returns the items in the order they
     /// were added: each verified, or refused with the error of its first signature that does not
     /// verify.
-    pub fn finish(self, rng: impl rand::CryptoRng) -> Vec<Result<VerifiedItem, VerifyError>> {
+    pub fn finish(self, rng: impl rand_core::CryptoRng) -> Vec<Result<VerifiedItem, VerifyError>> {
         let Batch { mut checks, items, .. } = self;
         if checks.is_empty() || signature::all_verify(checks.iter().map(|c| c.item.clone()), rng) {
             return items.into_iter().map(|(item, _)| Ok(item)).collect();
