@@ -484,8 +484,13 @@ impl Repo {
             ItemDoc::create(&self.identity.key, header.id, draft.fields, now, self.session)
                 .map_err(|e| Error::Store(e.to_string()))?;
         let signed = header.clone().sign(&self.identity.key);
-        let record =
-            Record { header: signed, doc: doc.save(), sigs: vec![sig], state, digest: digest(&doc) };
+        let record = Record {
+            header: signed,
+            doc: doc.save(),
+            sigs: vec![sig],
+            state,
+            digest: digest(&doc),
+        };
         Ok((header, record))
     }
 

@@ -145,8 +145,11 @@ pub fn read(path: &Path, label: Label) -> Result<Parsed, FileError> {
         use calamine::{Reader as _, Xlsx, open_workbook};
         let mut book: Xlsx<std::io::BufReader<std::fs::File>> =
             open_workbook(path).map_err(|e: calamine::XlsxError| unreadable(&e))?;
-        let first =
-            book.sheet_names().into_iter().next().ok_or_else(|| unreadable(&"the workbook has no sheet"))?;
+        let first = book
+            .sheet_names()
+            .into_iter()
+            .next()
+            .ok_or_else(|| unreadable(&"the workbook has no sheet"))?;
         // The sheet is read a cell at a time: only the run of rows being read is held, not
         // the whole sheet (the workbook's shared strings are, as calamine reads them at open).
         let cells = book.worksheet_cells_reader(&first).map_err(|e| unreadable(&e))?;

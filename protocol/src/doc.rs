@@ -214,8 +214,7 @@ impl ItemDoc {
             .ok_or_else(|| DocError::Shape("the first write made no change".to_owned()))?;
         // `write` keeps times to the millisecond.
         let at = chrono::SubsecRound::trunc_subsecs(now, 3);
-        let state =
-            ItemState { fields, revision: 0, created: at, updated: at, withdrawn: false };
+        let state = ItemState { fields, revision: 0, created: at, updated: at, withdrawn: false };
         Ok((doc, sig, state))
     }
 
@@ -325,9 +324,9 @@ fn hydrated(value: &Json) -> hydrate::Value {
         Json::Object(map) => hydrate::Value::Map(hydrate::Map::from(
             map.iter().map(|(k, v)| (k.clone(), hydrated(v))).collect::<HashMap<_, _>>(),
         )),
-        Json::Array(items) => {
-            hydrate::Value::List(hydrate::List::from(items.iter().map(hydrated).collect::<Vec<_>>()))
-        }
+        Json::Array(items) => hydrate::Value::List(hydrate::List::from(
+            items.iter().map(hydrated).collect::<Vec<_>>(),
+        )),
         scalar => hydrate::Value::Scalar(to_scalar(scalar)),
     }
 }

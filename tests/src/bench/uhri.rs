@@ -430,8 +430,7 @@ pub(crate) fn write_export(csv: &Path, xlsx: &Path, n: usize) -> Res<(Countries,
         sheet.write_string(0, c as u16, *name)?;
     }
     let start = NaiveDate::from_ymd_opt(2006, 1, 1).ok_or("date")?;
-    let mut sheet_row = 1;
-    for _ in 0..n {
+    for row in 1..=n as u32 {
         let mut concerned = vec![countries.pick(&mut rng)];
         if rng.chance(4) {
             let other = countries.pick(&mut rng);
@@ -527,8 +526,6 @@ pub(crate) fn write_export(csv: &Path, xlsx: &Path, n: usize) -> Res<(Countries,
             cell(&[region(concerned[0])]),
             cell(&recommending),
         ];
-        let row = sheet_row;
-        sheet_row += 1;
         for (c, value) in cells.iter().enumerate() {
             let col = c as u16;
             match COLUMNS[c] {
