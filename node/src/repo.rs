@@ -479,18 +479,15 @@ impl Repo {
                 .into());
             }
         }
-        let mut doc = ItemDoc::new();
-        let edit =
-            Edit { fields: Some(&draft.fields), withdraw: false, now, session: self.session };
-        let sig = doc
-            .write(&self.identity.key, header.id, edit)
-            .map_err(|e| Error::Store(e.to_string()))?;
-        let state = doc.read().map_err(|e| Error::Store(e.to_string()))?;
+        // The new document's state is the fields it is written from: not read back from it.
+        let (doc, sig, state) =
+            ItemDoc::create(&self.identity.key, header.id, draft.fields, now, self.session)
+                .map_err(|e| Error::Store(e.to_string()))?;
         let signed = header.clone().sign(&self.identity.key);
         let record = Record {
             header: signed,
             doc: doc.save(),
-            sigs: sig.into_iter().collect(),
+            sigs: vec![sig],
             state,
             digest: digest(&doc),
         };

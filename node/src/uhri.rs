@@ -145,21 +145,21 @@ pub fn read(path: &Path, label: Label) -> Result<Parsed, FileError> {
         use calamine::{Reader as _, Xlsx, open_workbook};
         let mut book: Xlsx<std::io::BufReader<std::fs::File>> =
             open_workbook(path).map_err(|e: calamine::XlsxError| unreadable(&e))?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or_else(|| unreadable(&"the workbook has no sheet"))?
-            .map_err(|e| unreadable(&e))?;
-        drop(book);
-        let first_row = range.start().map_or(0, |(row, _)| row as usize) + 1;
-        if range.height() > MAX_ROWS + 1 {
-            return Err(FileError::TooManyRows);
-        }
-        let mut rows = range.rows().map(|row| Ok(row.iter().map(xlsx_cell).collect::<Vec<_>>()));
-        let header = match rows.next() {
-            Some(Ok(cells)) => cells.iter().map(Cell::text).collect(),
-            _ => Vec::new(),
+        let first = book
+            .sheet_names()
+            .into_iter()
+            .next()
+            .ok_or_else(|| unreadable(&"the workbook has no sheet"))?;
+        // The sheet is read a cell at a time: only the run of rows being read is held, not
+        // the whole sheet (the workbook's shared strings are, as calamine reads them at open).
+        let cells = book.worksheet_cells_reader(&first).map_err(|e| unreadable(&e))?;
+        let mut rows = SheetRows { cells, at: 0, next: None, started: false, done: false, path };
+        let (first_row, header) = match rows.next() {
+            Some(Ok((at, cells))) => (at as usize + 1, cells.iter().map(Cell::text).collect()),
+            Some(Err(e)) => return Err(e),
+            None => (1, Vec::new()),
         };
-        parse(header, first_row, rows, label)
+        parse(header, first_row, rows.map(|row| row.map(|(_, cells)| cells)), label)
     } else {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -182,17 +182,116 @@ pub fn read(path: &Path, label: Label) -> Result<Parsed, FileError> {
     }
 }
 
+/// Most columns a row of a workbook may have: the export has 16.
+const MAX_COLUMNS: u32 = 256;
+
+/// The rows of a worksheet read a cell at a time, each with its index (0 for the sheet's first
+/// row), every row from the first one with a cell to the last, so that rows without cells come
+/// as empty rows and each row keeps its number.
+struct SheetRows<'a> {
+    cells: calamine::XlsxCellReader<'a, std::io::BufReader<std::fs::File>>,
+    /// The index of the row to give next.
+    at: u32,
+    /// A cell read past the row being gathered: the first of a later row.
+    next: Option<(u32, u32, Cell)>,
+    /// Whether a cell was read yet.
+    started: bool,
+    done: bool,
+    path: &'a Path,
+}
+
+impl SheetRows<'_> {
+    fn cell(&mut self) -> Result<Option<(u32, u32, Cell)>, FileError> {
+        if let Some(cell) = self.next.take() {
+            return Ok(Some(cell));
+        }
+        let unreadable = |e: &dyn std::fmt::Display| {
+            FileError::Unreadable(format!("{}: {e}", self.path.display()))
+        };
+        let Some(cell) = self.cells.next_cell().map_err(|e| unreadable(&e))? else {
+            return Ok(None);
+        };
+        let (row, column) = cell.get_position();
+        if column >= MAX_COLUMNS {
+            return Err(unreadable(&format!(
+                "row {}: a cell in column {}; at most {MAX_COLUMNS} columns",
+                row + 1,
+                column + 1
+            )));
+        }
+        if row < self.at {
+            return Err(unreadable(&format!(
+                "row {} comes after row {}: the sheet's rows are out of order",
+                row + 1,
+                self.at
+            )));
+        }
+        Ok(Some((row, column, xlsx_cell(cell.get_value()))))
+    }
+}
+
+impl Iterator for SheetRows<'_> {
+    type Item = Result<(u32, Vec<Cell>), FileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut cells = Vec::new();
+        let row = loop {
+            match self.cell() {
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Ok(None) => {
+                    self.done = true;
+                    break None;
+                }
+                Ok(Some((row, column, cell))) => {
+                    // The first row with a cell is the sheet's first: rows before it are not.
+                    if !self.started {
+                        self.started = true;
+                        self.at = row;
+                    }
+                    if row > self.at {
+                        self.next = Some((row, column, cell));
+                        break Some(self.at);
+                    }
+                    let column = column as usize;
+                    if cells.len() <= column {
+                        cells.resize(column + 1, Cell::Text(String::new()));
+                    }
+                    cells[column] = cell;
+                }
+            }
+        };
+        let at = self.at;
+        match row {
+            Some(_) => {
+                self.at += 1;
+                Some(Ok((at, cells)))
+            }
+            None if cells.is_empty() => None,
+            None => Some(Ok((at, cells))),
+        }
+    }
+}
+
 /// A cell of a workbook as [`Cell`].
-fn xlsx_cell(cell: &calamine::Data) -> Cell {
-    use calamine::Data;
+fn xlsx_cell(cell: &calamine::DataRef<'_>) -> Cell {
+    use calamine::DataRef;
     match cell {
-        Data::Int(i) => Cell::Number(*i as f64),
-        Data::Float(f) => Cell::Number(*f),
-        Data::DateTime(d) => Cell::Number(d.as_f64()),
-        Data::Bool(b) => Cell::Text(b.to_string()),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Error(e) => Cell::Text(format!("#{e}")),
-        Data::Empty => Cell::Text(String::new()),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::DateTime(d) => Cell::Number(d.as_f64()),
+        DataRef::Bool(b) => Cell::Text(b.to_string()),
+        DataRef::SharedString(s) => Cell::Text((*s).to_owned()),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            Cell::Text(s.clone())
+        }
+        DataRef::Error(e) => Cell::Text(format!("#{e}")),
+        DataRef::Empty => Cell::Text(String::new()),
     }
 }
 

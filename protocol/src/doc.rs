@@ -6,7 +6,11 @@
 //! so concurrent edits of different fields, or appends to the same list, merge.
 
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
-use automerge::{ActorId, AutoSerde, Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use std::collections::HashMap;
+
+use automerge::{
+    ActorId, AutoSerde, Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value, hydrate,
+};
 use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
@@ -154,27 +158,30 @@ impl ItemDoc {
         let result = self.doc.transact_with(
             |_| CommitOptions::default().with_time(time),
             |tx| -> Result<(), automerge::AutomergeError> {
-                let first = tx.get(automerge::ROOT, "created")?.is_none();
-                if first {
-                    tx.put(automerge::ROOT, "created", now.as_str())?;
-                    tx.put(automerge::ROOT, "revision", ScalarValue::counter(0))?;
-                    tx.put(automerge::ROOT, "withdrawn", false)?;
+                if tx.get(automerge::ROOT, "created")?.is_none() {
+                    // A new document holds nothing yet: its whole tree goes in as one batch of
+                    // operations appended together, where putting each value would look up
+                    // and splice the document's columns once per value.
+                    let scalar = |v: ScalarValue| hydrate::Value::Scalar(v);
+                    let mut root = HashMap::from([
+                        ("created".to_owned(), scalar(ScalarValue::Str(now.as_str().into()))),
+                        ("updated".to_owned(), scalar(ScalarValue::Str(now.as_str().into()))),
+                        ("revision".to_owned(), scalar(ScalarValue::counter(0))),
+                        ("withdrawn".to_owned(), scalar(ScalarValue::Boolean(edit.withdraw))),
+                    ]);
+                    if let Some(fields) = &fields {
+                        root.insert("fields".to_owned(), hydrated(fields));
+                    }
+                    return tx.init_root_from_hydrate(&hydrate::Map::from(root));
                 }
                 if let Some(fields) = &fields {
-                    if first {
-                        // A new document holds no fields yet: nothing to compare with.
-                        insert_new(tx, &automerge::ROOT, "fields".into(), fields)?;
-                    } else {
-                        put_value(tx, &automerge::ROOT, "fields".into(), fields)?;
-                    }
+                    put_value(tx, &automerge::ROOT, "fields".into(), fields)?;
                 }
                 if edit.withdraw && !matches!(tx.get(automerge::ROOT, "withdrawn")?, Some((Value::Scalar(s), _)) if s.as_ref() == &ScalarValue::Boolean(true)) {
                     tx.put(automerge::ROOT, "withdrawn", true)?;
                 }
                 if tx.pending_ops() > 0 {
-                    if !first {
-                        tx.increment(automerge::ROOT, "revision", 1)?;
-                    }
+                    tx.increment(automerge::ROOT, "revision", 1)?;
                     tx.put(automerge::ROOT, "updated", now.as_str())?;
                 }
                 Ok(())
@@ -182,6 +189,33 @@ impl ItemDoc {
         );
         let hash = result.map_err(|f| DocError::Automerge(f.error))?.hash;
         Ok(hash.map(|h| change::sign(key, item, h.0)))
+    }
+
+    /// The first version of an item's document: `fields` written as one change signed with
+    /// `key` (as [`Self::write`] on a new document), with the change's signature and the
+    /// item's state. The state is made from what was written, not read back from the
+    /// document: a new document holds exactly that (the fields, revision 0, created and
+    /// updated at `now` to the millisecond, not withdrawn), and reading it back costs more
+    /// than writing it.
+    ///
+    /// # Errors
+    /// As [`Self::write`].
+    pub fn create(
+        key: &SigningKey,
+        item: ItemId,
+        fields: Fields,
+        now: DateTime<Utc>,
+        session: [u8; 8],
+    ) -> Result<(Self, ChangeSig, ItemState), DocError> {
+        let mut doc = Self::new();
+        let edit = Edit { fields: Some(&fields), withdraw: false, now, session };
+        let sig = doc
+            .write(key, item, edit)?
+            .ok_or_else(|| DocError::Shape("the first write made no change".to_owned()))?;
+        // `write` keeps times to the millisecond.
+        let at = chrono::SubsecRound::trunc_subsecs(now, 3);
+        let state = ItemState { fields, revision: 0, created: at, updated: at, withdrawn: false };
+        Ok((doc, sig, state))
     }
 
     /// Reads the item's state.
@@ -284,9 +318,21 @@ fn put_value(
     Ok(())
 }
 
-/// Makes `obj[prop]` hold `value` where `obj` holds nothing yet: the operations
-/// [`put_value`] makes there, without reading the document for what is there already (a
-/// document's first write is most of an import's work).
+/// `value` as the tree of values automerge builds a new document from.
+fn hydrated(value: &Json) -> hydrate::Value {
+    match value {
+        Json::Object(map) => hydrate::Value::Map(hydrate::Map::from(
+            map.iter().map(|(k, v)| (k.clone(), hydrated(v))).collect::<HashMap<_, _>>(),
+        )),
+        Json::Array(items) => hydrate::Value::List(hydrate::List::from(
+            items.iter().map(hydrated).collect::<Vec<_>>(),
+        )),
+        scalar => hydrate::Value::Scalar(to_scalar(scalar)),
+    }
+}
+
+/// Makes `obj[prop]` hold `value` where `obj` holds nothing yet (a map in a new list
+/// element): the operations [`put_value`] makes there, without reading what is there.
 fn insert_new(
     tx: &mut Transaction<'_>,
     obj: &ObjId,

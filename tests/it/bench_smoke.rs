@@ -20,6 +20,10 @@ fn the_benchmark_harness_prints_every_row() {
         assert!(stdout.lines().any(|l| l.starts_with(&prefix)), "no row {figure}:\n{stdout}");
     }
     assert!(!stdout.contains("failed:"), "a figure failed:\n{stdout}\n{stderr}");
+    for format in ["CSV", "XLSX"] {
+        let row = format!("`liaison recommendation import` of the {format}, first import");
+        assert!(stdout.lines().any(|l| l.contains(&row)), "no row {row}:\n{stdout}");
+    }
     // Figure 6 needs wrk, from outside cargo: CI installs it and requires it; elsewhere its
     // rows say it was not measured, and so does this test.
     if stdout.contains("wrk not found") {

@@ -353,6 +353,38 @@ fn a_missing_column_refuses_the_file_naming_it() {
     }
 }
 
+/// A workbook is read a cell at a time: a row after an empty row keeps its own number.
+#[test]
+fn a_workbook_row_after_an_empty_row_is_named_by_its_own_number() {
+    let node = Node::init("ohchr");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gap.xlsx");
+    let good = rows()[0].clone();
+    let mut bad = rows()[1].clone();
+    bad.countries = vec!["Atlantis"];
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, name) in COLUMNS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *name).unwrap();
+    }
+    // Sheet rows 2 and 4: row 3 has no cells.
+    for (row, r) in [(1, &good), (3, &bad)] {
+        for (c, text) in texts(r).iter().enumerate() {
+            sheet.write_string(row, c as u16, text).unwrap();
+        }
+    }
+    book.save(&file).unwrap();
+    let refused = import(&node, &file, &[]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    for named in ["row 4, column 'Countries Concerned': 'Atlantis'", "1 bad rows (of 2)"] {
+        assert!(refused.stderr.contains(named), "{named} not in {}", refused.stderr);
+    }
+    let skipped = import(&node, &file, &["--skip-bad"]);
+    assert_eq!(skipped.code, 0, "{skipped:?}");
+    let imported: Vec<_> = stored(&node).into_iter().map(|s| s.0).collect();
+    assert_eq!(imported, [good.annotation]);
+}
+
 #[test]
 fn bad_rows_are_named_and_refuse_the_file_unless_skipped_to_a_report() {
     let node = Node::init("ohchr");

@@ -268,6 +268,20 @@ mod props {
         }
 
         #[test]
+        fn a_created_document_holds_the_state_create_returns(
+            fields in arb_fields(),
+            nanos in 0..1_000_000_000u32,
+        ) {
+            let now = at(0) + chrono::TimeDelta::nanoseconds(i64::from(nanos));
+            let (doc, sig, state) = ItemDoc::create(&key(OHCHR_1), id(1), fields.clone(), now, [0; 8]).unwrap();
+            prop_assert_eq!(&doc.read().unwrap(), &state);
+            prop_assert_eq!(&ItemDoc::load(&doc.save()).unwrap().read().unwrap(), &state);
+            prop_assert!(sig.verifies(id(1)));
+            prop_assert_eq!(doc.changes().len(), 1);
+            prop_assert_eq!(doc.changes()[0].hash.0, sig.hash);
+        }
+
+        #[test]
         fn a_second_write_replaces_the_first_exactly(first in arb_fields(), second in arb_fields()) {
             let mut doc = ItemDoc::new();
             doc.write(&key(OHCHR_1), id(1), Edit { fields: Some(&first), withdraw: false, now: at(0), session: [0; 8] }).unwrap();

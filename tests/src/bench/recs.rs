@@ -1,7 +1,8 @@
 //! Figure 9: recommendations at the scale of the Universal Human Rights Index. A UHRI-shaped
-//! CSV of N rows ([`super::uhri`]) is imported by `liaison recommendation import`, run as a
-//! process against a member running as `liaison node` in a process of its own: the first
-//! import, then the same file again (nothing changes), with both processes' peak memory. A
+//! export of N rows ([`super::uhri`]), as CSV and as XLSX, is imported by `liaison
+//! recommendation import`, run as a process against a member running as `liaison node` in a
+//! process of its own (one member for each file): the first import, then the same file again
+//! (nothing changes), with both processes' peak memory. A
 //! mirror then syncs the recommendations, and the matrix of the largest country is asked for
 //! again and again, uncached: the mirror's page `/countries/CC/recommendations/`, and the
 //! member's `liaison recommendations --country CC --format json` run as a process.
@@ -51,15 +52,19 @@ async fn measure(root: &Path, n: usize) -> Res<Vec<Row>> {
     let dir = root.join("recs");
     std::fs::create_dir_all(&dir)?;
     let file = dir.join("uhri-export.csv");
+    let workbook = dir.join("uhri-export.xlsx");
     let started = Instant::now();
-    let path = file.clone();
+    let (path, book) = (file.clone(), workbook.clone());
     let (countries, per_country) =
-        tokio::task::spawn_blocking(move || super::uhri::write_csv(&path, n)).await??;
+        tokio::task::spawn_blocking(move || super::uhri::write_export(&path, &book, n)).await??;
     let size = std::fs::metadata(&file)?.len();
+    let book_size = std::fs::metadata(&workbook)?.len();
     log(&format!(
-        "recommendations: wrote {} ({}) in {}",
+        "recommendations: wrote {} ({}) and {} ({}) in {}",
         file.display(),
         bytes(size),
+        workbook.display(),
+        bytes(book_size),
         secs(started.elapsed())
     ));
     let (largest, most) = per_country
@@ -69,6 +74,19 @@ async fn measure(root: &Path, n: usize) -> Res<Vec<Row>> {
         .map(|(i, k)| (countries.codes[i], *k))
         .ok_or("no countries")?;
 
+    // The workbook, into a member of its own, so that its first import starts empty too.
+    let (book_dir, _) = cluster::init(&dir, "recs-ohchr-xlsx", "ohchr", Role::Member)?;
+    let book_member = Process::start(&book_dir).await?;
+    let book_first = import(&book_dir, &workbook).await?;
+    log(&format!("recommendations: XLSX first import: {}", book_first.summary));
+    let (book_peak, _) = book_member.memory()?;
+    let book_again = import(&book_dir, &workbook).await?;
+    log(&format!("recommendations: XLSX again: {}", book_again.summary));
+    let (book_peak_again, _) = book_member.memory()?;
+    book_member.stop()?;
+    // Its store is as large as the other member's (about 3 KB an item): not kept for nothing.
+    std::fs::remove_dir_all(&book_dir)?;
+
     let (member_dir, member_card) = cluster::init(&dir, "recs-ohchr", "ohchr", Role::Member)?;
     let member = Process::start(&member_dir).await?;
     let first = import(&member_dir, &file).await?;
@@ -77,9 +95,13 @@ async fn measure(root: &Path, n: usize) -> Res<Vec<Row>> {
     let again = import(&member_dir, &file).await?;
     log(&format!("recommendations: again: {}", again.summary));
     let (member_peak_again, member_rss) = member.memory()?;
+    let csv = ("CSV", size);
+    let xlsx = ("XLSX", book_size);
     let mut rows = vec![
-        import_row(n, "first import", &first, member_peak, size),
-        import_row(n, "the same file again (nothing changes)", &again, member_peak_again, size),
+        import_row(n, "first import", csv, &first, member_peak),
+        import_row(n, "the same file again (nothing changes)", csv, &again, member_peak_again),
+        import_row(n, "first import", xlsx, &book_first, book_peak),
+        import_row(n, "the same file again (nothing changes)", xlsx, &book_again, book_peak_again),
     ];
 
     // The member's matrix of the largest country, as a focal point asks for it.
@@ -151,12 +173,18 @@ async fn measure(root: &Path, n: usize) -> Res<Vec<Row>> {
     Ok(rows)
 }
 
-fn import_row(n: usize, what: &str, import: &Import, node_peak: u64, size: u64) -> Row {
+fn import_row(
+    n: usize,
+    what: &str,
+    (format, size): (&str, u64),
+    import: &Import,
+    node_peak: u64,
+) -> Row {
     let rate = n as f64 / import.took.as_secs_f64().max(1e-9);
     Row::new(
-        figure(&format!("`liaison recommendation import`, {what}"), n),
+        figure(&format!("`liaison recommendation import` of the {format}, {what}"), n),
         format!(
-            "{:.0} rows/s: {} for a {} CSV, process start to exit ({}); peak memory: the \
+            "{:.0} rows/s: {} for a {} {format}, process start to exit ({}); peak memory: the \
              command {}, the node {}",
             rate,
             secs(import.took),

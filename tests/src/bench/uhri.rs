@@ -11,6 +11,7 @@ use std::path::Path;
 use chrono::{Days, NaiveDate};
 use liaison_node::uhri::{COLUMNS, excel_serial};
 use liaison_protocol::CountryCode;
+use rust_xlsxwriter::{Format, Workbook};
 
 use super::Res;
 
@@ -411,16 +412,25 @@ fn sentence(rng: &mut Rng, issue: usize) -> String {
     format!("{first}{}.", chars.as_str())
 }
 
-/// Writes `n` rows to `path` as CSV; returns the countries, most recommended first, and how
-/// many rows name each.
-pub(crate) fn write_csv(path: &Path, n: usize) -> Res<(Countries, Vec<usize>)> {
+/// Writes the same `n` rows to `csv` as CSV and to `xlsx` as a workbook, as OHCHR publishes
+/// the export (dates as Excel date serials with a date format, the UPR session as a number,
+/// multi-value cells wrapped); returns the countries, most recommended first, and how many
+/// rows name each.
+pub(crate) fn write_export(csv: &Path, xlsx: &Path, n: usize) -> Res<(Countries, Vec<usize>)> {
     let mut rng = Rng(0x005e_ed0f_0fc4_2026);
     let countries = Countries::new(&mut rng);
     let mut per_country = vec![0; countries.codes.len()];
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(csv)?);
     write_line(&mut out, COLUMNS.iter().map(|c| c.to_string()))?;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let wrap = Format::new().set_text_wrap();
+    for (c, name) in COLUMNS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *name)?;
+    }
     let start = NaiveDate::from_ymd_opt(2006, 1, 1).ok_or("date")?;
-    for _ in 0..n {
+    for row in 1..=n as u32 {
         let mut concerned = vec![countries.pick(&mut rng)];
         if rng.chance(4) {
             let other = countries.pick(&mut rng);
@@ -498,30 +508,39 @@ pub(crate) fn write_csv(path: &Path, n: usize) -> Res<(Countries, Vec<usize>)> {
             rng.next() & 0xffff_ffff_ffff,
         );
         let names: Vec<String> = concerned.iter().map(|&c| countries.codes[c].name()).collect();
-        write_line(
-            &mut out,
-            [
-                text,
-                cell(&names),
-                body,
-                symbol,
-                cell(&themes),
-                cell(&affected),
-                cell(&sdgs),
-                kind.to_owned(),
-                excel_serial(published).to_string(),
-                excel_serial(on_uhri).to_string(),
-                cell(&states),
-                position.to_owned(),
-                session,
-                annotation,
-                cell(&[region(concerned[0])]),
-                cell(&recommending),
-            ]
-            .into_iter(),
-        )?;
+        let cells = [
+            text,
+            cell(&names),
+            body,
+            symbol,
+            cell(&themes),
+            cell(&affected),
+            cell(&sdgs),
+            kind.to_owned(),
+            excel_serial(published).to_string(),
+            excel_serial(on_uhri).to_string(),
+            cell(&states),
+            position.to_owned(),
+            session,
+            annotation,
+            cell(&[region(concerned[0])]),
+            cell(&recommending),
+        ];
+        for (c, value) in cells.iter().enumerate() {
+            let col = c as u16;
+            match COLUMNS[c] {
+                _ if value.is_empty() => continue,
+                "Document Publication Date" | "Date of publication on UHRI" => {
+                    sheet.write_number_with_format(row, col, value.parse::<f64>()?, &date)?
+                }
+                "UPR Session" => sheet.write_number(row, col, value.parse::<f64>()?)?,
+                _ => sheet.write_string_with_format(row, col, value, &wrap)?,
+            };
+        }
+        write_line(&mut out, cells.into_iter())?;
     }
     out.flush()?;
+    book.save(xlsx)?;
     Ok((countries, per_country))
 }
 
