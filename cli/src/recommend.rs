@@ -1,6 +1,7 @@
 //! `liaison recommendation`: add, assess, follow, and import the Universal Human Rights Index.
 
 use std::io::IsTerminal as _;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -9,7 +10,7 @@ use liaison_node::matrix::{Filter, Matrix};
 use liaison_node::recommend::{AssessmentInput, Tally};
 use liaison_node::uhri::{self, BadRow};
 use liaison_protocol::values::parse_date;
-use liaison_protocol::{FieldError, Kind, Recommendation};
+use liaison_protocol::{FieldError, Fields, Kind, Recommendation};
 
 use crate::Failure;
 use crate::args::*;
@@ -112,16 +113,27 @@ fn add(a: RecommendationAddArgs, conn: &mut Conn) -> Result<(), Failure> {
 fn import(a: RecommendationImportArgs, conn: &mut Conn) -> Result<(), Failure> {
     let started = Instant::now();
     let (label, audience) = label(&a.label)?;
-    let parsed = uhri::read(&a.file, label)
-        .map_err(|e| Failure { code: 2, message: format!("{}: {e}", a.file.display()) })?;
+    let unreadable =
+        |e: uhri::FileError| Failure { code: 2, message: format!("{}: {e}", a.file.display()) };
+    // The file is read twice, so that only a run of rows is held whatever its size: once to
+    // check every row (nothing is written if one is bad, unless --skip-bad), once to import.
+    let (mut good, mut bad) = (0, Vec::new());
+    uhri::each(&a.file, label, |row| {
+        match row {
+            Ok(_) => good += 1,
+            Err(b) => bad.push(b),
+        }
+        ControlFlow::Continue(())
+    })
+    .map_err(unreadable)?;
     let report = a.report.clone().unwrap_or_else(|| rejected_path(&a.file));
-    if !parsed.bad.is_empty() {
+    if !bad.is_empty() {
         if !a.skip_bad {
-            for bad in parsed.bad.iter().take(20) {
+            for bad in bad.iter().take(20) {
                 eprintln!("{}: {bad}", a.file.display());
             }
-            if parsed.bad.len() > 20 {
-                eprintln!("... and {} more bad rows", parsed.bad.len() - 20);
+            if bad.len() > 20 {
+                eprintln!("... and {} more bad rows", bad.len() - 20);
             }
             return Err(Failure {
                 code: 2,
@@ -129,23 +141,19 @@ fn import(a: RecommendationImportArgs, conn: &mut Conn) -> Result<(), Failure> {
                     "{}: refused: {} bad rows (of {}); nothing was written. Fix them, or \
                      import the good rows with --skip-bad",
                     a.file.display(),
-                    parsed.bad.len(),
-                    parsed.bad.len() + parsed.rows.len()
+                    bad.len(),
+                    bad.len() + good
                 ),
             });
         }
-        write_report(&report, &parsed.bad)?;
+        write_report(&report, &bad)?;
     }
-    let total = parsed.rows.len();
     let terminal = std::io::stderr().is_terminal();
     let mut tally = Tally::default();
     let mut done = 0;
-    let mut rows = parsed.rows.into_iter().map(|(_, fields)| fields);
-    loop {
-        let batch: Vec<_> = rows.by_ref().take(BATCH).collect();
-        if batch.is_empty() {
-            break;
-        }
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut failed = None;
+    let mut send = |batch: Vec<Fields>, done: &mut usize| -> Result<(), Failure> {
         let size = batch.len();
         let request =
             Request::ImportRecommendations { rows: batch, label, audience: audience.clone() };
@@ -157,25 +165,54 @@ fn import(a: RecommendationImportArgs, conn: &mut Conn) -> Result<(), Failure> {
             }
             r => return Err(unexpected(r)),
         }
-        done += size;
+        *done += size;
         if terminal {
-            eprint!("\rimporting {}: {done}/{total} rows", a.file.display());
+            eprint!("\rimporting {}: {done}/{good} rows", a.file.display());
         }
+        Ok(())
+    };
+    uhri::each(&a.file, label, |row| {
+        let Ok((_, fields)) = row else { return ControlFlow::Continue(()) };
+        batch.push(fields);
+        if batch.len() == BATCH
+            && let Err(e) = send(std::mem::take(&mut batch), &mut done)
+        {
+            failed = Some(e);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    })
+    .map_err(unreadable)?;
+    if let Some(e) = failed {
+        return Err(e);
     }
-    if terminal && total > 0 {
+    if !batch.is_empty() {
+        send(batch, &mut done)?;
+    }
+    if done != good {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "{}: the file changed while it was imported ({good} good rows when checked, \
+                 {done} when imported); import it again",
+                a.file.display()
+            ),
+        });
+    }
+    if terminal && good > 0 {
         eprintln!();
     }
     let secs = started.elapsed().as_secs_f64();
-    let skipped = if parsed.bad.is_empty() {
+    let skipped = if bad.is_empty() {
         String::new()
     } else {
-        format!("; {} bad rows skipped, listed in {}", parsed.bad.len(), report.display())
+        format!("; {} bad rows skipped, listed in {}", bad.len(), report.display())
     };
     eprintln!(
-        "imported {}: {total} rows in {secs:.1} s ({:.0} rows/s): {} added, {} updated, {} \
+        "imported {}: {good} rows in {secs:.1} s ({:.0} rows/s): {} added, {} updated, {} \
          unchanged{skipped}",
         a.file.display(),
-        total as f64 / secs.max(1e-9),
+        good as f64 / secs.max(1e-9),
         tally.added,
         tally.updated,
         tally.unchanged,

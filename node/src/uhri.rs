@@ -3,11 +3,15 @@
 //! value a line, each after "- "; dates are Excel date serials (days since 1899-12-30, in
 //! the 1900 date system) or, in a CSV, those numbers as text.
 //!
-//! [`read`] turns a file into the fields of `recommendation` items and the rows it could not
-//! read, each named by row number (as a spreadsheet numbers them, the header being row 1),
-//! column and value, so the caller can refuse the file or import the good rows.
+//! [`each`] hands on, row by row, the fields of a `recommendation` item or why the row could not
+//! be read, named by row number (as a spreadsheet numbers them, the header being row 1), column
+//! and value, so the caller can refuse the file or import the good rows.
+//! Reading holds one run of rows at a time (and the annotation ids seen, to refuse a repeated
+//! one), so a caller that reads a file twice, once to check it and once to import it, holds
+//! no more than a run whatever the file's size.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use chrono::{Days, NaiveDate};
@@ -76,15 +80,6 @@ impl std::fmt::Display for BadRow {
     }
 }
 
-/// What a file holds.
-#[derive(Debug, Clone, Default)]
-pub struct Parsed {
-    /// The rows read, with their row numbers.
-    pub rows: Vec<(usize, Fields)>,
-    /// The rows that could not be read, in file order (a row appears once, at its first fault).
-    pub bad: Vec<BadRow>,
-}
-
 /// Why a whole file was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -117,14 +112,22 @@ impl Cell {
     }
 }
 
+/// One row as [`each`] hands it on: its number and fields, or why it could not be read.
+pub type RowRead = Result<(usize, Fields), BadRow>;
+
 /// Reads the export at `path`: XLSX (by its `.xlsx` extension or its zip signature) or CSV,
-/// checked under `label` as [`Fields::validate`] checks a local write.
+/// checked under `label` as [`Fields::validate`] checks a local write, and hands each row with
+/// a cell to `sink`, in file order, until `sink` breaks. A row repeating an earlier row's
+/// annotation id is bad.
 ///
 /// # Errors
 /// A file that cannot be read, is larger than [`crate::export::MAX_IMPORT_BYTES`], lacks a
-/// column or has more than [`MAX_ROWS`] rows; bad rows are not errors but
-/// are listed in [`Parsed::bad`].
-pub fn read(path: &Path, label: Label) -> Result<Parsed, FileError> {
+/// column or has more than [`MAX_ROWS`] rows; rows handed on before the error were handed on.
+pub fn each(
+    path: &Path,
+    label: Label,
+    sink: impl FnMut(RowRead) -> ControlFlow<()>,
+) -> Result<(), FileError> {
     let unreadable =
         |e: &dyn std::fmt::Display| FileError::Unreadable(format!("{}: {e}", path.display()));
     let size = std::fs::metadata(path).map_err(|e| unreadable(&e))?.len();
@@ -159,7 +162,7 @@ pub fn read(path: &Path, label: Label) -> Result<Parsed, FileError> {
             Some(Err(e)) => return Err(e),
             None => (1, Vec::new()),
         };
-        parse(header, first_row, rows.map(|row| row.map(|(_, cells)| cells)), label)
+        parse(header, first_row, rows.map(|row| row.map(|(_, cells)| cells)), label, sink)
     } else {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -178,7 +181,7 @@ pub fn read(path: &Path, label: Label) -> Result<Parsed, FileError> {
                 .collect(),
             None => Vec::new(),
         };
-        parse(header, 1, records, label)
+        parse(header, 1, records, label, sink)
     }
 }
 
@@ -453,13 +456,15 @@ fn column_of(e: &FieldError) -> &'static str {
 /// Rows read at a time: each run is read on every core, and only one run's cells are held.
 const RUN: usize = 4096;
 
-/// Reads the data rows after `header`, the first of them being row `first_row + 1`.
+/// Reads the data rows after `header`, the first of them being row `first_row + 1`, into
+/// `sink` (see [`each`]).
 fn parse(
     header: Vec<String>,
     first_row: usize,
     mut rows: impl Iterator<Item = Result<Vec<Cell>, FileError>>,
     label: Label,
-) -> Result<Parsed, FileError> {
+    mut sink: impl FnMut(RowRead) -> ControlFlow<()>,
+) -> Result<(), FileError> {
     let mut at = HashMap::new();
     for column in COLUMNS {
         let i = header
@@ -468,7 +473,6 @@ fn parse(
             .ok_or_else(|| FileError::MissingColumn(column.to_owned(), header.join(", ")))?;
         at.insert(column, i);
     }
-    let mut parsed = Parsed::default();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut run: Vec<(usize, Vec<Cell>)> = Vec::with_capacity(RUN);
     let mut number = first_row;
@@ -482,7 +486,7 @@ fn parse(
             run.push((number, cells?));
         }
         if run.is_empty() {
-            return Ok(parsed);
+            return Ok(());
         }
         let read = crate::cores::on_every_core(&run, |(number, cells)| {
             if cells.iter().all(|c| c.text().is_empty()) {
@@ -492,21 +496,23 @@ fn parse(
             Some(row.fields(label).map(|fields| (row.text(ANNOTATION), fields)))
         });
         for (read, (number, cells)) in read.into_iter().zip(&run) {
-            match read {
-                None => {}
-                Some(Ok((annotation, fields))) => {
-                    if let Some(first) = seen.insert(annotation.clone(), *number) {
+            let handed = match read {
+                None => continue,
+                Some(Ok((annotation, fields))) => match seen.get(&annotation) {
+                    Some(first) => {
                         let row = Row { number: *number, cells, at: &at };
-                        parsed.bad.push(row.bad(
-                            ANNOTATION,
-                            annotation,
-                            format!("the same annotation id as row {first}"),
-                        ));
-                    } else {
-                        parsed.rows.push((*number, fields));
+                        let problem = format!("the same annotation id as row {first}");
+                        Err(row.bad(ANNOTATION, annotation, problem))
                     }
-                }
-                Some(Err(bad)) => parsed.bad.push(bad),
+                    None => {
+                        seen.insert(annotation, *number);
+                        Ok((*number, fields))
+                    }
+                },
+                Some(Err(bad)) => Err(bad),
+            };
+            if sink(handed).is_break() {
+                return Ok(());
             }
         }
     }
