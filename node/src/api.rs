@@ -485,16 +485,7 @@ impl Repo {
                 (Response::Id(proposal), vec![proposal])
             }
             Request::Recommendations { country, filter } => {
-                let query = Query {
-                    kind: Some(liaison_protocol::Kind::Recommendation),
-                    country: Some(country),
-                    ..Query::default()
-                };
-                let entries = self.list(&query)?;
-                (
-                    Response::Matrix(Box::new(crate::matrix::matrix(&entries, country, &filter))),
-                    vec![],
-                )
+                (Response::Matrix(Box::new(self.recommendations(country, &filter)?)), vec![])
             }
             Request::ImportRecommendations { rows, label, audience } => {
                 let (tally, wrote) = self.import_recommendations(rows, label, audience, now)?;

@@ -494,29 +494,18 @@ pub fn layout(
 }
 
 /// The matrix of `country` from `entries` (recommendations not withdrawn; others are left
-/// out), filtered by `filter`.
+/// out), filtered by `filter`: an [`Index`] of them, asked once.
 pub fn matrix(entries: &[Entry], country: CountryCode, filter: &Filter) -> Matrix {
-    let mut words = Words::default();
-    let kept: Vec<(&Entry, Grouped)> = entries
-        .iter()
-        .filter(|e| !e.record.state.withdrawn && e.record.state.fields.countries.contains(&country))
-        .filter_map(|e| Some((e, Grouped::of(e, &mut words)?)))
-        .collect();
-    let grouped: Vec<(ItemId, &Grouped)> = kept.iter().map(|(e, g)| (e.header.id, g)).collect();
-    let themes = layout(&grouped, &words, filter)
-        .into_iter()
-        .map(|(theme, clusters)| Theme {
-            theme,
-            clusters: clusters
-                .into_iter()
-                .map(|g| Cluster {
-                    recommendations: g.into_iter().filter_map(|i| row(kept[i].0)).collect(),
-                })
-                .collect(),
-        })
-        .collect();
-    Matrix { country, themes }
+    let mut index = Index::with_rows();
+    for entry in entries.iter().filter(|e| e.record.state.fields.countries.contains(&country)) {
+        index.put(entry);
+    }
+    index.matrix(country, filter)
 }
+
+mod index;
+
+pub use index::{Followed, Index};
 
 #[cfg(test)]
 mod tests;

@@ -18,14 +18,16 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use liaison_protocol::{
-    Assessment, FieldError, Fields, Header, Implementation, ItemId, ItemState, Kind, Label,
-    Mechanism, ProposalStatus, ProposalSubject, Text, may_write,
+    Assessment, CountryCode, Destination, FieldError, Fields, Header, Implementation, ItemId,
+    ItemState, Kind, Label, Mechanism, ProposalStatus, ProposalSubject, Text, may_leave, may_write,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::api::Written;
-use crate::store::{Entry, Record};
+use crate::follow::Follower as _;
+use crate::matrix::{Filter, Matrix};
+use crate::store::{Entry, Query, Record};
 use crate::{Draft, Error, Repo};
 
 /// What one import request did.
@@ -159,6 +161,80 @@ impl Repo {
             }
         }
         Ok(newest)
+    }
+
+    /// The recommendations matrix of `country`, filtered by `filter`: every recommendation
+    /// this node's operator may see. Once [`Repo::keep_matrix`] was asked, from the index kept
+    /// in memory, brought up to date with the items changed since (reading those records, no
+    /// others); otherwise, or while that index is being made, from the country's records.
+    /// Either way the same matrix.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub fn recommendations(&self, country: CountryCode, filter: &Filter) -> Result<Matrix, Error> {
+        if let Ok(mut kept) = self.matrix.try_lock()
+            && kept.kept
+        {
+            let store = self.store();
+            let (now, changed) = store.catch_up(kept.generation());
+            if kept.generation().is_some() && changed.is_some() {
+                let one = |id| Ok(store.get(id)?.filter(operator_may_see));
+                let all = |_: &mut dyn FnMut(Entry)| Ok(());
+                crate::follow::catch_up(&mut *kept, |_| (now, changed), all, one)?;
+                return Ok(kept.index.matrix(country, filter));
+            }
+            // Too far behind to catch up here: made anew off this thread, answered meanwhile
+            // from the records.
+            drop(kept);
+            self.remake_matrix();
+        }
+        let query =
+            Query { kind: Some(Kind::Recommendation), country: Some(country), ..Query::default() };
+        let mut entries = self.list(&query)?;
+        entries.retain(operator_may_see);
+        Ok(crate::matrix::matrix(&entries, country, filter))
+    }
+
+    /// Keeps the matrix's facts and rows of every recommendation in memory from now on, so
+    /// that [`Repo::recommendations`] reads no record but those changed since it last
+    /// answered; the index is made now on a thread of its own. A running node asks for it.
+    pub fn keep_matrix(&self) {
+        self.matrix.lock().unwrap_or_else(std::sync::PoisonError::into_inner).kept = true;
+        self.remake_matrix();
+    }
+
+    /// Brings the kept matrix index to the store on a thread of its own (made anew when the
+    /// store's changes since are not remembered).
+    fn remake_matrix(&self) {
+        let (store, matrix) = (self.store().clone(), std::sync::Arc::clone(&self.matrix));
+        let work = move || {
+            let mut kept = matrix.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let started = std::time::Instant::now();
+            let query = Query { kind: Some(Kind::Recommendation), ..Query::default() };
+            let caught_up = crate::follow::catch_up(
+                &mut *kept,
+                |g| store.catch_up(g),
+                |each| {
+                    store.each(&query, |e| {
+                        if operator_may_see(&e) {
+                            each(e)
+                        }
+                    })
+                },
+                |id| Ok(store.get(id)?.filter(operator_may_see)),
+            );
+            match caught_up {
+                Ok(()) => tracing::info!(
+                    recommendations = kept.index.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "matrix index made"
+                ),
+                Err(e) => tracing::error!(error = %e, "making the matrix index"),
+            }
+        };
+        if let Err(e) = std::thread::Builder::new().name("matrix-index".into()).spawn(work) {
+            tracing::error!(error = %e, "could not start the thread making the matrix index");
+        }
     }
 
     /// Records an assessment of recommendation `id` (its newest version) by this node's
@@ -482,4 +558,9 @@ impl Repo {
         }
         Ok(entry)
     }
+}
+
+/// Whether the gate lets `entry` out to this node's own operator: what the matrix may show.
+fn operator_may_see(entry: &Entry) -> bool {
+    may_leave(&entry.header, entry.record.state.withdrawn, Destination::Operator)
 }

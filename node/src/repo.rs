@@ -103,6 +103,9 @@ pub struct Repo {
     /// The search index of what the operator may see, made at the first search and brought
     /// up to date at each search after the store changed.
     search: Option<crate::search::Index>,
+    /// The matrix's facts and rows of every recommendation, kept once a running node asks
+    /// ([`Repo::keep_matrix`]); shared with the thread that makes it anew.
+    pub(crate) matrix: std::sync::Arc<std::sync::Mutex<crate::matrix::Followed>>,
 }
 
 impl Repo {
@@ -125,8 +128,14 @@ impl Repo {
 
     fn with_identity(identity: Identity) -> Result<Self, Error> {
         let store = Store::open(&identity.dir.join(STORE_DIR))?;
-        let mut repo =
-            Self { identity, store, roster: Roster::new(), session: rand::random(), search: None };
+        let mut repo = Self {
+            identity,
+            store,
+            roster: Roster::new(),
+            session: rand::random(),
+            search: None,
+            matrix: Default::default(),
+        };
         repo.reload_roster()?;
         Ok(repo)
     }
@@ -694,13 +703,14 @@ impl Repo {
             Some(index) => index,
             None => crate::search::Index::new()?,
         };
-        let (generation, changed) = match index.generation() {
-            Some(g) => self.store.changed_since(g),
-            None => (self.store.generation(), None),
-        };
         let all = Query { withdrawn: true, ..Query::default() };
         let store = &self.store;
-        index.refresh(generation, changed, |each| store.each(&all, each), |id| store.get(id))?;
+        crate::follow::catch_up(
+            &mut index,
+            |g| store.catch_up(g),
+            |each| store.each(&all, each),
+            |id| store.get(id),
+        )?;
         let index = self.search.insert(index);
         let mut among = std::collections::HashSet::new();
         self.store.each(query, |e| {

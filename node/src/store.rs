@@ -194,6 +194,16 @@ impl Store {
         (now, Some(ids.into_iter().collect()))
     }
 
+    /// What a reader up to date with the store at `generation` (`None`: it never read it) must
+    /// read again: the generation now, and the items changed since, or `None` for every item
+    /// (see [`Store::changed_since`]). Read it before reading the items.
+    pub fn catch_up(&self, generation: Option<u64>) -> (u64, Option<Vec<ItemId>>) {
+        match generation {
+            Some(g) => self.changed_since(g),
+            None => (self.generation(), None),
+        }
+    }
+
     /// The record of `id`, checksum verified.
     ///
     /// # Errors
@@ -544,6 +554,11 @@ impl ReadOnlyStore {
     /// See [`Store::changed_since`].
     pub fn changed_since(&self, generation: u64) -> (u64, Option<Vec<ItemId>>) {
         self.0.changed_since(generation)
+    }
+
+    /// See [`Store::catch_up`].
+    pub fn catch_up(&self, generation: Option<u64>) -> (u64, Option<Vec<ItemId>>) {
+        self.0.catch_up(generation)
     }
 
     /// See [`Store::get`].
