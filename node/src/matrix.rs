@@ -504,8 +504,10 @@ pub fn matrix(entries: &[Entry], country: CountryCode, filter: &Filter) -> Matri
 }
 
 mod index;
+mod kept;
 
 pub use index::{Followed, Index};
+pub use kept::Kept;
 
 #[cfg(test)]
 mod tests;

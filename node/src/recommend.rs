@@ -25,7 +25,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::api::Written;
-use crate::follow::Follower as _;
 use crate::matrix::{Filter, Matrix};
 use crate::store::{Entry, Query, Record};
 use crate::{Draft, Error, Repo};
@@ -164,77 +163,30 @@ impl Repo {
     }
 
     /// The recommendations matrix of `country`, filtered by `filter`: every recommendation
-    /// this node's operator may see. Once [`Repo::keep_matrix`] was asked, from the index kept
-    /// in memory, brought up to date with the items changed since (reading those records, no
-    /// others); otherwise, or while that index is being made, from the country's records.
-    /// Either way the same matrix.
+    /// this node's operator may see. Once [`Repo::keep_matrix`] was asked and the index made,
+    /// from the index kept in memory, brought up to date with the items changed since
+    /// (reading those records, no others); otherwise from the country's records. Either way
+    /// the same matrix.
     ///
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
     pub fn recommendations(&self, country: CountryCode, filter: &Filter) -> Result<Matrix, Error> {
-        if let Ok(mut kept) = self.matrix.try_lock()
-            && kept.kept
-        {
-            let store = self.store();
-            let (now, changed) = store.catch_up(kept.generation());
-            if kept.generation().is_some() && changed.is_some() {
-                let one = |id| Ok(store.get(id)?.filter(operator_may_see));
-                let all = |_: &mut dyn FnMut(Entry)| Ok(());
-                crate::follow::catch_up(&mut *kept, |_| (now, changed), all, one)?;
-                return Ok(kept.index.matrix(country, filter));
-            }
-            // Too far behind to catch up here: made anew off this thread, answered meanwhile
-            // from the records.
-            drop(kept);
-            self.remake_matrix();
+        if let Some(matrix) = self.matrix.matrix(country, filter)? {
+            return Ok(matrix);
         }
         let query =
             Query { kind: Some(Kind::Recommendation), country: Some(country), ..Query::default() };
         let mut entries = self.list(&query)?;
-        entries.retain(operator_may_see);
+        entries.retain(|e| may_leave(&e.header, e.record.state.withdrawn, Destination::Operator));
         Ok(crate::matrix::matrix(&entries, country, filter))
     }
 
     /// Keeps the matrix's facts and rows of every recommendation in memory from now on, so
-    /// that [`Repo::recommendations`] reads no record but those changed since it last
-    /// answered; the index is made now on a thread of its own. A running node asks for it.
+    /// that [`Repo::recommendations`] reads no record but those changed since the index last
+    /// followed the store: a thread of its own makes the index now and keeps it up to date. A
+    /// running node asks for it; a command that opens the store for one answer does not.
     pub fn keep_matrix(&self) {
-        self.matrix.lock().unwrap_or_else(std::sync::PoisonError::into_inner).kept = true;
-        self.remake_matrix();
-    }
-
-    /// Brings the kept matrix index to the store on a thread of its own (made anew when the
-    /// store's changes since are not remembered).
-    fn remake_matrix(&self) {
-        let (store, matrix) = (self.store().clone(), std::sync::Arc::clone(&self.matrix));
-        let work = move || {
-            let mut kept = matrix.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let started = std::time::Instant::now();
-            let query = Query { kind: Some(Kind::Recommendation), ..Query::default() };
-            let caught_up = crate::follow::catch_up(
-                &mut *kept,
-                |g| store.catch_up(g),
-                |each| {
-                    store.each(&query, |e| {
-                        if operator_may_see(&e) {
-                            each(e)
-                        }
-                    })
-                },
-                |id| Ok(store.get(id)?.filter(operator_may_see)),
-            );
-            match caught_up {
-                Ok(()) => tracing::info!(
-                    recommendations = kept.index.len(),
-                    ms = started.elapsed().as_millis() as u64,
-                    "matrix index made"
-                ),
-                Err(e) => tracing::error!(error = %e, "making the matrix index"),
-            }
-        };
-        if let Err(e) = std::thread::Builder::new().name("matrix-index".into()).spawn(work) {
-            tracing::error!(error = %e, "could not start the thread making the matrix index");
-        }
+        self.matrix.start();
     }
 
     /// Records an assessment of recommendation `id` (its newest version) by this node's
@@ -558,9 +510,4 @@ impl Repo {
         }
         Ok(entry)
     }
-}
-
-/// Whether the gate lets `entry` out to this node's own operator: what the matrix may show.
-fn operator_may_see(entry: &Entry) -> bool {
-    may_leave(&entry.header, entry.record.state.withdrawn, Destination::Operator)
 }

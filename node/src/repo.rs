@@ -104,8 +104,8 @@ pub struct Repo {
     /// up to date at each search after the store changed.
     search: Option<crate::search::Index>,
     /// The matrix's facts and rows of every recommendation, kept once a running node asks
-    /// ([`Repo::keep_matrix`]); shared with the thread that makes it anew.
-    pub(crate) matrix: std::sync::Arc<std::sync::Mutex<crate::matrix::Followed>>,
+    /// ([`Repo::keep_matrix`]); shared with the thread that keeps it.
+    pub(crate) matrix: std::sync::Arc<crate::matrix::Kept>,
 }
 
 impl Repo {
@@ -128,13 +128,14 @@ impl Repo {
 
     fn with_identity(identity: Identity) -> Result<Self, Error> {
         let store = Store::open(&identity.dir.join(STORE_DIR))?;
+        let matrix = std::sync::Arc::new(crate::matrix::Kept::new(store.clone()));
         let mut repo = Self {
             identity,
             store,
             roster: Roster::new(),
             session: rand::random(),
             search: None,
-            matrix: Default::default(),
+            matrix,
         };
         repo.reload_roster()?;
         Ok(repo)

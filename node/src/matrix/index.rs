@@ -128,14 +128,9 @@ impl Index {
     }
 }
 
-/// A member's index of every recommendation its operator may see, rows and all, kept up to
-/// date with the store item by item ([`crate::follow`]) once a running node asked for it
-/// ([`crate::Repo::keep_matrix`]).
+/// An index with rows, kept up to date with the store item by item ([`crate::follow`]).
 #[derive(Debug, Default)]
 pub struct Followed {
-    /// Whether the index is kept: a running node keeps it, a command that opens the store for
-    /// one answer does not.
-    pub(crate) kept: bool,
     /// The store generation it is up to date with.
     generation: Option<u64>,
     /// The recommendations.
