@@ -215,6 +215,14 @@ pub enum Response {
     Id(ItemId),
     /// The new revision, or `None` when nothing changed.
     Updated(Option<u64>),
+    /// The version of a recommendation assessed (its newest), and its new revision; `None` when
+    /// it held the same assessment already.
+    Assessed {
+        /// The version assessed.
+        id: ItemId,
+        /// Its new revision.
+        revision: Option<u64>,
+    },
     /// Whether the item was withdrawn now (false: it already was).
     Withdrawn(bool),
     /// Items.
@@ -477,8 +485,11 @@ impl Repo {
             }
             Request::Inbox => (Response::Entries(self.inbox()?), vec![]),
             Request::Assess { id, assessment } => {
-                let revision = self.assess(id, assessment, now)?;
-                (Response::Updated(revision), if revision.is_some() { vec![id] } else { vec![] })
+                let (id, revision) = self.assess(id, assessment, now)?;
+                (
+                    Response::Assessed { id, revision },
+                    if revision.is_some() { vec![id] } else { vec![] },
+                )
             }
             Request::ProposeFollow { id, note } => {
                 let proposal = self.propose_follow(id, note, now)?;

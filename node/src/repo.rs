@@ -108,6 +108,14 @@ pub struct Repo {
     pub(crate) matrix: std::sync::Arc<crate::matrix::Kept>,
 }
 
+/// A node's store is closed when its `Repo` is dropped: the thread keeping the matrix index
+/// lets go of it first.
+impl Drop for Repo {
+    fn drop(&mut self) {
+        self.matrix.stop();
+    }
+}
+
 impl Repo {
     /// Creates a node in `dir` with a fresh key.
     ///

@@ -280,6 +280,21 @@ impl Store {
     /// # Errors
     /// [`Error::Corrupt`] on the first altered record met.
     pub fn each(&self, query: &Query, mut each: impl FnMut(Entry)) -> Result<(), Error> {
+        self.each_while(query, |entry| {
+            each(entry);
+            true
+        })
+    }
+
+    /// [`Store::each`] until `each` returns false.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered record met.
+    pub fn each_while(
+        &self,
+        query: &Query,
+        mut each: impl FnMut(Entry) -> bool,
+    ) -> Result<(), Error> {
         // The most selective index the query allows; `matches` applies every filter after.
         let scan = match (&query.country, &query.mechanism, query.kind, query.to) {
             (Some(c), ..) => self.db.scan_prefix(format!("c/{c}/")),
@@ -294,8 +309,8 @@ impl Store {
                     let (key, value) = item.map_err(store_err)?;
                     let Ok(id) = <[u8; 16]>::try_from(&key[2..]) else { continue };
                     let entry = decode_entry(ItemId::from_bytes(id), &value)?;
-                    if query.matches(&entry) {
-                        each(entry);
+                    if query.matches(&entry) && !each(entry) {
+                        break;
                     }
                 }
                 return Ok(());
@@ -311,8 +326,9 @@ impl Store {
         for id in ids {
             if let Some(entry) = self.get(id)?
                 && query.matches(&entry)
+                && !each(entry)
             {
-                each(entry);
+                break;
             }
         }
         Ok(())

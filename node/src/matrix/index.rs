@@ -84,6 +84,40 @@ impl Index {
         self.kept.is_empty()
     }
 
+    /// About how many bytes of memory it holds: its facts, rows and sets, from their lengths
+    /// (allocators round up), and its words.
+    pub fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        let text = |s: &str| s.len();
+        let facts: usize = self
+            .kept
+            .values()
+            .map(|f| {
+                let g = &f.grouped;
+                let versions: usize =
+                    g.versions.iter().map(|v| size_of::<Box<[u32]>>() + 4 * v.len()).sum();
+                let row = f.row.as_deref().map_or(0, |r| {
+                    size_of::<Row>()
+                        + text(&r.owner)
+                        + text(&r.mechanism)
+                        + text(&r.body)
+                        + text(&r.reference)
+                        + text(&r.text)
+                        + text(r.lang.as_str())
+                        + r.implementation.as_ref().map_or(0, |s| text(s.by.as_str()))
+                });
+                // A hash map slot and its control byte; a set entry per country.
+                size_of::<(ItemId, Facts)>()
+                    + 1
+                    + 4 * g.themes.len()
+                    + versions
+                    + row
+                    + f.countries.len() * (size_of::<CountryCode>() + 2 * size_of::<ItemId>())
+            })
+            .sum();
+        facts + self.words.bytes()
+    }
+
     /// The shape of the matrix of `country` (see [`layout`]): each theme `filter` keeps, with
     /// its clusters of recommendations, by id.
     pub fn layout(&self, country: CountryCode, filter: &Filter) -> Layout<ItemId> {

@@ -27,6 +27,11 @@ pub struct Kept {
     made: AtomicBool,
     /// Whether the thread keeping it was started.
     started: AtomicBool,
+    /// Set when the node's [`crate::Repo`] is dropped: the thread stops at the next item, so
+    /// that the store is closed when the node is.
+    stopping: AtomicBool,
+    /// The thread keeping it, to wait for when stopping.
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Kept {
@@ -37,21 +42,42 @@ impl Kept {
             followed: Mutex::default(),
             made: AtomicBool::new(false),
             started: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
+            thread: Mutex::default(),
         }
     }
 
-    /// Starts the thread that makes the index and keeps it up to date (once). It holds the
-    /// index only while it works, and ends within [`FOLLOW_EVERY`] of the index being dropped.
+    /// Starts the thread that makes the index and keeps it up to date (once), until
+    /// [`Kept::stop`].
     pub(crate) fn start(self: &Arc<Self>) {
         if self.started.swap(true, Ordering::AcqRel) {
             return;
         }
         let kept = Arc::downgrade(self);
-        let spawned =
-            std::thread::Builder::new().name("matrix-index".into()).spawn(move || follow(&kept));
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "could not start the thread keeping the matrix index");
+        match std::thread::Builder::new().name("matrix-index".into()).spawn(move || follow(&kept)) {
+            Ok(thread) => {
+                *self.thread.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not start the thread keeping the matrix index");
+            }
         }
+    }
+
+    /// Stops the thread keeping the index, and waits for it: it lets go of the store.
+    pub(crate) fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        let thread = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(thread) = thread {
+            thread.thread().unpark();
+            if thread.join().is_err() {
+                tracing::error!("the thread keeping the matrix index panicked");
+            }
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::Acquire)
     }
 
     /// The matrix of `country`, filtered by `filter`, from the index brought up to date with
@@ -96,10 +122,11 @@ impl Kept {
         let (started, anew) = (Instant::now(), followed.generation().is_none());
         let query = Query { kind: Some(Kind::Recommendation), ..Query::default() };
         let all = |each: &mut dyn FnMut(Entry)| {
-            self.store.each(&query, |e| {
+            self.store.each_while(&query, |e| {
                 if operator_may_see(&e) {
                     each(e);
                 }
+                !self.stopping()
             })
         };
         match catch_up(&mut *followed, |g| self.store.catch_up(g), all, |id| self.one(id)) {
@@ -108,6 +135,7 @@ impl Kept {
                 if anew {
                     tracing::info!(
                         recommendations = followed.index.len(),
+                        bytes = followed.index.bytes(),
                         ms = started.elapsed().as_millis() as u64,
                         "matrix index made"
                     );
@@ -121,10 +149,10 @@ impl Kept {
 /// The thread keeping the index: brings it to the store every [`FOLLOW_EVERY`] while it
 /// exists.
 fn follow(kept: &Weak<Kept>) {
-    while let Some(kept) = kept.upgrade() {
+    while let Some(kept) = kept.upgrade().filter(|k| !k.stopping()) {
         kept.follow_store();
         drop(kept);
-        std::thread::sleep(FOLLOW_EVERY);
+        std::thread::park_timeout(FOLLOW_EVERY);
     }
 }
 
