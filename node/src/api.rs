@@ -475,10 +475,17 @@ impl Repo {
                     .get(proposal)?
                     .and_then(|e| e.record.state.fields.proposal)
                     .map(|p| p.with);
+                // A followed recommendation's version withdrawn is the one the new version
+                // supersedes, which may be newer than the one the proposal named.
+                let superseded = match joint {
+                    Some(joint) => self.store().get(joint)?.and_then(|e| e.header.supersedes),
+                    None => None,
+                };
                 let changed = match joint {
-                    Some(joint) => {
-                        [Some(proposal), Some(joint), own_visit].into_iter().flatten().collect()
-                    }
+                    Some(joint) => [Some(proposal), Some(joint), own_visit, superseded]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
                     None => vec![proposal],
                 };
                 (Response::Answered(joint), changed)

@@ -183,7 +183,11 @@ async fn every_followers_assessment_reaches_the_others_and_the_mirror_with_every
     let squatted = next_version(second);
     let mut unrelated = recommendation();
     unrelated.fields.title.value = "An unrelated item under the next version's id".to_owned();
-    unrelated.fields.recommendation.as_mut().unwrap().symbol = "OTHER/1".to_owned();
+    unrelated.fields.countries = vec!["FR".parse().unwrap()];
+    unrelated.fields.themes = vec!["other".to_owned()];
+    let r = unrelated.fields.recommendation.as_mut().unwrap();
+    r.symbol = "OTHER/1".to_owned();
+    r.text_in.clear();
     net[OHCHR].stop().await;
     let held = net[OHCHR].offline(|repo| {
         repo.create_consented(unrelated, squatted, Vec::new(), chrono::Utc::now())
