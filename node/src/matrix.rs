@@ -512,8 +512,9 @@ pub fn matrix(entries: &[Entry], country: CountryCode, filter: &Filter) -> Matri
 mod index;
 mod kept;
 
-pub use index::{Followed, Index};
-pub use kept::Kept;
+pub use index::Index;
+pub(crate) use index::Followed;
+pub(crate) use kept::Kept;
 
 #[cfg(test)]
 mod tests;

@@ -164,7 +164,7 @@ impl Index {
 
 /// An index with rows, kept up to date with the store item by item ([`crate::follow`]).
 #[derive(Debug, Default)]
-pub struct Followed {
+pub(crate) struct Followed {
     /// The store generation it is up to date with.
     generation: Option<u64>,
     /// The recommendations.

@@ -19,7 +19,7 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 
 /// The index, the store it follows, and whether it was made.
 #[derive(Debug)]
-pub struct Kept {
+pub(crate) struct Kept {
     store: Store,
     followed: Mutex<Followed>,
     /// Whether the index was made once: until then a request is answered from the records
