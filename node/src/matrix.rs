@@ -512,8 +512,8 @@ pub fn matrix(entries: &[Entry], country: CountryCode, filter: &Filter) -> Matri
 mod index;
 mod kept;
 
-pub use index::Index;
 pub(crate) use index::Followed;
+pub use index::Index;
 pub(crate) use kept::Kept;
 
 #[cfg(test)]
