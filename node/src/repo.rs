@@ -1083,6 +1083,20 @@ fn corrupt(entry: &Entry, why: impl ToString) -> Error {
     Error::Corrupt { what: format!("store record of item {}", entry.header.id), why }
 }
 
+/// A member node of `mechanism` made in `dir`, for the node's own tests.
+#[cfg(test)]
+pub(crate) fn test_member(dir: &Path, mechanism: &str) -> Repo {
+    let options = InitOptions {
+        mechanism: mechanism.parse().expect("mechanism"),
+        name: None,
+        role: liaison_protocol::Role::Member,
+        listen: Vec::new(),
+        api: None,
+        http: None,
+    };
+    Repo::init(dir, options).expect("init")
+}
+
 #[cfg(test)]
 mod panic_tests {
     use super::{Error, refusing_panics};

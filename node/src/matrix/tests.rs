@@ -177,22 +177,14 @@ fn comparing_only_candidates_finds_the_clusters_of_comparing_every_pair() {
 #[test]
 fn the_kept_matrix_follows_every_change() {
     use chrono::Utc;
-    use liaison_protocol::{Fields, Kind, Label, Recommendation, Role, Text};
+    use liaison_protocol::{Fields, Kind, Label, Recommendation, Text};
 
     use crate::follow::Follower as _;
     use crate::store::Query;
-    use crate::{Draft, InitOptions, Repo, sample};
+    use crate::{Draft, sample};
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let options = InitOptions {
-        mechanism: "ohchr".parse().expect("mechanism"),
-        name: None,
-        role: Role::Member,
-        listen: Vec::new(),
-        api: None,
-        http: None,
-    };
-    let repo = Repo::init(dir.path(), options).expect("init");
+    let repo = crate::repo::test_member(dir.path(), "ohchr");
     let now = Utc::now();
     let mut drafts = sample::drafts("ohchr");
     let draft = |text: &str, countries: &[&str], theme: &str, label: Label| {
