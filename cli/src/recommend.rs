@@ -33,17 +33,21 @@ pub(crate) fn run(command: RecommendationCommand, conn: &mut Conn) -> Result<(),
                 source: a.source,
                 note: a.note,
             };
-            match conn.call(Request::Assess { id, assessment })? {
-                Response::Updated(Some(revision)) => {
-                    eprintln!("assessed {id} (revision {revision})");
-                    Ok(())
-                }
-                Response::Updated(None) => {
-                    eprintln!("{id} holds this assessment already; nothing changed");
-                    Ok(())
-                }
-                r => Err(unexpected(r)),
+            let (assessed, revision) = match conn.call(Request::Assess { id, assessment })? {
+                Response::Assessed { id, revision } => (id, revision),
+                r => return Err(unexpected(r)),
+            };
+            // The newest version is the one assessed: say so when it is not the id given.
+            let version = if assessed == id {
+                assessed.to_string()
+            } else {
+                format!("{assessed}, the newest version of {id}")
+            };
+            match revision {
+                Some(revision) => eprintln!("assessed {version} (revision {revision})"),
+                None => eprintln!("{version}: holds this assessment already; nothing changed"),
             }
+            Ok(())
         }
         RecommendationCommand::Follow(a) => {
             let id = resolve(conn, &a.id)?;

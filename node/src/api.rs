@@ -215,6 +215,14 @@ pub enum Response {
     Id(ItemId),
     /// The new revision, or `None` when nothing changed.
     Updated(Option<u64>),
+    /// The version of a recommendation assessed (its newest), and its new revision; `None` when
+    /// it held the same assessment already.
+    Assessed {
+        /// The version assessed.
+        id: ItemId,
+        /// Its new revision.
+        revision: Option<u64>,
+    },
     /// Whether the item was withdrawn now (false: it already was).
     Withdrawn(bool),
     /// Items.
@@ -467,34 +475,35 @@ impl Repo {
                     .get(proposal)?
                     .and_then(|e| e.record.state.fields.proposal)
                     .map(|p| p.with);
+                // A followed recommendation's version withdrawn is the one the new version
+                // supersedes, which may be newer than the one the proposal named.
+                let superseded = match joint {
+                    Some(joint) => self.store().get(joint)?.and_then(|e| e.header.supersedes),
+                    None => None,
+                };
                 let changed = match joint {
-                    Some(joint) => {
-                        [Some(proposal), Some(joint), own_visit].into_iter().flatten().collect()
-                    }
+                    Some(joint) => [Some(proposal), Some(joint), own_visit, superseded]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
                     None => vec![proposal],
                 };
                 (Response::Answered(joint), changed)
             }
             Request::Inbox => (Response::Entries(self.inbox()?), vec![]),
             Request::Assess { id, assessment } => {
-                let revision = self.assess(id, assessment, now)?;
-                (Response::Updated(revision), if revision.is_some() { vec![id] } else { vec![] })
+                let (id, revision) = self.assess(id, assessment, now)?;
+                (
+                    Response::Assessed { id, revision },
+                    if revision.is_some() { vec![id] } else { vec![] },
+                )
             }
             Request::ProposeFollow { id, note } => {
                 let proposal = self.propose_follow(id, note, now)?;
                 (Response::Id(proposal), vec![proposal])
             }
             Request::Recommendations { country, filter } => {
-                let query = Query {
-                    kind: Some(liaison_protocol::Kind::Recommendation),
-                    country: Some(country),
-                    ..Query::default()
-                };
-                let entries = self.list(&query)?;
-                (
-                    Response::Matrix(Box::new(crate::matrix::matrix(&entries, country, &filter))),
-                    vec![],
-                )
+                (Response::Matrix(Box::new(self.recommendations(country, &filter)?)), vec![])
             }
             Request::ImportRecommendations { rows, label, audience } => {
                 let (tally, wrote) = self.import_recommendations(rows, label, audience, now)?;

@@ -25,6 +25,7 @@ pub mod digest;
 pub mod doctor;
 mod error;
 pub mod export;
+pub(crate) mod follow;
 pub mod identity;
 pub mod joint;
 pub mod matrix;

@@ -396,6 +396,12 @@ impl Words {
         n
     }
 
+    /// About how many bytes of memory it holds.
+    pub fn bytes(&self) -> usize {
+        let each = std::mem::size_of::<(Arc<str>, u32)>() + 1 + std::mem::size_of::<Arc<str>>();
+        self.words.iter().map(|w| each + 2 * std::mem::size_of::<usize>() + w.len()).sum()
+    }
+
     /// The word numbered `number`.
     pub fn word(&self, number: u32) -> &str {
         self.words.get(number as usize).map_or("", |w| w)
@@ -494,29 +500,21 @@ pub fn layout(
 }
 
 /// The matrix of `country` from `entries` (recommendations not withdrawn; others are left
-/// out), filtered by `filter`.
+/// out), filtered by `filter`: an [`Index`] of them, asked once.
 pub fn matrix(entries: &[Entry], country: CountryCode, filter: &Filter) -> Matrix {
-    let mut words = Words::default();
-    let kept: Vec<(&Entry, Grouped)> = entries
-        .iter()
-        .filter(|e| !e.record.state.withdrawn && e.record.state.fields.countries.contains(&country))
-        .filter_map(|e| Some((e, Grouped::of(e, &mut words)?)))
-        .collect();
-    let grouped: Vec<(ItemId, &Grouped)> = kept.iter().map(|(e, g)| (e.header.id, g)).collect();
-    let themes = layout(&grouped, &words, filter)
-        .into_iter()
-        .map(|(theme, clusters)| Theme {
-            theme,
-            clusters: clusters
-                .into_iter()
-                .map(|g| Cluster {
-                    recommendations: g.into_iter().filter_map(|i| row(kept[i].0)).collect(),
-                })
-                .collect(),
-        })
-        .collect();
-    Matrix { country, themes }
+    let mut index = Index::with_rows();
+    for entry in entries.iter().filter(|e| e.record.state.fields.countries.contains(&country)) {
+        index.put(entry);
+    }
+    index.matrix(country, filter)
 }
+
+mod index;
+mod kept;
+
+pub(crate) use index::Followed;
+pub use index::Index;
+pub(crate) use kept::Kept;
 
 #[cfg(test)]
 mod tests;

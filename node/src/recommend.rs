@@ -18,14 +18,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use liaison_protocol::{
-    Assessment, FieldError, Fields, Header, Implementation, ItemId, ItemState, Kind, Label,
-    Mechanism, ProposalStatus, ProposalSubject, Text, may_write,
+    Assessment, CountryCode, Destination, FieldError, Fields, Header, Implementation, ItemId,
+    ItemState, Kind, Label, Mechanism, ProposalStatus, ProposalSubject, Text, may_leave, may_write,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::api::Written;
-use crate::store::{Entry, Record};
+use crate::matrix::{Filter, Matrix};
+use crate::store::{Entry, Query, Record};
 use crate::{Draft, Error, Repo};
 
 /// What one import request did.
@@ -64,6 +65,13 @@ pub fn next_version(id: ItemId) -> ItemId {
     let mut bytes = [0; 16];
     bytes.copy_from_slice(&digest.finalize()[..16]);
     ItemId::from_random_bytes(bytes)
+}
+
+/// The ids of the [`MAX_FOLLOWERS`] + 1 versions a follow may reissue version `id` under, in
+/// order: [`next_version`] of it, of that, and so on; what a follower consents to in advance.
+fn later_versions(id: ItemId) -> impl Iterator<Item = ItemId> {
+    std::iter::successors(Some(next_version(id)), |v| Some(next_version(*v)))
+        .take(MAX_FOLLOWERS + 1)
 }
 
 /// The id an imported recommendation has: derived from the importing mechanism and the
@@ -133,37 +141,85 @@ fn refreshed(existing: &Fields, from_file: &Fields) -> Fields {
 }
 
 impl Repo {
-    /// The newest version of recommendation `id` this node holds: `id` itself, or the latest
-    /// of the versions that reissued it to admit followers (ids [`next_version`] of one another,
-    /// by the same owner, each superseding the one before), also when one in between has not
-    /// reached this node yet.
+    /// The newest version of item `id` this node holds (see [`Repo::newest`]).
     ///
     /// # Errors
     /// An unknown id; a corrupt record.
     pub fn newest_version(&self, id: ItemId) -> Result<Entry, Error> {
-        let mut newest = self.entry(id)?;
-        let owner = newest.header.owner.clone();
-        let mut version = id;
-        for _ in 0..=MAX_FOLLOWERS {
-            let before = version;
-            version = next_version(version);
-            match self.store().get(version)? {
-                Some(next)
-                    if next.header.supersedes == Some(before)
-                        && next.header.owner == owner
-                        && next.header.kind == Kind::Recommendation =>
-                {
-                    newest = next;
+        self.newest(self.entry(id)?)
+    }
+
+    /// The newest version of `entry` this node holds: `entry` itself, or the item of the same
+    /// owner and kind that reissued it (by the store's index of reissues, `s/`, which every
+    /// write keeps: a follow admitting a follower, a label changed, an embargo ended), and so
+    /// on down the chain. A follow's version that has not reached this node yet is stepped
+    /// over: the items superseding one of the ids a follow of `entry` may take
+    /// ([`next_version`] of it, and of that, [`MAX_FOLLOWERS`] + 1 in all) count as its
+    /// reissues when none supersedes it here. Where several supersede one version, one not
+    /// withdrawn is taken. An item under such an id that does not supersede (another
+    /// mechanism's, or another kind) is no version, and is passed over.
+    ///
+    /// # Errors
+    /// A corrupt record.
+    pub fn newest(&self, mut entry: Entry) -> Result<Entry, Error> {
+        // A chain longer than this is not one Liaison makes; its end is left as it is.
+        const LONGEST_CHAIN: usize = 4 * (MAX_FOLLOWERS + 1);
+        for _ in 0..LONGEST_CHAIN {
+            let id = entry.header.id;
+            let mut next: Option<Entry> = None;
+            for superseded in std::iter::once(id).chain(later_versions(id)) {
+                for successor in self.store().successors(superseded)? {
+                    let Some(e) = self.store().get(successor)?.filter(|e| e.header.id != id) else {
+                        continue;
+                    };
+                    let same =
+                        e.header.owner == entry.header.owner && e.header.kind == entry.header.kind;
+                    if same && next.as_ref().is_none_or(|n| n.record.state.withdrawn) {
+                        next = Some(e);
+                    }
                 }
-                _ => {}
+                if next.is_some() {
+                    break;
+                }
+            }
+            match next {
+                Some(e) => entry = e,
+                None => break,
             }
         }
-        Ok(newest)
+        Ok(entry)
+    }
+
+    /// The recommendations matrix of `country`, filtered by `filter`: every recommendation
+    /// this node's operator may see. Once [`Repo::keep_matrix`] was asked and the index made,
+    /// from the index kept in memory, brought up to date with the items changed since
+    /// (reading those records, no others); otherwise from the country's records. Either way
+    /// the same matrix.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub fn recommendations(&self, country: CountryCode, filter: &Filter) -> Result<Matrix, Error> {
+        if let Some(matrix) = self.matrix.matrix(country, filter)? {
+            return Ok(matrix);
+        }
+        let query =
+            Query { kind: Some(Kind::Recommendation), country: Some(country), ..Query::default() };
+        let mut entries = self.list(&query)?;
+        entries.retain(|e| may_leave(&e.header, e.record.state.withdrawn, Destination::Operator));
+        Ok(crate::matrix::matrix(&entries, country, filter))
+    }
+
+    /// Keeps the matrix's facts and rows of every recommendation in memory from now on, so
+    /// that [`Repo::recommendations`] reads no record but those changed since the index last
+    /// followed the store: a thread of its own makes the index now and keeps it up to date. A
+    /// running node asks for it; a command that opens the store for one answer does not.
+    pub fn keep_matrix(&self) {
+        self.matrix.start();
     }
 
     /// Records an assessment of recommendation `id` (its newest version) by this node's
-    /// mechanism, kept in the item's follow-up history. Returns the new revision, or `None`
-    /// when the same assessment is there already.
+    /// mechanism, kept in the item's follow-up history. Returns the id of the version assessed,
+    /// and the new revision, or `None` when the same assessment is there already.
     ///
     /// # Errors
     /// An unknown id, an item that is not a recommendation, a recommendation this node's
@@ -173,7 +229,7 @@ impl Repo {
         id: ItemId,
         input: AssessmentInput,
         now: DateTime<Utc>,
-    ) -> Result<Option<u64>, Error> {
+    ) -> Result<(ItemId, Option<u64>), Error> {
         let entry = self.newest_version(id)?;
         recommendation_of(&entry)?;
         let id = entry.header.id;
@@ -197,14 +253,15 @@ impl Repo {
             source: input.source,
             note: input.note,
         };
-        self.update(id, now, |fields| {
+        let revision = self.update(id, now, |fields| {
             if let Some(r) = fields.recommendation.as_mut()
                 && !r.assessments.contains(&assessment)
             {
                 r.assessments.push(assessment);
             }
             Ok(())
-        })
+        })?;
+        Ok((id, revision))
     }
 
     /// Asks the owner of recommendation `id` (its newest version) to let this node's
@@ -235,10 +292,7 @@ impl Repo {
         let to = entry.header.owner.clone();
         let title = format!("{} asks to follow {} ({})", me.mechanism, r.symbol, r.body);
         let fields = Fields::new(Text { value: title, lang: Default::default() });
-        let versions: Vec<ItemId> =
-            std::iter::successors(Some(next_version(id)), |v| Some(next_version(*v)))
-                .take(MAX_FOLLOWERS + 1)
-                .collect();
+        let versions: Vec<ItemId> = later_versions(id).collect();
         let consent_to = (Kind::Recommendation, &versions[..]);
         self.propose(fields, ProposalSubject::Follow, (id, id), to, note, consent_to, now)
     }
@@ -279,7 +333,7 @@ impl Repo {
         if old.header.co_owners.len() >= MAX_FOLLOWERS {
             return Err(refuse(format!("{MAX_FOLLOWERS} mechanisms follow it already, the most")));
         }
-        let new = next_version(old.header.id);
+        let new = self.free_version(&old)?;
         let consent_of = |p: &liaison_protocol::Proposal, m: &Mechanism| {
             p.consent.iter().chain(&p.later).find_map(|c| {
                 let fits = c.id == new
@@ -342,6 +396,43 @@ impl Repo {
         ])?;
         tracing::info!(proposal = %id, old = %old.header.id, new = %header.id, %follower, "recommendation followed");
         Ok(header.id)
+    }
+
+    /// The id to reissue `old`, the newest version of a recommendation, under to admit one
+    /// more follower: [`next_version`] of it, or, where an item this node holds has that id
+    /// already (one that is no version of `old`, which is the newest: another mechanism's
+    /// item, or another kind, published under it), the next id of that chain that no item
+    /// holds, among the [`MAX_FOLLOWERS`] + 1 its followers consented to. [`Repo::newest`]
+    /// finds the version so reissued from `old` by the index of reissues, as any other.
+    ///
+    /// # Errors
+    /// Every one of those ids is held by an item here, each named.
+    fn free_version(&self, old: &Entry) -> Result<ItemId, Error> {
+        let mut taken = Vec::new();
+        for id in later_versions(old.header.id) {
+            match self.store().get(id)? {
+                Some(e) => taken.push(format!("{id} ({} of {})", e.header.kind, e.header.owner)),
+                None => {
+                    if !taken.is_empty() {
+                        tracing::warn!(
+                            recommendation = %old.header.id, taken = ?taken, new = %id,
+                            "the next version's id is held by another item: reissued under a later id"
+                        );
+                    }
+                    return Ok(id);
+                }
+            }
+        }
+        Err(FieldError::new(
+            "id",
+            old.header.id,
+            format!(
+                "every id its next versions may take is held by another item ({}): it cannot be \
+                 reissued to admit a follower",
+                taken.join(", ")
+            ),
+        )
+        .into())
     }
 
     /// Imports recommendations read from a file, each with its annotation id, as this node's
@@ -441,7 +532,10 @@ impl Repo {
             let (header, record) = self.build_new(draft, id, Vec::new(), now)?;
             return Ok(Planned::Added(Box::new((header, record))));
         };
-        let existing = self.current(existing)?;
+        // An item reissued is withdrawn in the same write, so only a withdrawn one is looked
+        // past (which spares a row whose item was never followed the index's look-ups).
+        let existing =
+            if existing.record.state.withdrawn { self.newest(existing)? } else { existing };
         let fields = refreshed(&existing.record.state.fields, fields);
         // An unchanged row costs no document load: the fields are the document's.
         if existing.record.state.withdrawn || fields == existing.record.state.fields {
@@ -454,32 +548,5 @@ impl Repo {
             }
             None => Planned::Unchanged,
         })
-    }
-
-    /// The item a chain of reissues from `entry` leads to: `entry` itself, unless it is
-    /// withdrawn and a recommendation of the same owner supersedes it (as when another
-    /// mechanism followed it, and it was reissued co-owned), and so on down the chain.
-    fn current(&self, mut entry: Entry) -> Result<Entry, Error> {
-        // A chain longer than this is not one Liaison makes; its end is left as it is.
-        const LONGEST_CHAIN: usize = 16;
-        for _ in 0..LONGEST_CHAIN {
-            if !entry.record.state.withdrawn {
-                break;
-            }
-            let mut next = None;
-            for id in self.store().successors(entry.header.id)? {
-                let Some(e) = self.store().get(id)? else { continue };
-                let same =
-                    e.header.owner == entry.header.owner && e.header.kind == entry.header.kind;
-                if same && next.as_ref().is_none_or(|n: &Entry| n.record.state.withdrawn) {
-                    next = Some(e);
-                }
-            }
-            match next {
-                Some(e) => entry = e,
-                None => break,
-            }
-        }
-        Ok(entry)
     }
 }

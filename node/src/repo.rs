@@ -103,6 +103,17 @@ pub struct Repo {
     /// The search index of what the operator may see, made at the first search and brought
     /// up to date at each search after the store changed.
     search: Option<crate::search::Index>,
+    /// The matrix's facts and rows of every recommendation, kept once a running node asks
+    /// ([`Repo::keep_matrix`]); shared with the thread that keeps it.
+    pub(crate) matrix: std::sync::Arc<crate::matrix::Kept>,
+}
+
+/// A node's store is closed when its `Repo` is dropped: the thread keeping the matrix index
+/// lets go of it first.
+impl Drop for Repo {
+    fn drop(&mut self) {
+        self.matrix.stop();
+    }
 }
 
 impl Repo {
@@ -125,8 +136,15 @@ impl Repo {
 
     fn with_identity(identity: Identity) -> Result<Self, Error> {
         let store = Store::open(&identity.dir.join(STORE_DIR))?;
-        let mut repo =
-            Self { identity, store, roster: Roster::new(), session: rand::random(), search: None };
+        let matrix = std::sync::Arc::new(crate::matrix::Kept::new(store.clone()));
+        let mut repo = Self {
+            identity,
+            store,
+            roster: Roster::new(),
+            session: rand::random(),
+            search: None,
+            matrix,
+        };
         repo.reload_roster()?;
         Ok(repo)
     }
@@ -691,13 +709,14 @@ impl Repo {
             Some(index) => index,
             None => crate::search::Index::new()?,
         };
-        let (generation, changed) = match index.generation() {
-            Some(g) => self.store.changed_since(g),
-            None => (self.store.generation(), None),
-        };
         let all = Query { withdrawn: true, ..Query::default() };
         let store = &self.store;
-        index.refresh(generation, changed, |each| store.each(&all, each), |id| store.get(id))?;
+        crate::follow::catch_up(
+            &mut index,
+            |g| store.catch_up(g),
+            |each| store.each(&all, each),
+            |id| store.get(id),
+        )?;
         let index = self.search.insert(index);
         let mut among = std::collections::HashSet::new();
         self.store.each(query, |e| {
@@ -1136,6 +1155,20 @@ fn corrupt(entry: &Entry, why: impl ToString) -> Error {
     let why = why.to_string();
     tracing::error!(item = %entry.header.id, %why, "corrupt item");
     Error::Corrupt { what: format!("store record of item {}", entry.header.id), why }
+}
+
+/// A member node of `mechanism` made in `dir`, for the node's own tests.
+#[cfg(test)]
+pub(crate) fn test_member(dir: &Path, mechanism: &str) -> Repo {
+    let options = InitOptions {
+        mechanism: mechanism.parse().expect("mechanism"),
+        name: None,
+        role: liaison_protocol::Role::Member,
+        listen: Vec::new(),
+        api: None,
+        http: None,
+    };
+    Repo::init(dir, options).expect("init")
 }
 
 #[cfg(test)]

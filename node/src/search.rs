@@ -96,6 +96,8 @@ pub(crate) struct Index {
     next_slot: u64,
     /// The store generation the index was brought to, if any.
     generation: Option<u64>,
+    /// Whether items were added or deleted since the last commit.
+    touched: bool,
 }
 
 impl std::fmt::Debug for Index {
@@ -157,6 +159,57 @@ pub struct Highlight {
     pub pieces: Vec<(String, bool)>,
 }
 
+/// The index is brought to the store item by item ([`crate::follow::catch_up`]): items gone
+/// are deleted, new ones and changed ones (by digest) indexed anew, and what changed is
+/// committed once the catch-up is done.
+impl crate::follow::Follower for Index {
+    fn generation(&self) -> Option<u64> {
+        self.generation
+    }
+
+    fn set_generation(&mut self, generation: Option<u64>) {
+        self.generation = generation;
+    }
+
+    fn update(&mut self, id: ItemId, entry: Option<Entry>) -> Result<(), Error> {
+        self.touched |= match entry {
+            Some(entry) => self.put(&entry)?,
+            None => self.remove(id),
+        };
+        Ok(())
+    }
+
+    fn remake(&mut self, all: crate::follow::Every<'_>) -> Result<(), Error> {
+        let mut now = HashSet::new();
+        let mut failed = None;
+        all(&mut |entry| {
+            now.insert(entry.header.id);
+            if failed.is_none()
+                && let Err(e) = self.update(entry.header.id, Some(entry))
+            {
+                failed = Some(e);
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let gone: Vec<ItemId> =
+            self.indexed.keys().filter(|id| !now.contains(id)).copied().collect();
+        for id in gone {
+            self.update(id, None)?;
+        }
+        Ok(())
+    }
+
+    fn settle(&mut self) -> Result<(), Error> {
+        if std::mem::take(&mut self.touched) {
+            self.writer.commit().map_err(search_error)?;
+            self.reader.reload().map_err(search_error)?;
+        }
+        Ok(())
+    }
+}
+
 fn search_error(e: tantivy::TantivyError) -> Error {
     Error::Store(format!("search index: {e}"))
 }
@@ -210,68 +263,8 @@ impl Index {
             ids: HashMap::new(),
             next_slot: 0,
             generation: None,
+            touched: false,
         })
-    }
-
-    /// The store generation the index is up to date with, if any.
-    pub(crate) fn generation(&self) -> Option<u64> {
-        self.generation
-    }
-
-    /// Brings the index to the store at `generation`, unless it is there already: `changed`
-    /// names the items changed since [`Index::generation`], each read again with `one`
-    /// (`None` when it is gone); when it is `None`, the index is brought to the items `all`
-    /// hands its argument, one at a time. Items gone are deleted, new ones and changed ones
-    /// (by digest) indexed anew.
-    ///
-    /// # Errors
-    /// What `all` or `one` return; tantivy's failures.
-    pub(crate) fn refresh(
-        &mut self,
-        generation: u64,
-        changed: Option<Vec<ItemId>>,
-        all: impl FnOnce(&mut dyn FnMut(Entry)) -> Result<(), Error>,
-        mut one: impl FnMut(ItemId) -> Result<Option<Entry>, Error>,
-    ) -> Result<(), Error> {
-        if self.generation == Some(generation) {
-            return Ok(());
-        }
-        let mut touched = false;
-        if let Some(ids) = changed.filter(|_| self.generation.is_some()) {
-            for id in ids {
-                match one(id)? {
-                    Some(entry) => touched |= self.put(&entry)?,
-                    None => touched |= self.remove(id),
-                }
-            }
-        } else {
-            let mut now = HashSet::new();
-            let mut failed = None;
-            all(&mut |entry| {
-                now.insert(entry.header.id);
-                if failed.is_some() {
-                    return;
-                }
-                match self.put(&entry) {
-                    Ok(put) => touched |= put,
-                    Err(e) => failed = Some(e),
-                }
-            })?;
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            let gone: Vec<ItemId> =
-                self.indexed.keys().filter(|id| !now.contains(id)).copied().collect();
-            for id in gone {
-                touched |= self.remove(id);
-            }
-        }
-        if touched {
-            self.writer.commit().map_err(search_error)?;
-            self.reader.reload().map_err(search_error)?;
-        }
-        self.generation = Some(generation);
-        Ok(())
     }
 
     /// Indexes `entry` anew unless it is indexed in this state; whether it was.

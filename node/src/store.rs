@@ -194,6 +194,16 @@ impl Store {
         (now, Some(ids.into_iter().collect()))
     }
 
+    /// What a reader up to date with the store at `generation` (`None`: it never read it) must
+    /// read again: the generation now, and the items changed since, or `None` for every item
+    /// (see [`Store::changed_since`]). Read it before reading the items.
+    pub fn catch_up(&self, generation: Option<u64>) -> (u64, Option<Vec<ItemId>>) {
+        match generation {
+            Some(g) => self.changed_since(g),
+            None => (self.generation(), None),
+        }
+    }
+
     /// The record of `id`, checksum verified.
     ///
     /// # Errors
@@ -270,6 +280,21 @@ impl Store {
     /// # Errors
     /// [`Error::Corrupt`] on the first altered record met.
     pub fn each(&self, query: &Query, mut each: impl FnMut(Entry)) -> Result<(), Error> {
+        self.each_while(query, |entry| {
+            each(entry);
+            true
+        })
+    }
+
+    /// [`Store::each`] until `each` returns false.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered record met.
+    pub fn each_while(
+        &self,
+        query: &Query,
+        mut each: impl FnMut(Entry) -> bool,
+    ) -> Result<(), Error> {
         // The most selective index the query allows; `matches` applies every filter after.
         let scan = match (&query.country, &query.mechanism, query.kind, query.to) {
             (Some(c), ..) => self.db.scan_prefix(format!("c/{c}/")),
@@ -284,8 +309,8 @@ impl Store {
                     let (key, value) = item.map_err(store_err)?;
                     let Ok(id) = <[u8; 16]>::try_from(&key[2..]) else { continue };
                     let entry = decode_entry(ItemId::from_bytes(id), &value)?;
-                    if query.matches(&entry) {
-                        each(entry);
+                    if query.matches(&entry) && !each(entry) {
+                        break;
                     }
                 }
                 return Ok(());
@@ -301,8 +326,9 @@ impl Store {
         for id in ids {
             if let Some(entry) = self.get(id)?
                 && query.matches(&entry)
+                && !each(entry)
             {
-                each(entry);
+                break;
             }
         }
         Ok(())
@@ -544,6 +570,11 @@ impl ReadOnlyStore {
     /// See [`Store::changed_since`].
     pub fn changed_since(&self, generation: u64) -> (u64, Option<Vec<ItemId>>) {
         self.0.changed_since(generation)
+    }
+
+    /// See [`Store::catch_up`].
+    pub fn catch_up(&self, generation: Option<u64>) -> (u64, Option<Vec<ItemId>>) {
+        self.0.catch_up(generation)
     }
 
     /// See [`Store::get`].

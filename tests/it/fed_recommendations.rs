@@ -122,11 +122,19 @@ async fn accept(net: &TestNet, proposal: ItemId) -> ItemId {
     id
 }
 
-async fn assess(net: &TestNet, node: usize, id: ItemId, status: Implementation, day: u32) {
+/// `node` assesses `id`; returns the version it assessed.
+async fn assess(
+    net: &TestNet,
+    node: usize,
+    id: ItemId,
+    status: Implementation,
+    day: u32,
+) -> ItemId {
     let request = Request::Assess { id, assessment: assessment(status, day) };
-    let Response::Updated(Some(_)) = net[node].request(request).await else {
+    let Response::Assessed { id, revision: Some(_) } = net[node].request(request).await else {
         panic!("node {node} did not assess {id}")
     };
+    id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,8 +176,28 @@ async fn every_followers_assessment_reaches_the_others_and_the_mirror_with_every
     let by_coe = follow(&net, COE, followed).await;
     let by_iachr = follow(&net, IACHR, original).await;
     let second = accept(&net, by_coe).await;
+    assert_eq!(second, next_version(followed));
+    // A member publishes an unrelated item under the id the next version would take: it is no
+    // version of the recommendation, and the next follow is reissued under the id after it,
+    // which IACHR consented to as well.
+    let squatted = next_version(second);
+    let mut unrelated = recommendation();
+    unrelated.fields.title.value = "An unrelated item under the next version's id".to_owned();
+    unrelated.fields.countries = vec!["FR".parse().unwrap()];
+    unrelated.fields.themes = vec!["other".to_owned()];
+    let r = unrelated.fields.recommendation.as_mut().unwrap();
+    r.symbol = "OTHER/1".to_owned();
+    r.text_in.clear();
+    net[OHCHR].stop().await;
+    let held = net[OHCHR].offline(|repo| {
+        repo.create_consented(unrelated, squatted, Vec::new(), chrono::Utc::now())
+            .expect("the unrelated item")
+    });
+    assert_eq!(held, squatted);
+    net[OHCHR].start().await;
+    holds(&net, ACHPR, squatted).await;
     let third = accept(&net, by_iachr).await;
-    assert_eq!((second, third), (next_version(followed), next_version(second)));
+    assert_eq!(third, next_version(squatted), "the taken id is stepped over");
     // Accepting again admits no one twice.
     let again = net[ACHPR]
         .try_request(Request::AnswerJoint {
@@ -184,11 +212,11 @@ async fn every_followers_assessment_reaches_the_others_and_the_mirror_with_every
 
     // Each follower assesses in the newest version, whichever id it names.
     holds(&net, IACHR, third).await;
-    assess(&net, IACHR, third, Implementation::PartiallyImplemented, 2).await;
+    assert_eq!(assess(&net, IACHR, third, Implementation::PartiallyImplemented, 2).await, third);
     holds(&net, COE, third).await;
-    assess(&net, COE, second, Implementation::NotImplemented, 3).await;
+    assert_eq!(assess(&net, COE, second, Implementation::NotImplemented, 3).await, third);
     holds(&net, OHCHR, third).await;
-    assess(&net, OHCHR, original, Implementation::Implemented, 4).await;
+    assert_eq!(assess(&net, OHCHR, original, Implementation::Implemented, 4).await, third);
 
     let keys = [net[ACHPR].key(), net[OHCHR].key(), net[COE].key(), net[IACHR].key()];
     let by = ["coe", "iachr", "ohchr", "ohchr"];

@@ -508,6 +508,57 @@ fn a_focal_point_adds_a_recommendation_and_assesses_it() {
     assert!(bad.contains("title") && bad.contains("must not be empty"), "{bad}");
 }
 
+/// A recommendation reissued under another label is assessed in its newest version, whichever
+/// id the focal point names, and the command says which version it assessed.
+#[test]
+fn assessing_an_older_version_assesses_the_newest_and_says_so() {
+    let node = Node::init("achpr");
+    let old = node.publish(&[
+        "recommendation",
+        "add",
+        "--text",
+        "Abolish the death penalty",
+        "--country",
+        "TN",
+        "--body",
+        "African Commission on Human and Peoples' Rights",
+        "--symbol",
+        "ACHPR/Res.1",
+        "--label",
+        "green",
+    ]);
+    let new = node.publish(&["reissue", &old, "--label", "clear"]);
+    let assess = ["recommendation", "assess", &old, "--status", "no-information"];
+    let run = node.run(&[&assess[..], &["--date", "2027-02-01"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("assessed {new}, the newest version of {old} (revision")),
+        "{}",
+        run.stderr
+    );
+    let again = node.run(&[&assess[..], &["--date", "2027-02-01"]].concat());
+    assert!(
+        again.stderr.contains(&format!("{new}, the newest version of {old}: holds this")),
+        "{}",
+        again.stderr
+    );
+    let r = &node.show_json(&new)["item"]["fields"]["recommendation"];
+    assert_eq!(r["assessments"][0]["status"], "no-information", "{r}");
+    let r = &node.show_json(&old)["item"]["fields"]["recommendation"];
+    assert_eq!(r["assessments"], serde_json::json!([]), "the withdrawn version is left: {r}");
+    // Named by its own id, the newest says nothing of versions.
+    let run = node.run(&[
+        "recommendation",
+        "assess",
+        &new,
+        "--status",
+        "implemented",
+        "--date",
+        "2027-03-01",
+    ]);
+    assert!(run.stderr.contains(&format!("assessed {new} (revision")), "{}", run.stderr);
+}
+
 /// The matrix of Tunisia on an OHCHR node that imported UHRI rows and received an ACHPR
 /// recommendation: the ACHPR and the UN recommendation on access to a lawyer share a cluster,
 /// the unrelated ones stand alone.

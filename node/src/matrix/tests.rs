@@ -170,3 +170,117 @@ fn comparing_only_candidates_finds_the_clusters_of_comparing_every_pair() {
         assert_eq!(clusters(&versions), every_pair(&versions), "round {round}");
     }
 }
+
+/// A member's kept matrix (the index made once, then brought up to date item by item) is,
+/// after every kind of change, the matrix made from the records, red recommendations
+/// included; one too far behind is answered from the records and made anew.
+#[test]
+fn the_kept_matrix_follows_every_change() {
+    use chrono::Utc;
+    use liaison_protocol::{Fields, Kind, Label, Recommendation, Text};
+
+    use crate::follow::Follower as _;
+    use crate::store::Query;
+    use crate::{Draft, sample};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = crate::repo::test_member(dir.path(), "ohchr");
+    let now = Utc::now();
+    let mut drafts = sample::drafts("ohchr");
+    let draft = |text: &str, countries: &[&str], theme: &str, label: Label| {
+        let mut fields = Fields::new(Text { value: text.into(), lang: LangTag::default() });
+        fields.countries = countries.iter().map(|c| c.parse().expect("country")).collect();
+        fields.themes = vec![theme.into()];
+        fields.recommendation = Some(Recommendation::new("Treaty bodies", "CAT", "CAT/C/1"));
+        Draft {
+            kind: Kind::Recommendation,
+            fields,
+            label,
+            audience: Vec::new(),
+            co_owners: Vec::new(),
+            supersedes: None,
+        }
+    };
+    drafts.push(draft(SAMPLE[1].1, &["TN", "FR"], "detention", Label::Red));
+    drafts.push(draft(SAMPLE[5].1, &["TN"], "defenders", Label::Green));
+    drafts.push(draft(SAMPLE[7].1, &["FR"], "death penalty", Label::Clear));
+    let ids = repo.create_all(drafts, now).expect("items");
+    let asked: Vec<(CountryCode, Filter)> = ["TN", "FR", "SN"]
+        .into_iter()
+        .flat_map(|c| {
+            let c: CountryCode = c.parse().expect("country");
+            [
+                (c, Filter::default()),
+                (c, Filter { theme: Some("deten".into()), ..Filter::default() }),
+                (c, Filter { mechanism: Some("cat".into()), ..Filter::default() }),
+            ]
+        })
+        .collect();
+    let from_records = |country: CountryCode, filter: &Filter| {
+        let query = Query { country: Some(country), ..Query::default() };
+        matrix(&repo.list(&query).expect("list"), country, filter)
+    };
+    let kept_at = || repo.matrix.lock().generation();
+    let same = |step: &str| {
+        for (country, filter) in &asked {
+            let answered = repo.recommendations(*country, filter).expect("matrix");
+            assert_eq!(answered, from_records(*country, filter), "{step}: {country} {filter:?}");
+        }
+    };
+    same("before the index is kept");
+    repo.keep_matrix();
+    let made = std::time::Instant::now();
+    while kept_at() != Some(repo.store().generation()) {
+        assert!(made.elapsed().as_secs() < 30, "the matrix index is made");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let kept = |step: &str| {
+        same(step);
+        assert_eq!(kept_at(), Some(repo.store().generation()), "{step}: answered from the index");
+    };
+    kept("at first");
+    let tn = "TN".parse().expect("country");
+    let all = repo.recommendations(tn, &Filter::default()).expect("matrix");
+    let rows = |m: &Matrix| {
+        m.themes.iter().flat_map(|t| &t.clusters).flat_map(|c| c.recommendations.clone()).count()
+    };
+    assert!(rows(&all) >= 4, "the sample's recommendations and the red one: {all:?}");
+
+    let red = ids[ids.len() - 3];
+    repo.update(red, now, |f| {
+        f.title.value = SAMPLE[2].1.into();
+        Ok(())
+    })
+    .expect("update");
+    kept("after an update");
+    repo.assess(
+        red,
+        crate::recommend::AssessmentInput {
+            status: liaison_protocol::Implementation::PartiallyImplemented,
+            date: now.date_naive(),
+            source: None,
+            note: None,
+        },
+        now,
+    )
+    .expect("assess");
+    kept("after an assessment");
+    assert!(
+        format!("{:?}", repo.recommendations(tn, &Filter::default()))
+            .contains("PartiallyImplemented")
+    );
+    repo.withdraw(ids[ids.len() - 2], now).expect("withdraw");
+    kept("after a withdrawal");
+    repo.reissue(ids[ids.len() - 1], Label::Green, Vec::new(), now).expect("reissue");
+    kept("after a reissue");
+
+    // Writes the store no longer remembers: answered from the records, the index made anew.
+    repo.matrix.lock().set_generation(Some(u64::MAX));
+    same("too far behind");
+    let made = std::time::Instant::now();
+    while kept_at() != Some(repo.store().generation()) {
+        assert!(made.elapsed().as_secs() < 30, "the matrix index is made anew");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    kept("made anew");
+}

@@ -270,25 +270,17 @@ fn other_languages(f: &liaison_protocol::Fields) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
-    use liaison_protocol::{Label, Role};
+    use liaison_protocol::Label;
 
     use crate::public::{Filter, Site};
-    use crate::{InitOptions, Repo, export, sample};
+    use crate::{export, sample};
 
     /// The calendar joined from the index's kept events is, after every kind of change, the
     /// calendar made from the items read from the store.
     #[test]
     fn the_kept_events_follow_every_change() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let options = InitOptions {
-            mechanism: "ohchr".parse().expect("mechanism"),
-            name: None,
-            role: Role::Member,
-            listen: Vec::new(),
-            api: None,
-            http: None,
-        };
-        let repo = Repo::init(dir.path(), options).expect("init");
+        let repo = crate::repo::test_member(dir.path(), "ohchr");
         let now = Utc::now();
         let ids = repo.create_all(sample::drafts("ohchr"), now).expect("sample items");
         let site = Site::offline(repo.store().read_only(), "Test".into());

@@ -1,5 +1,5 @@
 //! The order of the public items and what the site filters them by, in memory, kept up to
-//! date with the store item by item ([`crate::store::Store::changed_since`]): a page of any
+//! date with the store item by item ([`crate::follow`]): a page of any
 //! list, of any filter, reads only the records it shows, whatever the number of items, also
 //! right after a write. Only after more writes than the store remembers (or at start) is every
 //! record read again.
@@ -11,7 +11,8 @@ use chrono::NaiveDate;
 use liaison_protocol::{CountryCode, ItemId, Kind, Label, Mechanism};
 
 use super::{Filter, SortKey, sort_key};
-use crate::matrix::{Filter as MatrixFilter, Grouped, Layout, Words, layout};
+use crate::follow::{Every, Follower};
+use crate::matrix::{self, Filter as MatrixFilter, Layout};
 use crate::store::{Entry, Query};
 use crate::{Error, export};
 
@@ -28,15 +29,12 @@ struct Facts {
     /// Its event in the site's calendars ([`export::ics_event`]), made once here so that a
     /// calendar of any filter reads no record.
     event: Option<Box<str>>,
-    /// For a recommendation, what the matrix groups and clusters it by.
-    recommendation: Option<Box<Grouped>>,
 }
 
 impl Facts {
-    fn of(entry: &Entry, words: &mut Words) -> Facts {
+    fn of(entry: &Entry) -> Facts {
         let header = &entry.header;
         Facts {
-            recommendation: Grouped::of(entry, words).map(Box::new),
             key: sort_key(entry),
             kind: header.kind,
             label: header.label,
@@ -62,56 +60,14 @@ pub(crate) struct PublicIndex {
     by_kind: HashMap<Kind, BTreeSet<SortKey>>,
     by_country: HashMap<CountryCode, BTreeSet<SortKey>>,
     by_mechanism: HashMap<Mechanism, BTreeSet<SortKey>>,
-    /// The words of the recommendations' [`Grouped`] facts.
-    words: Words,
+    /// What the matrix groups and clusters the public recommendations by (not their rows).
+    matrix: matrix::Index,
 }
 
 impl PublicIndex {
-    /// The store generation the index is up to date with, if any.
-    pub(crate) fn generation(&self) -> Option<u64> {
-        self.generation
-    }
-
-    /// Brings the index to the store at `generation`: `changed` names the items changed since
-    /// [`PublicIndex::generation`], each read again with `one` (`None` when it is not public
-    /// now); when it is `None`, the index is made anew of what `all` hands its argument, every
-    /// public item, one at a time.
-    ///
-    /// # Errors
-    /// What `all` or `one` return; the index is then read whole next time.
-    pub(crate) fn refresh(
-        &mut self,
-        generation: u64,
-        changed: Option<Vec<ItemId>>,
-        all: impl FnOnce(&mut dyn FnMut(Entry)) -> Result<(), Error>,
-        mut one: impl FnMut(ItemId) -> Result<Option<Entry>, Error>,
-    ) -> Result<(), Error> {
-        if self.generation == Some(generation) {
-            return Ok(());
-        }
-        let result = match changed.filter(|_| self.generation.is_some()) {
-            Some(ids) => ids.into_iter().try_for_each(|id| {
-                self.remove(id);
-                if let Some(entry) = one(id)? {
-                    let facts = Facts::of(&entry, &mut self.words);
-                    self.insert(id, facts);
-                }
-                Ok(())
-            }),
-            None => {
-                let mut fresh = PublicIndex::default();
-                let read = all(&mut |entry| {
-                    let facts = Facts::of(&entry, &mut fresh.words);
-                    fresh.insert(entry.header.id, facts);
-                });
-                read.map(|()| *self = fresh)
-            }
-        };
-        self.generation = result.is_ok().then_some(generation);
-        result
-    }
-
-    fn insert(&mut self, id: ItemId, facts: Facts) {
+    fn insert(&mut self, entry: &Entry) {
+        let (id, facts) = (entry.header.id, Facts::of(entry));
+        self.matrix.put(entry);
         let key = facts.key;
         self.all.insert(key);
         self.by_kind.entry(facts.kind).or_default().insert(key);
@@ -125,6 +81,7 @@ impl PublicIndex {
     }
 
     fn remove(&mut self, id: ItemId) {
+        self.matrix.remove(id);
         let Some(facts) = self.facts.remove(&id) else { return };
         let key = facts.key;
         self.all.remove(&key);
@@ -200,21 +157,7 @@ impl PublicIndex {
     /// each theme with its clusters of public recommendations, from what the index holds, so
     /// that no record is read.
     pub(crate) fn matrix(&self, country: CountryCode, filter: &MatrixFilter) -> Layout<ItemId> {
-        let Some(keys) = self.by_country.get(&country) else { return Vec::new() };
-        let recommendations: Vec<(ItemId, &Grouped)> = keys
-            .iter()
-            .filter_map(|(_, id)| Some((*id, self.facts.get(id)?.recommendation.as_deref()?)))
-            .collect();
-        layout(&recommendations, &self.words, filter)
-            .into_iter()
-            .map(|(theme, clusters)| {
-                let ids = clusters
-                    .into_iter()
-                    .map(|c| c.into_iter().map(|i| recommendations[i].0).collect())
-                    .collect();
-                (theme, ids)
-            })
-            .collect()
+        self.matrix.layout(country, filter)
     }
 
     /// Every country a public item concerns, and the public items by kind and label.
@@ -225,5 +168,32 @@ impl PublicIndex {
             *counts.entry((facts.kind, facts.label)).or_default() += 1;
         }
         (countries.collect(), counts)
+    }
+}
+
+/// Brought up to date item by item: an item changed is taken out and put in again as it is now
+/// (`None`: not public now); made anew, it is every public item.
+impl Follower for PublicIndex {
+    fn generation(&self) -> Option<u64> {
+        self.generation
+    }
+
+    fn set_generation(&mut self, generation: Option<u64>) {
+        self.generation = generation;
+    }
+
+    fn update(&mut self, id: ItemId, entry: Option<Entry>) -> Result<(), Error> {
+        self.remove(id);
+        if let Some(entry) = entry {
+            self.insert(&entry);
+        }
+        Ok(())
+    }
+
+    fn remake(&mut self, all: Every<'_>) -> Result<(), Error> {
+        let mut fresh = PublicIndex::default();
+        all(&mut |entry| fresh.insert(&entry))?;
+        *self = fresh;
+        Ok(())
     }
 }

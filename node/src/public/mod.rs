@@ -322,11 +322,6 @@ impl Site {
     /// Brings `index` up to date with the store: the items changed since it last was, or
     /// every public item when those changes are no longer remembered.
     fn refresh(&self, index: &mut index::PublicIndex) -> Result<(), Error> {
-        // The changes since the index's generation, read before the items are.
-        let (generation, changed) = match index.generation() {
-            Some(g) => self.store.changed_since(g),
-            None => (self.store.generation(), None),
-        };
         let all = |each: &mut dyn FnMut(Entry)| {
             self.store.each(&Query::default(), |entry| {
                 if is_public(&entry) {
@@ -334,7 +329,7 @@ impl Site {
                 }
             })
         };
-        index.refresh(generation, changed, all, |id| self.item(id))
+        crate::follow::catch_up(index, |g| self.store.catch_up(g), all, |id| self.item(id))
     }
 
     fn lock_index(&self) -> std::sync::MutexGuard<'_, index::PublicIndex> {
@@ -362,11 +357,6 @@ impl Site {
             Some(index) => index,
             None => crate::search::Index::new()?,
         };
-        // The changes since the index's generation, read before the items are.
-        let (generation, changed) = match index.generation() {
-            Some(g) => self.store.changed_since(g),
-            None => (self.store.generation(), None),
-        };
         // An index that failed half-way is dropped, and made anew at the next search.
         let all = |each: &mut dyn FnMut(Entry)| -> Result<(), Error> {
             for (_, id) in self.keys(&Filter::default(), None, false, usize::MAX)? {
@@ -376,7 +366,7 @@ impl Site {
             }
             Ok(())
         };
-        index.refresh(generation, changed, all, |id| self.item(id))?;
+        crate::follow::catch_up(&mut index, |g| self.store.catch_up(g), all, |id| self.item(id))?;
         Ok(kept.insert(index))
     }
 
