@@ -692,7 +692,7 @@ impl Repo {
         crate::search::check_query(text)?;
         let mut index = match self.search.take() {
             Some(index) => index,
-            None => crate::search::Index::new()?,
+            None => crate::search::Index::new(None)?,
         };
         let (generation, changed) = match index.generation() {
             Some(g) => self.store.changed_since(g),

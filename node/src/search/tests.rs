@@ -14,7 +14,7 @@ fn a_query_is_checked_for_length_before_it_is_parsed() {
 
 #[test]
 fn a_malformed_query_is_refused_with_what_the_parser_said() {
-    let index = Index::new().expect("index");
+    let index = Index::new(None).expect("index");
     for bad in ["nosuchfield:word", "title:(", "\"unclosed"] {
         match index.search(bad, None, 0, 10).expect("search") {
             Err(QueryError::Invalid { query, why }) => {
