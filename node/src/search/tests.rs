@@ -44,3 +44,22 @@ fn a_fragment_is_cut_at_the_words_found() {
     let inside_a_character = [0..1, 5..6];
     assert_eq!(pieces("è", &inside_a_character), vec![("è".to_owned(), false)]);
 }
+
+#[test]
+fn an_index_in_files_empties_its_directory_and_keeps_it_private() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let at = dir.path().join("search");
+    std::fs::create_dir(&at).expect("mkdir");
+    std::fs::write(at.join("meta.json"), b"left by an earlier run").expect("write");
+    let index = Index::new(Some(&at)).expect("index");
+    let meta = std::fs::read_to_string(at.join("meta.json")).expect("tantivy's meta.json");
+    assert!(!meta.contains("earlier run"), "the earlier run's file was read or kept");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&at).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+    let found = index.search("torture", None, 0, 10).expect("search").expect("query");
+    assert_eq!(found.total, 0);
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use liaison_protocol::Role;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use super::cluster::{self, Process, Resident};
+use super::cluster::{self, Process, Resident, until};
 use super::data;
 use super::report::{Row, Verdict, bytes, count, ms};
 use super::{Res, log};
@@ -316,8 +316,14 @@ async fn measure(root: &Path, n: usize, secs: u64, paths: &[(&str, String)]) -> 
             let (plain_bytes, _) = check(addr, path, None).await?;
             let first = started.elapsed();
             if serving.is_none() {
-                // A search waits for the search index the site makes at start.
-                check(addr, "/search?q=detention", None).await?;
+                // A search waits for the search index the site makes at start, at most a
+                // request's timeout (then 408): at 300,000 items, or on a loaded machine, it
+                // takes longer, so ask again until the index is made.
+                let search = "/search?q=detention";
+                until(Duration::from_secs(1800), Duration::from_millis(500), search, || async {
+                    Ok(check(addr, search, None).await.ok())
+                })
+                .await?;
                 serving = Some(mirror.resident()?);
             }
             let (gzip_bytes, gzipped) = check(addr, path, Some(GZIP)).await?;
