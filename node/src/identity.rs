@@ -16,6 +16,9 @@ pub const CONFIG_FILE: &str = "config.toml";
 pub const KEY_FILE: &str = "node.key";
 /// The store's directory in the data directory.
 pub const STORE_DIR: &str = "store";
+/// The public site's search index's directory in the data directory: made anew at every
+/// start from the store, so it holds nothing the store does not.
+pub const SEARCH_DIR: &str = "search";
 
 /// What `liaison init` writes to `config.toml`; operators may edit it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

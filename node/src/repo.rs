@@ -707,7 +707,7 @@ impl Repo {
         crate::search::check_query(text)?;
         let mut index = match self.search.take() {
             Some(index) => index,
-            None => crate::search::Index::new()?,
+            None => crate::search::Index::new(None)?,
         };
         let all = Query { withdrawn: true, ..Query::default() };
         let store = &self.store;

@@ -1,5 +1,6 @@
-//! Full-text search over items: an in-memory tantivy index of the items a caller gives it,
-//! brought up to date when the store's generation changes, and the words found in each hit.
+//! Full-text search over items: a tantivy index of the items a caller gives it, in memory or
+//! in files of its own, brought up to date when the store's generation changes, and the words
+//! found in each hit.
 //!
 //! The index holds only what its owner hands it: the public site hands it [`Site::items`]
 //! (so it can never hold an item that is not public), a node hands it what its operator may
@@ -10,6 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::path::Path;
 
 use liaison_protocol::ItemId;
 use serde::{Deserialize, Serialize};
@@ -38,7 +40,7 @@ const FRAGMENT_CHARS: usize = 200;
 /// case, accents folded (`Genève` finds `Geneve`), words over 40 bytes left out. It stems no
 /// language, so it treats every language an item is written in alike.
 const TOKENIZER: &str = "liaison";
-/// The indexing writer's memory, tantivy's least: past it, it writes a segment (in memory).
+/// The indexing writer's memory, tantivy's least: past it, it writes a segment.
 const WRITER_MEMORY: usize = 15_000_000;
 
 /// The text fields searched, with their weights: a word of the title counts most, then a
@@ -82,7 +84,7 @@ pub fn check_query(text: &str) -> Result<&str, QueryError> {
     Ok(text)
 }
 
-/// A search index of items, kept in memory.
+/// A search index of items: its map of items in memory, its segments in memory or in files.
 pub(crate) struct Index {
     writer: IndexWriter,
     reader: IndexReader,
@@ -215,11 +217,16 @@ fn search_error(e: tantivy::TantivyError) -> Error {
 }
 
 impl Index {
-    /// An empty index.
+    /// An empty index, its segments in `dir` or, when `None`, in memory.
+    ///
+    /// In `dir`, tantivy maps its files into memory (`MmapDirectory`): their pages are the
+    /// kernel's page cache, which it reads back from disk when it needs the memory, not the
+    /// process's heap. Whatever `dir` held is removed first: which item each number in the
+    /// index stands for is kept in memory only, so the index is made anew at every start.
     ///
     /// # Errors
-    /// If tantivy cannot start its writer.
-    pub(crate) fn new() -> Result<Index, Error> {
+    /// [`Error::Io`] if `dir` cannot be emptied or made; tantivy's failures to start.
+    pub(crate) fn new(dir: Option<&Path>) -> Result<Index, Error> {
         let mut schema = Schema::builder();
         let text = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
@@ -228,7 +235,18 @@ impl Index {
         );
         let fields = FIELDS.map(|(name, _)| schema.add_text_field(name, text.clone()));
         let slot = schema.add_u64_field("slot", INDEXED | FAST);
-        let index = tantivy::Index::create_in_ram(schema.build());
+        let index = match dir {
+            Some(dir) => {
+                match std::fs::remove_dir_all(dir) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(dir, e)),
+                }
+                crate::identity::make_private_dir(dir)?;
+                tantivy::Index::create_in_dir(dir, schema.build()).map_err(search_error)?
+            }
+            None => tantivy::Index::create_in_ram(schema.build()),
+        };
         index.tokenizers().register(
             TOKENIZER,
             TextAnalyzer::builder(SimpleTokenizer::default())

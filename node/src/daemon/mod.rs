@@ -210,7 +210,8 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
                 repo.site_title(),
                 status_rx.clone(),
             )
-            .reached_at(config.public_url.as_deref());
+            .reached_at(config.public_url.as_deref())
+            .search_in(&dir.join(crate::identity::SEARCH_DIR));
             // The index of the public items is read once, off the event loop's threads.
             let warming = site.clone();
             tokio::task::spawn_blocking(move || {

@@ -86,6 +86,9 @@ pub struct Site {
     /// The search index of the public items, made at the first search and brought up to date
     /// at each search after the store changed.
     search: Arc<Mutex<Option<crate::search::Index>>>,
+    /// Where the search index keeps its files (a running node's data directory): `None` keeps
+    /// them in memory, as a static export does.
+    search_dir: Option<Arc<std::path::Path>>,
 }
 
 /// What a search found: how many public items match, and the page asked for, each read back
@@ -177,6 +180,7 @@ impl Site {
             leaves: Arc::default(),
             copy: false,
             search: Arc::default(),
+            search_dir: None,
         }
     }
 
@@ -203,6 +207,13 @@ impl Site {
     #[must_use]
     pub fn reached_at(self, url: Option<&str>) -> Self {
         Self { base: url.map(|u| u.trim_end_matches('/').to_owned()), ..self }
+    }
+
+    /// The same site, its search index kept in files in `dir`, which it empties first: the
+    /// index's pages are then the kernel's page cache, not the process's heap.
+    #[must_use]
+    pub fn search_in(self, dir: &std::path::Path) -> Self {
+        Self { search_dir: Some(Arc::from(dir)), ..self }
     }
 
     /// `path` (starting with `/`) as an absolute URL when the site's address is known,
@@ -355,7 +366,7 @@ impl Site {
     ) -> Result<&'a mut crate::search::Index, Error> {
         let mut index = match kept.take() {
             Some(index) => index,
-            None => crate::search::Index::new()?,
+            None => crate::search::Index::new(self.search_dir.as_deref())?,
         };
         // An index that failed half-way is dropped, and made anew at the next search.
         let all = |each: &mut dyn FnMut(Entry)| -> Result<(), Error> {

@@ -14,7 +14,7 @@ fn a_query_is_checked_for_length_before_it_is_parsed() {
 
 #[test]
 fn a_malformed_query_is_refused_with_what_the_parser_said() {
-    let index = Index::new().expect("index");
+    let index = Index::new(None).expect("index");
     for bad in ["nosuchfield:word", "title:(", "\"unclosed"] {
         match index.search(bad, None, 0, 10).expect("search") {
             Err(QueryError::Invalid { query, why }) => {
@@ -43,4 +43,23 @@ fn a_fragment_is_cut_at_the_words_found() {
     // A range off a character boundary is skipped rather than cutting a character.
     let inside_a_character = [0..1, 5..6];
     assert_eq!(pieces("è", &inside_a_character), vec![("è".to_owned(), false)]);
+}
+
+#[test]
+fn an_index_in_files_empties_its_directory_and_keeps_it_private() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let at = dir.path().join("search");
+    std::fs::create_dir(&at).expect("mkdir");
+    std::fs::write(at.join("meta.json"), b"left by an earlier run").expect("write");
+    let index = Index::new(Some(&at)).expect("index");
+    let meta = std::fs::read_to_string(at.join("meta.json")).expect("tantivy's meta.json");
+    assert!(!meta.contains("earlier run"), "the earlier run's file was read or kept");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&at).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+    let found = index.search("torture", None, 0, 10).expect("search").expect("query");
+    assert_eq!(found.total, 0);
 }

@@ -24,13 +24,14 @@ pub(crate) struct Limits {
     pub(crate) wanted: usize,
     /// Most offered items queued for one peer.
     pub(crate) queued: usize,
-    /// Peers remembered as holding a wanted item, to fetch it from another when one fails.
+    /// Peers remembered as holding a wanted item, to fetch it from another when one fails; at
+    /// most [`MAX_HOLDERS`].
     pub(crate) holders: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { batch: 256, in_flight: 4, wanted: 1 << 18, queued: 1 << 18, holders: 8 }
+        Self { batch: 256, in_flight: 4, wanted: 1 << 18, queued: 1 << 18, holders: MAX_HOLDERS }
     }
 }
 
@@ -46,9 +47,13 @@ pub(crate) struct Fetch<P> {
     pub(crate) ids: Vec<ItemId>,
 }
 
+/// The most holders [`Limits::holders`] may ask to remember per wanted item.
+pub(crate) const MAX_HOLDERS: usize = 8;
+
 /// An item this node lacks in the state some peer offered. Peers are named by their number in
 /// [`Peers`]: a node joining a federation wants every item at once, and a peer's own name
 /// (a network peer id is 80 bytes) in each would take several times the item's share of memory.
+/// For the same reason its holders are kept in it, not in an allocation of their own.
 #[derive(Debug)]
 struct Want {
     /// The state offered.
@@ -56,11 +61,68 @@ struct Want {
     /// The peer it is being fetched from, if a fetch is under way.
     from: Option<Slot>,
     /// Peers that offered it.
-    holders: Vec<Slot>,
+    holders: Holders,
 }
 
-/// A peer's number in [`Peers`].
-type Slot = usize;
+/// A peer's number in [`Peers`]: as many numbers as peers known at once, so 32 bits are plenty.
+type Slot = u32;
+
+/// The peers that offered a wanted item, in the order they offered it, at most
+/// [`MAX_HOLDERS`].
+#[derive(Debug, Clone, Copy)]
+struct Holders {
+    slots: [Slot; MAX_HOLDERS],
+    len: u8,
+}
+
+impl Holders {
+    fn of(slot: Slot) -> Self {
+        let mut slots = [0; MAX_HOLDERS];
+        slots[0] = slot;
+        Self { slots, len: 1 }
+    }
+
+    fn as_slice(&self) -> &[Slot] {
+        &self.slots[..usize::from(self.len)]
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn contains(&self, slot: &Slot) -> bool {
+        self.as_slice().contains(slot)
+    }
+
+    fn first(&self) -> Option<&Slot> {
+        self.as_slice().first()
+    }
+
+    /// Adds `slot` at the end unless it is full.
+    fn push(&mut self, slot: Slot) {
+        if let Some(free) = self.slots.get_mut(usize::from(self.len)) {
+            *free = slot;
+            self.len += 1;
+        }
+    }
+
+    /// Keeps the slots `keep` accepts, in order.
+    fn retain(&mut self, keep: impl Fn(&Slot) -> bool) {
+        let mut kept = 0;
+        for i in 0..self.len() {
+            let slot = self.slots[i];
+            if keep(&slot) {
+                self.slots[kept] = slot;
+                kept += 1;
+            }
+        }
+        self.len = kept as u8;
+    }
+}
 
 /// The peers wanted items name, numbered: a number is given when a peer first offers
 /// something and taken back when it is forgotten, so there are as many as peers known.
@@ -78,8 +140,10 @@ impl<P: Copy + Eq + Hash> Peers<P> {
         if let Some(slot) = self.slots.get(&peer) {
             return *slot;
         }
-        let slot = self.free.pop().unwrap_or(self.by_slot.len());
-        match self.by_slot.get_mut(slot) {
+        // A number per peer known at once: far fewer than 2^32.
+        let next = Slot::try_from(self.by_slot.len()).unwrap_or(Slot::MAX);
+        let slot = self.free.pop().unwrap_or(next);
+        match self.by_slot.get_mut(slot as usize) {
             Some(free) => *free = Some(peer),
             None => self.by_slot.push(Some(peer)),
         }
@@ -94,13 +158,13 @@ impl<P: Copy + Eq + Hash> Peers<P> {
 
     /// The peer numbered `slot`.
     fn peer(&self, slot: Slot) -> Option<P> {
-        self.by_slot.get(slot).copied().flatten()
+        self.by_slot.get(slot as usize).copied().flatten()
     }
 
     /// Takes `peer`'s number back: nothing may name it any more.
     fn release(&mut self, peer: &P) {
         if let Some(slot) = self.slots.remove(peer) {
-            if let Some(named) = self.by_slot.get_mut(slot) {
+            if let Some(named) = self.by_slot.get_mut(slot as usize) {
                 *named = None;
             }
             self.free.push(slot);
@@ -177,7 +241,9 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
                     if want.from.is_none() {
                         want.digest = digest;
                     }
-                    if !want.holders.contains(&slot) && want.holders.len() < self.limits.holders {
+                    if !want.holders.contains(&slot)
+                        && want.holders.len() < self.limits.holders.min(MAX_HOLDERS)
+                    {
                         want.holders.push(slot);
                     }
                 }
@@ -186,7 +252,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
                     continue;
                 }
                 Entry::Vacant(vacant) => {
-                    vacant.insert(Want { digest, from: None, holders: vec![slot] });
+                    vacant.insert(Want { digest, from: None, holders: Holders::of(slot) });
                 }
             }
             queue.push_back((id, digest));
@@ -251,7 +317,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
                 }
                 // Fetched meanwhile, in another state than this peer's.
                 None if room => {
-                    let want = Want { digest, from: Some(slot), holders: vec![slot] };
+                    let want = Want { digest, from: Some(slot), holders: Holders::of(slot) };
                     self.wanted.insert(id, want);
                     batch.push(id);
                 }
@@ -377,7 +443,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug> Scheduler<P> {
                 let peer = self.peers.peer(slot);
                 assert_eq!(under_way.get(id).copied(), peer, "{id} marked as fetched, but is not");
             }
-            for slot in want.holders.iter().chain(&want.from) {
+            for slot in want.holders.as_slice().iter().chain(&want.from) {
                 assert!(self.peers.peer(*slot).is_some(), "{id} names a peer forgotten");
             }
             assert!(want.holders.len() <= self.limits.holders);

@@ -129,6 +129,21 @@ pub(crate) async fn link(a: &Node, b: &Node) -> Res<()> {
     b.know(&a.card).await
 }
 
+/// A process's resident memory in bytes, from `/proc/PID/status`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Resident {
+    /// `VmHWM`: the most it was, anonymous and file-backed together.
+    pub(crate) peak: u64,
+    /// `VmRSS`: what it is now, the sum of the two below (and shared memory).
+    pub(crate) now: u64,
+    /// `RssAnon`: memory only the process holds (its heap, stacks): the kernel cannot take it
+    /// back without swap.
+    pub(crate) anon: u64,
+    /// `RssFile`: pages of files mapped into the process (its program, a search index's
+    /// files), part of the kernel's page cache, which it takes back when it needs the memory.
+    pub(crate) file: u64,
+}
+
 /// A node running as `liaison node` in a process of its own: this binary, run as the command.
 #[derive(Debug)]
 pub(crate) struct Process {
@@ -184,6 +199,12 @@ impl Process {
 
     /// Peak and current resident memory in bytes (`VmHWM`, `VmRSS`).
     pub(crate) fn memory(&self) -> Res<(u64, u64)> {
+        let resident = self.resident()?;
+        Ok((resident.peak, resident.now))
+    }
+
+    /// Its resident memory now, with the peak, and what of it is anonymous and file-backed.
+    pub(crate) fn resident(&self) -> Res<Resident> {
         let text = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         let field = |name: &str| {
             text.lines()
@@ -192,7 +213,12 @@ impl Process {
                 .map(|kib| kib * 1024)
                 .ok_or_else(|| format!("no {name} in /proc/PID/status"))
         };
-        Ok((field("VmHWM:")?, field("VmRSS:")?))
+        Ok(Resident {
+            peak: field("VmHWM:")?,
+            now: field("VmRSS:")?,
+            anon: field("RssAnon:")?,
+            file: field("RssFile:")?,
+        })
     }
 
     /// Stops the node with SIGTERM, as a service manager would, and waits for it.

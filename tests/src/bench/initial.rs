@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use liaison_protocol::Role;
 use liaison_protocol::verify::verify_item;
 
-use super::cluster::{self, Node, Process, link, until};
+use super::cluster::{self, Node, Process, Resident, link, until};
 use super::data::{self, MECHANISMS};
 use super::report::{Row, Verdict, bytes, count, rate, secs};
 use super::{Res, log};
@@ -26,7 +26,8 @@ pub(crate) struct Sync {
     pub(crate) sent: u64,
     pub(crate) floor: f64,
     pub(crate) peak_rss: u64,
-    pub(crate) idle_rss: u64,
+    /// Its memory once the sync is over and traffic stopped.
+    pub(crate) idle: Resident,
     pub(crate) disk: u64,
 }
 
@@ -66,14 +67,16 @@ impl Sync {
     pub(crate) fn memory_row(&self) -> Row {
         let held = self.items.max(1) as u64;
         let measured = format!(
-            "peak RSS {}, idle RSS {}, holding {} items (of N = {} in the federation): {} per \
-             item held at the peak, {} idle; disk {} per item",
+            "peak RSS {}, idle RSS {} ({} anonymous, {} file-backed), holding {} items (of \
+             N = {} in the federation): {} per item held at the peak, {} idle; disk {} per item",
             bytes(self.peak_rss),
-            bytes(self.idle_rss),
+            bytes(self.idle.now),
+            bytes(self.idle.anon),
+            bytes(self.idle.file),
             count(self.items as u64),
             count(self.n as u64),
             bytes(self.peak_rss / held),
-            bytes(self.idle_rss / held),
+            bytes(self.idle.now / held),
             bytes(self.disk / held),
         );
         let verdict = if self.n >= 300_000 {
@@ -142,7 +145,7 @@ pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
     ));
     let bytes = settle(&newcomer).await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let (peak_rss, idle_rss) = newcomer.memory()?;
+    let idle = newcomer.resident()?;
     let mut sent = 0;
     for member in &members {
         sent += member.peer(new_card.key).await?.items_sent;
@@ -152,7 +155,7 @@ pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
     for member in members {
         member.stop().await?;
     }
-    Ok(Sync { n, items, took, bytes, sent, floor, peak_rss, idle_rss, disk })
+    Ok(Sync { n, items, took, bytes, sent, floor, peak_rss: idle.peak, idle, disk })
 }
 
 /// Waits until the new member's sync traffic stops for 2 s; returns its bytes, both ways.
