@@ -434,14 +434,7 @@ impl Store {
     pub fn public_leaves(&self, mechanism: &Mechanism) -> Result<Vec<(ItemId, [u8; 32])>, Error> {
         let query = Query { mechanism: Some(mechanism.clone()), ..Query::default() };
         let mut public = Vec::new();
-        self.each(&query, |e| {
-            if &e.header.owner == mechanism
-                && may_leave(&e.header, e.record.state.withdrawn, Destination::Public)
-            {
-                public
-                    .push((e.header.id, e.record.digest.as_slice().try_into().unwrap_or([0; 32])));
-            }
-        })?;
+        self.each(&query, |e| public.extend(public_leaf(&e, mechanism).map(|d| (e.header.id, d))))?;
         Ok(liaison_protocol::trust::leaves(public))
     }
 
@@ -699,6 +692,14 @@ fn encode_record(record: &Record) -> Vec<u8> {
     let mut out = Sha256::digest(&body).to_vec();
     out.extend_from_slice(&body);
     out
+}
+
+/// The state digest of `entry` when it is one of the public items `mechanism` owns (`clear`,
+/// not withdrawn): a leaf of its checkpoints. `None` for any other item.
+pub fn public_leaf(entry: &Entry, mechanism: &Mechanism) -> Option<[u8; 32]> {
+    (&entry.header.owner == mechanism
+        && may_leave(&entry.header, entry.record.state.withdrawn, Destination::Public))
+    .then(|| entry.record.digest.as_slice().try_into().unwrap_or([0; 32]))
 }
 
 fn decode_entry(id: ItemId, bytes: &[u8]) -> Result<Entry, Error> {

@@ -305,7 +305,7 @@ impl std::fmt::Debug for EventLoop {
 
 impl EventLoop {
     fn new(
-        repo: Repo,
+        mut repo: Repo,
         swarm: Swarm<net::Behaviour>,
         commands: mpsc::Receiver<Command>,
         options: Options,
@@ -313,7 +313,7 @@ impl EventLoop {
         api: SocketAddr,
         status_tx: tokio::sync::watch::Sender<Option<Status>>,
     ) -> Self {
-        let sync = sync::State::new(&repo, options.reconcile_every, options.allow_mirrors);
+        let sync = sync::State::new(&mut repo, options.reconcile_every, options.allow_mirrors);
         let peers = HashMap::new();
         let embargoes = repo.embargoes().unwrap_or_else(|e| {
             tracing::error!(error = %e, "reading embargoes");
