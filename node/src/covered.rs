@@ -9,7 +9,7 @@ use liaison_protocol::trust::Checkpoint;
 use liaison_protocol::{ItemId, Mechanism, PublicKey};
 
 use crate::Error;
-use crate::store::{Entry, Store, public_leaf};
+use crate::store::{Head, Store, is_public_leaf, public_leaf};
 
 /// A mechanism's public items and digests, sorted by id, at a store generation.
 #[derive(Debug, Default)]
@@ -29,10 +29,10 @@ impl Covered {
         Self { generation: Some(generation), ..Self::default() }
     }
 
-    /// Takes `entry` among the leaves if it is one of `mechanism`'s public items.
-    pub(crate) fn take(&mut self, entry: &Entry, mechanism: &Mechanism) {
-        if let Some(digest) = public_leaf(entry, mechanism) {
-            self.leaves.insert(entry.header.id, digest);
+    /// Takes the item of `head` among the leaves if it is one of `mechanism`'s public items.
+    pub(crate) fn take(&mut self, head: &Head, mechanism: &Mechanism) {
+        if is_public_leaf(&head.header, head.withdrawn, mechanism) {
+            self.leaves.insert(head.header.id, head.digest);
         }
     }
 
@@ -184,6 +184,21 @@ mod tests {
         assert!(sign(&mut repo).is_some(), "after new items");
         assert_eq!(latest(&repo), read_whole(&repo));
         assert!(sign(&mut repo).is_none(), "nothing changed since");
+
+        // What a start reads of each record is what the record holds, withdrawn ones too.
+        let mut whole = Vec::new();
+        let all = crate::Query { withdrawn: true, ..crate::Query::default() };
+        repo.store()
+            .each(&all, |e| {
+                whole.push((e.header, e.record.state.withdrawn, e.record.digest.clone()));
+            })
+            .expect("each");
+        let mut heads = Vec::new();
+        repo.store()
+            .each_head(|h| heads.push((h.header, h.withdrawn, h.digest.to_vec())))
+            .expect("heads");
+        assert_eq!(heads, whole);
+        assert!(heads.iter().any(|(_, withdrawn, _)| *withdrawn));
     }
 
     /// Leaves at a generation the store does not remember are read whole again.

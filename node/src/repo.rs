@@ -910,16 +910,15 @@ impl Repo {
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
     pub fn catalog(&mut self, mut each: impl FnMut(Header, [u8; 32])) -> Result<(), Error> {
-        let all = Query { withdrawn: true, ..Query::default() };
         // A member's checkpoints cover its mechanism's public items: gathered in the same pass.
         let member = self.identity.config.role == liaison_protocol::Role::Member;
         let mechanism = self.identity.config.mechanism.clone();
         let mut covered = crate::covered::Covered::at(self.store.generation());
-        self.store.each(&all, |e| {
+        self.store.each_head(|head| {
             if member {
-                covered.take(&e, &mechanism);
+                covered.take(&head, &mechanism);
             }
-            each(e.header, digest_bytes(&e.record.digest));
+            each(head.header, head.digest);
         })?;
         if member {
             self.covered = covered;
