@@ -291,8 +291,9 @@ struct EventLoop {
     /// Nodes outside the roster that connected, and until when they may introduce themselves
     /// by a certificate (at most [`trust::MAX_STRANGERS`]).
     strangers: HashMap<PeerId, Instant>,
-    /// When this node last looked whether to sign a checkpoint, and the store's generation then.
-    checkpointed: (Instant, u64),
+    /// When this node last looked whether to sign a checkpoint (none yet), and the store's
+    /// generation then.
+    checkpointed: (Option<Instant>, u64),
     /// Clock questions under way: to whom, and when they were sent (one per link at most).
     clock_asks: HashMap<libp2p::request_response::OutboundRequestId, (PeerId, DateTime<Utc>)>,
 }
@@ -332,7 +333,7 @@ impl EventLoop {
             status_tx,
             embargoes,
             strangers: HashMap::new(),
-            checkpointed: (Instant::now(), u64::MAX),
+            checkpointed: (None, u64::MAX),
             clock_asks: HashMap::new(),
         };
         this.refresh_roster();

@@ -157,7 +157,7 @@ fn is_sled_thread(name: &str) -> bool {
 
 /// How long sled's threads must stay quiet (at most a tick per 2 s) before the stores count
 /// as compacted.
-const QUIET_SPANS: u32 = 3;
+const QUIET_SPANS: u32 = 5;
 
 /// Waits until the stores have compacted what seeding left behind: after a bulk load, sled's
 /// flusher spends up to half of every flush interval rewriting pages (and its IO threads
