@@ -138,20 +138,16 @@ mod tests {
         assert!(latest(&repo).1 >= 2, "the sample has public items: {}", latest(&repo).1);
         assert!(sign(&mut repo).is_none(), "nothing changed");
 
-        let public: Vec<_> = ids
-            .iter()
-            .copied()
-            .filter(|id| {
-                repo.store().get(*id).expect("get").is_some_and(|e| e.header.label == Label::Clear)
-            })
-            .collect();
-        let green = ids
-            .iter()
-            .copied()
-            .find(|id| {
-                repo.store().get(*id).expect("get").is_some_and(|e| e.header.label == Label::Green)
-            })
-            .expect("a green sample item");
+        let mechanism = repo.identity().config.mechanism.clone();
+        let covers = |repo: &Repo, id: &liaison_protocol::ItemId| {
+            repo.store()
+                .get(*id)
+                .expect("get")
+                .is_some_and(|e| crate::store::public_leaf(&e, &mechanism).is_some())
+        };
+        let public: Vec<_> = ids.iter().copied().filter(|id| covers(&repo, id)).collect();
+        let green =
+            ids.iter().copied().find(|id| !covers(&repo, id)).expect("a sample item not public");
         repo.update(green, now, |f| {
             f.title.value = "changed, not public".into();
             Ok(())
