@@ -20,6 +20,7 @@ pub mod authority;
 pub mod backup;
 pub mod coord;
 mod cores;
+mod covered;
 pub mod daemon;
 pub mod digest;
 pub mod doctor;

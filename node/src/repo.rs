@@ -18,7 +18,7 @@ use crate::Error;
 use crate::identity::{Identity, InitOptions, STORE_DIR};
 use crate::store::{Entry, Query, Record, Store};
 use liaison_protocol::trust::{
-    Added, AuthorityCard, Checkpoint, Keyset, KeysetFile, MAX_STATEMENT_BYTES, Signed, TrustError,
+    Added, AuthorityCard, Keyset, KeysetFile, MAX_STATEMENT_BYTES, Signed, TrustError,
 };
 
 /// A new item, before it is signed.
@@ -106,6 +106,8 @@ pub struct Repo {
     /// The matrix's facts and rows of every recommendation, kept once a running node asks
     /// ([`Repo::keep_matrix`]); shared with the thread that keeps it.
     pub(crate) matrix: std::sync::Arc<crate::matrix::Kept>,
+    /// On a member, what its checkpoints cover, kept current (see [`Repo::checkpoint`]).
+    covered: crate::covered::Covered,
 }
 
 /// A node's store is closed when its `Repo` is dropped: the thread keeping the matrix index
@@ -144,6 +146,7 @@ impl Repo {
             session: rand::random(),
             search: None,
             matrix,
+            covered: crate::covered::Covered::default(),
         };
         repo.reload_roster()?;
         Ok(repo)
@@ -209,9 +212,8 @@ impl Repo {
         max_age: chrono::TimeDelta,
     ) -> Result<Option<Signed>, Error> {
         let mechanism = self.identity.config.mechanism.clone();
-        let leaves = self.store.public_leaves(&mechanism)?;
         let checkpoint =
-            Checkpoint::over(mechanism.clone(), self.identity.public_key(), now, &leaves);
+            self.covered.checkpoint(&self.store, &mechanism, self.identity.public_key(), now)?;
         if let Some((latest, _)) = self.roster.checkpoint(&mechanism)
             && (latest.root, latest.count) == (checkpoint.root, checkpoint.count)
             && now - latest.time < max_age
@@ -914,13 +916,25 @@ impl Repo {
     }
 
     /// Hands `each` every item's header and heads digest, for the sync catalogue, one item at
-    /// a time.
+    /// a time; on a member, keeps what its checkpoints cover from the same pass.
     ///
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
-    pub fn catalog(&self, mut each: impl FnMut(Header, [u8; 32])) -> Result<(), Error> {
-        let all = Query { withdrawn: true, ..Query::default() };
-        self.store.each(&all, |e| each(e.header, digest_bytes(&e.record.digest)))
+    pub fn catalog(&mut self, mut each: impl FnMut(Header, [u8; 32])) -> Result<(), Error> {
+        // A member's checkpoints cover its mechanism's public items: gathered in the same pass.
+        let member = self.identity.config.role == liaison_protocol::Role::Member;
+        let mechanism = self.identity.config.mechanism.clone();
+        let mut covered = crate::covered::Covered::at(self.store.generation());
+        self.store.each_head(|head| {
+            if member {
+                covered.take(&head, &mechanism);
+            }
+            each(head.header, head.digest);
+        })?;
+        if member {
+            self.covered = covered;
+        }
+        Ok(())
     }
 
     /// One item's header and heads digest, if it is here.

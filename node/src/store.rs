@@ -334,6 +334,20 @@ impl Store {
         Ok(())
     }
 
+    /// Every item's [`Head`], in id order, without decoding the rest of its record: what a
+    /// node reads of every item when it starts.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered record met.
+    pub fn each_head(&self, mut each: impl FnMut(Head)) -> Result<(), Error> {
+        for item in self.db.scan_prefix(b"r/") {
+            let (key, value) = item.map_err(store_err)?;
+            let Ok(id) = <[u8; 16]>::try_from(&key[2..]) else { continue };
+            each(decode_head(ItemId::from_bytes(id), &value)?);
+        }
+        Ok(())
+    }
+
     /// The items whose header says they supersede item `id` (its reissues), by the index of
     /// reissues (`s/`).
     ///
@@ -460,14 +474,7 @@ impl Store {
     pub fn public_leaves(&self, mechanism: &Mechanism) -> Result<Vec<(ItemId, [u8; 32])>, Error> {
         let query = Query { mechanism: Some(mechanism.clone()), ..Query::default() };
         let mut public = Vec::new();
-        self.each(&query, |e| {
-            if &e.header.owner == mechanism
-                && may_leave(&e.header, e.record.state.withdrawn, Destination::Public)
-            {
-                public
-                    .push((e.header.id, e.record.digest.as_slice().try_into().unwrap_or([0; 32])));
-            }
-        })?;
+        self.each(&query, |e| public.extend(public_leaf(&e, mechanism).map(|d| (e.header.id, d))))?;
         Ok(liaison_protocol::trust::leaves(public))
     }
 
@@ -732,26 +739,87 @@ fn encode_record(record: &Record) -> Vec<u8> {
     out
 }
 
+/// The state digest of `entry` when it is one of the public items `mechanism` owns (`clear`,
+/// not withdrawn): a leaf of its checkpoints. `None` for any other item.
+pub fn public_leaf(entry: &Entry, mechanism: &Mechanism) -> Option<[u8; 32]> {
+    is_public_leaf(&entry.header, entry.record.state.withdrawn, mechanism)
+        .then(|| entry.record.digest.as_slice().try_into().unwrap_or([0; 32]))
+}
+
+/// Whether an item of `header`, withdrawn or not, is one of the public items `mechanism`
+/// owns.
+pub fn is_public_leaf(header: &Header, withdrawn: bool, mechanism: &Mechanism) -> bool {
+    &header.owner == mechanism && may_leave(header, withdrawn, Destination::Public)
+}
+
 fn decode_entry(id: ItemId, bytes: &[u8]) -> Result<Entry, Error> {
-    let corrupt = |why: String| {
-        tracing::error!(item = %id, %why, "corrupt store record");
-        Error::Corrupt { what: format!("store record of item {id}"), why }
-    };
+    let record: Record = decode_record(id, bytes)?;
+    let header = decode_header(id, &record.header.bytes)?;
+    Ok(Entry { header, record })
+}
+
+/// What the sync catalogue and a member's checkpoints read of a record.
+#[derive(Debug, Clone)]
+pub struct Head {
+    /// The decoded header.
+    pub header: Header,
+    /// Whether the item is withdrawn.
+    pub withdrawn: bool,
+    /// Digest of the document's heads.
+    pub digest: [u8; 32],
+}
+
+/// A record as [`Head`] reads it: the document, its signatures and the fields are skipped
+/// while decoding, never built.
+#[derive(Deserialize)]
+struct RecordHead {
+    header: SignedHeader,
+    state: StateHead,
+    #[serde(with = "serde_bytes")]
+    digest: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct StateHead {
+    withdrawn: bool,
+}
+
+fn decode_head(id: ItemId, bytes: &[u8]) -> Result<Head, Error> {
+    let record: RecordHead = decode_record(id, bytes)?;
+    let header = decode_header(id, &record.header.bytes)?;
+    let digest = record.digest.as_slice().try_into().unwrap_or([0; 32]);
+    Ok(Head { header, withdrawn: record.state.withdrawn, digest })
+}
+
+/// [`Error::Corrupt`] for the record of item `id`, logged.
+fn corrupt(id: ItemId, why: String) -> Error {
+    tracing::error!(item = %id, %why, "corrupt store record");
+    Error::Corrupt { what: format!("store record of item {id}"), why }
+}
+
+/// The record of item `id` in its stored bytes (checksum, then CBOR), checksum verified.
+fn decode_record<T: serde::de::DeserializeOwned>(id: ItemId, bytes: &[u8]) -> Result<T, Error> {
     if bytes.len() < 32 {
-        return Err(corrupt(format!("truncated to {} bytes", bytes.len())));
+        return Err(corrupt(id, format!("truncated to {} bytes", bytes.len())));
     }
     let (sum, body) = bytes.split_at(32);
     if Sha256::digest(body)[..] != *sum {
-        return Err(corrupt("checksum mismatch: the record was truncated or altered".to_owned()));
+        return Err(corrupt(
+            id,
+            "checksum mismatch: the record was truncated or altered".to_owned(),
+        ));
     }
-    let record: Record =
-        codec::decode(body, MAX_RECORD_BYTES).map_err(|e| corrupt(e.to_string()))?;
-    let header: Header = codec::decode(&record.header.bytes, codec::MAX_HEADER_BYTES)
-        .map_err(|e| corrupt(e.to_string()))?;
+    codec::decode(body, MAX_RECORD_BYTES).map_err(|e| corrupt(id, e.to_string()))
+}
+
+/// The header of item `id` from its record's signed bytes.
+fn decode_header(id: ItemId, bytes: &[u8]) -> Result<Header, Error> {
+    let header: Header =
+        codec::decode(bytes, codec::MAX_HEADER_BYTES).map_err(|e| corrupt(id, e.to_string()))?;
     if header.id != id {
-        return Err(corrupt(format!("it holds item {}", header.id)));
+        return Err(corrupt(id, format!("it holds item {}", header.id)));
     }
-    Ok(Entry { header, record })
+    Ok(header)
 }
 
 /// Takes group and other access away from the files sled made in `dir` (it creates them with

@@ -293,8 +293,9 @@ struct EventLoop {
     /// Nodes outside the roster that connected, and until when they may introduce themselves
     /// by a certificate (at most [`trust::MAX_STRANGERS`]).
     strangers: HashMap<PeerId, Instant>,
-    /// When this node last looked whether to sign a checkpoint, and the store's generation then.
-    checkpointed: (Instant, u64),
+    /// When this node last looked whether to sign a checkpoint (none yet), and the store's
+    /// generation then.
+    checkpointed: (Option<Instant>, u64),
     /// Clock questions under way: to whom, and when they were sent (one per link at most).
     clock_asks: HashMap<libp2p::request_response::OutboundRequestId, (PeerId, DateTime<Utc>)>,
 }
@@ -307,7 +308,7 @@ impl std::fmt::Debug for EventLoop {
 
 impl EventLoop {
     fn new(
-        repo: Repo,
+        mut repo: Repo,
         swarm: Swarm<net::Behaviour>,
         commands: mpsc::Receiver<Command>,
         options: Options,
@@ -315,7 +316,7 @@ impl EventLoop {
         api: SocketAddr,
         status_tx: tokio::sync::watch::Sender<Option<Status>>,
     ) -> Self {
-        let sync = sync::State::new(&repo, options.reconcile_every, options.allow_mirrors);
+        let sync = sync::State::new(&mut repo, options.reconcile_every, options.allow_mirrors);
         let peers = HashMap::new();
         let embargoes = repo.embargoes().unwrap_or_else(|e| {
             tracing::error!(error = %e, "reading embargoes");
@@ -334,7 +335,7 @@ impl EventLoop {
             status_tx,
             embargoes,
             strangers: HashMap::new(),
-            checkpointed: (Instant::now(), u64::MAX),
+            checkpointed: (None, u64::MAX),
             clock_asks: HashMap::new(),
         };
         this.refresh_roster();

@@ -177,11 +177,13 @@ impl EventLoop {
         let (last_look, generation) = self.checkpointed;
         let now_generation = self.repo.store().generation();
         let changed = now_generation != generation;
-        let elapsed = last_look.elapsed();
+        // The first look is at the first tick: a member whose items changed while it was down
+        // signs at once, from the leaves its start gathered.
+        let elapsed = last_look.map_or(Duration::MAX, |t| t.elapsed());
         if elapsed < every.min(super::CHECKPOINT_AFTER_CHANGE) || (!changed && elapsed < every) {
             return;
         }
-        self.checkpointed = (Instant::now(), now_generation);
+        self.checkpointed = (Some(Instant::now()), now_generation);
         let max_age = chrono::TimeDelta::from_std(every).unwrap_or(chrono::TimeDelta::MAX);
         match self.repo.checkpoint(chrono::Utc::now(), max_age) {
             Ok(Some(signed)) => {

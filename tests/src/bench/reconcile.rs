@@ -71,7 +71,7 @@ pub(crate) async fn run(root: &Path, sizes: &[usize], big: usize, sessions: u64)
              reconciliations",
             compacting.as_secs_f64()
         ));
-        let (s0, w0, c0) = (a.peer(b.card.key).await?, proxy.bytes(), cpu_time());
+        let (s0, w0, c0, q0) = (a.peer(b.card.key).await?, proxy.bytes(), cpu_time(), sled_cpu());
         until(
             Duration::from_secs(120),
             Duration::from_millis(100),
@@ -82,23 +82,25 @@ pub(crate) async fn run(root: &Path, sizes: &[usize], big: usize, sessions: u64)
             },
         )
         .await?;
-        let (s1, w1, c1) = (a.peer(b.card.key).await?, proxy.bytes(), cpu_time());
+        let (s1, w1, c1, q1) = (a.peer(b.card.key).await?, proxy.bytes(), cpu_time(), sled_cpu());
         let done = (s1.reconciliations - s0.reconciliations).max(1);
         let round_trips =
             (s1.reconcile_round_trips - s0.reconcile_round_trips) as f64 / done as f64;
         let per = (traffic(&s1) - traffic(&s0)) / done;
         let wire = (w1 - w0) / done;
         let cpu = (c1 - c0) / done as u32;
+        let sled = q1.saturating_sub(q0) / done as u32;
         let base = *smallest.get_or_insert(cpu);
         let flat = cpu <= CPU_GROWTH * base.max(CPU_RESOLUTION);
         let measured = format!(
             "{round_trips} round trip, {} per reconciliation ({} on the wire with TCP payload of \
              Noise, Yamux, stream negotiation and pings); {:.0} B/s per link at the default 30 s; \
-             {} of process CPU per reconciliation, both nodes",
+             {} of process CPU per reconciliation, both nodes (of which sled's threads {})",
             bytes(per),
             bytes(wire),
             wire as f64 / 30.0,
             ms(cpu),
+            ms(sled),
         );
         rows.push(Row::new(
             format!(
@@ -135,33 +137,45 @@ fn stat_cpu(stat: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-/// CPU time of this process's sled flusher threads, which also compact the stores' files.
-fn flusher_cpu() -> Duration {
+/// CPU time of this process's sled threads: the flusher, which also compacts the stores'
+/// files, and the IO threads that write what it rewrites.
+fn sled_cpu() -> Duration {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Duration::ZERO };
     tasks
         .flatten()
         .filter(|t| {
-            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == FLUSHER)
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| is_sled_thread(c.trim()))
         })
         .map(|t| stat_cpu(&std::fs::read_to_string(t.path().join("stat")).unwrap_or_default()))
         .sum()
 }
 
-/// The name of sled's flusher thread.
-const FLUSHER: &str = "log flusher";
+/// Whether a thread of this name is sled's: its flusher or one of its IO threads.
+fn is_sled_thread(name: &str) -> bool {
+    name == "log flusher" || name.starts_with("sled-io-")
+}
+
+/// How long sled's threads must stay quiet (at most a tick per 2 s) before the stores count
+/// as compacted.
+const QUIET_SPANS: u32 = 5;
 
 /// Waits until the stores have compacted what seeding left behind: after a bulk load, sled's
-/// flusher spends up to half of every flush interval rewriting pages, for a time that grows
-/// with the store. Done when the flusher threads used no more than a tick in 2 s; at most
-/// `within`. Returns how long it took.
+/// flusher spends up to half of every flush interval rewriting pages (and its IO threads
+/// writing them), for a time that grows with the store, and pauses between segments. Done
+/// when sled's threads used no more than a tick in each of [`QUIET_SPANS`] spans of 2 s in a
+/// row; at most `within`. Returns how long it took.
 async fn compacted(within: Duration) -> Duration {
     let start = Instant::now();
+    let mut quiet = 0;
     loop {
-        let before = flusher_cpu();
+        let before = sled_cpu();
         tokio::time::sleep(Duration::from_secs(2)).await;
-        if flusher_cpu().saturating_sub(before) <= Duration::from_millis(10)
-            || start.elapsed() > within
-        {
+        if sled_cpu().saturating_sub(before) <= Duration::from_millis(10) {
+            quiet += 1;
+        } else {
+            quiet = 0;
+        }
+        if quiet >= QUIET_SPANS || start.elapsed() > within {
             return start.elapsed();
         }
     }

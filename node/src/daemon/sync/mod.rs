@@ -50,7 +50,7 @@ pub(super) struct State {
 }
 
 impl State {
-    pub(super) fn new(repo: &Repo, every: std::time::Duration, allow_mirrors: bool) -> Self {
+    pub(super) fn new(repo: &mut Repo, every: std::time::Duration, allow_mirrors: bool) -> Self {
         let mut catalogue = Catalogue::default();
         if let Err(e) = repo.catalog(|header, digest| catalogue.set(header, digest)) {
             tracing::error!(error = %e, "reading the catalogue");
