@@ -92,10 +92,10 @@ impl Covered {
 #[cfg(test)]
 mod tests {
     use chrono::{TimeDelta, Utc};
+    use liaison_protocol::Label;
     use liaison_protocol::trust::Checkpoint;
-    use liaison_protocol::{Label, Role};
 
-    use crate::{InitOptions, Repo, sample};
+    use crate::{Repo, sample};
 
     /// What the latest checkpoint says: (root, count).
     fn latest(repo: &Repo) -> ([u8; 32], u64) {
@@ -118,15 +118,7 @@ mod tests {
     #[test]
     fn the_kept_leaves_sign_what_the_store_holds() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let options = InitOptions {
-            mechanism: "ohchr".parse().expect("mechanism"),
-            name: None,
-            role: Role::Member,
-            listen: Vec::new(),
-            api: None,
-            http: None,
-        };
-        let mut repo = Repo::init(dir.path(), options).expect("init");
+        let mut repo = crate::repo::test_member(dir.path(), "ohchr");
         let now = Utc::now();
         let ids = repo.create_all(sample::drafts("ohchr"), now).expect("sample items");
         // As at a node's start: the leaves come from the catalogue's pass.
@@ -201,15 +193,7 @@ mod tests {
     #[test]
     fn leaves_behind_the_stores_log_are_read_whole() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let options = InitOptions {
-            mechanism: "ohchr".parse().expect("mechanism"),
-            name: None,
-            role: Role::Member,
-            listen: Vec::new(),
-            api: None,
-            http: None,
-        };
-        let repo = Repo::init(dir.path(), options).expect("init");
+        let repo = crate::repo::test_member(dir.path(), "ohchr");
         repo.create_all(sample::drafts("ohchr"), Utc::now()).expect("sample items");
         let mechanism = repo.identity().config.mechanism.clone();
         let key = repo.identity().public_key();
