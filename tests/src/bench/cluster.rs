@@ -237,6 +237,35 @@ impl Process {
     }
 }
 
+/// CPU time (user and system) of a process, `/proc/PID` (`/proc/self` for this one), or of one
+/// of its threads, `/proc/PID/task/TID`, from its `stat` file, at the kernel's tick resolution.
+pub(crate) fn cpu_time(proc_dir: &Path) -> Res<Duration> {
+    let stat = std::fs::read_to_string(proc_dir.join("stat"))?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(") ").map(|(_, rest)| rest).ok_or("no ')' in a /proc stat")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime, fields 14 and 15 of the line (12 and 13 after the name), in ticks.
+    let field = |i: usize| -> Res<u64> { Ok(fields.get(i).ok_or("short /proc stat")?.parse()?) };
+    let ticks = field(11)? + field(12)?;
+    // Linux reports 100 ticks per second to user space (USER_HZ) on every architecture.
+    Ok(Duration::from_millis(ticks * 10))
+}
+
+/// Each thread of the process in `proc_dir` (as [`cpu_time`]'s): its name and CPU time so far.
+/// Threads that end while it reads are left out.
+pub(crate) fn threads_cpu(proc_dir: &Path) -> Res<Vec<(String, Duration)>> {
+    let mut threads = Vec::new();
+    for task in std::fs::read_dir(proc_dir.join("task"))?.flatten() {
+        let (Ok(name), Ok(cpu)) =
+            (std::fs::read_to_string(task.path().join("comm")), cpu_time(&task.path()))
+        else {
+            continue;
+        };
+        threads.push((name.trim().to_owned(), cpu));
+    }
+    Ok(threads)
+}
+
 /// A TCP proxy to a node's listen address that counts the bytes through it, both ways.
 #[derive(Debug)]
 pub(crate) struct Proxy {

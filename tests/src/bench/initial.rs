@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use liaison_protocol::Role;
 use liaison_protocol::verify::verify_item;
 
-use super::cluster::{self, Node, Process, Resident, link, until};
+use super::cluster::{self, Node, Process, Resident, cpu_time, link, threads_cpu, until};
 use super::data::{self, MECHANISMS};
 use super::report::{Row, Verdict, bytes, count, rate, secs};
 use super::{Res, log};
@@ -29,6 +29,17 @@ pub(crate) struct Sync {
     /// Its memory once the sync is over and traffic stopped.
     pub(crate) idle: Resident,
     pub(crate) disk: u64,
+    /// CPU time over the sync: the joining member's, its busiest thread's, and its peers'
+    /// (the four members, in this process).
+    pub(crate) cpu: SyncCpu,
+}
+
+/// Where the CPU went during an initial sync; each in seconds of one core.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SyncCpu {
+    pub(crate) newcomer: Duration,
+    pub(crate) busiest: (String, Duration),
+    pub(crate) peers: Duration,
 }
 
 impl Sync {
@@ -36,11 +47,18 @@ impl Sync {
         rate(self.items, self.took)
     }
 
+    /// `cpu` as cores kept busy over the sync.
+    fn cores(&self, cpu: Duration) -> f64 {
+        cpu.as_secs_f64() / self.took.as_secs_f64().max(1e-9)
+    }
+
     pub(crate) fn row(&self) -> Row {
         let ratio = self.rate() / self.floor;
         let measured = format!(
             "{} for {} items (of {} in the federation): {:.0} items/s, {} moved ({} per item; \
-             peers sent {} items, {:.1}x each); floor {:.0} items/s; ratio {ratio:.2}",
+             peers sent {} items, {:.1}x each); floor {:.0} items/s; ratio {ratio:.2}; CPU \
+             during the sync: the joining member {:.2} cores (its busiest thread, {}, {:.2}), \
+             its peers {:.2}",
             secs(self.took),
             count(self.items as u64),
             count(self.n as u64),
@@ -50,6 +68,10 @@ impl Sync {
             count(self.sent),
             self.sent as f64 / self.items.max(1) as f64,
             self.floor,
+            self.cores(self.cpu.newcomer),
+            self.cpu.busiest.0,
+            self.cores(self.cpu.busiest.1),
+            self.cores(self.cpu.peers),
         );
         Row::new(
             format!(
@@ -126,6 +148,7 @@ pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
     let items = allowed.len();
     let floor = floor(&allowed, &cards, &new_card)?;
     log(&format!("initial sync N={n}: floor {floor:.0} items/s; the new member may hold {items}"));
+    let peers_before = cpu_time(Path::new("/proc/self"))?;
     let start = Instant::now();
     let newcomer = Process::start(&new_dir).await?;
     let within = Duration::from_secs(120) + Duration::from_millis(50) * n as u32;
@@ -134,6 +157,7 @@ pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
     })
     .await;
     let took = start.elapsed();
+    let cpu = sync_cpu(&newcomer, peers_before);
     if let Err(e) = synced {
         let held = newcomer.status().await.map(|s| s.items).unwrap_or(0);
         let _ = newcomer.stop();
@@ -155,7 +179,20 @@ pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
     for member in members {
         member.stop().await?;
     }
-    Ok(Sync { n, items, took, bytes, sent, floor, peak_rss: idle.peak, idle, disk })
+    let cpu = cpu?;
+    Ok(Sync { n, items, took, bytes, sent, floor, peak_rss: idle.peak, idle, disk, cpu })
+}
+
+/// The CPU the sync took: the joining member's since it started, its busiest thread's, and
+/// this process's (its peers') since `peers_before`.
+fn sync_cpu(newcomer: &Process, peers_before: Duration) -> Res<SyncCpu> {
+    let own = Path::new("/proc").join(newcomer.pid().to_string());
+    let busiest = threads_cpu(&own)?.into_iter().max_by_key(|(_, cpu)| *cpu).unwrap_or_default();
+    Ok(SyncCpu {
+        newcomer: cpu_time(&own)?,
+        busiest,
+        peers: cpu_time(Path::new("/proc/self"))?.saturating_sub(peers_before),
+    })
 }
 
 /// Waits until the new member's sync traffic stops for 2 s; returns its bytes, both ways.

@@ -483,16 +483,7 @@ fn parse_duration(text: &str) -> Option<Duration> {
 
 /// The user and system CPU time of process `pid` so far.
 fn cpu_time(pid: u32) -> Res<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // The fields after the command name, which is in parentheses and may hold spaces.
-    let rest = stat.rsplit_once(") ").map(|(_, rest)| rest).ok_or("no ')' in /proc/PID/stat")?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime, fields 14 and 15 of the line (12 and 13 after the name), in ticks.
-    let field =
-        |i: usize| -> Res<u64> { Ok(fields.get(i).ok_or("short /proc/PID/stat")?.parse()?) };
-    let ticks = field(11)? + field(12)?;
-    // Linux reports 100 ticks per second to user space (USER_HZ) on every architecture.
-    Ok(Duration::from_millis(ticks * 10))
+    cluster::cpu_time(&Path::new("/proc").join(pid.to_string()))
 }
 
 fn micros(d: Duration) -> String {

@@ -11,7 +11,7 @@ use liaison_node::api::{Request, Response};
 use liaison_protocol::sync::ItemPayload;
 use liaison_protocol::{Kind, Label, Role, VisitPatch};
 
-use super::cluster::{self, Node, Proxy, until};
+use super::cluster::{self, Node, Proxy, cpu_time, threads_cpu, until};
 use super::data;
 use super::report::{Row, Verdict, bytes, count, ms};
 use super::{Res, log};
@@ -71,7 +71,8 @@ pub(crate) async fn run(root: &Path, sizes: &[usize], big: usize, sessions: u64)
              reconciliations",
             compacting.as_secs_f64()
         ));
-        let (s0, w0, c0, q0) = (a.peer(b.card.key).await?, proxy.bytes(), cpu_time(), sled_cpu());
+        let (s0, w0, c0, q0) =
+            (a.peer(b.card.key).await?, proxy.bytes(), process_cpu(), sled_cpu());
         until(
             Duration::from_secs(120),
             Duration::from_millis(100),
@@ -82,7 +83,8 @@ pub(crate) async fn run(root: &Path, sizes: &[usize], big: usize, sessions: u64)
             },
         )
         .await?;
-        let (s1, w1, c1, q1) = (a.peer(b.card.key).await?, proxy.bytes(), cpu_time(), sled_cpu());
+        let (s1, w1, c1, q1) =
+            (a.peer(b.card.key).await?, proxy.bytes(), process_cpu(), sled_cpu());
         let done = (s1.reconciliations - s0.reconciliations).max(1);
         let round_trips =
             (s1.reconcile_round_trips - s0.reconcile_round_trips) as f64 / done as f64;
@@ -124,30 +126,15 @@ pub(crate) async fn run(root: &Path, sizes: &[usize], big: usize, sessions: u64)
 }
 
 /// CPU time this process (both nodes of the pair) used so far, at the kernel's tick resolution.
-fn cpu_time() -> Duration {
-    stat_cpu(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
-}
-
-/// The CPU time (user and system) a `/proc` `stat` line gives.
-fn stat_cpu(stat: &str) -> Duration {
-    // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let ticks: u64 =
-        rest.split_whitespace().skip(11).take(2).filter_map(|t| t.parse::<u64>().ok()).sum();
-    Duration::from_millis(ticks * 10)
+fn process_cpu() -> Duration {
+    cpu_time(Path::new("/proc/self")).unwrap_or_default()
 }
 
 /// CPU time of this process's sled threads: the flusher, which also compacts the stores'
 /// files, and the IO threads that write what it rewrites.
 fn sled_cpu() -> Duration {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Duration::ZERO };
-    tasks
-        .flatten()
-        .filter(|t| {
-            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| is_sled_thread(c.trim()))
-        })
-        .map(|t| stat_cpu(&std::fs::read_to_string(t.path().join("stat")).unwrap_or_default()))
-        .sum()
+    let threads = threads_cpu(Path::new("/proc/self")).unwrap_or_default();
+    threads.into_iter().filter(|(name, _)| is_sled_thread(name)).map(|(_, cpu)| cpu).sum()
 }
 
 /// Whether a thread of this name is sled's: its flusher or one of its IO threads.
