@@ -326,10 +326,11 @@ impl Repo {
     /// # Errors
     /// What the writes refuse.
     pub fn complete_joint_for(&self, id: ItemId, now: DateTime<Utc>) -> Result<Vec<ItemId>, Error> {
-        let Some(entry) = self.store().get(id)? else { return Ok(Vec::new()) };
-        match entry.header.kind {
+        // Most items that arrive are neither: their records' heads are enough to tell.
+        let Some(head) = self.store().head(id)? else { return Ok(Vec::new()) };
+        match head.header.kind {
             Kind::Proposal => self.complete_joint(id, now),
-            Kind::Visit if !entry.header.co_owners.is_empty() => {
+            Kind::Visit if !head.header.co_owners.is_empty() => {
                 let mut written = Vec::new();
                 for p in self.inbox()? {
                     if p.record.state.fields.proposal.as_ref().is_some_and(|p| p.joint == Some(id))

@@ -950,11 +950,7 @@ impl Repo {
     /// # Errors
     /// [`Error::Corrupt`] on an altered record: it is never sent.
     pub fn payload(&self, id: ItemId) -> Result<Option<ItemPayload>, Error> {
-        Ok(self.store.get(id)?.map(|e| ItemPayload {
-            header: e.record.header,
-            doc: e.record.doc,
-            sigs: e.record.sigs,
-        }))
+        self.store.payload(id)
     }
 
     /// Stores items from a peer that [`verify_payloads`] checked, maybe against an older copy

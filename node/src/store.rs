@@ -19,6 +19,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use liaison_protocol::codec::{self, MAX_RECORD_BYTES};
+use liaison_protocol::sync::ItemPayload;
 use liaison_protocol::trust::{AuthorityCard, Certificate, MAX_STATEMENT_BYTES, Signed};
 use liaison_protocol::{
     Card, ChangeSig, CountryCode, Destination, Header, ItemId, ItemState, Kind, Mechanism,
@@ -332,6 +333,29 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Item `id` as it travels to a peer (signed header, document, signatures), if it is
+    /// here, without decoding its state: what serving a fetch reads of each item.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub fn payload(&self, id: ItemId) -> Result<Option<ItemPayload>, Error> {
+        let Some(bytes) = self.db.get(record_key(id)).map_err(store_err)? else { return Ok(None) };
+        let record: RecordPayload = decode_record(id, &bytes)?;
+        decode_header(id, &record.header.bytes)?;
+        Ok(Some(ItemPayload { header: record.header, doc: record.doc, sigs: record.sigs }))
+    }
+
+    /// Item `id`'s [`Head`], if it is here, without decoding the rest of its record.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on an altered record.
+    pub fn head(&self, id: ItemId) -> Result<Option<Head>, Error> {
+        match self.db.get(record_key(id)).map_err(store_err)? {
+            None => Ok(None),
+            Some(bytes) => decode_head(id, &bytes).map(Some),
+        }
     }
 
     /// Every item's [`Head`], in id order, without decoding the rest of its record: what a
@@ -779,6 +803,15 @@ struct RecordHead {
     digest: Vec<u8>,
 }
 
+/// A record as [`Store::payload`] reads it: the state and digest are skipped while decoding.
+#[derive(Deserialize)]
+struct RecordPayload {
+    header: SignedHeader,
+    #[serde(with = "serde_bytes")]
+    doc: Vec<u8>,
+    sigs: Vec<ChangeSig>,
+}
+
 #[derive(Deserialize)]
 struct StateHead {
     withdrawn: bool,
@@ -842,6 +875,38 @@ fn make_files_private(dir: &Path) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_read_in_part_is_the_record_read_whole_and_refused_altered_alike() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = crate::repo::test_member(dir.path(), "ohchr");
+        let drafts = crate::sample::drafts("ohchr");
+        let ids = repo.create_all(drafts, chrono::Utc::now()).expect("sample items");
+        let store = repo.store();
+        for id in &ids {
+            let whole = store.get(*id).expect("get").expect("stored");
+            let payload = store.payload(*id).expect("payload").expect("stored");
+            assert_eq!(payload.header, whole.record.header);
+            assert_eq!(payload.doc, whole.record.doc);
+            assert_eq!(payload.sigs, whole.record.sigs);
+            let head = store.head(*id).expect("head").expect("stored");
+            assert_eq!(head.header, whole.header);
+            assert_eq!(head.withdrawn, whole.record.state.withdrawn);
+            assert_eq!(head.digest[..], whole.record.digest[..]);
+        }
+        let absent = ItemId::from_random_bytes([9; 16]);
+        assert!(store.payload(absent).expect("payload").is_none());
+        assert!(store.head(absent).expect("head").is_none());
+        // One byte of a record's document altered on disk: every way of reading it refuses it.
+        let id = ids[0];
+        let mut bytes = store.db.get(record_key(id)).expect("read").expect("stored").to_vec();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x20;
+        store.db.insert(record_key(id), bytes).expect("alter");
+        assert!(matches!(store.get(id), Err(Error::Corrupt { .. })));
+        assert!(matches!(store.payload(id), Err(Error::Corrupt { .. })));
+        assert!(matches!(store.head(id), Err(Error::Corrupt { .. })));
+    }
 
     #[test]
     fn the_items_changed_since_a_generation_are_told_while_remembered() {
