@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use liaison_protocol::Role;
 use liaison_protocol::verify::verify_item;
 
-use super::cluster::{self, Node, Process, Resident, cpu_time, link, threads_cpu, until};
+use super::cluster::{self, Node, Process, Resident, cpu_time, link, until};
 use super::data::{self, MECHANISMS};
 use super::report::{Row, Verdict, bytes, count, rate, secs};
 use super::{Res, log};
@@ -29,16 +29,16 @@ pub(crate) struct Sync {
     /// Its memory once the sync is over and traffic stopped.
     pub(crate) idle: Resident,
     pub(crate) disk: u64,
-    /// CPU time over the sync: the joining member's, its busiest thread's, and its peers'
-    /// (the four members, in this process).
+    /// The floor's CPU time, and the CPU time over the sync of the joining member and of
+    /// its peers (the four members, in this process).
     pub(crate) cpu: SyncCpu,
 }
 
-/// Where the CPU went during an initial sync; each in seconds of one core.
+/// Where the CPU went: figures that load on the machine does not change, unlike times.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SyncCpu {
+    pub(crate) floor: Duration,
     pub(crate) newcomer: Duration,
-    pub(crate) busiest: (String, Duration),
     pub(crate) peers: Duration,
 }
 
@@ -47,18 +47,19 @@ impl Sync {
         rate(self.items, self.took)
     }
 
-    /// `cpu` as cores kept busy over the sync.
-    fn cores(&self, cpu: Duration) -> f64 {
-        cpu.as_secs_f64() / self.took.as_secs_f64().max(1e-9)
+    /// `cpu` per item held, in microseconds.
+    fn per_item(&self, cpu: Duration) -> f64 {
+        cpu.as_secs_f64() * 1e6 / self.items.max(1) as f64
     }
 
     pub(crate) fn row(&self) -> Row {
         let ratio = self.rate() / self.floor;
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let measured = format!(
             "{} for {} items (of {} in the federation): {:.0} items/s, {} moved ({} per item; \
              peers sent {} items, {:.1}x each); floor {:.0} items/s; ratio {ratio:.2}; CPU \
-             during the sync: the joining member {:.2} cores (its busiest thread, {}, {:.2}), \
-             its peers {:.2}",
+             per item: the joining member {:.0} us, its peers {:.0} us, the floor {:.0} us, so \
+             the {cores} cores allow at most {:.2}x the floor",
             secs(self.took),
             count(self.items as u64),
             count(self.n as u64),
@@ -68,10 +69,11 @@ impl Sync {
             count(self.sent),
             self.sent as f64 / self.items.max(1) as f64,
             self.floor,
-            self.cores(self.cpu.newcomer),
-            self.cpu.busiest.0,
-            self.cores(self.cpu.busiest.1),
-            self.cores(self.cpu.peers),
+            self.per_item(self.cpu.newcomer),
+            self.per_item(self.cpu.peers),
+            self.per_item(self.cpu.floor),
+            cores as f64 * self.cpu.floor.as_secs_f64()
+                / (self.cpu.newcomer + self.cpu.peers).as_secs_f64().max(1e-9),
         );
         Row::new(
             format!(
@@ -146,7 +148,7 @@ pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
     data::know(&new_dir, &cards)?;
     let allowed = data::allowed(&all, &new_card.peer());
     let items = allowed.len();
-    let floor = floor(&allowed, &cards, &new_card)?;
+    let (floor, floor_cpu) = floor(&allowed, &cards, &new_card)?;
     log(&format!("initial sync N={n}: floor {floor:.0} items/s; the new member may hold {items}"));
     let peers_before = cpu_time(Path::new("/proc/self"))?;
     let start = Instant::now();
@@ -157,7 +159,7 @@ pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
     })
     .await;
     let took = start.elapsed();
-    let cpu = sync_cpu(&newcomer, peers_before);
+    let cpu = sync_cpu(&newcomer, peers_before, floor_cpu);
     if let Err(e) = synced {
         let held = newcomer.status().await.map(|s| s.items).unwrap_or(0);
         let _ = newcomer.stop();
@@ -183,14 +185,12 @@ pub(crate) async fn run(root: &Path, n: usize) -> Res<Sync> {
     Ok(Sync { n, items, took, bytes, sent, floor, peak_rss: idle.peak, idle, disk, cpu })
 }
 
-/// The CPU the sync took: the joining member's since it started, its busiest thread's, and
-/// this process's (its peers') since `peers_before`.
-fn sync_cpu(newcomer: &Process, peers_before: Duration) -> Res<SyncCpu> {
-    let own = Path::new("/proc").join(newcomer.pid().to_string());
-    let busiest = threads_cpu(&own)?.into_iter().max_by_key(|(_, cpu)| *cpu).unwrap_or_default();
+/// The CPU the sync took: the joining member's since it started, and this process's (its
+/// peers') since `peers_before`; with the floor's.
+fn sync_cpu(newcomer: &Process, peers_before: Duration, floor: Duration) -> Res<SyncCpu> {
     Ok(SyncCpu {
-        newcomer: cpu_time(&own)?,
-        busiest,
+        floor,
+        newcomer: cpu_time(&Path::new("/proc").join(newcomer.pid().to_string()))?,
         peers: cpu_time(Path::new("/proc/self"))?.saturating_sub(peers_before),
     })
 }
@@ -211,20 +211,22 @@ async fn settle(newcomer: &Process) -> Res<u64> {
     }
 }
 
-/// The floor: load and verify every item in one thread, no network, no disk; items/s.
+/// The floor: load and verify every item in one thread, no network, no disk; items/s, and
+/// the CPU time it took.
 fn floor(
     items: &[&liaison_protocol::sync::ItemPayload],
     cards: &[liaison_protocol::Card],
     me: &liaison_protocol::Card,
-) -> Res<f64> {
+) -> Res<(f64, Duration)> {
     let mut all = cards.to_vec();
     all.push(me.clone());
     let roster = data::roster(&all);
-    let start = Instant::now();
+    let this_thread = Path::new("/proc/thread-self");
+    let (start, cpu) = (Instant::now(), cpu_time(this_thread)?);
     for p in items {
         verify_item(&p.header, &p.doc, &p.sigs, &roster, &Default::default())?;
     }
-    Ok(rate(items.len(), start.elapsed()))
+    Ok((rate(items.len(), start.elapsed()), cpu_time(this_thread)?.saturating_sub(cpu)))
 }
 
 /// Disk blocks under `dir`, in bytes.
