@@ -262,21 +262,27 @@ fn stem_numbers<'a>(
 /// recommendation and its stems as numbers (no number twice in a set): the numbers are first
 /// ranked by how many versions have them, the rarest first, for [`link`].
 fn cluster_sets(n: usize, mut sets: Vec<(usize, Vec<u32>)>) -> Vec<Vec<usize>> {
-    let mut frequency: HashMap<u32, u32> = HashMap::new();
-    for number in sets.iter().flat_map(|(_, set)| set) {
-        *frequency.entry(*number).or_default() += 1;
+    // How many versions have each number: every number of every set, sorted, counted by runs
+    // (sorting beats hashing here; a country's matrix ranks a few hundred thousand numbers).
+    let mut all: Vec<u32> = sets.iter().flat_map(|(_, set)| set.iter().copied()).collect();
+    all.sort_unstable();
+    let mut order: Vec<(u32, u32)> =
+        all.chunk_by(|a, b| a == b).map(|run| (run.len() as u32, run[0])).collect();
+    let distinct: Vec<u32> = order.iter().map(|&(_, number)| number).collect();
+    order.sort_unstable();
+    let mut rank = vec![u32::MAX; distinct.len()];
+    for (r, &(_, number)) in order.iter().enumerate() {
+        if let Ok(i) = distinct.binary_search(&number) {
+            rank[i] = r as u32;
+        }
     }
-    let mut order: Vec<(u32, u32)> = frequency.into_iter().collect();
-    order.sort_unstable_by_key(|&(number, times)| (times, number));
-    let rank: HashMap<u32, u32> =
-        order.iter().enumerate().map(|(i, &(number, _))| (number, i as u32)).collect();
     for (_, set) in &mut sets {
         for number in set.iter_mut() {
-            *number = rank.get(number).copied().unwrap_or(u32::MAX);
+            *number = distinct.binary_search(number).map_or(u32::MAX, |i| rank[i]);
         }
         set.sort_unstable();
     }
-    link(n, &sets)
+    link(n, &sets, distinct.len())
 }
 
 /// The fewest stems two versions share when one has `len` stems and they are at least
@@ -287,7 +293,8 @@ fn least_shared(len: usize) -> usize {
 }
 
 /// Single linkage of `n` recommendations at [`THRESHOLD`] over `sets`: each version's
-/// recommendation and its stems as numbers, sorted, smaller numbers for rarer stems.
+/// recommendation and its stems as numbers below `stems`, sorted, smaller numbers for rarer
+/// stems.
 ///
 /// Not every pair is compared. Two versions that share at least k stems share one among the
 /// first |A|-k+1 of each's stems in any one order (prefix filtering, as in set-similarity
@@ -297,7 +304,7 @@ fn least_shared(len: usize) -> usize {
 /// prefixes hold few of the stems most recommendations share. Versions of recommendations
 /// already in one cluster are not compared at all. Each pair compared is compared exactly as
 /// [`similarity`] does, so the clusters are those of comparing every pair.
-fn link(n: usize, sets: &[(usize, Vec<u32>)]) -> Vec<Vec<usize>> {
+fn link(n: usize, sets: &[(usize, Vec<u32>)], stems: usize) -> Vec<Vec<usize>> {
     let mut parent: Vec<usize> = (0..n).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -306,7 +313,7 @@ fn link(n: usize, sets: &[(usize, Vec<u32>)]) -> Vec<Vec<usize>> {
         }
         i
     }
-    let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut postings: Vec<Vec<usize>> = vec![Vec::new(); stems];
     // The last version each earlier one was compared with, so that each pair is compared once.
     let mut met = vec![usize::MAX; sets.len()];
     for (v, (rec, set)) in sets.iter().enumerate() {
@@ -315,7 +322,7 @@ fn link(n: usize, sets: &[(usize, Vec<u32>)]) -> Vec<Vec<usize>> {
         }
         let prefix = &set[..set.len() - least_shared(set.len()) + 1];
         for stem in prefix {
-            let earlier = postings.entry(*stem).or_default();
+            let Some(earlier) = postings.get_mut(*stem as usize) else { continue };
             for &u in earlier.iter() {
                 if met[u] == v {
                     continue;
