@@ -1,5 +1,5 @@
 //! Keeping what is derived from the store's items (the public site's index, the search
-//! indexes, the member's matrix index) up to date with the store item by item: after writes,
+//! indexes) up to date with the store item by item: after writes,
 //! only the items the store says changed since the generation it was made at
 //! ([`crate::store::Store::changed_since`]) are read again; only when those changes are no
 //! longer remembered, or at first, is it made anew of every item.

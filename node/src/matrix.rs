@@ -19,7 +19,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use liaison_protocol::{CountryCode, Implementation, ItemId, LangTag, Mechanism};
+use liaison_protocol::{
+    CountryCode, Header, Implementation, ItemId, ItemState, Kind, LangTag, Mechanism,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::store::Entry;
@@ -200,7 +202,12 @@ pub type Versions = Vec<(LangTag, BTreeSet<String>)>;
 
 /// The versions of `entry`'s text.
 pub fn versions(entry: &Entry) -> Versions {
-    let f = &entry.record.state.fields;
+    versions_of(&entry.record.state)
+}
+
+/// The versions of the text of an item in `state`.
+fn versions_of(state: &ItemState) -> Versions {
+    let f = &state.fields;
     let mut all = vec![(f.title.lang.clone(), stems(&f.title.value))];
     if let Some(r) = &f.recommendation {
         all.extend(r.text_in.iter().map(|(lang, text)| (lang.clone(), stems(text))));
@@ -229,7 +236,9 @@ pub fn clusters<V: Borrow<Versions>>(versions: &[V]) -> Vec<Vec<usize>> {
         .flat_map(|(i, v)| {
             v.borrow()
                 .iter()
-                .map(|(lang, stems)| (i, stem_numbers(&mut words, lang, stems)))
+                .map(|(lang, stems)| {
+                    (i, stem_numbers(&mut words, lang, stems.iter().map(String::as_str)))
+                })
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -238,10 +247,14 @@ pub fn clusters<V: Borrow<Versions>>(versions: &[V]) -> Vec<Vec<usize>> {
 
 /// The numbers of `stems` of a text in `lang`, sorted: a stem's number is its language's too,
 /// so that versions in different languages share none.
-fn stem_numbers(words: &mut Words, lang: &LangTag, stems: &BTreeSet<String>) -> Vec<u32> {
-    let mut numbers: Vec<u32> =
-        stems.iter().map(|s| words.number(&format!("{lang}\u{0}{s}"))).collect();
+fn stem_numbers<'a>(
+    words: &mut Words,
+    lang: &LangTag,
+    stems: impl IntoIterator<Item = &'a str>,
+) -> Vec<u32> {
+    let mut numbers: Vec<u32> = stems.into_iter().map(|s| words.stem(lang, s)).collect();
     numbers.sort_unstable();
+    numbers.dedup();
     numbers
 }
 
@@ -249,21 +262,27 @@ fn stem_numbers(words: &mut Words, lang: &LangTag, stems: &BTreeSet<String>) -> 
 /// recommendation and its stems as numbers (no number twice in a set): the numbers are first
 /// ranked by how many versions have them, the rarest first, for [`link`].
 fn cluster_sets(n: usize, mut sets: Vec<(usize, Vec<u32>)>) -> Vec<Vec<usize>> {
-    let mut frequency: HashMap<u32, u32> = HashMap::new();
-    for number in sets.iter().flat_map(|(_, set)| set) {
-        *frequency.entry(*number).or_default() += 1;
+    // How many versions have each number: every number of every set, sorted, counted by runs
+    // (sorting beats hashing here; a country's matrix ranks a few hundred thousand numbers).
+    let mut all: Vec<u32> = sets.iter().flat_map(|(_, set)| set.iter().copied()).collect();
+    all.sort_unstable();
+    let mut order: Vec<(u32, u32)> =
+        all.chunk_by(|a, b| a == b).map(|run| (run.len() as u32, run[0])).collect();
+    let distinct: Vec<u32> = order.iter().map(|&(_, number)| number).collect();
+    order.sort_unstable();
+    let mut rank = vec![u32::MAX; distinct.len()];
+    for (r, &(_, number)) in order.iter().enumerate() {
+        if let Ok(i) = distinct.binary_search(&number) {
+            rank[i] = r as u32;
+        }
     }
-    let mut order: Vec<(u32, u32)> = frequency.into_iter().collect();
-    order.sort_unstable_by_key(|&(number, times)| (times, number));
-    let rank: HashMap<u32, u32> =
-        order.iter().enumerate().map(|(i, &(number, _))| (number, i as u32)).collect();
     for (_, set) in &mut sets {
         for number in set.iter_mut() {
-            *number = rank.get(number).copied().unwrap_or(u32::MAX);
+            *number = distinct.binary_search(number).map_or(u32::MAX, |i| rank[i]);
         }
         set.sort_unstable();
     }
-    link(n, &sets)
+    link(n, &sets, distinct.len())
 }
 
 /// The fewest stems two versions share when one has `len` stems and they are at least
@@ -274,7 +293,8 @@ fn least_shared(len: usize) -> usize {
 }
 
 /// Single linkage of `n` recommendations at [`THRESHOLD`] over `sets`: each version's
-/// recommendation and its stems as numbers, sorted, smaller numbers for rarer stems.
+/// recommendation and its stems as numbers below `stems`, sorted, smaller numbers for rarer
+/// stems.
 ///
 /// Not every pair is compared. Two versions that share at least k stems share one among the
 /// first |A|-k+1 of each's stems in any one order (prefix filtering, as in set-similarity
@@ -284,7 +304,7 @@ fn least_shared(len: usize) -> usize {
 /// prefixes hold few of the stems most recommendations share. Versions of recommendations
 /// already in one cluster are not compared at all. Each pair compared is compared exactly as
 /// [`similarity`] does, so the clusters are those of comparing every pair.
-fn link(n: usize, sets: &[(usize, Vec<u32>)]) -> Vec<Vec<usize>> {
+fn link(n: usize, sets: &[(usize, Vec<u32>)], stems: usize) -> Vec<Vec<usize>> {
     let mut parent: Vec<usize> = (0..n).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -293,7 +313,7 @@ fn link(n: usize, sets: &[(usize, Vec<u32>)]) -> Vec<Vec<usize>> {
         }
         i
     }
-    let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut postings: Vec<Vec<usize>> = vec![Vec::new(); stems];
     // The last version each earlier one was compared with, so that each pair is compared once.
     let mut met = vec![usize::MAX; sets.len()];
     for (v, (rec, set)) in sets.iter().enumerate() {
@@ -302,7 +322,7 @@ fn link(n: usize, sets: &[(usize, Vec<u32>)]) -> Vec<Vec<usize>> {
         }
         let prefix = &set[..set.len() - least_shared(set.len()) + 1];
         for stem in prefix {
-            let earlier = postings.entry(*stem).or_default();
+            let Some(earlier) = postings.get_mut(*stem as usize) else { continue };
             for &u in earlier.iter() {
                 if met[u] == v {
                     continue;
@@ -353,11 +373,16 @@ fn contains(haystack: &str, needle: &str) -> bool {
 
 /// The row of recommendation `e`, if it is one.
 pub fn row(e: &Entry) -> Option<Row> {
-    let f = &e.record.state.fields;
+    row_of(&e.header, &e.record.state)
+}
+
+/// The row of the item of `header` in `state`, if it is a recommendation.
+fn row_of(header: &Header, state: &ItemState) -> Option<Row> {
+    let f = &state.fields;
     let r = f.recommendation.as_ref()?;
     Some(Row {
-        id: e.header.id,
-        owner: e.header.owner.to_string(),
+        id: header.id,
+        owner: header.owner.to_string(),
         mechanism: r.mechanism.clone(),
         body: r.body.clone(),
         reference: match &r.paragraph {
@@ -381,9 +406,24 @@ pub fn row(e: &Entry) -> Option<Row> {
 pub struct Words {
     numbers: HashMap<Arc<str>, u32>,
     words: Vec<Arc<str>>,
+    /// Where [`Words::stem`] writes a stem with its language, to look it up.
+    spare: String,
 }
 
 impl Words {
+    /// The number of stem `stem` of a text in `lang`, given it now if it has none: the word
+    /// is the language, a NUL and the stem.
+    pub fn stem(&mut self, lang: &LangTag, stem: &str) -> u32 {
+        let mut spare = std::mem::take(&mut self.spare);
+        spare.clear();
+        spare.push_str(lang.as_str());
+        spare.push('\u{0}');
+        spare.push_str(stem);
+        let n = self.number(&spare);
+        self.spare = spare;
+        n
+    }
+
     /// The number of `word`, given it now if it has none.
     pub fn number(&mut self, word: &str) -> u32 {
         if let Some(n) = self.numbers.get(word) {
@@ -426,21 +466,58 @@ impl Grouped {
     /// `entry` as the matrix groups it, its words numbered in `words`; `None` when it is not a
     /// recommendation.
     pub fn of(entry: &Entry, words: &mut Words) -> Option<Grouped> {
-        let f = &entry.record.state.fields;
+        Some(Facts::of(&entry.header, &entry.record.state)?.grouped(words))
+    }
+}
+
+/// What the matrix needs of one recommendation, its words as words: what the store keeps of
+/// each recommendation its operator may see under its countries (see [`crate::store`]), written
+/// in the same batch as its record, so that a country's matrix reads these and no record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    /// The document's date.
+    pub date: Option<NaiveDate>,
+    /// Its themes.
+    pub themes: Vec<String>,
+    /// Each version of its text: the language, and the stems, each once, joined by spaces
+    /// (a stem holds letters and digits only).
+    pub versions: Vec<(LangTag, String)>,
+    /// Where `--mechanism` looks: the sort of mechanism, the body, the publishing mechanism.
+    pub who: [String; 3],
+    /// Its row.
+    pub row: Row,
+}
+
+impl Facts {
+    /// The facts of the item of `header` in `state`; `None` when it is not a recommendation.
+    pub fn of(header: &Header, state: &ItemState) -> Option<Facts> {
+        let f = &state.fields;
         let r = f.recommendation.as_ref()?;
-        Some(Grouped {
+        let join = |stems: BTreeSet<String>| stems.into_iter().collect::<Vec<_>>().join(" ");
+        Some(Facts {
             date: r.date,
-            themes: f.themes.iter().map(|t| words.number(t)).collect(),
-            versions: versions(entry)
-                .iter()
-                .map(|(lang, stems)| stem_numbers(words, lang, stems).into_boxed_slice())
-                .collect(),
-            who: [
-                words.number(&r.mechanism),
-                words.number(&r.body),
-                words.number(entry.header.owner.as_str()),
-            ],
+            themes: f.themes.clone(),
+            versions: versions_of(state).into_iter().map(|(l, s)| (l, join(s))).collect(),
+            who: [r.mechanism.clone(), r.body.clone(), header.owner.to_string()],
+            row: row_of(header, state)?,
         })
+    }
+
+    /// These facts as the matrix groups them, their words numbered in `words`.
+    pub fn grouped(&self, words: &mut Words) -> Grouped {
+        Grouped {
+            date: self.date,
+            themes: self.themes.iter().map(|t| words.number(t)).collect(),
+            versions: self
+                .versions
+                .iter()
+                .map(|(lang, stems)| {
+                    let stems = stems.split(' ').filter(|s| !s.is_empty());
+                    stem_numbers(words, lang, stems).into_boxed_slice()
+                })
+                .collect(),
+            who: self.who.each_ref().map(|w| words.number(w)),
+        }
     }
 }
 
@@ -500,21 +577,44 @@ pub fn layout(
 }
 
 /// The matrix of `country` from `entries` (recommendations not withdrawn; others are left
-/// out), filtered by `filter`: an [`Index`] of them, asked once.
+/// out), filtered by `filter`.
 pub fn matrix(entries: &[Entry], country: CountryCode, filter: &Filter) -> Matrix {
-    let mut index = Index::with_rows();
-    for entry in entries.iter().filter(|e| e.record.state.fields.countries.contains(&country)) {
-        index.put(entry);
-    }
-    index.matrix(country, filter)
+    let facts = entries
+        .iter()
+        .filter(|e| e.header.kind == Kind::Recommendation && !e.record.state.withdrawn)
+        .filter(|e| e.record.state.fields.countries.contains(&country))
+        .filter_map(|e| Facts::of(&e.header, &e.record.state));
+    of_facts(country, facts.collect(), filter)
+}
+
+/// The matrix of `country` from the facts of its recommendations (each once), filtered by
+/// `filter`: what the store keeps ([`crate::store::Store::matrix_facts`]) or what
+/// [`matrix`] takes of records, so that both answer alike.
+pub fn of_facts(country: CountryCode, mut facts: Vec<Facts>, filter: &Filter) -> Matrix {
+    facts.sort_by_key(|f| f.row.id);
+    facts.dedup_by_key(|f| f.row.id);
+    let mut words = Words::default();
+    let grouped: Vec<Grouped> = facts.iter().map(|f| f.grouped(&mut words)).collect();
+    let recommendations: Vec<(ItemId, &Grouped)> =
+        facts.iter().zip(&grouped).map(|(f, g)| (f.row.id, g)).collect();
+    let themes = layout(&recommendations, &words, filter)
+        .into_iter()
+        .map(|(theme, clusters)| Theme {
+            theme,
+            clusters: clusters
+                .into_iter()
+                .map(|c| Cluster {
+                    recommendations: c.into_iter().map(|i| facts[i].row.clone()).collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    Matrix { country, themes }
 }
 
 mod index;
-mod kept;
 
-pub(crate) use index::Followed;
 pub use index::Index;
-pub(crate) use kept::Kept;
 
 #[cfg(test)]
 mod tests;

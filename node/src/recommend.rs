@@ -18,15 +18,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use liaison_protocol::{
-    Assessment, CountryCode, Destination, FieldError, Fields, Header, Implementation, ItemId,
-    ItemState, Kind, Label, Mechanism, ProposalStatus, ProposalSubject, Text, may_leave, may_write,
+    Assessment, CountryCode, FieldError, Fields, Header, Implementation, ItemId, ItemState, Kind,
+    Label, Mechanism, ProposalStatus, ProposalSubject, Text, may_write,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::api::Written;
 use crate::matrix::{Filter, Matrix};
-use crate::store::{Entry, Query, Record};
+use crate::store::{Entry, Record};
 use crate::{Draft, Error, Repo};
 
 /// What one import request did.
@@ -191,30 +191,15 @@ impl Repo {
     }
 
     /// The recommendations matrix of `country`, filtered by `filter`: every recommendation
-    /// this node's operator may see. Once [`Repo::keep_matrix`] was asked and the index made,
-    /// from the index kept in memory, brought up to date with the items changed since
-    /// (reading those records, no others); otherwise from the country's records. Either way
-    /// the same matrix.
+    /// this node's operator may see, from the matrix facts the store keeps of them beside their
+    /// records ([`crate::store::Store::matrix_facts`]), so that no record is read and nothing
+    /// is held in memory between requests.
     ///
     /// # Errors
-    /// [`Error::Corrupt`] on an altered record.
+    /// [`Error::Corrupt`] on an altered entry.
     pub fn recommendations(&self, country: CountryCode, filter: &Filter) -> Result<Matrix, Error> {
-        if let Some(matrix) = self.matrix.matrix(country, filter)? {
-            return Ok(matrix);
-        }
-        let query =
-            Query { kind: Some(Kind::Recommendation), country: Some(country), ..Query::default() };
-        let mut entries = self.list(&query)?;
-        entries.retain(|e| may_leave(&e.header, e.record.state.withdrawn, Destination::Operator));
-        Ok(crate::matrix::matrix(&entries, country, filter))
-    }
-
-    /// Keeps the matrix's facts and rows of every recommendation in memory from now on, so
-    /// that [`Repo::recommendations`] reads no record but those changed since the index last
-    /// followed the store: a thread of its own makes the index now and keeps it up to date. A
-    /// running node asks for it; a command that opens the store for one answer does not.
-    pub fn keep_matrix(&self) {
-        self.matrix.start();
+        let facts = self.store().matrix_facts(country)?;
+        Ok(crate::matrix::of_facts(country, facts, filter))
     }
 
     /// Records an assessment of recommendation `id` (its newest version) by this node's

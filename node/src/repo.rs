@@ -103,19 +103,8 @@ pub struct Repo {
     /// The search index of what the operator may see, made at the first search and brought
     /// up to date at each search after the store changed.
     search: Option<crate::search::Index>,
-    /// The matrix's facts and rows of every recommendation, kept once a running node asks
-    /// ([`Repo::keep_matrix`]); shared with the thread that keeps it.
-    pub(crate) matrix: std::sync::Arc<crate::matrix::Kept>,
     /// On a member, what its checkpoints cover, kept current (see [`Repo::checkpoint`]).
     covered: crate::covered::Covered,
-}
-
-/// A node's store is closed when its `Repo` is dropped: the thread keeping the matrix index
-/// lets go of it first.
-impl Drop for Repo {
-    fn drop(&mut self) {
-        self.matrix.stop();
-    }
 }
 
 impl Repo {
@@ -138,14 +127,12 @@ impl Repo {
 
     fn with_identity(identity: Identity) -> Result<Self, Error> {
         let store = Store::open(&identity.dir.join(STORE_DIR))?;
-        let matrix = std::sync::Arc::new(crate::matrix::Kept::new(store.clone()));
         let mut repo = Self {
             identity,
             store,
             roster: Roster::new(),
             session: rand::random(),
             search: None,
-            matrix,
             covered: crate::covered::Covered::default(),
         };
         repo.reload_roster()?;

@@ -8,6 +8,10 @@
 //!   kind, country, mechanism (owner and co-owners) and first day.
 //! - `s/<superseded id:16><id:16>`: the index of reissues, from each item's `supersedes`;
 //!   `meta/reissues-indexed` says it is complete.
+//! - `x/<CC>/<id:16>`: the matrix's [`Facts`] of each recommendation the node's operator may
+//!   see (not withdrawn), under each country of its `countries` field, as
+//!   `sha256(cbor) || cbor`; written and removed in the same batch as the record, so that they
+//!   always say what it says. `meta/matrix-facts` says every record has them.
 //! - `roster/<key:32>`: a roster [`Card`], CBOR.
 //! - `authority/<mechanism>`: an anchored [`AuthorityCard`], CBOR.
 //! - `statement/<sha256 of its bytes>`: a certificate or revocation ([`Signed`]), CBOR.
@@ -29,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::Error;
+use crate::matrix::Facts;
 
 /// Everything stored about one item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +157,7 @@ impl Store {
         make_files_private(dir)?;
         check_version(&db, dir)?;
         index_reissues(&db)?;
+        keep_matrix_facts(&db)?;
         Ok(Self { db, changes: std::sync::Arc::default() })
     }
 
@@ -252,10 +258,14 @@ impl Store {
                 for key in index_keys(header, old) {
                     batch.remove(key);
                 }
+                for key in facts_keys(header, old) {
+                    batch.remove(key);
+                }
             }
             for key in index_keys(header, &record.state) {
                 batch.insert(key, &[][..]);
             }
+            put_facts(&mut batch, header, &record.state);
             batch.insert(record_key(header.id), encode_record(record));
         }
         let applied = self.db.apply_batch(batch).map_err(store_err);
@@ -356,6 +366,42 @@ impl Store {
             None => Ok(None),
             Some(bytes) => decode_head(id, &bytes).map(Some),
         }
+    }
+
+    /// The matrix's [`Facts`] of every recommendation to `country` the node's operator may see
+    /// (not withdrawn), in id order: what the store keeps beside their records (`x/`), so
+    /// that no record is read.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] on the first altered entry met.
+    pub fn matrix_facts(&self, country: CountryCode) -> Result<Vec<Facts>, Error> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(format!("x/{country}/")) {
+            let (key, value) = item.map_err(store_err)?;
+            let Ok(id) = <[u8; 16]>::try_from(&key[key.len().saturating_sub(16)..]) else {
+                continue;
+            };
+            let id = ItemId::from_bytes(id);
+            let facts: Facts = decode_record(id, &value)?;
+            if facts.row.id != id {
+                return Err(corrupt(id, format!("its matrix facts are of {}", facts.row.id)));
+            }
+            out.push(facts);
+        }
+        Ok(out)
+    }
+
+    /// Forgets every matrix fact and the mark that they are complete, as in a store made
+    /// before them.
+    #[cfg(test)]
+    pub(crate) fn forget_matrix_facts(&self) {
+        let mut batch = sled::Batch::default();
+        for item in self.db.scan_prefix(b"x/") {
+            batch.remove(item.expect("scan").0);
+        }
+        batch.remove(MATRIX_FACTS);
+        self.db.apply_batch(batch).expect("forget");
+        self.db.flush().expect("flush");
     }
 
     /// Every item's [`Head`], in id order, without decoding the rest of its record: what a
@@ -728,6 +774,66 @@ fn reissue_key(header: &Header) -> Option<Vec<u8>> {
     header.supersedes.map(|old| [&b"s/"[..], old.as_bytes(), header.id.as_bytes()].concat())
 }
 
+/// The keys of the matrix's facts of the item of `header` in `state`: one per country of its
+/// `countries` field (removing a key that is not there does nothing).
+fn facts_keys(header: &Header, state: &ItemState) -> Vec<Vec<u8>> {
+    let id = header.id.as_bytes();
+    state.fields.countries.iter().map(|c| [format!("x/{c}/").as_bytes(), id].concat()).collect()
+}
+
+/// Adds to `batch` the matrix's facts of the item of `header` in `state` under each of its
+/// countries, when it is a recommendation not withdrawn that the gate lets out to the node's
+/// operator.
+fn put_facts(batch: &mut sled::Batch, header: &Header, state: &ItemState) {
+    let shown = header.kind == Kind::Recommendation
+        && !state.withdrawn
+        && may_leave(header, state.withdrawn, Destination::Operator);
+    let Some(facts) = shown.then(|| Facts::of(header, state)).flatten() else { return };
+    let value = encode_record(&facts);
+    for key in facts_keys(header, state) {
+        batch.insert(key, value.clone());
+    }
+}
+
+/// Marks a store whose matrix facts (`x/`) are complete. They came after the store's first
+/// format: a store without the mark gets the facts of the recommendations it holds (one pass
+/// over them, once) when it is opened; kept out of [`STORE_VERSION`] for the reason
+/// [`REISSUES_INDEXED`] is.
+const MATRIX_FACTS: &[u8] = b"meta/matrix-facts";
+
+/// Writes the matrix facts of a store made before them, once, a batch of at most
+/// `FACTS_BATCH` items at a time.
+fn keep_matrix_facts(db: &sled::Db) -> Result<(), Error> {
+    const FACTS_BATCH: usize = 4096;
+    if db.get(MATRIX_FACTS).map_err(store_err)?.is_some() {
+        return Ok(());
+    }
+    let mut batch = sled::Batch::default();
+    let mut held = 0;
+    for item in db.scan_prefix(format!("k/{}/", Kind::Recommendation)) {
+        let (key, _) = item.map_err(store_err)?;
+        let Ok(id) = <[u8; 16]>::try_from(&key[key.len().saturating_sub(16)..]) else {
+            continue;
+        };
+        let Some(value) = db.get(record_key(ItemId::from_bytes(id))).map_err(store_err)? else {
+            continue;
+        };
+        // A corrupt record is logged here, and refused wherever it is read.
+        if let Ok(entry) = decode_entry(ItemId::from_bytes(id), &value) {
+            put_facts(&mut batch, &entry.header, &entry.record.state);
+            held += 1;
+        }
+        if held == FACTS_BATCH {
+            db.apply_batch(std::mem::take(&mut batch)).map_err(store_err)?;
+            held = 0;
+        }
+    }
+    batch.insert(MATRIX_FACTS, &[][..]);
+    db.apply_batch(batch).map_err(store_err)?;
+    db.flush().map_err(store_err)?;
+    Ok(())
+}
+
 /// Marks a store whose index of reissues (`s/`) is complete. The index came after the store's
 /// first format: a store without the mark gets the index of the items it holds (one pass over
 /// them, once) when it is opened. It is kept out of [`STORE_VERSION`] because it adds keys that
@@ -756,7 +862,8 @@ fn index_reissues(db: &sled::Db) -> Result<(), Error> {
     Ok(())
 }
 
-fn encode_record(record: &Record) -> Vec<u8> {
+/// A record (or other value kept beside it) as stored: `sha256(cbor) || cbor`.
+fn encode_record<T: Serialize>(record: &T) -> Vec<u8> {
     let body = codec::encode(record);
     let mut out = Sha256::digest(&body).to_vec();
     out.extend_from_slice(&body);

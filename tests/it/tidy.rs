@@ -193,6 +193,7 @@ fn nothing_leaves_a_node_past_the_gate() {
                 "store.each(",
                 "store.get(",
                 "store.head(",
+                "store.matrix_facts(",
                 "store.payload(",
                 ".iter_items(",
             ] {

@@ -155,7 +155,6 @@ const CHECKED_QUEUE: usize = 64;
 /// If the node cannot be opened, or an address cannot be listened on.
 pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
     let repo = open_when_free(&dir).await?;
-    repo.keep_matrix();
     let config = repo.identity().config.clone();
     let keypair = net::keypair(&repo.identity().key);
     let peer_id = keypair.public().to_peer_id();

@@ -171,44 +171,45 @@ fn comparing_only_candidates_finds_the_clusters_of_comparing_every_pair() {
     }
 }
 
-/// A member's kept matrix (the index made once, then brought up to date item by item) is,
-/// after every kind of change, the matrix made from the records, red recommendations
-/// included; one too far behind is answered from the records and made anew.
+/// The matrix facts a member's store keeps beside its records are, after every kind of
+/// write (add, update, assessment, withdrawal, reissue, import and import update, items merged
+/// from a peer), exactly those of its recommendations not withdrawn, red ones included; and
+/// the matrix it answers from them is the matrix made from the records.
 #[test]
-fn the_kept_matrix_follows_every_change() {
+fn the_stored_matrix_facts_follow_every_write() {
     use chrono::Utc;
     use liaison_protocol::{Fields, Kind, Label, Recommendation, Text};
 
-    use crate::follow::Follower as _;
     use crate::store::Query;
     use crate::{Draft, sample};
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let repo = crate::repo::test_member(dir.path(), "ohchr");
+    let mut repo = crate::repo::test_member(dir.path(), "ohchr");
     let now = Utc::now();
     let mut drafts = sample::drafts("ohchr");
-    let draft = |text: &str, countries: &[&str], theme: &str, label: Label| {
+    let fields = |text: &str, countries: &[&str], theme: &str| {
         let mut fields = Fields::new(Text { value: text.into(), lang: LangTag::default() });
         fields.countries = countries.iter().map(|c| c.parse().expect("country")).collect();
         fields.themes = vec![theme.into()];
         fields.recommendation = Some(Recommendation::new("Treaty bodies", "CAT", "CAT/C/1"));
-        Draft {
-            kind: Kind::Recommendation,
-            fields,
-            label,
-            audience: Vec::new(),
-            co_owners: Vec::new(),
-            supersedes: None,
-        }
+        fields
+    };
+    let draft = |text: &str, countries: &[&str], theme: &str, label: Label| Draft {
+        kind: Kind::Recommendation,
+        fields: fields(text, countries, theme),
+        label,
+        audience: Vec::new(),
+        co_owners: Vec::new(),
+        supersedes: None,
     };
     drafts.push(draft(SAMPLE[1].1, &["TN", "FR"], "detention", Label::Red));
     drafts.push(draft(SAMPLE[5].1, &["TN"], "defenders", Label::Green));
     drafts.push(draft(SAMPLE[7].1, &["FR"], "death penalty", Label::Clear));
-    let ids = repo.create_all(drafts, now).expect("items");
-    let asked: Vec<(CountryCode, Filter)> = ["TN", "FR", "SN"]
-        .into_iter()
-        .flat_map(|c| {
-            let c: CountryCode = c.parse().expect("country");
+    let countries: Vec<CountryCode> =
+        ["TN", "FR", "SN"].into_iter().map(|c| c.parse().expect("country")).collect();
+    let asked: Vec<(CountryCode, Filter)> = countries
+        .iter()
+        .flat_map(|&c| {
             [
                 (c, Filter::default()),
                 (c, Filter { theme: Some("deten".into()), ..Filter::default() }),
@@ -216,34 +217,34 @@ fn the_kept_matrix_follows_every_change() {
             ]
         })
         .collect();
-    let from_records = |country: CountryCode, filter: &Filter| {
-        let query = Query { country: Some(country), ..Query::default() };
-        matrix(&repo.list(&query).expect("list"), country, filter)
-    };
-    let kept_at = || repo.matrix.lock().generation();
-    let same = |step: &str| {
-        for (country, filter) in &asked {
-            let answered = repo.recommendations(*country, filter).expect("matrix");
-            assert_eq!(answered, from_records(*country, filter), "{step}: {country} {filter:?}");
+    let same = |repo: &crate::Repo, step: &str| {
+        for &country in &countries {
+            let query = Query { country: Some(country), ..Query::default() };
+            let records = repo.list(&query).expect("list");
+            let mut expected: Vec<Facts> = records
+                .iter()
+                .filter(|e| e.header.kind == Kind::Recommendation)
+                .filter(|e| e.record.state.fields.countries.contains(&country))
+                .filter_map(|e| Facts::of(&e.header, &e.record.state))
+                .collect();
+            expected.sort_by_key(|f| f.row.id);
+            let kept = repo.store().matrix_facts(country).expect("facts");
+            assert_eq!(kept, expected, "{step}: the facts kept of {country}");
+            for (c, filter) in asked.iter().filter(|(c, _)| *c == country) {
+                let answered = repo.recommendations(*c, filter).expect("matrix");
+                assert_eq!(answered, matrix(&records, *c, filter), "{step}: {c} {filter:?}");
+            }
         }
     };
-    same("before the index is kept");
-    repo.keep_matrix();
-    let made = std::time::Instant::now();
-    while kept_at() != Some(repo.store().generation()) {
-        assert!(made.elapsed().as_secs() < 30, "the matrix index is made");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    let kept = |step: &str| {
-        same(step);
-        assert_eq!(kept_at(), Some(repo.store().generation()), "{step}: answered from the index");
-    };
-    kept("at first");
-    let tn = "TN".parse().expect("country");
-    let all = repo.recommendations(tn, &Filter::default()).expect("matrix");
     let rows = |m: &Matrix| {
         m.themes.iter().flat_map(|t| &t.clusters).flat_map(|c| c.recommendations.clone()).count()
     };
+    let tn: CountryCode = "TN".parse().expect("country");
+    same(&repo, "empty");
+
+    let ids = repo.create_all(drafts, now).expect("items");
+    same(&repo, "after adding");
+    let all = repo.recommendations(tn, &Filter::default()).expect("matrix");
     assert!(rows(&all) >= 4, "the sample's recommendations and the red one: {all:?}");
 
     let red = ids[ids.len() - 3];
@@ -252,7 +253,7 @@ fn the_kept_matrix_follows_every_change() {
         Ok(())
     })
     .expect("update");
-    kept("after an update");
+    same(&repo, "after an update");
     repo.assess(
         red,
         crate::recommend::AssessmentInput {
@@ -264,23 +265,66 @@ fn the_kept_matrix_follows_every_change() {
         now,
     )
     .expect("assess");
-    kept("after an assessment");
+    same(&repo, "after an assessment");
     assert!(
         format!("{:?}", repo.recommendations(tn, &Filter::default()))
             .contains("PartiallyImplemented")
     );
-    repo.withdraw(ids[ids.len() - 2], now).expect("withdraw");
-    kept("after a withdrawal");
+    let withdrawn = ids[ids.len() - 2];
+    repo.withdraw(withdrawn, now).expect("withdraw");
+    same(&repo, "after a withdrawal");
+    assert!(
+        !format!("{:?}", repo.recommendations(tn, &Filter::default()))
+            .contains(&withdrawn.to_string())
+    );
     repo.reissue(ids[ids.len() - 1], Label::Green, Vec::new(), now).expect("reissue");
-    kept("after a reissue");
+    same(&repo, "after a reissue");
 
-    // Writes the store no longer remembers: answered from the records, the index made anew.
-    repo.matrix.lock().set_generation(Some(u64::MAX));
-    same("too far behind");
-    let made = std::time::Instant::now();
-    while kept_at() != Some(repo.store().generation()) {
-        assert!(made.elapsed().as_secs() < 30, "the matrix index is made anew");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    kept("made anew");
+    // An import, then a newer file moving a recommendation from Senegal to Tunisia.
+    let imported = |text: &str, country: &str, annotation: &str| {
+        let mut f = fields(text, &[country], "detention");
+        if let Some(r) = f.recommendation.as_mut() {
+            r.annotation_id = Some(annotation.into());
+        }
+        f
+    };
+    let file = vec![imported(SAMPLE[0].1, "TN", "a1"), imported(SAMPLE[3].1, "SN", "a2")];
+    repo.import_recommendations(file, Label::Clear, Vec::new(), now).expect("import");
+    same(&repo, "after an import");
+    let newer = vec![imported(SAMPLE[0].1, "TN", "a1"), imported(SAMPLE[4].1, "TN", "a2")];
+    repo.import_recommendations(newer, Label::Clear, Vec::new(), now).expect("import again");
+    same(&repo, "after an import update");
+    let sn: CountryCode = "SN".parse().expect("country");
+    assert_eq!(repo.store().matrix_facts(sn).expect("facts"), Vec::new(), "moved to TN");
+
+    // A peer's recommendation merged, then its assessment merged into the copy held.
+    let peer_dir = tempfile::tempdir().expect("tempdir");
+    let peer = crate::repo::test_member(peer_dir.path(), "achpr");
+    repo.add_peer(peer.identity().card()).expect("peer");
+    let theirs = peer
+        .create_all(vec![draft(SAMPLE[6].1, &["TN"], "defenders", Label::Clear)], now)
+        .expect("peer's item")[0];
+    let merge = |repo: &crate::Repo| {
+        let payload = peer.payload(theirs).expect("payload").expect("held");
+        let held = |id| crate::repo::held(repo.store().get(id).ok().flatten().as_ref());
+        let verified = crate::verify_payloads(repo.roster(), &[payload], held);
+        for received in repo.receive_verified(verified) {
+            received.expect("merged");
+        }
+    };
+    merge(&repo);
+    same(&repo, "after a merge from a peer");
+    peer.assess(theirs, sample::follow_up(), now).expect("peer's assessment");
+    merge(&repo);
+    same(&repo, "after a peer's change merged");
+    assert!(
+        format!("{:?}", repo.recommendations(tn, &Filter::default())).contains(&theirs.to_string())
+    );
+
+    // A store made before the facts gets them when it is opened.
+    repo.store().forget_matrix_facts();
+    assert_eq!(repo.store().matrix_facts(tn).expect("facts"), Vec::new(), "forgotten");
+    drop(repo);
+    let reopened = crate::Repo::open(dir.path()).expect("reopen");
+    same(&reopened, "after opening a store made before the facts");
 }
