@@ -9,7 +9,7 @@ use liaison_protocol::trust::Checkpoint;
 use liaison_protocol::{ItemId, Mechanism, PublicKey};
 
 use crate::Error;
-use crate::store::{Head, Store, is_public_leaf, public_leaf};
+use crate::store::{Head, Store, is_public_leaf};
 
 /// A mechanism's public items and digests, sorted by id, at a store generation.
 #[derive(Debug, Default)]
@@ -57,7 +57,10 @@ impl Covered {
         match changed {
             Some(ids) => {
                 for id in ids {
-                    let leaf = store.get(id)?.and_then(|e| public_leaf(&e, mechanism));
+                    // Only the head: a busy node's checkpoint reads thousands of records.
+                    let leaf = store.head(id)?.and_then(|h| {
+                        is_public_leaf(&h.header, h.withdrawn, mechanism).then_some(h.digest)
+                    });
                     let old = match leaf {
                         Some(digest) => self.leaves.insert(id, digest),
                         None => self.leaves.remove(&id),
