@@ -237,6 +237,17 @@ impl Process {
     }
 }
 
+/// A node process the harness did not stop (a figure failed partway) is killed, so that it
+/// does not outlive the run holding its deleted files.
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// CPU time (user and system) of a process, `/proc/PID` (`/proc/self` for this one), or of one
 /// of its threads, `/proc/PID/task/TID`, from its `stat` file, at the kernel's tick resolution.
 pub(crate) fn cpu_time(proc_dir: &Path) -> Res<Duration> {
