@@ -9,7 +9,7 @@ use liaison_protocol::trust::Checkpoint;
 use liaison_protocol::{ItemId, Mechanism, PublicKey};
 
 use crate::Error;
-use crate::store::{Head, Store, is_public_leaf};
+use crate::store::{Head, Store};
 
 /// A mechanism's public items and digests, sorted by id, at a store generation.
 #[derive(Debug, Default)]
@@ -31,8 +31,8 @@ impl Covered {
 
     /// Takes the item of `head` among the leaves if it is one of `mechanism`'s public items.
     pub(crate) fn take(&mut self, head: &Head, mechanism: &Mechanism) {
-        if is_public_leaf(&head.header, head.withdrawn, mechanism) {
-            self.leaves.insert(head.header.id, head.digest);
+        if let Some(digest) = head.public_leaf(mechanism) {
+            self.leaves.insert(head.header.id, digest);
         }
     }
 
@@ -58,9 +58,7 @@ impl Covered {
             Some(ids) => {
                 for id in ids {
                     // Only the head: a busy node's checkpoint reads thousands of records.
-                    let leaf = store.head(id)?.and_then(|h| {
-                        is_public_leaf(&h.header, h.withdrawn, mechanism).then_some(h.digest)
-                    });
+                    let leaf = store.head(id)?.and_then(|h| h.public_leaf(mechanism));
                     let old = match leaf {
                         Some(digest) => self.leaves.insert(id, digest),
                         None => self.leaves.remove(&id),

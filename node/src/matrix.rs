@@ -436,12 +436,6 @@ impl Words {
         n
     }
 
-    /// About how many bytes of memory it holds.
-    pub fn bytes(&self) -> usize {
-        let each = std::mem::size_of::<(Arc<str>, u32)>() + 1 + std::mem::size_of::<Arc<str>>();
-        self.words.iter().map(|w| each + 2 * std::mem::size_of::<usize>() + w.len()).sum()
-    }
-
     /// The word numbered `number`.
     pub fn word(&self, number: u32) -> &str {
         self.words.get(number as usize).map_or("", |w| w)

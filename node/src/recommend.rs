@@ -395,8 +395,8 @@ impl Repo {
     fn free_version(&self, old: &Entry) -> Result<ItemId, Error> {
         let mut taken = Vec::new();
         for id in later_versions(old.header.id) {
-            match self.store().get(id)? {
-                Some(e) => taken.push(format!("{id} ({} of {})", e.header.kind, e.header.owner)),
+            match self.store().head(id)? {
+                Some(h) => taken.push(format!("{id} ({} of {})", h.header.kind, h.header.owner)),
                 None => {
                     if !taken.is_empty() {
                         tracing::warn!(

@@ -904,6 +904,14 @@ pub struct Head {
     pub digest: [u8; 32],
 }
 
+impl Head {
+    /// Its digest, if its item is one of the public items `mechanism` owns (as
+    /// [`public_leaf`] says of a whole entry).
+    pub fn public_leaf(&self, mechanism: &Mechanism) -> Option<[u8; 32]> {
+        is_public_leaf(&self.header, self.withdrawn, mechanism).then_some(self.digest)
+    }
+}
+
 /// A record as [`Head`] reads it: the document, its signatures and the fields are skipped
 /// while decoding, never built.
 #[derive(Deserialize)]

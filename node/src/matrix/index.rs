@@ -60,38 +60,6 @@ impl Index {
         }
     }
 
-    /// How many recommendations it keeps.
-    pub fn len(&self) -> usize {
-        self.kept.len()
-    }
-
-    /// Whether it keeps none.
-    pub fn is_empty(&self) -> bool {
-        self.kept.is_empty()
-    }
-
-    /// About how many bytes of memory it holds: its facts and sets, from their lengths
-    /// (allocators round up), and its words.
-    pub fn bytes(&self) -> usize {
-        use std::mem::size_of;
-        let facts: usize = self
-            .kept
-            .values()
-            .map(|f| {
-                let g = &f.grouped;
-                let versions: usize =
-                    g.versions.iter().map(|v| size_of::<Box<[u32]>>() + 4 * v.len()).sum();
-                // A hash map slot and its control byte; a set entry per country.
-                size_of::<(ItemId, Facts)>()
-                    + 1
-                    + 4 * g.themes.len()
-                    + versions
-                    + f.countries.len() * (size_of::<CountryCode>() + 2 * size_of::<ItemId>())
-            })
-            .sum();
-        facts + self.words.bytes()
-    }
-
     /// The shape of the matrix of `country` (see [`layout`]): each theme `filter` keeps, with
     /// its clusters of recommendations, by id.
     pub fn layout(&self, country: CountryCode, filter: &Filter) -> Layout<ItemId> {

@@ -77,32 +77,21 @@ async fn measure(root: &Path, n: usize) -> Res<Vec<Row>> {
     // The workbook, into a member of its own, so that its first import starts empty too.
     let (book_dir, _) = cluster::init(&dir, "recs-ohchr-xlsx", "ohchr", Role::Member)?;
     let book_member = Process::start(&book_dir).await?;
-    let book_first = import(&book_dir, &workbook).await?;
-    log(&format!("recommendations: XLSX first import: {}", book_first.summary));
-    let (book_peak, _) = book_member.memory()?;
-    let book_again = import(&book_dir, &workbook).await?;
-    log(&format!("recommendations: XLSX again: {}", book_again.summary));
-    let (book_peak_again, _) = book_member.memory()?;
+    let book = first_and_again(&book_member, &book_dir, &workbook, "XLSX").await?;
     book_member.stop()?;
     // Its store is as large as the other member's (about 3 KB an item): not kept for nothing.
     std::fs::remove_dir_all(&book_dir)?;
 
     let (member_dir, member_card) = cluster::init(&dir, "recs-ohchr", "ohchr", Role::Member)?;
     let member = Process::start(&member_dir).await?;
-    let first = import(&member_dir, &file).await?;
-    log(&format!("recommendations: first import: {}", first.summary));
-    let (member_peak, _) = member.memory()?;
-    let again = import(&member_dir, &file).await?;
-    log(&format!("recommendations: again: {}", again.summary));
-    let (member_peak_again, member_rss) = member.memory()?;
-    let csv = ("CSV", size);
-    let xlsx = ("XLSX", book_size);
-    let mut rows = vec![
-        import_row(n, "first import", csv, &first, member_peak),
-        import_row(n, "the same file again (nothing changes)", csv, &again, member_peak_again),
-        import_row(n, "first import", xlsx, &book_first, book_peak),
-        import_row(n, "the same file again (nothing changes)", xlsx, &book_again, book_peak_again),
-    ];
+    let csv = first_and_again(&member, &member_dir, &file, "CSV").await?;
+    let (_, member_rss) = member.memory()?;
+    let mut rows = Vec::new();
+    for ((format, size), imports) in [(("CSV", size), &csv), (("XLSX", book_size), &book)] {
+        for ((import, node_peak), what) in imports.iter().zip(IMPORTS) {
+            rows.push(import_row(n, what, (format, size), import, *node_peak));
+        }
+    }
 
     // The member's matrix of the largest country, as a focal point asks for it.
     let cli = time_cli(&member_dir, largest.as_str()).await?;
@@ -171,6 +160,26 @@ async fn measure(root: &Path, n: usize) -> Res<Vec<Row>> {
         ),
     });
     Ok(rows)
+}
+
+/// What [`first_and_again`] does, as its rows say it.
+const IMPORTS: [&str; 2] = ["first import", "the same file again (nothing changes)"];
+
+/// Imports `file` into the running `member` in `dir` twice, first into its store as it is,
+/// then again (nothing changes), logging each: each import with the node's peak memory after.
+async fn first_and_again(
+    member: &Process,
+    dir: &Path,
+    file: &Path,
+    format: &str,
+) -> Res<Vec<(Import, u64)>> {
+    let mut done = Vec::new();
+    for what in IMPORTS {
+        let import = import(dir, file).await?;
+        log(&format!("recommendations: {format} {what}: {}", import.summary));
+        done.push((import, member.memory()?.0));
+    }
+    Ok(done)
 }
 
 fn import_row(
