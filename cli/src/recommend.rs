@@ -233,12 +233,11 @@ pub(crate) fn matrix(a: MatrixArgs, conn: &mut Conn) -> Result<(), Failure> {
         Response::Matrix(m) => m,
         r => return Err(unexpected(r)),
     };
-    let rows = matrix_rows(&m);
     let text = match a.format {
         MatrixFormat::Json => serde_json::to_string_pretty(&m).unwrap_or_default() + "\n",
         MatrixFormat::Csv => {
             let mut out = csv::Writer::from_writer(Vec::new());
-            for row in &rows {
+            for row in &matrix_rows(&m) {
                 out.write_record(row).map_err(|e| Failure::system(e.to_string()))?;
             }
             String::from_utf8(out.into_inner().map_err(|e| Failure::system(e.to_string()))?)
@@ -248,7 +247,7 @@ pub(crate) fn matrix(a: MatrixArgs, conn: &mut Conn) -> Result<(), Failure> {
             let path = a.output.as_deref().ok_or_else(|| {
                 FieldError::new("--format", "xlsx", "needs --output FILE (a workbook is not text)")
             })?;
-            return write_xlsx(path, &rows);
+            return write_xlsx(path, &matrix_rows(&m));
         }
         MatrixFormat::Table => {
             let mut out = format!("Recommendations to {} ({})\n", m.country.name(), m.country);
