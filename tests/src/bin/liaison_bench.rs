@@ -9,11 +9,6 @@
 #[path = "../bench/mod.rs"]
 mod bench;
 
-/// mimalloc, not the system allocator: the node makes many small allocations (sled's pages,
-/// automerge's documents), and glibc's malloc spent about a third of an import's CPU time.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     if std::env::var_os(bench::AS_CLI).is_some() {
         return liaison::main();
