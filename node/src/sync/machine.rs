@@ -293,6 +293,13 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
                         self.start_reconcile(&mut step, peer);
                     }
                 }
+                for peer in self.sessions.due(now) {
+                    if self.connected.contains(&peer) {
+                        self.start_reconcile(&mut step, peer);
+                    } else {
+                        self.sessions.forget(&peer);
+                    }
+                }
             }
         }
         out
@@ -331,6 +338,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
                 match self.take_turn(step, peer, &view, &incoming) {
                     Ok((reply, ends)) => {
                         if ends {
+                            self.sessions.completed(&peer);
                             step.out.push(Output::Synced { peer });
                         }
                         step.answer(SyncResponse::Reconcile(reply.unwrap_or_default()));
@@ -441,9 +449,11 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
                 self.settle(step, fetch, &[]);
                 self.refuse(step, peer, format!("malformed response: {why}"));
             }
+            // A fetch goes to another holder; anything else (a turn, an offer, a push) may
+            // have carried what the link still lacks: it is reconciled again soon.
             None => {
                 if !self.settle(step, fetch, &[]) {
-                    self.sessions.end(&peer);
+                    self.sessions.failed(peer, step.now, self.every);
                 }
             }
         }
@@ -468,6 +478,7 @@ impl<P: Copy + Eq + Hash + Ord + Debug + Display> Machine<P> {
 
     fn finish_reconcile(&mut self, step: &mut Step<'_, P>, peer: P) {
         self.sessions.end(&peer);
+        self.sessions.completed(&peer);
         step.out.push(Output::Synced { peer });
     }
 

@@ -13,6 +13,7 @@ use liaison_protocol::{Header, ItemId, Kind, Label, Peer, PublicKey, Role, SCHEM
 use proptest::prelude::*;
 
 use super::fetch::{Limits, Scheduler};
+use super::sessions::FIRST_RETRY;
 use super::{Catalogue, Digest, Sessions};
 
 mod decide;
@@ -150,6 +151,34 @@ fn a_link_has_one_session_per_interval_whichever_side_starts_it() {
     sessions.answered(3, t0);
     sessions.forget(&3);
     assert!(sessions.start(3, t0, every), "a peer that reconnects starts afresh");
+}
+
+#[test]
+fn a_link_whose_exchange_failed_is_reconciled_again_soon_and_less_often_each_time() {
+    let mut sessions = Sessions::<u8>::default();
+    let (t0, every) = (Instant::now(), Duration::from_secs(30));
+    sessions.answered(1, t0);
+    assert!(!sessions.start(1, t0, every), "the peer keeps the link in sync");
+    sessions.failed(1, t0, every);
+    assert!(sessions.due(t0).is_empty(), "not at once");
+    let first = t0 + FIRST_RETRY;
+    assert_eq!(sessions.due(first), vec![1]);
+    assert!(sessions.due(first).is_empty(), "handed out once per failure");
+    assert!(sessions.start(1, first, every), "a failed exchange overrides the peer's session");
+    sessions.failed(1, first, every);
+    assert!(sessions.due(first + FIRST_RETRY).is_empty(), "the delay doubled");
+    assert_eq!(sessions.due(first + 2 * FIRST_RETRY), vec![1]);
+    for _ in 0..10 {
+        sessions.failed(1, t0, every);
+    }
+    assert!(sessions.due(t0 + every - Duration::from_millis(1)).is_empty());
+    assert_eq!(sessions.due(t0 + every), vec![1], "never longer than the interval");
+    sessions.completed(&1);
+    sessions.failed(1, t0, every);
+    assert_eq!(sessions.due(t0 + FIRST_RETRY), vec![1], "a completed session resets it");
+    sessions.failed(2, t0, every);
+    sessions.forget(&2);
+    assert!(sessions.due(t0 + every).is_empty(), "a peer gone is forgotten");
 }
 
 pub(super) fn header(n: u16, label: Label) -> Header {

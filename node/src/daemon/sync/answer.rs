@@ -37,7 +37,7 @@ impl EventLoop {
         request_id: OutboundRequestId,
         response: SyncResponse,
     ) {
-        let fetch = self.sync.requests.remove(&request_id);
+        let fetch = self.finished(request_id);
         if let SyncResponse::Statements(statements) = &response {
             self.take_statements(peer, statements);
             return;

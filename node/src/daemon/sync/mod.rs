@@ -3,12 +3,13 @@
 //! what the machine answers, and decides nothing itself: requests in and responses out are
 //! in `answer`, verifying and storing items in `take`, messages and items out in `send`.
 //!
-//! A local write is pushed whole to every connected peer allowed to see it, at once. Everything
-//! else moves by offer and fetch: a node offers ids with their digests (what reconciliation
-//! found a peer lacks, and what it just received, relayed), and the receiver fetches the ones it
-//! lacks, each from one peer at a time, whichever offered it. So an item reaches a node once
-//! even when all its peers hold it, and a node that joins a federation pulls its backlog at the
-//! pace it can verify it.
+//! A local write is pushed whole to every connected peer allowed to see it, at once (unless as
+//! many requests are under way with the peer as it answers at once: then requests wait their
+//! turn, in `outbox`). Everything else moves by offer and fetch: a node offers ids with their
+//! digests (what reconciliation found a peer lacks, and what it just received, relayed), and
+//! the receiver fetches the ones it lacks, each from one peer at a time, whichever offered it.
+//! So an item reaches a node once even when all its peers hold it, and a node that joins a
+//! federation pulls its backlog at the pace it can verify it.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -28,8 +29,11 @@ use crate::Repo;
 use crate::sync::{Answer, Catalogue, FetchId, Input, Machine, Output};
 
 mod answer;
+mod outbox;
 mod send;
 mod take;
+
+use outbox::Outbox;
 
 /// A fetch answer, verified off the event loop, to be stored.
 #[derive(Debug)]
@@ -40,13 +44,22 @@ pub(super) struct Checked {
     verified: Vec<Result<VerifiedItem, crate::Error>>,
 }
 
-/// What the sync side of the event loop keeps: the machine, and the requests that carry its
-/// fetches.
+/// What the sync side of the event loop keeps: the machine, the requests under way, and the
+/// machine's requests waiting for room.
 #[derive(Debug)]
 pub(super) struct State {
     machine: Machine<PeerId>,
-    /// The fetch each request under way carries.
-    requests: HashMap<OutboundRequestId, FetchId>,
+    /// The peer each request under way goes to, and the fetch it carries.
+    requests: HashMap<OutboundRequestId, (PeerId, Option<FetchId>)>,
+    outbox: Outbox<PeerId, Queued>,
+}
+
+/// A request of the machine's, to send when there is room.
+#[derive(Debug)]
+enum Queued {
+    Request(SyncRequest, Option<FetchId>),
+    /// Items to push, read from the store when they go.
+    Push(Vec<ItemId>),
 }
 
 impl State {
@@ -58,7 +71,7 @@ impl State {
         }
         let role = repo.identity().config.role;
         let machine = Machine::new(role, every, allow_mirrors, catalogue, Instant::now());
-        Self { machine, requests: HashMap::new() }
+        Self { machine, requests: HashMap::new(), outbox: Outbox::default() }
     }
 
     pub(super) fn len(&self) -> usize {
@@ -105,12 +118,9 @@ impl EventLoop {
     fn carry_out(&mut self, output: Output<PeerId>) -> Option<Answer> {
         match output {
             Output::Send { to, request, fetch } => {
-                let request_id = self.send_request(to, request);
-                if let Some(fetch) = fetch {
-                    self.sync.requests.insert(request_id, fetch);
-                }
+                self.enqueue(to, Queued::Request(request, fetch), fetch.is_some());
             }
-            Output::Push { to, ids } => self.push_items(to, &ids),
+            Output::Push { to, ids } => self.enqueue(to, Queued::Push(ids), false),
             Output::Answer(answer) => return Some(answer),
             Output::Verify { from, fetch, items } => self.verify(from, fetch, items),
             Output::Store { from, items } => return self.store_pushed(from, items),
@@ -151,8 +161,11 @@ impl EventLoop {
     /// Forgets a peer that disconnected, and moves its fetches to other peers.
     pub(in crate::daemon) fn forget_peer(&mut self, peer: &PeerId) {
         self.run_sync(Input::Disconnected { peer: *peer });
+        self.sync.outbox.forget(peer);
         let machine = &self.sync.machine;
-        self.sync.requests.retain(|_, fetch| machine.is_fetch(*fetch));
+        for (_, fetch) in self.sync.requests.values_mut() {
+            *fetch = fetch.filter(|f| machine.is_fetch(*f));
+        }
     }
 
     pub(in crate::daemon) fn on_sync_event(
@@ -189,13 +202,13 @@ impl EventLoop {
                     self.on_sync_response(peer, request_id, response);
                 }
                 Frame::Malformed(why) => {
-                    let fetch = self.sync.requests.remove(&request_id);
+                    let fetch = self.finished(request_id);
                     self.run_sync(Input::Failed { peer, fetch, malformed: Some(why.to_string()) });
                 }
             },
             Event::OutboundFailure { peer, error, request_id, .. } => {
                 tracing::debug!(%peer, %error, "sync request failed");
-                let fetch = self.sync.requests.remove(&request_id);
+                let fetch = self.finished(request_id);
                 self.run_sync(Input::Failed { peer, fetch, malformed: None });
             }
             Event::InboundFailure { peer, error, .. } => {

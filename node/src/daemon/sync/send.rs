@@ -8,20 +8,23 @@ use libp2p::request_response::OutboundRequestId;
 
 use super::super::EventLoop;
 use super::super::net::{self, Frame};
+use super::Queued;
+use super::outbox::Admitted;
+use crate::sync::{FetchId, Input};
 
 /// Most bytes of documents in one push or items message, well under the message limit.
 const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
 
 impl EventLoop {
     /// Pushes the items `ids` to `peer`, which the machine found may receive them.
-    pub(super) fn push_items(&mut self, peer: PeerId, ids: &[ItemId]) {
+    fn push_items(&mut self, peer: PeerId, ids: &[ItemId]) {
         let items = self.payloads(ids);
         if items.is_empty() {
             return;
         }
         self.count_sent(peer, items.len());
         for batch in split_by_bytes(items) {
-            self.send_request(peer, SyncRequest::Push(batch));
+            self.send_now(peer, SyncRequest::Push(batch), None);
         }
     }
 
@@ -34,11 +37,62 @@ impl EventLoop {
         items
     }
 
-    /// Sends `request` to `peer`, counting its bytes and, for a reconciliation turn, a round trip.
+    /// Sends `request` to `peer` now, whatever is under way with it (certificates and clock
+    /// questions: a few per link), counting its bytes.
     pub(in crate::daemon) fn send_request(
         &mut self,
         peer: PeerId,
         request: SyncRequest,
+    ) -> OutboundRequestId {
+        self.send_now(peer, request, None)
+    }
+
+    /// Sends the machine's `request` to `peer` (a push: reads its items), or lets it wait
+    /// while [`super::outbox::UNDER_WAY`] are under way; one turned away for want of room is failed
+    /// back to the machine.
+    pub(super) fn enqueue(&mut self, peer: PeerId, queued: Queued, fetch: bool) {
+        match self.sync.outbox.admit(peer, queued, fetch) {
+            Admitted::Send(queued) => self.dispatch(peer, queued),
+            Admitted::Waits => {}
+            Admitted::Full(queued) => {
+                tracing::warn!(%peer, "too many requests waiting for the peer: one dropped, the link is reconciled again soon");
+                let fetch = match queued {
+                    Queued::Request(_, fetch) => fetch,
+                    Queued::Push(_) => None,
+                };
+                self.run_sync(Input::Failed { peer, fetch, malformed: None });
+            }
+        }
+    }
+
+    /// A request under way was answered or failed: forgets it, sends what waited for the
+    /// room, and returns the fetch it carried.
+    pub(super) fn finished(&mut self, request: OutboundRequestId) -> Option<FetchId> {
+        let (peer, fetch) = self.sync.requests.remove(&request)?;
+        let mut next = self.sync.outbox.done(peer);
+        while let Some(queued) = next {
+            self.dispatch(peer, queued);
+            next = self.sync.outbox.next(peer);
+        }
+        fetch
+    }
+
+    fn dispatch(&mut self, peer: PeerId, queued: Queued) {
+        match queued {
+            Queued::Request(request, fetch) => {
+                self.send_now(peer, request, fetch);
+            }
+            Queued::Push(ids) => self.push_items(peer, &ids),
+        }
+    }
+
+    /// Sends `request` to `peer`, counting its bytes and, for a reconciliation turn, a round
+    /// trip, and what is under way with the peer.
+    fn send_now(
+        &mut self,
+        peer: PeerId,
+        request: SyncRequest,
+        fetch: Option<FetchId>,
     ) -> OutboundRequestId {
         if let Some(state) = self.peers.get_mut(&peer) {
             state.status.bytes_sent += net::wire_len(&request);
@@ -46,7 +100,10 @@ impl EventLoop {
                 state.status.reconcile_round_trips += 1;
             }
         }
-        self.swarm.behaviour_mut().sync.send_request(&peer, Frame::Message(request))
+        let id = self.swarm.behaviour_mut().sync.send_request(&peer, Frame::Message(request));
+        self.sync.requests.insert(id, (peer, fetch));
+        self.sync.outbox.sent(peer);
+        id
     }
 
     pub(super) fn count_bytes(&mut self, peer: PeerId, sent: u64, received: u64) {

@@ -98,8 +98,18 @@ fn may_hold(role: Role, label: Label) -> bool {
 impl Net {
     /// Nodes of `roles` holding `stores`, every link up.
     fn new(roles: &[Role], stores: Vec<BTreeMap<u16, u8>>, labels: BTreeMap<u16, Label>) -> Net {
-        let now = Instant::now();
         let limits = Limits { batch: 4, in_flight: 2, wanted: 32, queued: 48, holders: 3 };
+        Net::with_limits(roles, stores, labels, limits)
+    }
+
+    /// [`Net::new`], with the schedulers' bounds given.
+    fn with_limits(
+        roles: &[Role],
+        stores: Vec<BTreeMap<u16, u8>>,
+        labels: BTreeMap<u16, Label>,
+        limits: Limits,
+    ) -> Net {
+        let now = Instant::now();
         let nodes = roles
             .iter()
             .zip(stores)
@@ -599,4 +609,46 @@ fn a_peer_is_disconnected_past_three_refusals_since_it_connected() {
     let again = Input::Connected { peer: 1, dialed: false, first: false };
     m.handle(again, now, &listed);
     assert!(!disconnects(&m.handle(too_many(), now, &listed)));
+}
+
+#[test]
+fn what_a_lost_exchange_carried_arrives_within_seconds_not_at_the_next_round() {
+    // Nodes 0 and 1 hold every item (as many as node 2 may want at once); node 2 joins, and
+    // every offer the first round makes to it is lost (a peer out of room, a connection
+    // closing under it).
+    let labels: BTreeMap<u16, Label> = (0..64).map(|i| (i, Label::Green)).collect();
+    let full: BTreeMap<u16, u8> = (0..64).map(|i| (i, 1)).collect();
+    let limits = Limits { batch: 4, in_flight: 2, wanted: 64, queued: 96, holders: 3 };
+    let stores = vec![full.clone(), full, BTreeMap::new()];
+    let mut net = Net::with_limits(&[Role::Member; 3], stores, labels, limits);
+    let mut lost = 0;
+    for _ in 0..10_000 {
+        if let Some(a) = (0..3).find(|a| net.nodes[*a].verifying.is_some()) {
+            net.verify(a);
+            continue;
+        }
+        if net.wire.is_empty() {
+            break;
+        }
+        let msg = net.wire.remove(0);
+        if matches!(&msg, Wire::Request { to: 2, request: SyncRequest::Offer(_), .. }) {
+            lost += 1;
+            net.lose(&msg);
+        } else {
+            net.deliver(msg);
+        }
+    }
+    assert!(lost > 0, "the first round offers node 2 what it lacks");
+    let missing = |net: &Net| 64 - net.nodes[2].store.len();
+    assert!(missing(&net) > 0, "node 2 relies on those offers");
+    // A few seconds later, well within the 30 s interval, the link is reconciled again.
+    for _ in 0..3 {
+        net.now += Duration::from_secs(1);
+        for a in 0..3 {
+            net.handle(a, Input::Tick);
+        }
+        net.drain();
+    }
+    assert_eq!(missing(&net), 0, "node 2 holds every item before the next round");
+    net.assert_converged();
 }
