@@ -1,48 +1,29 @@
 //! What a member's checkpoints cover: its mechanism's public items with their state digests,
-//! kept current from the store's log of changed items ([`Store::changed_since`]), so that
-//! looking whether to sign a checkpoint reads only the items changed since the last look, and
-//! an idle member reads none.
-
-use std::collections::BTreeMap;
+//! which the store keeps current with every write ([`Store::keep_leaves`]), so that looking
+//! whether to sign a checkpoint reads no record, however many items changed since the last
+//! look, and computes the Merkle root only when they changed.
 
 use liaison_protocol::trust::Checkpoint;
-use liaison_protocol::{ItemId, Mechanism, PublicKey};
+use liaison_protocol::{Mechanism, PublicKey};
 
 use crate::Error;
-use crate::store::{Head, Store};
+use crate::store::Store;
 
-/// A mechanism's public items and digests, sorted by id, at a store generation.
+/// The last checkpoint made over the kept leaves, and the store's count of their changes then.
 #[derive(Debug, Default)]
 pub(crate) struct Covered {
-    /// The store generation the leaves are current at; `None` until first read.
-    generation: Option<u64>,
-    leaves: BTreeMap<ItemId, [u8; 32]>,
-    /// The checkpoint made over `leaves` as they are (its time is that of the first one
-    /// made), until they change: the Merkle root is computed once per change.
-    made: Option<Checkpoint>,
+    /// The checkpoint made (its time is that of the first one made) while the leaves stay as
+    /// they were at that count: the Merkle root is computed once per change.
+    made: Option<(u64, Checkpoint)>,
 }
 
 impl Covered {
-    /// Empty leaves at store generation `generation`, to be filled by [`Covered::take`] from
-    /// a pass over every record that began after `generation` was read.
-    pub(crate) fn at(generation: u64) -> Self {
-        Self { generation: Some(generation), ..Self::default() }
-    }
-
-    /// Takes the item of `head` among the leaves if it is one of `mechanism`'s public items.
-    pub(crate) fn take(&mut self, head: &Head, mechanism: &Mechanism) {
-        if let Some(digest) = head.public_leaf(mechanism) {
-            self.leaves.insert(head.header.id, digest);
-        }
-    }
-
     /// A checkpoint by `signer` at `now` over `mechanism`'s public items in `store` as they
-    /// are: the items changed since the last call are read again, or all of them when the
-    /// store no longer remembers those changes.
+    /// are: from the leaves the store keeps, or, when it keeps none of this mechanism's (a
+    /// node that did not start as a member), from every record read again.
     ///
     /// # Errors
-    /// If the store fails, or [`Error::Corrupt`] on an altered record (the leaves then stay
-    /// at the generation they were, so the next call reads the same changes again).
+    /// If the store fails, or [`Error::Corrupt`] on an altered record.
     pub(crate) fn checkpoint(
         &mut self,
         store: &Store,
@@ -50,43 +31,22 @@ impl Covered {
         signer: PublicKey,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Checkpoint, Error> {
-        let (generation, changed) = match self.generation {
-            Some(g) => store.changed_since(g),
-            None => (store.generation(), None),
-        };
-        match changed {
-            Some(ids) => {
-                for id in ids {
-                    // Only the head: a busy node's checkpoint reads thousands of records.
-                    let leaf = store.head(id)?.and_then(|h| h.public_leaf(mechanism));
-                    let old = match leaf {
-                        Some(digest) => self.leaves.insert(id, digest),
-                        None => self.leaves.remove(&id),
-                    };
-                    if old != leaf {
-                        self.made = None;
-                    }
-                }
-            }
-            None => {
-                let all: BTreeMap<_, _> = store.public_leaves(mechanism)?.into_iter().collect();
-                if all != self.leaves {
-                    self.leaves = all;
-                    self.made = None;
-                }
-            }
-        }
-        self.generation = Some(generation);
-        let made = match self.made.take() {
-            Some(made) if made.signer == signer && &made.mechanism == mechanism => made,
+        let kept = store.with_leaves(mechanism, |leaves, changes| match &self.made {
+            Some((at, made)) if *at == changes && made.signer == signer => made.clone(),
             _ => {
-                let leaves: Vec<_> = self.leaves.iter().map(|(id, d)| (*id, *d)).collect();
-                Checkpoint::over(mechanism.clone(), signer, now, &leaves)
+                let leaves: Vec<_> = leaves.iter().map(|(id, d)| (*id, *d)).collect();
+                let made = Checkpoint::over(mechanism.clone(), signer, now, &leaves);
+                self.made = Some((changes, made.clone()));
+                made
+            }
+        });
+        let made = match kept {
+            Some(made) => made,
+            None => {
+                Checkpoint::over(mechanism.clone(), signer, now, &store.public_leaves(mechanism)?)
             }
         };
-        let checkpoint = Checkpoint { time: now, ..made.clone() };
-        self.made = Some(made);
-        Ok(checkpoint)
+        Ok(Checkpoint { time: now, ..made })
     }
 }
 
@@ -190,15 +150,15 @@ mod tests {
         assert!(heads.iter().any(|(_, withdrawn, _)| *withdrawn));
     }
 
-    /// Leaves at a generation the store does not remember are read whole again.
+    /// A store that keeps no leaves (the node did not start as a member) is read whole.
     #[test]
-    fn leaves_behind_the_stores_log_are_read_whole() {
+    fn without_kept_leaves_the_store_is_read_whole() {
         let dir = tempfile::tempdir().expect("tempdir");
         let repo = crate::repo::test_member(dir.path(), "ohchr");
         repo.create_all(sample::drafts("ohchr"), Utc::now()).expect("sample items");
         let mechanism = repo.identity().config.mechanism.clone();
         let key = repo.identity().public_key();
-        let mut covered = super::Covered::at(u64::MAX);
+        let mut covered = super::Covered::default();
         let c = covered.checkpoint(repo.store(), &mechanism, key, Utc::now()).expect("checkpoint");
         assert!(c.count >= 2);
         assert_eq!((c.root, c.count), read_whole(&repo));

@@ -911,15 +911,16 @@ impl Repo {
         // A member's checkpoints cover its mechanism's public items: gathered in the same pass.
         let member = self.identity.config.role == liaison_protocol::Role::Member;
         let mechanism = self.identity.config.mechanism.clone();
-        let mut covered = crate::covered::Covered::at(self.store.generation());
+        let mut leaves = std::collections::BTreeMap::new();
         self.store.each_head(|head| {
-            if member {
-                covered.take(&head, &mechanism);
+            if member && let Some(digest) = head.public_leaf(&mechanism) {
+                leaves.insert(head.header.id, digest);
             }
             each(head.header, head.digest);
         })?;
         if member {
-            self.covered = covered;
+            self.store.keep_leaves(mechanism, leaves);
+            self.covered = crate::covered::Covered::default();
         }
         Ok(())
     }

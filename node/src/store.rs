@@ -18,7 +18,7 @@
 //! - `checkpoint/<mechanism>`: the latest checkpoint of a mechanism's public items, CBOR.
 //! - `keyset/<mechanism>`: the latest keyset of a mechanism, as its JSON file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -131,6 +131,19 @@ struct Changes {
     generation: std::sync::atomic::AtomicU64,
     /// The generation each remembered write made, and the items it changed.
     log: std::sync::Mutex<std::collections::VecDeque<(u64, Vec<ItemId>)>>,
+    /// The leaves kept for a member's checkpoints, if it asked ([`Store::keep_leaves`]).
+    leaves: std::sync::Mutex<Option<Leaves>>,
+}
+
+/// A mechanism's public items with their state digests, by id (what its member's checkpoints
+/// cover), brought up to date by every write as it is made, so that a checkpoint reads no
+/// record however many items changed.
+#[derive(Debug)]
+struct Leaves {
+    mechanism: Mechanism,
+    leaves: BTreeMap<ItemId, [u8; 32]>,
+    /// Bumped whenever a leaf changes.
+    changes: u64,
 }
 
 /// sled's page cache. Its default, 1 GiB, would let a node holding 100,000 items grow past
@@ -178,6 +191,47 @@ impl Store {
             log.pop_front();
         }
         log.push_back((generation, items));
+    }
+
+    /// Keeps `mechanism`'s public items, `leaves` (read from every record since the store
+    /// opened, before anything else wrote), current with every write from now on: what
+    /// [`Store::with_leaves`] hands a member's checkpoint.
+    pub fn keep_leaves(&self, mechanism: Mechanism, leaves: BTreeMap<ItemId, [u8; 32]>) {
+        let mut kept =
+            self.changes.leaves.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *kept = Some(Leaves { mechanism, leaves, changes: 0 });
+    }
+
+    /// Hands `with` the kept public items of `mechanism` and a number that changes whenever
+    /// they do; `None` when the store keeps none of this mechanism's.
+    pub fn with_leaves<T>(
+        &self,
+        mechanism: &Mechanism,
+        with: impl FnOnce(&BTreeMap<ItemId, [u8; 32]>, u64) -> T,
+    ) -> Option<T> {
+        let kept = self.changes.leaves.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.as_ref().filter(|k| &k.mechanism == mechanism).map(|k| with(&k.leaves, k.changes))
+    }
+
+    /// Brings the kept leaves up to date with records just written.
+    fn keep(&self, records: &[(&Header, &Record, Option<&ItemState>)]) {
+        let mut kept =
+            self.changes.leaves.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(kept) = kept.as_mut() else { return };
+        for (header, record, _) in records {
+            if header.owner != kept.mechanism {
+                continue;
+            }
+            let leaf = is_public_leaf(header, record.state.withdrawn, &kept.mechanism)
+                .then(|| record.digest.as_slice().try_into().unwrap_or([0; 32]));
+            let old = match leaf {
+                Some(digest) => kept.leaves.insert(header.id, digest),
+                None => kept.leaves.remove(&header.id),
+            };
+            if old != leaf {
+                kept.changes += 1;
+            }
+        }
     }
 
     /// The generation now, and the items changed since `generation` (each once), or `None`
@@ -269,6 +323,9 @@ impl Store {
             batch.insert(record_key(header.id), encode_record(record));
         }
         let applied = self.db.apply_batch(batch).map_err(store_err);
+        if applied.is_ok() {
+            self.keep(records);
+        }
         self.changed(records.iter().map(|(header, ..)| header.id).collect());
         applied?;
         self.db.flush().map_err(store_err)?;
