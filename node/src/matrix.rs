@@ -550,24 +550,23 @@ pub fn layout(
             }
         }
     }
-    by_theme
-        .into_iter()
-        .map(|(theme, mut members)| {
-            members.sort_by_key(|&i| (recommendations[i].1.date, recommendations[i].0));
-            let sets = members
-                .iter()
-                .enumerate()
-                .flat_map(|(k, &i)| {
-                    recommendations[i].1.versions.iter().map(move |v| (k, v.to_vec()))
-                })
-                .collect();
-            let clusters = cluster_sets(members.len(), sets)
-                .into_iter()
-                .map(|g| g.into_iter().map(|k| members[k]).collect())
-                .collect();
-            (theme.to_owned(), clusters)
-        })
-        .collect()
+    let mut themes: Vec<(&str, Vec<usize>)> = by_theme.into_iter().collect();
+    for (_, members) in &mut themes {
+        members.sort_by_key(|&i| (recommendations[i].1.date, recommendations[i].0));
+    }
+    // Each theme is clustered apart from the others: on every core.
+    crate::cores::on_every_core(&themes, |(theme, members)| {
+        let sets = members
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &i)| recommendations[i].1.versions.iter().map(move |v| (k, v.to_vec())))
+            .collect();
+        let clusters = cluster_sets(members.len(), sets)
+            .into_iter()
+            .map(|g| g.into_iter().map(|k| members[k]).collect())
+            .collect();
+        ((*theme).to_owned(), clusters)
+    })
 }
 
 /// The matrix of `country` from `entries` (recommendations not withdrawn; others are left

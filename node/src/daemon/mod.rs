@@ -211,13 +211,8 @@ pub async fn start(dir: PathBuf, options: Options) -> Result<Running, Error> {
             )
             .reached_at(config.public_url.as_deref())
             .search_in(&dir.join(crate::identity::SEARCH_DIR));
-            // The index of the public items is read once, off the event loop's threads.
-            let warming = site.clone();
-            tokio::task::spawn_blocking(move || {
-                if let Err(e) = warming.warm() {
-                    tracing::error!(error = %e, "public site: reading the index of public items");
-                }
-            });
+            // The site's indexes follow the store off the event loop's threads.
+            servers.push(site.follow_store());
             let (bound, server) = crate::public::serve(&addr, site).await?;
             servers.push(server);
             Some(bound)

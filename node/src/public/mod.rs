@@ -48,6 +48,8 @@ use list::cursor;
 
 /// Longest a client may take over one request, headers and all.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a site's indexes are brought up to date with a store that changed.
+const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 /// The site reads no bodies; anything more is refused.
 const MAX_BODY: usize = 1024;
 /// Longest a request waits for a reader before it is told 503.
@@ -347,9 +349,39 @@ impl Site {
         self.index.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Reads the index of the public items and makes the search index, so that the first
-    /// request, and the first search, do not wait for them (at 300,000 items the search index
-    /// takes longer than a request may).
+    /// Keeps the index of the public items and the search index up to date with the store in
+    /// the background, off the event loop's threads: read whole at once, then brought up to
+    /// date every [`FOLLOW_EVERY`] when the store changed. So a request never waits for more
+    /// than the last second's writes to be read, even right after a node took 300,000 items
+    /// (reading them all at the first request took longer than a request may).
+    pub fn follow_store(&self) -> tokio::task::JoinHandle<()> {
+        let site = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(FOLLOW_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut seen = None;
+            loop {
+                tick.tick().await;
+                let generation = site.store.generation();
+                if seen == Some(generation) {
+                    continue;
+                }
+                let warming = site.clone();
+                match tokio::task::spawn_blocking(move || warming.warm()).await {
+                    Ok(Ok(())) => seen = Some(generation),
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "public site: reading the index of public items");
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "public site: bringing its indexes up to date")
+                    }
+                }
+            }
+        })
+    }
+
+    /// Brings the index of the public items and the search index up to date with the store
+    /// (reads them whole the first time), so that requests do not wait for them.
     ///
     /// # Errors
     /// [`Error::Corrupt`] on an altered record.
@@ -695,4 +727,43 @@ pub(crate) async fn serve_app(
         }
     });
     Ok((bound, server))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::follow::Follower as _;
+    use crate::{Repo, sample};
+
+    /// The site's indexes follow the store's writes with no request to make them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_indexes_follow_the_store_without_a_request() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo: Repo = crate::repo::test_member(dir.path(), "ohchr");
+        let (_status, status) = tokio::sync::watch::channel(None);
+        let site = super::Site::new(repo.store().read_only(), "test".into(), status);
+        let current = |site: &super::Site| {
+            let generation = Some(site.store.generation());
+            let search = site.search.lock().expect("search").as_ref().map(|s| s.generation());
+            site.lock_index().generation() == generation && search == Some(generation)
+        };
+        let follower = site.follow_store();
+        let waited = |site: &super::Site| {
+            let site = site.clone();
+            async move {
+                for _ in 0..100 {
+                    if current(&site) {
+                        return true;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                false
+            }
+        };
+        assert!(waited(&site).await, "read at once");
+        repo.create_all(sample::drafts("ohchr"), chrono::Utc::now()).expect("sample items");
+        assert!(!current(&site), "behind the write at first");
+        assert!(waited(&site).await, "caught up within seconds, no request made");
+        assert!(!site.lock_index().keys(&super::Filter::default(), None, false, 10).is_empty());
+        follower.abort();
+    }
 }
