@@ -532,7 +532,7 @@ impl EventLoop {
             matches!(request, Request::RosterAddAuthority { .. } | Request::AddStatements { .. });
         let handled = self.repo.handle(request, Utc::now()).map_err(ApiError::from)?;
         if roster_change {
-            self.run_sync(crate::sync::Input::RosterChanged);
+            self.roster_changed();
             self.refresh_roster();
             self.dial_roster();
         }

@@ -85,7 +85,7 @@ impl EventLoop {
 
     /// What this node trusts changed: catalogues per kind of peer are rebuilt, peers refreshed.
     pub(super) fn trust_changed(&mut self) {
-        self.run_sync(crate::sync::Input::RosterChanged);
+        self.roster_changed();
         self.refresh_roster();
         let introduced: Vec<PeerId> =
             self.strangers.keys().filter(|p| self.peers.contains_key(p)).copied().collect();

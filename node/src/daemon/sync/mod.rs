@@ -62,6 +62,16 @@ enum Queued {
     Push(Vec<ItemId>),
 }
 
+impl Queued {
+    /// The fetch it carries, if any.
+    fn fetch(&self) -> Option<FetchId> {
+        match self {
+            Queued::Request(_, fetch) => *fetch,
+            Queued::Push(_) => None,
+        }
+    }
+}
+
 impl State {
     pub(super) fn new(repo: &mut Repo, every: std::time::Duration, allow_mirrors: bool) -> Self {
         let mut catalogue = Catalogue::default();
@@ -133,6 +143,18 @@ impl EventLoop {
             Output::NoteRefusal { peer, why } => self.note_refusal(peer, why),
         }
         None
+    }
+
+    /// The roster, or what this node trusts, changed: the machine's catalogues per kind of
+    /// peer are made anew, and what waited to be sent, decided under the old roster, is not
+    /// sent but failed back to the machine (a fetch goes out again, anything else has its
+    /// link reconciled again soon, under the new roster).
+    pub(in crate::daemon) fn roster_changed(&mut self) {
+        let waiting = self.sync.outbox.take_waiting();
+        self.run_sync(Input::RosterChanged);
+        for (peer, queued) in waiting {
+            self.run_sync(Input::Failed { peer, fetch: queued.fetch(), malformed: None });
+        }
     }
 
     /// [`Self::wrote`] of items whose headers and digests the write handed back.

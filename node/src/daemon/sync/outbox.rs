@@ -101,6 +101,17 @@ impl<P: Copy + Eq + Hash, R> Outbox<P, R> {
     pub(super) fn forget(&mut self, peer: &P) {
         self.peers.remove(peer);
     }
+
+    /// Takes every request waiting, for every peer: what the machine decided to send under a
+    /// roster that changed since, which is not to go out.
+    pub(super) fn take_waiting(&mut self) -> Vec<(P, R)> {
+        let mut taken = Vec::new();
+        for (peer, queue) in &mut self.peers {
+            queue.others = 0;
+            taken.extend(queue.waiting.drain(..).map(|(request, _)| (*peer, request)));
+        }
+        taken
+    }
 }
 
 #[cfg(test)]
@@ -138,6 +149,9 @@ mod tests {
         let mut expected: Vec<u32> = (101..100 + WAITING as u32).collect();
         expected.extend([7, 1000]);
         assert_eq!(order, expected, "first come, first sent");
+        assert_eq!(outbox.admit(1, 2000, true), Admitted::Waits);
+        assert_eq!(outbox.take_waiting(), vec![(1, 2000)], "what waited, taken");
+        assert_eq!(outbox.done(1), None, "nothing waits any more");
         outbox.forget(&1);
         assert_eq!(outbox.done(1), None);
         assert_eq!(outbox.admit(1, 5, false), Admitted::Send(5), "a peer back starts afresh");

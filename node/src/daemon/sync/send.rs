@@ -56,11 +56,7 @@ impl EventLoop {
             Admitted::Waits => {}
             Admitted::Full(queued) => {
                 tracing::warn!(%peer, "too many requests waiting for the peer: one dropped, the link is reconciled again soon");
-                let fetch = match queued {
-                    Queued::Request(_, fetch) => fetch,
-                    Queued::Push(_) => None,
-                };
-                self.run_sync(Input::Failed { peer, fetch, malformed: None });
+                self.run_sync(Input::Failed { peer, fetch: queued.fetch(), malformed: None });
             }
         }
     }
