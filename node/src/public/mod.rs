@@ -351,9 +351,9 @@ impl Site {
 
     /// Keeps the index of the public items and the search index up to date with the store in
     /// the background, off the event loop's threads: read whole at once, then brought up to
-    /// date every [`FOLLOW_EVERY`] when the store changed. So a request never waits for more
-    /// than the last second's writes to be read, even right after a node took 300,000 items
-    /// (reading them all at the first request took longer than a request may).
+    /// date every second the store changed. So a request never waits for more than the last
+    /// second's writes to be read, even right after a node took 300,000 items (reading them
+    /// all at the first request took longer than a request may).
     pub fn follow_store(&self) -> tokio::task::JoinHandle<()> {
         let site = self.clone();
         tokio::spawn(async move {
