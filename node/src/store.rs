@@ -222,8 +222,7 @@ impl Store {
             if header.owner != kept.mechanism {
                 continue;
             }
-            let leaf = is_public_leaf(header, record.state.withdrawn, &kept.mechanism)
-                .then(|| record.digest.as_slice().try_into().unwrap_or([0; 32]));
+            let leaf = record_leaf(header, record, &kept.mechanism);
             let old = match leaf {
                 Some(digest) => kept.leaves.insert(header.id, digest),
                 None => kept.leaves.remove(&header.id),
@@ -934,8 +933,13 @@ fn encode_record<T: Serialize>(record: &T) -> Vec<u8> {
 /// The state digest of `entry` when it is one of the public items `mechanism` owns (`clear`,
 /// not withdrawn): a leaf of its checkpoints. `None` for any other item.
 pub fn public_leaf(entry: &Entry, mechanism: &Mechanism) -> Option<[u8; 32]> {
-    is_public_leaf(&entry.header, entry.record.state.withdrawn, mechanism)
-        .then(|| entry.record.digest.as_slice().try_into().unwrap_or([0; 32]))
+    record_leaf(&entry.header, &entry.record, mechanism)
+}
+
+/// [`public_leaf`] of an item of `header` whose record is `record`.
+fn record_leaf(header: &Header, record: &Record, mechanism: &Mechanism) -> Option<[u8; 32]> {
+    is_public_leaf(header, record.state.withdrawn, mechanism)
+        .then(|| record.digest.as_slice().try_into().unwrap_or([0; 32]))
 }
 
 /// Whether an item of `header`, withdrawn or not, is one of the public items `mechanism`

@@ -128,9 +128,9 @@ impl EventLoop {
     fn carry_out(&mut self, output: Output<PeerId>) -> Option<Answer> {
         match output {
             Output::Send { to, request, fetch } => {
-                self.enqueue(to, Queued::Request(request, fetch), fetch.is_some());
+                self.enqueue(to, Queued::Request(request, fetch));
             }
-            Output::Push { to, ids } => self.enqueue(to, Queued::Push(ids), false),
+            Output::Push { to, ids } => self.enqueue(to, Queued::Push(ids)),
             Output::Answer(answer) => return Some(answer),
             Output::Verify { from, fetch, items } => self.verify(from, fetch, items),
             Output::Store { from, items } => return self.store_pushed(from, items),

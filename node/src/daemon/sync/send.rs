@@ -50,7 +50,8 @@ impl EventLoop {
     /// Sends the machine's `request` to `peer` (a push: reads its items), or lets it wait
     /// while [`super::outbox::UNDER_WAY`] are under way; one turned away for want of room is failed
     /// back to the machine.
-    pub(super) fn enqueue(&mut self, peer: PeerId, queued: Queued, fetch: bool) {
+    pub(super) fn enqueue(&mut self, peer: PeerId, queued: Queued) {
+        let fetch = queued.fetch().is_some();
         match self.sync.outbox.admit(peer, queued, fetch) {
             Admitted::Send(queued) => self.dispatch(peer, queued),
             Admitted::Waits => {}
